@@ -1,0 +1,80 @@
+/*
+ * e2lua.h -- what the bindings (the Lua module "e2") offer the C side of
+ * the shell.  Everything else in bindings/ is private to the module.
+ */
+#ifndef E2LUA_H
+#define E2LUA_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "e2c.h"
+
+/* Metatable names: they appear in messages ("e2.fs expected, got nil"). */
+#define E2L_FS      "e2.fs"
+#define E2L_INODE   "e2.inode"
+#define E2L_CURSOR  "e2.cursor"
+#define E2L_TX      "e2.tx"
+#define E2L_ERROR   "e2.error"
+
+/* The module: require "e2" (also linked into the e2lua binary). */
+int luaopen_e2(lua_State *L);
+
+/*
+ * Errors.  One convention for the whole module: a failing libext2fs or
+ * core call raises an e2.error object with fields code (number), message
+ * (error_message(code)), op (what was being done, e.g. "stat") and object
+ * (what it was done to, e.g. "/a/b", may be nil); tostring() gives
+ * "op object: message", e.g. "stat /a/b: File not found by ext2_lookup".
+ */
+void e2l_pusherror(lua_State *L, errcode_t code, const char *op,
+		   const char *object);
+int e2l_error(lua_State *L, errcode_t code, const char *op,
+	      const char *object);		/* raises; never returns */
+
+/* e2.fs userdata.  e2l_pushfs takes ownership of an opened fs (closed by
+ * close()/__gc/__close).  e2l_checkfs raises unless idx is an open e2.fs;
+ * e2l_tofs returns NULL instead. */
+void e2l_pushfs(lua_State *L, e2c_fs *fs);
+e2c_fs *e2l_checkfs(lua_State *L, int idx);
+e2c_fs *e2l_tofs(lua_State *L, int idx);
+
+/* The fs's current directory (the "cd" of the shell and of relative paths
+ * given to fs:inode() and friends). */
+ext2_ino_t e2l_getcwd(lua_State *L, int idx);
+void e2l_setcwd(lua_State *L, int idx, ext2_ino_t dir);
+
+/* Resolve an inode argument ("<12>", 12, or a path relative to the fs's
+ * cwd) at stack index arg; raises an e2.error naming op and the argument. */
+ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op);
+
+/*
+ * The command registry: the table e2.commands, name -> declaration.  It is
+ * the one declaration of every shell command, C or Lua, and drives
+ * dispatch, usage errors, help and completion.  A declaration is a table:
+ *   name     canonical name (string)
+ *   aliases  array of other names (may be empty)
+ *   usage    argument synopsis, e.g. "[-l] <file>"
+ *   help     one-line description
+ *   min,max  argument counts (max = -1: unlimited)
+ *   needs    "" | "fs" | "write" | "bitmaps" (what must be open)
+ *   args     "" | "inode" | "file" | "block": completion of arguments
+ *   run      function(argv...) -> true/nil; raise an error to fail
+ *   source   "C" or the chunk name of the Lua file that declared it
+ * Aliases are also keys of e2.commands (pointing at the same table).
+ * Lua registers with e2.command{...}; C with e2l_register_commands.
+ */
+struct e2l_cmd {
+	const char *name;
+	const char *aliases;	/* space-separated, or NULL */
+	const char *usage;
+	const char *help;
+	int min_args, max_args;	/* max -1: unlimited */
+	const char *needs;	/* "", "fs", "write", "bitmaps" */
+	const char *args;	/* "", "inode", "file", "block" */
+	lua_CFunction run;	/* gets the arguments as strings */
+};
+/* Register a { NULL }-terminated array into e2.commands. */
+void e2l_register_commands(lua_State *L, const struct e2l_cmd *cmds);
+
+#endif /* E2LUA_H */

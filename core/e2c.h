@@ -1,0 +1,301 @@
+/*
+ * e2c.h -- the e2lua core: map walking, inode scans, path lookup, migration
+ * planning and transactions over libext2fs.
+ *
+ * The core knows nothing of Lua.  Every function returns an errcode_t (0 on
+ * success, a libext2fs code or one of the E2C_ERR_* codes below otherwise);
+ * error_message(code) gives the text for both kinds once e2c_init() ran.
+ * Results come back through out-pointers, and every _open has a _close or
+ * _free, as in lib/ext2fs.
+ */
+#ifndef E2C_H
+#define E2C_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <ext2fs/ext2fs.h>
+#include <et/com_err.h>
+
+/* ------------------------------------------------------------------ */
+/* Errors (core/err.c)                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Our own com_err table, so error_message() covers our codes too. */
+#define E2C_ERR_BASE 0x7e32c00L
+enum {
+	E2C_ERR_MOUNTED = E2C_ERR_BASE,	/* mounted: refuse to write */
+	E2C_ERR_BUSY,			/* device busy (O_EXCL failed) */
+	E2C_ERR_NEEDS_RECOVERY,		/* journal needs recovery */
+	E2C_ERR_NOT_CLEAN,		/* s_state lacks EXT2_VALID_FS */
+	E2C_ERR_HAS_ERRORS,		/* s_state has EXT2_ERROR_FS */
+	E2C_ERR_ORPHANS,		/* s_last_orphan != 0 */
+	E2C_ERR_UNSUPP_FEATURE,		/* feature we cannot write safely */
+	E2C_ERR_LOCKED,			/* another writer holds the lock */
+	E2C_ERR_QUOTA,			/* quota usage cannot be updated */
+	E2C_ERR_PTR_RANGE,		/* block pointer outside the fs */
+	E2C_ERR_PTR_METADATA,		/* block pointer into fs metadata */
+	E2C_ERR_BAD_INODE,		/* inode number out of range */
+	E2C_ERR_NO_BITMAPS,		/* opened with -c: no bitmaps */
+	E2C_ERR_NOT_DIR,		/* path component is not a dir */
+	E2C_ERR_LBLK_RANGE,		/* logical block > 2^32-1 */
+	E2C_ERR_SKIP_NO_BLOCKS,		/* fast symlink / device / fifo... */
+	E2C_ERR_SKIP_INLINE,		/* inline data */
+	E2C_ERR_SKIP_EXTENTS,		/* already extent-mapped */
+	E2C_ERR_SKIP_RESERVED,		/* reserved inode (< s_first_ino) */
+	E2C_ERR_SKIP_UNLINKED,		/* links_count == 0 */
+	E2C_ERR_SKIP_TYPE,		/* file type not migrated */
+	E2C_ERR_STAGED,			/* inode already staged in the tx */
+	E2C_ERR_TX_ACTIVE,		/* a transaction is already open */
+	E2C_ERR_TX_DONE,		/* transaction already ended */
+	E2C_ERR_COMMIT_PARTIAL,		/* failed after inodes were written */
+	E2C_ERR_INTERRUPTED,		/* stopped by the user */
+	E2C_ERR_NOT_WRITABLE,		/* opened read-only (no -w) */
+	E2C_ERR_PTR_SHARED,		/* block mapped twice */
+	E2C_ERR_COUNT_			/* number of codes (not an error) */
+};
+
+/* Register the error table (idempotent).  Call before error_message(). */
+void e2c_init(void);
+
+/* Set by a signal handler; long loops in the core check it between units
+ * of work and stop with E2C_ERR_INTERRUPTED where stopping is safe. */
+extern volatile sig_atomic_t e2c_interrupted;
+
+/* ------------------------------------------------------------------ */
+/* Filesystem (core/fs.c)                                              */
+/* ------------------------------------------------------------------ */
+
+struct e2c_open_opts {
+	int write;		/* read-write: safety checks + flock */
+	int catastrophic;	/* debugfs -c: no bitmaps, never writes */
+	unsigned int blocksize;	/* -b: 0 probes */
+	blk64_t superblock;	/* -s: 0 is the primary superblock */
+	const char *undo_file;	/* record every changed block (e2undo) */
+	io_manager io;		/* NULL: unix_io_manager (tests inject) */
+};
+
+typedef struct e2c_fs {
+	ext2_filsys fs;		/* the libext2fs handle */
+	char *path;		/* as given to e2c_fs_open */
+	int writable;		/* opened with opts.write */
+	int catastrophic;	/* no bitmaps loaded */
+	int lock_fd;		/* flock()ed fd while writable, else -1 */
+	int committed;		/* something was written: close flushes */
+	ext2fs_block_bitmap meta; /* lazily built map of fs metadata */
+	struct e2c_tx *tx;	/* the open transaction, if any */
+} e2c_fs;
+
+/*
+ * Open an image or device.  Read-only unless opts->write.  For write it
+ * refuses (with the E2C_ERR_* code saying why) a mounted or busy
+ * filesystem, one whose journal needs recovery, one not clean or with
+ * errors, a non-empty orphan list, features outside what e2lua can write,
+ * and an image another writer has locked.
+ */
+errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
+		      e2c_fs **ret);
+
+/* Close and free (always frees, even on error).  A filesystem that was never
+ * committed to is discarded with ext2fs_free(): nothing is written. */
+errcode_t e2c_fs_close(e2c_fs *fs);
+
+/* Whether any of blk..blk+len-1 holds filesystem metadata (superblocks,
+ * group descriptors, reserved GDT blocks, bitmaps, inode tables). */
+errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
+			     int *is_meta);
+
+/* The highest logical block a block map can address + 1. */
+blk64_t e2c_blockmap_limit(e2c_fs *fs);
+
+/* ------------------------------------------------------------------ */
+/* Inodes and paths (core/inode.c, core/path.c)                        */
+/* ------------------------------------------------------------------ */
+
+/* Full-size inode read (EXT2_INODE_SIZE bytes; buf must hold that many;
+ * struct ext2_inode_large is large enough for up to 256-byte inodes, and
+ * e2c_inode_buf_size(fs) says how much to allocate otherwise). */
+errcode_t e2c_read_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *buf);
+size_t e2c_inode_buf_size(e2c_fs *fs);
+
+/* "regular", "directory", "symlink", "chardev", "blockdev", "fifo",
+ * "socket" or "unknown". */
+const char *e2c_inode_type(const struct ext2_inode *inode);
+
+/* Whether i_block holds a block map or extent tree worth walking (false
+ * for fast symlinks, devices, fifos, sockets and inline data). */
+int e2c_inode_has_blocks(e2c_fs *fs, struct ext2_inode *inode);
+
+/* "<12>" or a path (absolute, or relative to cwd), as debugfs parses inode
+ * arguments.  Errors: EXT2_ET_FILE_NOT_FOUND, E2C_ERR_BAD_INODE... */
+errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
+		     ext2_ino_t *ino);
+
+/* A path for ino (malloc()ed, caller frees).  Uses ext2fs_get_pathname. */
+errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path);
+
+struct e2c_dirent {
+	ext2_ino_t ino;
+	int ftype;		/* EXT2_FT_* from the entry */
+	unsigned int name_len;
+	char *name;		/* NUL-terminated copy */
+};
+
+/* All entries of directory dir (including "." and ".."), in on-disk order.
+ * Collected first so callers never run inside a libext2fs callback. */
+errcode_t e2c_dir_list(e2c_fs *fs, ext2_ino_t dir, struct e2c_dirent **ents,
+		       size_t *count);
+void e2c_dir_free(struct e2c_dirent *ents, size_t count);
+
+/* ------------------------------------------------------------------ */
+/* Map walking (core/map.c)                                            */
+/* ------------------------------------------------------------------ */
+
+enum e2c_kind {
+	E2C_DATA = 0,		/* data blocks */
+	E2C_IND = 1,		/* indirect block of a block map */
+	E2C_DIND = 2,		/* double-indirect block */
+	E2C_TIND = 3,		/* triple-indirect block */
+	E2C_NODE = 4		/* extent tree block (index or leaf node) */
+};
+
+#define E2C_UNINIT 0x1		/* piece flag: unwritten extent */
+
+/*
+ * One step of a map walk, in the order ext2fs_block_iterate3 reports
+ * blocks (a metadata block before the blocks it maps).  Data pieces are
+ * runs contiguous both logically and physically, never crossing a
+ * metadata block; metadata pieces are a single block.
+ */
+struct e2c_piece {
+	enum e2c_kind kind;
+	blk64_t lblk;		/* DATA: first logical block.  IND/DIND/TIND:
+				 * first logical block it can map.  NODE: the
+				 * index entry's logical start */
+	blk64_t pblk;		/* first physical block */
+	blk64_t len;		/* blocks in the piece (1 for metadata) */
+	unsigned int flags;	/* E2C_UNINIT */
+	/* Extent-mapped inodes only (zero otherwise): */
+	int level;		/* level of the entry (0 = root) */
+	int max_depth;		/* tree depth */
+	int entry;		/* 1-based entry index in its node */
+	int entries;		/* entries in that node */
+	int max_entries;	/* capacity of that node */
+	blk64_t span;		/* NODE: logical blocks covered (derived by
+				 * libext2fs from the next index or i_size) */
+};
+
+typedef struct e2c_map e2c_map;
+
+/*
+ * Start walking ino's map.  inode may be NULL (it is then read).  Every
+ * pointer is validated before use: outside [s_first_data_block,
+ * blocks_count) gives E2C_ERR_PTR_RANGE, a pointer of a non-reserved
+ * inode into filesystem metadata gives E2C_ERR_PTR_METADATA; the walk
+ * stops there (pieces already returned stay valid).  Inodes without
+ * blocks (e2c_inode_has_blocks false) walk as empty.
+ */
+errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
+		       const struct ext2_inode *inode, e2c_map **ret);
+
+/* Next piece; *got is 0 when the walk is over.  Extent leaves of length 0
+ * (corrupt but possible) come back as DATA pieces with len 0. */
+errcode_t e2c_map_next(e2c_map *m, struct e2c_piece *p, int *got);
+
+/* Next run of data blocks (metadata and empty leaves skipped), coalesced
+ * across pieces when logically and physically contiguous with the same
+ * flags; *got is 0 at the end.  Use one of next/next_run/next_hole per
+ * cursor. */
+errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got);
+
+/* Next hole below the inode's size in blocks (ceil(i_size/blocksize)):
+ * h->lblk, h->len, kind E2C_DATA, pblk 0; *got is 0 at the end.  Holes
+ * under missing indirect subtrees are reported whole. */
+errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got);
+
+/* Whether the walk is of an extent tree. */
+int e2c_map_is_extent(e2c_map *m);
+
+void e2c_map_close(e2c_map *m);
+
+/* Logical -> physical for one block (0 for a hole), via ext2fs_bmap2. */
+errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,
+		   int *uninit);
+
+/* ------------------------------------------------------------------ */
+/* Inode scan (core/scan.c)                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct e2c_scan e2c_scan;
+
+/* Sequential inode-table scan (ext2fs_open_inode_scan), in-use inodes
+ * only (inode bitmap when loaded, else links_count or mode). */
+errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret);
+/* *ino == 0 at the end.  inode must hold e2c_inode_buf_size() bytes. */
+errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode);
+void e2c_scan_close(e2c_scan *s);
+
+/* ------------------------------------------------------------------ */
+/* Migration (core/plan.c, core/tx.c)                                  */
+/* ------------------------------------------------------------------ */
+
+#define E2C_MAX_EXTENT_LEN 32768	/* initialized extent length cap */
+
+struct e2c_plan {
+	ext2_ino_t ino;
+	errcode_t skip;		/* 0: migratable; else why not (an
+				 * E2C_ERR_SKIP_*, E2C_ERR_PTR_*, ... code) */
+	blk64_t data_blocks;	/* data blocks mapped */
+	blk64_t runs;		/* contiguous runs (fragments) */
+	blk64_t extents;	/* leaf extents needed (runs split at 32768) */
+	int depth;		/* depth of the new tree */
+	blk64_t index_blocks;	/* extent tree blocks to allocate */
+	blk64_t meta_freed;	/* IND/DIND/TIND blocks released */
+	long long used_delta;	/* index_blocks - meta_freed */
+	blk64_t iblocks_before;	/* i_blocks (512-byte units) now */
+	blk64_t iblocks_after;	/* i_blocks after migration */
+};
+
+/* What migrating ino would do; writes nothing, works read-only.  A
+ * non-migratable inode is not an error: plan->skip says why. */
+errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
+
+typedef struct e2c_tx e2c_tx;
+
+struct e2c_tx_totals {
+	size_t inodes;		/* staged inodes */
+	blk64_t data_blocks;
+	blk64_t extents;
+	blk64_t index_blocks;	/* reserved extent tree blocks */
+	blk64_t meta_freed;
+	long long used_delta;	/* net change in used blocks */
+};
+
+/* Begin a transaction (one open per fs; needs a writable fs with bitmaps). */
+errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret);
+
+/* Stage one inode: reserve its index blocks in memory and build its tree
+ * in memory.  Nothing reaches the disk.  plan (may be NULL) is filled. */
+errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan);
+
+size_t e2c_tx_count(e2c_tx *tx);
+/* Plan of the i-th staged inode (0-based, staging order). */
+errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan);
+void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t);
+
+/*
+ * Write everything staged, in the crash-safe order: mark not clean (+
+ * extent feature), index blocks, bitmaps and counts, inodes, then release
+ * the old indirect blocks, then clean again, flushing between steps.  A
+ * failure before any inode was written restores the disk; after, the fs
+ * stays marked not clean and E2C_ERR_COMMIT_PARTIAL is returned.  On
+ * success the transaction is empty and may stage again.
+ */
+errcode_t e2c_tx_commit(e2c_tx *tx);
+
+/* Drop everything staged and release the reservations. */
+void e2c_tx_rollback(e2c_tx *tx);
+
+/* Roll back and free; detaches from the fs. */
+void e2c_tx_free(e2c_tx *tx);
+
+#endif /* E2C_H */

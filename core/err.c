@@ -1,0 +1,59 @@
+/*
+ * err.c -- e2lua's com_err table, so error_message() speaks for the core's
+ * own codes the same way it does for libext2fs's.
+ */
+#include "e2c.h"
+
+volatile sig_atomic_t e2c_interrupted;
+
+/* Keep in the order of the enum in e2c.h. */
+static const char *const e2c_msgs[] = {
+	"Filesystem is mounted: refusing to open it for write",
+	"Device is busy (in use by the kernel or another program)",
+	"Journal needs recovery: run e2fsck first",
+	"Filesystem is not clean: run e2fsck -f first",
+	"Filesystem has errors: run e2fsck -f first",
+	"Orphan list is not empty: run e2fsck first",
+	"Filesystem has a feature e2lua cannot write safely",
+	"Image is locked by another e2lua writer",
+	"Filesystem has quotas, whose usage e2lua cannot update",
+	"Block pointer outside the filesystem",
+	"Block pointer into filesystem metadata",
+	"Inode number out of range",
+	"Filesystem bitmaps not loaded (opened with -c)",
+	"Not a directory",
+	"Logical block too large for an extent (above 2^32-1)",
+	"Inode has no block map (fast symlink, device, fifo or socket)",
+	"Inode keeps its data inline",
+	"Inode is already extent-mapped",
+	"Reserved inode (below s_first_ino, not the root)",
+	"Inode is unlinked (links_count is 0)",
+	"File type is not migrated",
+	"Inode is already staged in this transaction",
+	"A transaction is already open on this filesystem",
+	"Transaction already ended",
+	"Commit failed after inodes were written: filesystem left marked not "
+	"clean, run e2fsck -f",
+	"Interrupted",
+	"Filesystem opened read-only (open it with -w)",
+	"Block mapped twice",
+};
+
+static const struct error_table e2c_error_table = {
+	e2c_msgs, E2C_ERR_BASE, sizeof(e2c_msgs) / sizeof(e2c_msgs[0])
+};
+
+/* The table must cover the enum exactly. */
+_Static_assert(sizeof(e2c_msgs) / sizeof(e2c_msgs[0]) ==
+	       E2C_ERR_COUNT_ - E2C_ERR_BASE, "e2c_msgs out of sync");
+
+void e2c_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	initialize_ext2_error_table();
+	add_error_table(&e2c_error_table);
+}

@@ -1,0 +1,251 @@
+/*
+ * fs.c -- opening and closing filesystems, with the checks that make
+ * opening for write safe (libext2fs itself checks none of them).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "e2c.h"
+
+/* Features whose on-disk meaning e2lua's writes respect.  Anything else
+ * makes an open for write fail: we would not know what we might break. */
+#define OK_COMPAT (EXT2_FEATURE_COMPAT_DIR_PREALLOC |			\
+		   EXT2_FEATURE_COMPAT_IMAGIC_INODES |			\
+		   EXT3_FEATURE_COMPAT_HAS_JOURNAL |			\
+		   EXT2_FEATURE_COMPAT_EXT_ATTR |			\
+		   EXT2_FEATURE_COMPAT_RESIZE_INODE |			\
+		   EXT2_FEATURE_COMPAT_DIR_INDEX |			\
+		   EXT4_FEATURE_COMPAT_SPARSE_SUPER2 |			\
+		   EXT4_FEATURE_COMPAT_FAST_COMMIT |			\
+		   EXT4_FEATURE_COMPAT_STABLE_INODES |			\
+		   EXT4_FEATURE_COMPAT_ORPHAN_FILE)
+#define OK_INCOMPAT (EXT2_FEATURE_INCOMPAT_FILETYPE |			\
+		     EXT3_FEATURE_INCOMPAT_EXTENTS |			\
+		     EXT4_FEATURE_INCOMPAT_64BIT |			\
+		     EXT4_FEATURE_INCOMPAT_FLEX_BG |			\
+		     EXT2_FEATURE_INCOMPAT_META_BG |			\
+		     EXT4_FEATURE_INCOMPAT_EA_INODE |			\
+		     EXT4_FEATURE_INCOMPAT_CSUM_SEED |			\
+		     EXT4_FEATURE_INCOMPAT_LARGEDIR |			\
+		     EXT4_FEATURE_INCOMPAT_INLINE_DATA |			\
+		     EXT4_FEATURE_INCOMPAT_ENCRYPT |			\
+		     EXT4_FEATURE_INCOMPAT_CASEFOLD)
+#define OK_RO_COMPAT (EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER |		\
+		      EXT2_FEATURE_RO_COMPAT_LARGE_FILE |		\
+		      EXT4_FEATURE_RO_COMPAT_HUGE_FILE |		\
+		      EXT4_FEATURE_RO_COMPAT_GDT_CSUM |			\
+		      EXT4_FEATURE_RO_COMPAT_DIR_NLINK |		\
+		      EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE |		\
+		      EXT4_FEATURE_RO_COMPAT_METADATA_CSUM |		\
+		      EXT4_FEATURE_RO_COMPAT_VERITY)
+
+/* Refuse what makes offline writes unsafe; see the pitfalls in
+ * shared/notes/libext2fs.md (tune2fs and resize2fs refuse the same). */
+static errcode_t check_writable(ext2_filsys fs)
+{
+	struct ext2_super_block *sb = fs->super;
+
+	if (ext2fs_has_feature_journal_needs_recovery(sb))
+		return E2C_ERR_NEEDS_RECOVERY;
+	if (sb->s_state & EXT2_ERROR_FS)
+		return E2C_ERR_HAS_ERRORS;
+	if (!(sb->s_state & EXT2_VALID_FS))
+		return E2C_ERR_NOT_CLEAN;
+	if (sb->s_last_orphan || ext2fs_has_feature_orphan_present(sb))
+		return E2C_ERR_ORPHANS;
+	if (ext2fs_has_feature_quota(sb) || ext2fs_has_feature_project(sb))
+		return E2C_ERR_QUOTA;
+	if ((sb->s_feature_compat & ~OK_COMPAT) ||
+	    (sb->s_feature_incompat & ~OK_INCOMPAT) ||
+	    (sb->s_feature_ro_compat & ~OK_RO_COMPAT))
+		return E2C_ERR_UNSUPP_FEATURE;
+	return 0;
+}
+
+/* Mount check and an advisory lock, before libext2fs opens anything. */
+static errcode_t claim_for_write(const char *path, int *lock_fd)
+{
+	int mflags = 0, fd;
+	errcode_t retval;
+
+	retval = ext2fs_check_if_mounted(path, &mflags);
+	if (retval)
+		return retval;
+	if (mflags & EXT2_MF_MOUNTED)
+		return E2C_ERR_MOUNTED;
+	if (mflags & EXT2_MF_BUSY)
+		return E2C_ERR_BUSY;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		retval = (errno == EWOULDBLOCK) ? E2C_ERR_LOCKED : errno;
+		close(fd);
+		return retval;
+	}
+	*lock_fd = fd;
+	return 0;
+}
+
+errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
+		      e2c_fs **ret)
+{
+	struct e2c_open_opts none = { 0 };
+	io_manager io;
+	int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SOFTSUPP_FEATURES;
+	e2c_fs *e = NULL;
+	errcode_t retval;
+
+	e2c_init();
+	if (!opts)
+		opts = &none;
+	if (opts->superblock && !opts->blocksize)
+		return EXT2_ET_INVALID_ARGUMENT;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return ENOMEM;
+	e->lock_fd = -1;
+	e->path = strdup(path);
+	if (!e->path) {
+		retval = ENOMEM;
+		goto errout;
+	}
+
+	io = opts->io ? opts->io : unix_io_manager;
+	if (opts->write && !opts->catastrophic) {
+		retval = claim_for_write(path, &e->lock_fd);
+		if (retval)
+			goto errout;
+		flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
+		if (opts->undo_file) {
+			retval = set_undo_io_backing_manager(io);
+			if (retval)
+				goto errout;
+			/* libext2fs copies the name; the cast is for its
+			 * older, non-const prototype. */
+			retval = set_undo_io_backup_file(
+					(char *)opts->undo_file);
+			if (retval)
+				goto errout;
+			io = undo_io_manager;
+		}
+	}
+	if (opts->catastrophic)
+		flags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_SB_ERRORS;
+
+	retval = ext2fs_open2(path, NULL, flags, opts->superblock,
+			      opts->blocksize, io, &e->fs);
+	if (retval) {
+		e->fs = NULL;
+		goto errout;
+	}
+	e->fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+
+	if (opts->write && !opts->catastrophic) {
+		retval = check_writable(e->fs);
+		if (retval)
+			goto errout;
+		e->writable = 1;
+	}
+	if (opts->catastrophic) {
+		e->catastrophic = 1;
+	} else {
+		retval = ext2fs_read_bitmaps(e->fs);
+		if (retval)
+			goto errout;
+	}
+	*ret = e;
+	return 0;
+
+errout:
+	if (e->fs)
+		ext2fs_free(e->fs);	/* never write on a failed open */
+	e->fs = NULL;
+	e2c_fs_close(e);
+	return retval;
+}
+
+errcode_t e2c_fs_close(e2c_fs *e)
+{
+	errcode_t retval = 0;
+
+	if (!e)
+		return 0;
+	if (e->tx)
+		e2c_tx_free(e->tx);
+	if (e->meta)
+		ext2fs_free_block_bitmap(e->meta);
+	if (e->fs) {
+		/* Only a committed filesystem is flushed; everything else
+		 * in memory (a rolled-back stage, a read-only walk) is
+		 * discarded so nothing reaches the disk. */
+		if (e->writable && e->committed)
+			retval = ext2fs_close_free(&e->fs);
+		else
+			ext2fs_free(e->fs);
+	}
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
+	free(e->path);
+	free(e);
+	return retval;
+}
+
+/* Mark every block that holds filesystem metadata. */
+static errcode_t build_meta_map(e2c_fs *e)
+{
+	ext2_filsys fs = e->fs;
+	ext2fs_block_bitmap map;
+	dgrp_t g;
+	errcode_t retval;
+
+	retval = ext2fs_allocate_block_bitmap(fs, "metadata blocks", &map);
+	if (retval)
+		return retval;
+	for (g = 0; g < fs->group_desc_count; g++) {
+		blk64_t b;
+
+		ext2fs_reserve_super_and_bgd(fs, g, map);
+		b = ext2fs_block_bitmap_loc(fs, g);
+		if (b && b < ext2fs_blocks_count(fs->super))
+			ext2fs_mark_block_bitmap2(map, b);
+		b = ext2fs_inode_bitmap_loc(fs, g);
+		if (b && b < ext2fs_blocks_count(fs->super))
+			ext2fs_mark_block_bitmap2(map, b);
+		b = ext2fs_inode_table_loc(fs, g);
+		if (b && b + fs->inode_blocks_per_group <=
+		    ext2fs_blocks_count(fs->super))
+			ext2fs_mark_block_bitmap_range2(map, b,
+						fs->inode_blocks_per_group);
+	}
+	e->meta = map;
+	return 0;
+}
+
+errcode_t e2c_fs_is_metadata(e2c_fs *e, blk64_t blk, blk64_t len,
+			     int *is_meta)
+{
+	errcode_t retval;
+
+	if (!e->meta) {
+		retval = build_meta_map(e);
+		if (retval)
+			return retval;
+	}
+	/* test_block_bitmap_range2 answers "all clear?" */
+	*is_meta = !ext2fs_test_block_bitmap_range2(e->meta, blk, len);
+	return 0;
+}
+
+blk64_t e2c_blockmap_limit(e2c_fs *e)
+{
+	blk64_t p = e->fs->blocksize / 4;
+
+	return EXT2_NDIR_BLOCKS + p + p * p + p * p * p;
+}

@@ -1,0 +1,48 @@
+/*
+ * inode.c -- reading inodes and classifying them.
+ */
+#include "e2c.h"
+
+size_t e2c_inode_buf_size(e2c_fs *e)
+{
+	size_t isz = EXT2_INODE_SIZE(e->fs->super);
+
+	return isz > sizeof(struct ext2_inode_large) ?
+		isz : sizeof(struct ext2_inode_large);
+}
+
+errcode_t e2c_read_inode(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *buf)
+{
+	if (ino < 1 || ino > e->fs->super->s_inodes_count)
+		return EXT2_ET_BAD_INODE_NUM;
+	return ext2fs_read_inode_full(e->fs, ino, buf,
+				      EXT2_INODE_SIZE(e->fs->super));
+}
+
+const char *e2c_inode_type(const struct ext2_inode *inode)
+{
+	__u16 m = inode->i_mode;
+
+	if (LINUX_S_ISREG(m))
+		return "regular";
+	if (LINUX_S_ISDIR(m))
+		return "directory";
+	if (LINUX_S_ISLNK(m))
+		return "symlink";
+	if (LINUX_S_ISCHR(m))
+		return "chardev";
+	if (LINUX_S_ISBLK(m))
+		return "blockdev";
+	if (LINUX_S_ISFIFO(m))
+		return "fifo";
+	if (LINUX_S_ISSOCK(m))
+		return "socket";
+	return "unknown";
+}
+
+int e2c_inode_has_blocks(e2c_fs *e, struct ext2_inode *inode)
+{
+	if (inode->i_flags & EXT4_INLINE_DATA_FL)
+		return 0;
+	return ext2fs_inode_has_valid_blocks2(e->fs, inode);
+}

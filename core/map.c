@@ -1,0 +1,411 @@
+/*
+ * map.c -- walking an inode's block map or extent tree as a pull cursor.
+ *
+ * Block maps are walked here rather than with ext2fs_block_iterate3: that
+ * iterator reports a bad indirect pointer by returning 0 and shifting the
+ * logical numbers of what follows, and its callbacks would force callers
+ * (Lua) to run inside a libext2fs frame.  Indirect blocks are read with
+ * ext2fs_read_ind_block; extent trees go through the extent handle API.
+ * Either way the order is block_iterate3's: metadata before what it maps.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2c.h"
+
+/* A frame of the block-map walk: an array of pointers being scanned. */
+struct frame {
+	blk_t *ptrs;		/* i_block, or an indirect block's buffer */
+	unsigned int n;		/* pointers in the array */
+	unsigned int i;		/* next pointer to look at */
+	int depth;		/* subtree depth under each pointer (0: data);
+				 * the inode frame uses slot_depth() */
+	blk64_t base;		/* logical block of pointer 0 */
+	int inode_frame;	/* frame 0: the 15 i_block slots */
+};
+
+struct e2c_map {
+	e2c_fs *fs;
+	ext2_ino_t ino;
+	struct ext2_inode *inode;	/* private copy */
+	int is_extent;
+	int empty;			/* nothing to walk */
+	int check_meta;			/* reject pointers into metadata */
+	errcode_t err;			/* sticky: the walk stopped here */
+	/* block map */
+	blk64_t p;			/* pointers per block */
+	struct frame stk[4];
+	int sp;				/* frames in use */
+	blk_t *bufs[3];			/* one buffer per indirect level */
+	/* extent tree */
+	ext2_extent_handle_t h;
+	int op;
+	/* run coalescing: a piece read ahead */
+	struct e2c_piece ahead;
+	int have_ahead;
+	/* holes */
+	blk64_t next_lblk;		/* first block not yet accounted */
+	blk64_t size_blocks;		/* ceil(i_size / blocksize) */
+	int walk_done;
+};
+
+static blk64_t span_of(struct e2c_map *m, int depth)
+{
+	blk64_t s = 1;
+
+	while (depth-- > 0)
+		s *= m->p;
+	return s;
+}
+
+/* i_block slot -> (depth of its subtree, first logical block). */
+static void slot_info(struct e2c_map *m, unsigned int slot, int *depth,
+		      blk64_t *lblk)
+{
+	if (slot < EXT2_NDIR_BLOCKS) {
+		*depth = 0;
+		*lblk = slot;
+		return;
+	}
+	*depth = slot - EXT2_NDIR_BLOCKS + 1;
+	*lblk = EXT2_NDIR_BLOCKS;
+	if (*depth > 1)
+		*lblk += m->p;
+	if (*depth > 2)
+		*lblk += m->p * m->p;
+}
+
+static errcode_t check_ptr(struct e2c_map *m, blk64_t blk, blk64_t len)
+{
+	ext2_filsys fs = m->fs->fs;
+	int meta = 0;
+	errcode_t retval;
+
+	if (blk < fs->super->s_first_data_block ||
+	    blk >= ext2fs_blocks_count(fs->super) ||
+	    len > ext2fs_blocks_count(fs->super) - blk)
+		return E2C_ERR_PTR_RANGE;
+	if (!m->check_meta)
+		return 0;
+	retval = e2c_fs_is_metadata(m->fs, blk, len, &meta);
+	if (retval)
+		return retval;
+	return meta ? E2C_ERR_PTR_METADATA : 0;
+}
+
+errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
+		       const struct ext2_inode *inode, e2c_map **ret)
+{
+	size_t isz = e2c_inode_buf_size(fs);
+	struct e2c_map *m;
+	errcode_t retval;
+	int i;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	m->fs = fs;
+	m->ino = ino;
+	m->inode = calloc(1, isz);
+	if (!m->inode) {
+		retval = ENOMEM;
+		goto errout;
+	}
+	if (inode)
+		memcpy(m->inode, inode, EXT2_INODE_SIZE(fs->fs->super));
+	else {
+		retval = e2c_read_inode(fs, ino, m->inode);
+		if (retval)
+			goto errout;
+	}
+	m->p = fs->fs->blocksize / 4;
+	m->size_blocks = (EXT2_I_SIZE(m->inode) + fs->fs->blocksize - 1) /
+			 fs->fs->blocksize;
+	/* Reserved inodes (resize inode, journal) legitimately point into
+	 * the reserved GDT area; only ordinary inodes are held to it. */
+	m->check_meta = ino == EXT2_ROOT_INO ||
+			ino >= EXT2_FIRST_INO(fs->fs->super);
+
+	if (!e2c_inode_has_blocks(fs, m->inode)) {
+		m->empty = 1;
+	} else if (m->inode->i_flags & EXT4_EXTENTS_FL) {
+		m->is_extent = 1;
+		m->op = EXT2_EXTENT_ROOT;
+		retval = ext2fs_extent_open2(fs->fs, ino, m->inode, &m->h);
+		if (retval)
+			goto errout;
+	} else {
+		for (i = 0; i < 3; i++) {
+			m->bufs[i] = malloc(fs->fs->blocksize);
+			if (!m->bufs[i]) {
+				retval = ENOMEM;
+				goto errout;
+			}
+		}
+		m->stk[0].ptrs = m->inode->i_block;
+		m->stk[0].n = EXT2_N_BLOCKS;
+		m->stk[0].inode_frame = 1;
+		m->sp = 1;
+	}
+	*ret = m;
+	return 0;
+errout:
+	e2c_map_close(m);
+	return retval;
+}
+
+int e2c_map_is_extent(e2c_map *m)
+{
+	return m->is_extent;
+}
+
+void e2c_map_close(e2c_map *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	if (m->h)
+		ext2fs_extent_free(m->h);
+	for (i = 0; i < 3; i++)
+		free(m->bufs[i]);
+	free(m->inode);
+	free(m);
+}
+
+/* The next piece of a block map. */
+static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
+{
+	errcode_t retval;
+
+	while (m->sp > 0) {
+		struct frame *f = &m->stk[m->sp - 1];
+		int depth;
+		blk64_t lblk;
+		blk_t blk;
+
+		if (f->i >= f->n) {
+			m->sp--;
+			continue;
+		}
+		if (f->inode_frame)
+			slot_info(m, f->i, &depth, &lblk);
+		else {
+			depth = f->depth;
+			lblk = f->base + f->i * span_of(m, depth);
+		}
+		blk = f->ptrs[f->i];
+		if (!blk) {
+			f->i++;
+			continue;
+		}
+		retval = check_ptr(m, blk, 1);
+		if (retval)
+			return retval;
+
+		memset(p, 0, sizeof(*p));
+		p->lblk = lblk;
+		p->pblk = blk;
+		p->len = 1;
+		if (depth == 0) {
+			/* Coalesce the following contiguous data pointers of
+			 * this array: one piece instead of one per block. */
+			f->i++;
+			while (f->i < f->n && f->ptrs[f->i] &&
+			       f->ptrs[f->i] == p->pblk + p->len &&
+			       !(f->inode_frame && f->i >= EXT2_NDIR_BLOCKS)) {
+				retval = check_ptr(m, f->ptrs[f->i], 1);
+				if (retval)
+					return retval;
+				p->len++;
+				f->i++;
+			}
+			p->kind = E2C_DATA;
+			*got = 1;
+			return 0;
+		}
+		/* An indirect block: report it, then descend into it. */
+		p->kind = (enum e2c_kind)depth;
+		retval = ext2fs_read_ind_block(m->fs->fs, blk,
+					       m->bufs[depth - 1]);
+		if (retval)
+			return retval;
+		f->i++;
+		m->stk[m->sp].ptrs = m->bufs[depth - 1];
+		m->stk[m->sp].n = m->p;
+		m->stk[m->sp].i = 0;
+		m->stk[m->sp].depth = depth - 1;
+		m->stk[m->sp].base = lblk;
+		m->stk[m->sp].inode_frame = 0;
+		m->sp++;
+		*got = 1;
+		return 0;
+	}
+	*got = 0;
+	return 0;
+}
+
+/* The next piece of an extent tree (index entries become NODE pieces). */
+static errcode_t extent_next(struct e2c_map *m, struct e2c_piece *p, int *got)
+{
+	struct ext2fs_extent ext;
+	struct ext2_extent_info info;
+	errcode_t retval;
+
+	for (;;) {
+		retval = ext2fs_extent_get(m->h, m->op, &ext);
+		m->op = EXT2_EXTENT_NEXT;
+		if (retval == EXT2_ET_EXTENT_NO_NEXT) {
+			*got = 0;
+			return 0;
+		}
+		if (retval)
+			return retval;
+		if (ext.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)
+			continue;
+		retval = ext2fs_extent_get_info(m->h, &info);
+		if (retval)
+			return retval;
+		memset(p, 0, sizeof(*p));
+		p->lblk = ext.e_lblk;
+		p->pblk = ext.e_pblk;
+		p->level = info.curr_level;
+		p->max_depth = info.max_depth;
+		p->entry = info.curr_entry;
+		p->entries = info.num_entries;
+		p->max_entries = info.max_entries;
+		if (ext.e_flags & EXT2_EXTENT_FLAGS_LEAF) {
+			p->kind = E2C_DATA;
+			p->len = ext.e_len;
+			if (ext.e_flags & EXT2_EXTENT_FLAGS_UNINIT)
+				p->flags |= E2C_UNINIT;
+			if (ext.e_lblk + (blk64_t)ext.e_len > (1ULL << 32))
+				return E2C_ERR_LBLK_RANGE;
+		} else {
+			p->kind = E2C_NODE;
+			p->len = 1;
+			p->span = ext.e_len;
+		}
+		if (p->len) {
+			retval = check_ptr(m, p->pblk, p->len);
+			if (retval)
+				return retval;
+		}
+		*got = 1;
+		return 0;
+	}
+}
+
+errcode_t e2c_map_next(e2c_map *m, struct e2c_piece *p, int *got)
+{
+	errcode_t retval;
+
+	*got = 0;
+	if (m->err)
+		return m->err;
+	if (m->empty)
+		return 0;
+	retval = m->is_extent ? extent_next(m, p, got) : bmap_next(m, p, got);
+	if (retval) {
+		*got = 0;
+		m->err = retval;
+	}
+	return retval;
+}
+
+/* Next data piece with blocks in it. */
+static errcode_t next_data(e2c_map *m, struct e2c_piece *p, int *got)
+{
+	errcode_t retval;
+
+	for (;;) {
+		retval = e2c_map_next(m, p, got);
+		if (retval || !*got)
+			return retval;
+		if (p->kind == E2C_DATA && p->len)
+			return 0;
+	}
+}
+
+errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got)
+{
+	struct e2c_piece p;
+	int more;
+	errcode_t retval;
+
+	if (m->have_ahead) {
+		*r = m->ahead;
+		m->have_ahead = 0;
+		*got = 1;
+	} else {
+		retval = next_data(m, r, got);
+		if (retval || !*got)
+			return retval;
+	}
+	for (;;) {
+		retval = next_data(m, &p, &more);
+		if (retval)
+			return retval;
+		if (!more)
+			return 0;
+		if (p.lblk == r->lblk + r->len && p.pblk == r->pblk + r->len &&
+		    p.flags == r->flags) {
+			r->len += p.len;
+			continue;
+		}
+		m->ahead = p;
+		m->have_ahead = 1;
+		return 0;
+	}
+}
+
+errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got)
+{
+	struct e2c_piece p;
+	int more;
+	errcode_t retval;
+
+	memset(h, 0, sizeof(*h));
+	*got = 0;
+	while (!m->walk_done && m->next_lblk < m->size_blocks) {
+		retval = next_data(m, &p, &more);
+		if (retval)
+			return retval;
+		if (!more) {
+			m->walk_done = 1;
+			break;
+		}
+		if (p.lblk > m->next_lblk) {
+			h->lblk = m->next_lblk;
+			h->len = (p.lblk < m->size_blocks ? p.lblk :
+				  m->size_blocks) - m->next_lblk;
+			m->next_lblk = p.lblk + p.len;
+			*got = 1;
+			return 0;
+		}
+		if (p.lblk + p.len > m->next_lblk)
+			m->next_lblk = p.lblk + p.len;
+	}
+	if (m->next_lblk < m->size_blocks) {
+		h->lblk = m->next_lblk;
+		h->len = m->size_blocks - m->next_lblk;
+		m->next_lblk = m->size_blocks;
+		*got = 1;
+	}
+	return 0;
+}
+
+errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,
+		   int *uninit)
+{
+	int ret_flags = 0;
+	errcode_t retval;
+
+	*pblk = 0;
+	retval = ext2fs_bmap2(fs->fs, ino, NULL, NULL, 0, lblk, &ret_flags,
+			      pblk);
+	if (uninit)
+		*uninit = (ret_flags & BMAP_RET_UNINIT) != 0;
+	return retval;
+}

@@ -1,0 +1,68 @@
+/*
+ * scan.c -- the sequential inode-table scan, in-use inodes only.
+ */
+#include <stdlib.h>
+
+#include "e2c.h"
+
+struct e2c_scan {
+	e2c_fs *fs;
+	ext2_inode_scan scan;
+};
+
+errcode_t e2c_scan_open(e2c_fs *e, e2c_scan **ret)
+{
+	e2c_scan *s;
+	errcode_t retval;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+	s->fs = e;
+	retval = ext2fs_open_inode_scan(e->fs, 0, &s->scan);
+	if (retval) {
+		free(s);
+		return retval;
+	}
+	/* A group whose inode table is missing is skipped, not fatal. */
+	ext2fs_inode_scan_flags(s->scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	*ret = s;
+	return 0;
+}
+
+static int in_use(e2c_scan *s, ext2_ino_t ino, struct ext2_inode *inode)
+{
+	if (s->fs->fs->inode_map)
+		return ext2fs_test_inode_bitmap2(s->fs->fs->inode_map, ino);
+	return inode->i_links_count && !inode->i_dtime;
+}
+
+errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
+{
+	int isz = EXT2_INODE_SIZE(s->fs->fs->super);
+	errcode_t retval;
+
+	for (;;) {
+		retval = ext2fs_get_next_inode_full(s->scan, ino, inode, isz);
+		if (retval == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
+			continue;
+		/* Checksum errors are reported, but the inode is usable. */
+		if (retval == EXT2_ET_INODE_CSUM_INVALID ||
+		    retval == EXT2_ET_INODE_IS_GARBAGE)
+			retval = 0;
+		if (retval)
+			return retval;
+		if (*ino == 0)
+			return 0;
+		if (in_use(s, *ino, inode))
+			return 0;
+	}
+}
+
+void e2c_scan_close(e2c_scan *s)
+{
+	if (!s)
+		return;
+	ext2fs_close_inode_scan(s->scan);
+	free(s);
+}

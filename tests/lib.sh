@@ -1,0 +1,93 @@
+# lib.sh -- shared helpers for the shell tests (sourced by tests/t_*.sh).
+# Every test gets its own temporary directory $T, removed at exit unless
+# KEEP=1.  Images are built at test time from tests/gen_tree.py with
+# mke2fs -d and debugfs -w: small, deterministic, fast.
+
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+E2LUA=${E2LUA:-$TOP/e2lua}
+export E2LUA_SCRIPTS=${E2LUA_SCRIPTS:-$TOP/scripts}
+export E2LUA_HISTORY=""		# never touch the user's history in tests
+export E2FSPROGS_FAKE_TIME=1700000000	# deterministic mke2fs/debugfs times
+export LC_ALL=C TZ=UTC
+T=$(mktemp -d "${TMPDIR:-/tmp}/e2lua-test.XXXXXX")
+[ "${KEEP:-0}" = 1 ] && echo "keeping $T" >&2 || trap 'rm -rf "$T"' EXIT
+FAILS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+note() { echo "# $*"; }
+# End of a test: exit 1 if any fail was recorded.
+finish() { [ "$FAILS" -eq 0 ] && { echo "ok"; exit 0; }; echo "$FAILS failure(s)"; exit 1; }
+skip() { echo "skip: $*"; exit 77; }
+
+assert_eq() {	# expected actual what
+	[ "$1" = "$2" ] || fail "$3: expected [$1], got [$2]"
+}
+# Run a command, check its exit status; stdout/stderr in $T/out, $T/err.
+expect_rc() {	# rc command...
+	want=$1; shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	[ "$got" = "$want" ] || fail "exit $got (wanted $want): $* -- stderr: $(head -c 400 "$T/err")"
+}
+assert_grep() {	# pattern file what
+	grep -q -- "$1" "$2" || fail "$3: no [$1] in $2: $(head -c 400 "$2")"
+}
+
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+
+# fsck_clean IMG: e2fsck -fn must exit 0.
+fsck_clean() {
+	e2fsck -fn "$1" >"$T/fsck.out" 2>&1 ||
+		fail "e2fsck -fn $1: $(tail -n 15 "$T/fsck.out")"
+}
+
+# mk_image IMG KIND BLOCKSIZE [SIZE]
+# KIND: ext2 | ext3 | ext4noext (ext4 without extents, with metadata_csum,
+# huge_file, flex_bg) | ext4 (extents).  The tree is tests/gen_tree.py's;
+# then debugfs adds a fragmented file "frag" (FRAG_BLOCKS one-block
+# fragments, default 400) by filling gaps left by deleted files.
+mk_image() {
+	img=$1 kind=$2 bs=$3 size=${4:-64M}
+	tree="$T/tree.$bs"
+	[ -d "$tree" ] || python3 "$TOP/tests/gen_tree.py" "$tree" "$bs" || return 1
+	case $kind in
+	ext2) opts="-t ext2" ;;
+	ext3) opts="-t ext3 -J size=1" ;;
+	ext4noext) opts="-t ext4 -O ^extent,^64bit,metadata_csum,huge_file,flex_bg -J size=1" ;;
+	ext4) opts="-t ext4 -J size=1" ;;
+	*) echo "mk_image: unknown kind $kind" >&2; return 1 ;;
+	esac
+	rm -f "$img"
+	mke2fs -q -F $opts -b "$bs" -U 6d2a4b3c-1111-4222-8333-444455556666 \
+		-E hash_seed=6d2a4b3c-1111-4222-8333-444455556666 -N 2048 \
+		-d "$tree" "$img" "$size" >"$T/mke2fs.out" 2>&1 ||
+		{ cat "$T/mke2fs.out" >&2; return 1; }
+	mk_fragmented "$img" "${FRAG_BLOCKS:-400}" "$bs" || return 1
+}
+
+# mk_fragmented IMG N BS: a file /frag of N blocks in N pieces.  Writes N
+# one-block fillers, deletes every other one, then writes /frag, which the
+# allocator spreads over the gaps.
+mk_fragmented() {
+	img=$1 n=$2 bs=$3
+	python3 -c "
+import random, sys
+r = random.Random(7)
+open('$T/one', 'wb').write(r.randbytes($bs))
+open('$T/fragdata', 'wb').write(r.randbytes($n * $bs))
+"
+	{
+		echo "mkdir /fill"
+		i=0; while [ $i -lt $((2 * n)) ]; do echo "write $T/one /fill/$i"; i=$((i + 1)); done
+		i=0; while [ $i -lt $((2 * n)) ]; do echo "rm /fill/$i"; i=$((i + 2)); done
+		echo "write $T/fragdata /frag"
+	} >"$T/frag.cmds"
+	debugfs -w -f "$T/frag.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
+		{ cat "$T/debugfs.out" >&2; return 1; }
+}
+
+# Inode numbers of every in-use inode with a name, as "ino path" lines.
+list_inodes() {	# img
+	debugfs -R "ls -p -r /" "$1" 2>/dev/null | true
+}

@@ -1,0 +1,30 @@
+/*
+ * unit.h -- the smallest test harness that works: CHECK records a failure
+ * and goes on; unit_done() prints "N passed, N failed" and gives the exit
+ * status.  Images come from the TEST_IMG_* variables set by the caller or
+ * are built with tests/lib.sh helpers.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+#include <stdio.h>
+
+static int unit_pass, unit_fail;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		unit_pass++;						\
+	} else {							\
+		unit_fail++;						\
+		fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,	\
+			__LINE__, #cond);				\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+static inline int unit_done(void)
+{
+	printf("%d passed, %d failed\n", unit_pass, unit_fail);
+	return unit_fail ? 1 : 0;
+}
+#endif
