@@ -1,0 +1,6 @@
+/* cmd_shell.c -- being written. */
+#include "commands.h"
+
+const struct e2l_cmd e2sh_shell_cmds[] = {
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+};
