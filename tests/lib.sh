@@ -50,12 +50,13 @@ fsck_clean() {
 mk_image() {
 	img=$1 kind=$2 bs=$3 size=${4:-64M}
 	tree="$T/tree.$bs"
+	jsz=$((bs / 1024))	# MiB: the smallest journal (1024 blocks)
 	[ -d "$tree" ] || python3 "$TOP/tests/gen_tree.py" "$tree" "$bs" || return 1
 	case $kind in
 	ext2) opts="-t ext2" ;;
-	ext3) opts="-t ext3 -J size=1" ;;
-	ext4noext) opts="-t ext4 -O ^extent,^64bit,metadata_csum,huge_file,flex_bg -J size=1" ;;
-	ext4) opts="-t ext4 -J size=1" ;;
+	ext3) opts="-t ext3 -J size=$jsz" ;;
+	ext4noext) opts="-t ext4 -O ^extent,^64bit,metadata_csum,huge_file,flex_bg -J size=$jsz" ;;
+	ext4) opts="-t ext4 -J size=$jsz" ;;
 	*) echo "mk_image: unknown kind $kind" >&2; return 1 ;;
 	esac
 	rm -f "$img"
