@@ -32,8 +32,8 @@ static const char *const e2c_msgs[] = {
 	"Inode is already staged in this transaction",
 	"A transaction is already open on this filesystem",
 	"Transaction already ended",
-	"Commit failed after inodes were written: filesystem left marked not "
-	"clean, run e2fsck -f",
+	("Commit failed after inodes were written: filesystem left marked "
+	 "not clean, run e2fsck -f"),
 	"Interrupted",
 	"Filesystem opened read-only (open it with -w)",
 	"Block mapped twice",
