@@ -70,16 +70,23 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libe2core.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libe2core.a $(CORE_LIBS)
 
+# Test tools: the crash-test driver with its io_manager (never linked into
+# e2lua), and the libFuzzer harness over the core built with clang.
+CRASH_BIN := $(BUILD)/crash/crashmig
+$(CRASH_BIN): tests/crash/crashmig.c tests/crash/crash_io.c tests/crash/crash_io.h $(BUILD)/libe2core.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/crash $(LDFLAGS) -o $@ tests/crash/crashmig.c tests/crash/crash_io.c $(BUILD)/libe2core.a $(CORE_LIBS)
+
 demo: deps-check all
 	sh tools/demo.sh
 
-check: deps-check all $(UNIT_BIN)
+check: deps-check all $(UNIT_BIN) $(CRASH_BIN)
 	sh tests/run.sh
 
 bench: deps-bench all
 	sh tests/bench/bench.sh
 
-crash-test: deps-check all
+crash-test: deps-check all $(CRASH_BIN)
 	CRASH_ALL=1 sh tests/run.sh crash
 
 fuzz: deps-check

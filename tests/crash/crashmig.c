@@ -1,0 +1,220 @@
+/*
+ * crashmig.c -- the crash-test driver: migrate every migratable inode of
+ * an image through the crash-test io_manager, which counts, stops, tears
+ * or fails the image's writes (tests/crash/crash_io.h).
+ *
+ *   crashmig [-z UNDO] [-n N -a stop|torn|eio|eio-sticky] [-s] [-b BATCH]
+ *            [-t TRACE] IMAGE
+ *   crashmig -l IMAGE
+ *
+ * -n N acts on the Nth write to IMAGE; -s makes every write reach the file
+ * at once (no write-back cache); -b commits every BATCH staged inodes
+ * (default: one commit); -t logs every write and flush to TRACE.  On
+ * success it prints "migrated INODES" and "writes WRITES" and exits 0.  A failed commit is reported on stderr with exit status 1; a
+ * stopped run exits CRASH_EXIT (99).  -l lists "INO TYPE" for every inode
+ * whose content the crash test compares (regular files, directories and
+ * symlinks with blocks; reserved inodes but the root are left out).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2c.h"
+#include "crash_io.h"
+
+static const char *prog = "crashmig";
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"Usage: %s [-z UNDO] [-n N -a stop|torn|eio|eio-sticky] [-s] "
+		"[-b BATCH] [-t TRACE] IMAGE\n       %s -l IMAGE\n",
+		prog, prog);
+	exit(2);
+}
+
+static int is_skip(errcode_t code)
+{
+	return code >= E2C_ERR_SKIP_NO_BLOCKS && code <= E2C_ERR_SKIP_TYPE;
+}
+
+/* Every inode whose content the test compares, as "INO TYPE" lines. */
+static errcode_t list_inodes(e2c_fs *fs)
+{
+	struct ext2_inode *inode;
+	e2c_scan *scan = NULL;
+	ext2_ino_t ino;
+	errcode_t retval;
+
+	inode = malloc(e2c_inode_buf_size(fs));
+	if (!inode)
+		return ENOMEM;
+	retval = e2c_scan_open(fs, &scan);
+	if (retval)
+		goto errout;
+	for (;;) {
+		const char *type;
+
+		retval = e2c_scan_next(scan, &ino, inode);
+		if (retval || !ino)
+			break;
+		if (ino < EXT2_FIRST_INO(fs->fs->super) && ino != EXT2_ROOT_INO)
+			continue;
+		type = e2c_inode_type(inode);
+		if (!e2c_inode_has_blocks(fs, inode) ||
+		    (strcmp(type, "regular") && strcmp(type, "directory") &&
+		     strcmp(type, "symlink")))
+			continue;
+		printf("%u %s\n", ino, type);
+	}
+errout:
+	e2c_scan_close(scan);
+	free(inode);
+	return retval;
+}
+
+/* Stage every migratable inode, committing every batch inodes (0: once at
+ * the end).  *done counts the inodes committed. */
+static errcode_t migrate_all(e2c_fs *fs, size_t batch, size_t *done,
+			     const char **op)
+{
+	struct ext2_inode *inode;
+	e2c_scan *scan = NULL;
+	e2c_tx *tx = NULL;
+	ext2_ino_t ino;
+	errcode_t retval;
+
+	*done = 0;
+	inode = malloc(e2c_inode_buf_size(fs));
+	if (!inode)
+		return ENOMEM;
+	*op = "begin";
+	retval = e2c_tx_begin(fs, &tx);
+	if (retval)
+		goto errout;
+	*op = "scan";
+	retval = e2c_scan_open(fs, &scan);
+	if (retval)
+		goto errout;
+	for (;;) {
+		*op = "scan";
+		retval = e2c_scan_next(scan, &ino, inode);
+		if (retval || !ino)
+			break;
+		*op = "migrate";
+		retval = e2c_tx_migrate(tx, ino, NULL);
+		if (is_skip(retval))
+			continue;
+		if (retval)
+			goto errout;
+		if (batch && e2c_tx_count(tx) >= batch) {
+			size_t n = e2c_tx_count(tx);
+
+			*op = "commit";
+			retval = e2c_tx_commit(tx);
+			if (retval)
+				goto errout;
+			*done += n;
+		}
+	}
+	if (retval)
+		goto errout;
+	if (e2c_tx_count(tx)) {
+		size_t n = e2c_tx_count(tx);
+
+		*op = "commit";
+		retval = e2c_tx_commit(tx);
+		if (retval)
+			goto errout;
+		*done += n;
+	}
+errout:
+	e2c_scan_close(scan);
+	e2c_tx_free(tx);
+	free(inode);
+	return retval;
+}
+
+static enum crash_action parse_action(const char *s)
+{
+	static const struct { const char *name; enum crash_action a; } t[] = {
+		{ "stop", CRASH_STOP }, { "torn", CRASH_TORN },
+		{ "eio", CRASH_EIO }, { "eio-sticky", CRASH_EIO_STICKY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(s, t[i].name))
+			return t[i].a;
+	usage();
+	return CRASH_NONE;
+}
+
+int main(int argc, char **argv)
+{
+	struct e2c_open_opts opts = { 0 };
+	struct crash_conf conf = { 0 };
+	const char *op = "open";
+	size_t done = 0, batch = 0;
+	int c, list = 0;
+	e2c_fs *fs = NULL;
+	errcode_t retval, rc;
+
+	conf.action = CRASH_STOP;
+	while ((c = getopt(argc, argv, "a:b:ln:st:z:")) != -1) {
+		switch (c) {
+		case 'a': conf.action = parse_action(optarg); break;
+		case 'b': batch = strtoul(optarg, NULL, 10); break;
+		case 'l': list = 1; break;
+		case 'n': conf.at = strtoul(optarg, NULL, 10); break;
+		case 's': conf.writethrough = 1; break;
+		case 't':
+			conf.trace = fopen(optarg, "w");
+			if (!conf.trace) {
+				perror(optarg);
+				return 2;
+			}
+			break;
+		case 'z': opts.undo_file = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	conf.target = argv[optind];
+	crash_io_configure(&conf);
+	e2c_init();
+
+	opts.write = !list;
+	opts.io = crash_io_manager;
+	retval = e2c_fs_open(conf.target, &opts, &fs);
+	if (retval) {
+		fprintf(stderr, "%s: open %s: %s\n", prog, conf.target,
+			error_message(retval));
+		return 2;
+	}
+	if (list) {
+		op = "list";
+		retval = list_inodes(fs);
+	} else {
+		retval = migrate_all(fs, batch, &done, &op);
+	}
+	rc = e2c_fs_close(fs);
+	if (retval) {
+		fprintf(stderr, "%s: %s %s: %s\n", prog, op, conf.target,
+			error_message(retval));
+		if (rc)
+			fprintf(stderr, "%s: close %s: %s\n", prog,
+				conf.target, error_message(rc));
+		return 1;
+	}
+	if (rc) {
+		fprintf(stderr, "%s: close %s: %s\n", prog, conf.target,
+			error_message(rc));
+		return 1;
+	}
+	if (!list)
+		printf("migrated %zu\nwrites %lu\n", done, crash_io_writes());
+	return 0;
+}
