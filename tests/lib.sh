@@ -92,3 +92,19 @@ open('$T/fragdata', 'wb').write(r.randbytes($n * $bs))
 list_inodes() {	# img
 	debugfs -R "ls -p -r /" "$1" 2>/dev/null | true
 }
+
+# mk_uninit IMG BS: unwritten (uninit) extents on an extent-capable image,
+# made with debugfs fallocate (mke2fs -d cannot copy them): /prealloc has 3
+# written blocks, a hole and blocks 10-30 preallocated past its end;
+# /unwritten is 100 blocks, all preallocated.
+mk_uninit() {
+	img=$1 bs=$2
+	python3 -c "
+import random
+open('$T/three', 'wb').write(random.Random(3).randbytes(3 * $bs))"
+	printf '%s\n' "write $T/three /prealloc" "fallocate /prealloc 10 30" \
+		"write /dev/null /unwritten" "fallocate /unwritten 0 99" \
+		"sif /unwritten size $((100 * bs))" >"$T/uninit.cmds"
+	debugfs -w -f "$T/uninit.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
+		{ cat "$T/debugfs.out" >&2; return 1; }
+}
