@@ -108,3 +108,67 @@ open('$T/three', 'wb').write(random.Random(3).randbytes(3 * $bs))"
 	debugfs -w -f "$T/uninit.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
 		{ cat "$T/debugfs.out" >&2; return 1; }
 }
+
+# mk_frag_file IMG PATH N: a file of N one-block fragments, whatever the
+# free space looks like (mk_fragmented's gaps run out on small groups).
+# Every other free block from the start of the fs is marked in the bitmap
+# only while debugfs writes the file, then cleared again: the counts stay
+# right and e2fsck stays clean.
+mk_frag_file() {
+	img=$1 path=$2 n=$3
+	bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
+	python3 -c "
+import random
+open('$T/fragfile', 'wb').write(random.Random(11).randbytes($n * $bs))
+"
+	debugfs -R "ffb $((2 * n + 2 * n / (bs / 4) + 64)) 1" "$img" 2>/dev/null |
+		sed 's/^Free blocks found: //' | tr ' ' '\n' | grep . |
+		awk 'NR % 2 == 0 { print }' >"$T/fragholes"
+	{
+		sed 's/^/setb /' "$T/fragholes"
+		echo "write $T/fragfile $path"
+		sed 's/^/freeb /' "$T/fragholes"
+	} >"$T/fragfile.cmds"
+	debugfs -w -f "$T/fragfile.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
+		{ cat "$T/debugfs.out" >&2; return 1; }
+}
+
+# runs_from_stat TRANSCRIPT BS: data runs and holes computed from debugfs's
+# own stat output.  TRANSCRIPT is a `debugfs -f` transcript of stat
+# commands (echo lines "debugfs: stat X" or "> stat X").  Prints, per stat,
+# "I X", then "R lblk pblk len [u]" per run (ranges merged while logically
+# and physically contiguous with the same unwritten state, as ino:runs())
+# and "H lblk len" per hole below ceil(i_size / BS), as ino:holes().
+runs_from_stat() {
+	python3 - "$1" "$2" <<'PYEOF'
+import re, sys
+text, bs = open(sys.argv[1]).read(), int(sys.argv[2])
+rng = re.compile(r"\((\d+)(?:-(\d+))?(\[u\])?\):(\d+)(?:-(\d+))?")
+for sec in re.split(r"^(?:debugfs:|>) stat ", text, flags=re.M)[1:]:
+    lines = sec.split("\n")
+    size = int(re.search(r"Size: (\d+)", sec).group(1))
+    m = [lines[i + 1] for i, l in enumerate(lines) if l in ("BLOCKS:", "EXTENTS:")]
+    runs = []
+    for item in (m[0].split(", ") if m and m[0] else []):
+        r = rng.fullmatch(item)
+        if not r:
+            continue	# (IND):n, (ETB0):n ...
+        l0, l1, u, p0 = int(r[1]), int(r[2] or r[1]), bool(r[3]), int(r[4])
+        n = l1 - l0 + 1
+        if runs and runs[-1][0] + runs[-1][2] == l0 and \
+           runs[-1][1] + runs[-1][2] == p0 and runs[-1][3] == u:
+            runs[-1][2] += n
+        else:
+            runs.append([l0, p0, n, u])
+    print("I", lines[0])
+    for l, p, n, u in runs:
+        print("R", l, p, n, *(["u"] if u else []))
+    end, nxt = (size + bs - 1) // bs, 0
+    for l, p, n, u in sorted(runs):
+        if l > nxt and nxt < end:
+            print("H", nxt, min(l, end) - nxt)
+        nxt = max(nxt, l + n)
+    if nxt < end:
+        print("H", nxt, end - nxt)
+PYEOF
+}
