@@ -64,7 +64,7 @@ e2lua: $(SHELL_OBJ) $(BIND_OBJ) $(BUILD)/libe2core.a
 
 # The module for a stock lua5.4: the interpreter provides the Lua symbols.
 $(BUILD)/e2.so: $(BIND_OBJ) $(BUILD)/libe2core.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(BIND_OBJ) $(BUILD)/libe2core.a $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(BIND_OBJ) $(BUILD)/libe2core.a $(CORE_LIBS) $(shell pkg-config --libs e2p)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libe2core.a
 	@mkdir -p $(dir $@)

@@ -10,6 +10,11 @@
 
 #include "e2c.h"
 
+/* e2.version (and the shell's -V). */
+#ifndef E2LUA_VERSION
+#define E2LUA_VERSION "0.1.0"
+#endif
+
 /* Metatable names: they appear in messages ("e2.fs expected, got nil"). */
 #define E2L_FS      "e2.fs"
 #define E2L_INODE   "e2.inode"

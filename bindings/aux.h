@@ -1,0 +1,113 @@
+/*
+ * aux.h -- private helpers shared by the files of the Lua module "e2".
+ * Nothing here is part of the C-facing contract (that is e2lua.h).
+ */
+#ifndef E2L_AUX_H
+#define E2L_AUX_H
+
+#include "e2lua.h"
+
+/*
+ * Lifetime.  An e2.fs userdata owns the e2c_fs.  Everything that holds a
+ * core resource tied to it (cursors, the transaction) is a "child": it
+ * keeps the fs userdata alive through its first uservalue and sits on the
+ * fs's list of open children, so that closing the fs closes the children
+ * first, while the e2c_fs they point into is still valid.  A child closes
+ * itself (and leaves the list) through its close function, which must be
+ * idempotent.
+ */
+struct e2l_child {
+	struct e2l_child *next, **pprev;	/* on the fs's list while open */
+	void (*close)(struct e2l_child *c);	/* release the resource */
+};
+
+struct e2l_fs {
+	e2c_fs *fs;			/* NULL once closed */
+	ext2_ino_t cwd;			/* current directory (root at open) */
+	struct e2l_child *children;	/* open cursors and transaction */
+};
+
+/* Add to / remove from an fs's list of open children. */
+void e2l_child_link(struct e2l_fs *f, struct e2l_child *c);
+void e2l_child_unlink(struct e2l_child *c);
+
+/* The e2.fs userdata at idx, which must be open (raises otherwise). */
+struct e2l_fs *e2l_checkfsud(lua_State *L, int idx);
+
+/* Check that the fs a child was made from (its uservalue 1) is still
+ * open; raises "attempt to use <what> of a closed e2.fs" otherwise. */
+e2c_fs *e2l_parentfs(lua_State *L, int idx, const char *what);
+
+/* Push an e2.error with a message of our own (not error_message(code)),
+ * for conditions libext2fs has no text for. */
+void e2l_pusherror_msg(lua_State *L, errcode_t code, const char *op,
+		       const char *object, const char *message);
+
+/* "<12>" for messages; buf must hold E2L_INOBUF bytes. */
+#define E2L_INOBUF 16
+const char *e2l_inoname(char *buf, ext2_ino_t ino);
+
+/* Raise luaL_argerror when the call has more than n arguments. */
+void e2l_checknargs(lua_State *L, int n);
+
+/* Reject keys of the options table at idx not in the NULL-terminated
+ * list; what names the table in the message. */
+void e2l_checkopts(lua_State *L, int idx, const char *const *known,
+		   const char *what);
+
+/* Optional fields of an options table at idx: a boolean (nil: false) and
+ * an integer in [min, max] (nil: 0); anything else raises. */
+int e2l_optbool(lua_State *L, int idx, const char *key);
+lua_Integer e2l_optint(lua_State *L, int idx, const char *key,
+		       lua_Integer min, lua_Integer max);
+
+/* Build a metatable the liolib way: metamethods in meta (its "__index"
+ * entry a placeholder), methods as __index unless index_fn is set (then
+ * __index is index_fn with the method table as upvalue 1).  Pops it. */
+void e2l_newmeta(lua_State *L, const char *name, const luaL_Reg *meta,
+		 const luaL_Reg *methods, lua_CFunction index_fn);
+
+/* e2.open (fs.c). */
+int e2l_open(lua_State *L);
+
+/* "data", "ind", "dind", "tind", "node". */
+const char *e2l_kind_name(enum e2c_kind k);
+
+/* Per-type set-up, called by luaopen_e2. */
+void e2l_error_open(lua_State *L);
+void e2l_fs_open(lua_State *L);
+void e2l_inode_open(lua_State *L);
+void e2l_cursor_open(lua_State *L);
+void e2l_tx_open(lua_State *L);
+
+/* Inode objects: a snapshot of the inode taken when pushed, tied to the
+ * fs userdata at fsidx.  buf may be NULL: the inode is then read. */
+void e2l_pushinode(lua_State *L, int fsidx, ext2_ino_t ino,
+		   const struct ext2_inode *buf);
+/* Inode number and the fs of the e2.inode at idx (checks the fs is open). */
+ext2_ino_t e2l_checkinode(lua_State *L, int idx, e2c_fs **fs);
+/* The inode snapshot held by the e2.inode at idx. */
+const struct ext2_inode *e2l_inodebuf(lua_State *L, int idx);
+
+/* Cursors.  Each returns the 4 values of a generic for: the iterator, the
+ * cursor as state, nil, and the cursor again as the to-be-closed value. */
+enum e2l_walk_kind {
+	E2L_BLOCKS, E2L_RUNS, E2L_HOLES, E2L_EXTENTS
+};
+int e2l_map_cursor(lua_State *L, int inoidx, enum e2l_walk_kind kind);
+/* fs:inodes([filter]): filter at stack index filteridx (0: none). */
+int e2l_scan_cursor(lua_State *L, int fsidx, int filteridx);
+/* fs:walk(path): start at ino, reported as path. */
+int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
+		    const char *path);
+
+/* fs:plan / ino:plan / tx tables. */
+void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
+/* fs:begin(): the fs userdata at fsidx. */
+int e2l_tx_begin(lua_State *L, int fsidx);
+
+/* fs:path(ino): the path, or NULL if the inode has no name (*path must be
+ * freed by the caller). */
+errcode_t e2l_find_path(e2c_fs *fs, ext2_ino_t ino, char **path);
+
+#endif /* E2L_AUX_H */

@@ -1,0 +1,903 @@
+/*
+ * fs.c -- the e2.fs object: an open filesystem, its superblock and group
+ * tables, inode arguments, the current directory, and the whole-fs
+ * queries (lookup, path, owner, bmap, testb).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <e2p/e2p.h>
+
+#include "aux.h"
+
+/* ---------------------------------------------------------------- */
+/* Lifetime                                                          */
+/* ---------------------------------------------------------------- */
+
+void e2l_child_link(struct e2l_fs *f, struct e2l_child *c)
+{
+	c->next = f->children;
+	if (c->next)
+		c->next->pprev = &c->next;
+	c->pprev = &f->children;
+	f->children = c;
+}
+
+void e2l_child_unlink(struct e2l_child *c)
+{
+	if (!c->pprev)
+		return;
+	*c->pprev = c->next;
+	if (c->next)
+		c->next->pprev = c->pprev;
+	c->next = NULL;
+	c->pprev = NULL;
+}
+
+/* Close the children (rolling back an open transaction) while the e2c_fs
+ * they use is still valid, then the fs.  Idempotent. */
+static errcode_t fs_release(struct e2l_fs *f)
+{
+	e2c_fs *fs = f->fs;
+
+	while (f->children)
+		f->children->close(f->children);	/* unlinks itself */
+	f->fs = NULL;
+	return fs ? e2c_fs_close(fs) : 0;
+}
+
+static struct e2l_fs *tofsud(lua_State *L, int idx)
+{
+	return luaL_checkudata(L, idx, E2L_FS);
+}
+
+struct e2l_fs *e2l_checkfsud(lua_State *L, int idx)
+{
+	struct e2l_fs *f = tofsud(L, idx);
+
+	if (!f->fs)
+		luaL_error(L, "attempt to use a closed " E2L_FS);
+	return f;
+}
+
+e2c_fs *e2l_checkfs(lua_State *L, int idx)
+{
+	return e2l_checkfsud(L, idx)->fs;
+}
+
+e2c_fs *e2l_tofs(lua_State *L, int idx)
+{
+	struct e2l_fs *f = luaL_testudata(L, idx, E2L_FS);
+
+	return f ? f->fs : NULL;
+}
+
+e2c_fs *e2l_parentfs(lua_State *L, int idx, const char *what)
+{
+	struct e2l_fs *f;
+
+	lua_getiuservalue(L, idx, 1);			/* [.., fsud] */
+	f = luaL_testudata(L, -1, E2L_FS);
+	lua_pop(L, 1);
+	if (!f || !f->fs)
+		luaL_error(L, "attempt to use %s of a closed " E2L_FS, what);
+	return f->fs;
+}
+
+/* A closed fs userdata: the resource is attached only once it exists. */
+static struct e2l_fs *newfs(lua_State *L)
+{
+	struct e2l_fs *f = lua_newuserdatauv(L, sizeof(*f), 0);
+
+	memset(f, 0, sizeof(*f));
+	luaL_setmetatable(L, E2L_FS);
+	return f;
+}
+
+void e2l_pushfs(lua_State *L, e2c_fs *fs)
+{
+	struct e2l_fs *f = newfs(L);
+
+	f->fs = fs;
+	f->cwd = EXT2_ROOT_INO;
+}
+
+ext2_ino_t e2l_getcwd(lua_State *L, int idx)
+{
+	return e2l_checkfsud(L, idx)->cwd;
+}
+
+void e2l_setcwd(lua_State *L, int idx, ext2_ino_t dir)
+{
+	e2l_checkfsud(L, idx)->cwd = dir;
+}
+
+ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op)
+{
+	struct e2l_fs *f = e2l_checkfsud(L, fsidx);
+	ext2_ino_t ino;
+	errcode_t retval;
+
+	fsidx = lua_absindex(L, fsidx);
+	switch (lua_type(L, arg)) {
+	case LUA_TNUMBER: {
+		int isint;
+		lua_Integer n = lua_tointegerx(L, arg, &isint);
+
+		if (!isint)
+			luaL_argerror(L, arg, "inode number has no integer "
+				      "representation");
+		if (n < 1 || n > f->fs->fs->super->s_inodes_count) {
+			lua_pushfstring(L, "<%I>", n);
+			e2l_error(L, EXT2_ET_BAD_INODE_NUM, op,
+				  lua_tostring(L, -1));
+		}
+		return (ext2_ino_t)n;
+	}
+	case LUA_TSTRING:
+		retval = e2c_lookup(f->fs, f->cwd, lua_tostring(L, arg), &ino);
+		if (retval)
+			e2l_error(L, retval, op, lua_tostring(L, arg));
+		return ino;
+	case LUA_TUSERDATA:
+		if (luaL_testudata(L, arg, E2L_INODE)) {
+			ino = e2l_checkinode(L, arg, NULL);
+			lua_getiuservalue(L, arg, 1);	/* [.., its fs] */
+			if (!lua_rawequal(L, -1, fsidx))
+				luaL_argerror(L, arg, "inode of another "
+					      E2L_FS);
+			lua_pop(L, 1);
+			return ino;
+		}
+		break;
+	}
+	return (ext2_ino_t)luaL_typeerror(L, arg,
+					  "inode number, \"<n>\" or path");
+}
+
+/* The inode argument at arg as errors name it: the string the caller
+ * gave, else "<n>".  buf holds E2L_INOBUF bytes. */
+static const char *argname(lua_State *L, int arg, ext2_ino_t ino, char *buf)
+{
+	if (lua_type(L, arg) == LUA_TSTRING)
+		return lua_tostring(L, arg);
+	return e2l_inoname(buf, ino);
+}
+
+/* ---------------------------------------------------------------- */
+/* Fields                                                            */
+/* ---------------------------------------------------------------- */
+
+#define SETINT(name, v) \
+	(lua_pushinteger(L, (lua_Integer)(v)), lua_setfield(L, -2, (name)))
+/* A superblock field under its name without the s_ prefix. */
+#define SB(f) SETINT(#f, sb->s_##f)
+/* A time with its high byte (the fields after 2038). */
+#define SBTIME(f) SETINT(#f, sb->s_##f | ((lua_Integer)sb->s_##f##_hi << 32))
+
+/* A fixed-size, possibly unterminated string field. */
+static void setstrfield(lua_State *L, const char *name, const char *s,
+			size_t max)
+{
+	lua_pushlstring(L, s, strnlen(s, max));
+	lua_setfield(L, -2, name);
+}
+
+/* The feature set {name=true} and the feature_list array, in e2p's order
+ * (compat, incompat, ro_compat: the order of "Filesystem features:"). */
+static void push_features(lua_State *L, struct ext2_super_block *sb)
+{
+	const __u32 words[3] = { sb->s_feature_compat,
+				 sb->s_feature_incompat,
+				 sb->s_feature_ro_compat };
+	int i, j, n = 0;
+
+	lua_newtable(L);				/* [super, set] */
+	lua_newtable(L);				/* [super, set, list] */
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 32; j++) {
+			if (!(words[i] & (1U << j)))
+				continue;
+			lua_pushstring(L, e2p_feature2string(i, 1U << j));
+			lua_pushvalue(L, -1);
+			lua_rawseti(L, -3, ++n);	/* list[n] = name */
+			lua_pushboolean(L, 1);
+			lua_rawset(L, -4);		/* set[name] = true */
+		}
+	}
+	lua_setfield(L, -3, "feature_list");
+	lua_setfield(L, -2, "features");
+}
+
+/* fs.super: a fresh table of every superblock field. */
+static void push_super(lua_State *L, e2c_fs *e)
+{
+	ext2_filsys fs = e->fs;
+	struct ext2_super_block *sb = fs->super;
+
+	lua_createtable(L, 0, 96);
+	SETINT("blocks_count", ext2fs_blocks_count(sb));
+	SETINT("r_blocks_count", ext2fs_r_blocks_count(sb));
+	SETINT("free_blocks_count", ext2fs_free_blocks_count(sb));
+	SB(inodes_count);
+	SB(free_inodes_count);
+	SB(first_data_block);
+	SB(log_block_size);
+	SB(log_cluster_size);
+	SETINT("block_size", fs->blocksize);
+	SETINT("cluster_size", EXT2_CLUSTER_SIZE(sb));
+	SB(blocks_per_group);
+	SB(clusters_per_group);
+	SB(inodes_per_group);
+	SETINT("inode_blocks_per_group", fs->inode_blocks_per_group);
+	SETINT("group_count", fs->group_desc_count);
+	SBTIME(mtime);
+	SBTIME(wtime);
+	SB(mnt_count);
+	SB(max_mnt_count);
+	SB(magic);
+	SB(state);
+	SB(errors);
+	SB(minor_rev_level);
+	SBTIME(lastcheck);
+	SB(checkinterval);
+	SB(creator_os);
+	SB(rev_level);
+	SB(def_resuid);
+	SB(def_resgid);
+	SETINT("first_ino", EXT2_FIRST_INO(sb));
+	SETINT("inode_size", EXT2_INODE_SIZE(sb));
+	SB(block_group_nr);
+	SB(feature_compat);
+	SB(feature_incompat);
+	SB(feature_ro_compat);
+	lua_pushstring(L, e2p_uuid2str(sb->s_uuid));
+	lua_setfield(L, -2, "uuid");
+	setstrfield(L, "volume_name", (const char *)sb->s_volume_name,
+		    sizeof(sb->s_volume_name));
+	setstrfield(L, "last_mounted", (const char *)sb->s_last_mounted,
+		    sizeof(sb->s_last_mounted));
+	SB(algorithm_usage_bitmap);
+	SB(prealloc_blocks);
+	SB(prealloc_dir_blocks);
+	SB(reserved_gdt_blocks);
+	lua_pushstring(L, e2p_uuid2str(sb->s_journal_uuid));
+	lua_setfield(L, -2, "journal_uuid");
+	SB(journal_inum);
+	SB(journal_dev);
+	SB(last_orphan);
+	lua_pushstring(L, e2p_uuid2str(sb->s_hash_seed));
+	lua_setfield(L, -2, "hash_seed");
+	SB(def_hash_version);
+	SB(jnl_backup_type);
+	SETINT("desc_size", EXT2_DESC_SIZE(sb));
+	SB(default_mount_opts);
+	SB(first_meta_bg);
+	SBTIME(mkfs_time);
+	SB(min_extra_isize);
+	SB(want_extra_isize);
+	SB(flags);
+	SB(raid_stride);
+	SB(mmp_update_interval);
+	SB(mmp_block);
+	SB(raid_stripe_width);
+	SB(log_groups_per_flex);
+	SB(checksum_type);
+	SB(kbytes_written);
+	SB(error_count);
+	SBTIME(first_error_time);
+	SB(first_error_ino);
+	SB(first_error_block);
+	SBTIME(last_error_time);
+	SB(last_error_ino);
+	SB(last_error_line);
+	SB(last_error_block);
+	setstrfield(L, "mount_opts", (const char *)sb->s_mount_opts,
+		    sizeof(sb->s_mount_opts));
+	SB(usr_quota_inum);
+	SB(grp_quota_inum);
+	SB(prj_quota_inum);
+	SB(overhead_clusters);
+	SB(checksum_seed);
+	SB(encoding);
+	SB(encoding_flags);
+	SB(orphan_file_inum);
+	SB(checksum);
+	push_features(L, sb);
+}
+
+/* fs.groups: one table per block group. */
+static void push_groups(lua_State *L, e2c_fs *e)
+{
+	ext2_filsys fs = e->fs;
+	dgrp_t g;
+
+	lua_createtable(L, (int)fs->group_desc_count, 0);
+	for (g = 0; g < fs->group_desc_count; g++) {
+		lua_createtable(L, 0, 9);
+		SETINT("block_bitmap", ext2fs_block_bitmap_loc(fs, g));
+		SETINT("inode_bitmap", ext2fs_inode_bitmap_loc(fs, g));
+		SETINT("inode_table", ext2fs_inode_table_loc(fs, g));
+		SETINT("free_blocks", ext2fs_bg_free_blocks_count(fs, g));
+		SETINT("free_inodes", ext2fs_bg_free_inodes_count(fs, g));
+		SETINT("used_dirs", ext2fs_bg_used_dirs_count(fs, g));
+		SETINT("itable_unused", ext2fs_bg_itable_unused(fs, g));
+		SETINT("flags", ext2fs_bg_flags(fs, g));
+		SETINT("checksum", ext2fs_bg_checksum(fs, g));
+		lua_rawseti(L, -2, (lua_Integer)g + 1);
+	}
+}
+
+/*
+ * fs.path is both the image's path (a field) and fs:path(ino) (a method).
+ * It is a small object that calls fs_path and otherwise stands for the
+ * image path: tostring(), .., # and string.format("%s") give the string.
+ * fs.image is the plain string.
+ */
+#define E2L_FSPATH "e2.fs.path"
+
+static int fs_path(lua_State *L);
+
+static int fspath_call(lua_State *L)
+{
+	lua_remove(L, 1);				/* [fs, ino] */
+	return fs_path(L);
+}
+
+static int fspath_tostring(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_rawgeti(L, 1, 1);
+	return 1;
+}
+
+static int fspath_len(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_rawgeti(L, 1, 1);
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+	return 1;
+}
+
+static int fspath_concat(lua_State *L)
+{
+	int i;
+
+	for (i = 1; i <= 2; i++)
+		luaL_tolstring(L, i, NULL);		/* [a, b, sa, sb] */
+	lua_concat(L, 2);
+	return 1;
+}
+
+static void push_fspath(lua_State *L, e2c_fs *fs)
+{
+	lua_createtable(L, 1, 0);
+	lua_pushstring(L, fs->path);
+	lua_rawseti(L, -2, 1);
+	luaL_setmetatable(L, E2L_FSPATH);
+}
+
+/* __index: methods (upvalue 1) first, then the fields. */
+static int fs_index(lua_State *L)
+{
+	struct e2l_fs *f = tofsud(L, 1);
+	const char *key;
+
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+		return 1;
+	key = lua_tostring(L, 2);
+	if (!key || lua_type(L, 2) != LUA_TSTRING)
+		return 1;				/* nil */
+	if (!f->fs)
+		return luaL_error(L, "attempt to use a closed " E2L_FS);
+	if (strcmp(key, "image") == 0)
+		lua_pushstring(L, f->fs->path);
+	else if (strcmp(key, "path") == 0)
+		push_fspath(L, f->fs);
+	else if (strcmp(key, "writable") == 0)
+		lua_pushboolean(L, f->fs->writable);
+	else if (strcmp(key, "catastrophic") == 0)
+		lua_pushboolean(L, f->fs->catastrophic);
+	else if (strcmp(key, "block_size") == 0)
+		lua_pushinteger(L, f->fs->fs->blocksize);
+	else if (strcmp(key, "super") == 0)
+		push_super(L, f->fs);
+	else if (strcmp(key, "groups") == 0)
+		push_groups(L, f->fs);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+static int fs_tostring(lua_State *L)
+{
+	struct e2l_fs *f = tofsud(L, 1);
+
+	if (!f->fs)
+		lua_pushliteral(L, E2L_FS " (closed)");
+	else
+		lua_pushfstring(L, E2L_FS " (%s, %s)", f->fs->path,
+				f->fs->writable ? "rw" : "ro");
+	return 1;
+}
+
+/* fs:close(): closes what depends on the fs first; closing twice is a
+ * no-op.  A failure to flush is raised after everything was freed. */
+static int fs_close(lua_State *L)
+{
+	struct e2l_fs *f = tofsud(L, 1);
+	errcode_t retval;
+
+	e2l_checknargs(L, 1);
+	if (!f->fs)
+		return 0;
+	lua_pushstring(L, f->fs->path);			/* [fs, path] */
+	retval = fs_release(f);
+	if (retval)
+		return e2l_error(L, retval, "close", lua_tostring(L, -1));
+	return 0;
+}
+
+/* __gc: a finalizer cannot report; __close (to-be-closed) does. */
+static int fs_gc(lua_State *L)
+{
+	fs_release(tofsud(L, 1));
+	return 0;
+}
+
+static int fs_toclose(lua_State *L)
+{
+	lua_settop(L, 1);
+	return fs_close(L);
+}
+
+/* ---------------------------------------------------------------- */
+/* Methods                                                           */
+/* ---------------------------------------------------------------- */
+
+/* fs:inode(x) -> e2.inode */
+static int fs_inode(lua_State *L)
+{
+	ext2_ino_t ino = e2l_checkino(L, 1, 2, "inode");
+
+	e2l_checknargs(L, 2);
+	e2l_pushinode(L, 1, ino, NULL);
+	return 1;
+}
+
+/* fs:lookup(path) -> ino, or nil when the path does not exist */
+static int fs_lookup(lua_State *L)
+{
+	struct e2l_fs *f = e2l_checkfsud(L, 1);
+	const char *path = luaL_checkstring(L, 2);
+	ext2_ino_t ino;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	retval = e2c_lookup(f->fs, f->cwd, path, &ino);
+	if (retval == EXT2_ET_FILE_NOT_FOUND)
+		return 0;
+	if (retval)
+		return e2l_error(L, retval, "lookup", path);
+	lua_pushinteger(L, ino);
+	return 1;
+}
+
+/* fs:inodes([filter]) -> iterator over in-use inodes */
+static int fs_inodes(lua_State *L)
+{
+	e2l_checkfsud(L, 1);
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TFUNCTION);
+	e2l_checknargs(L, 2);
+	return e2l_scan_cursor(L, 1, lua_isnoneornil(L, 2) ? 0 : 2);
+}
+
+/* fs:walk([path]) -> iterator of path, inode (default "/") */
+static int fs_walk(lua_State *L)
+{
+	const char *path = luaL_optstring(L, 2, "/");
+	ext2_ino_t ino;
+
+	e2l_checknargs(L, 2);
+	lua_settop(L, 2);
+	lua_pushstring(L, path);
+	lua_replace(L, 2);
+	ino = e2l_checkino(L, 1, 2, "walk");
+	return e2l_walk_cursor(L, 1, ino, path);
+}
+
+/* fs:path(x) -> a path naming the inode, or nil if it has none */
+static int fs_path(lua_State *L)
+{
+	struct e2l_fs *f = e2l_checkfsud(L, 1);
+	ext2_ino_t ino = e2l_checkino(L, 1, 2, "path");
+	char name[E2L_INOBUF], *path = NULL;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	retval = e2l_find_path(f->fs, ino, &path);
+	if (retval)
+		return e2l_error(L, retval, "path", argname(L, 2, ino, name));
+	if (!path)
+		return 0;
+	lua_pushstring(L, path);
+	free(path);
+	return 1;
+}
+
+/* Whether a path from e2c_pathname names the inode: libext2fs marks the
+ * parts it could not name with "..." and "???", and files with "<n>". */
+static int named(const char *path)
+{
+	return path[0] == '/' && !strstr(path, "/???") &&
+	       !strstr(path, "/...");
+}
+
+/* The first directory entry (in scan order) naming ino, not "." or "..";
+ * *dir is 0 when there is none. */
+static errcode_t find_entry(e2c_fs *fs, ext2_ino_t ino, ext2_ino_t *dir,
+			    char **name)
+{
+	struct ext2_inode *buf;
+	struct e2c_dirent *ents = NULL;
+	e2c_scan *scan = NULL;
+	size_t n = 0, k;
+	ext2_ino_t d;
+	errcode_t retval;
+
+	*dir = 0;
+	buf = malloc(e2c_inode_buf_size(fs));
+	if (!buf)
+		return ENOMEM;
+	retval = e2c_scan_open(fs, &scan);
+	if (retval)
+		goto errout;
+	for (;;) {
+		if (e2c_interrupted) {
+			retval = E2C_ERR_INTERRUPTED;
+			goto errout;
+		}
+		retval = e2c_scan_next(scan, &d, buf);
+		if (retval || !d)
+			goto errout;
+		if (!LINUX_S_ISDIR(buf->i_mode))
+			continue;
+		/* An unreadable directory cannot name anything. */
+		if (e2c_dir_list(fs, d, &ents, &n))
+			continue;
+		for (k = 0; k < n; k++) {
+			if (ents[k].ino != ino || strcmp(ents[k].name, ".") == 0
+			    || strcmp(ents[k].name, "..") == 0)
+				continue;
+			*name = ents[k].name;
+			ents[k].name = NULL;
+			*dir = d;
+			goto errout;
+		}
+		e2c_dir_free(ents, n);
+		ents = NULL;
+		n = 0;
+	}
+errout:
+	e2c_dir_free(ents, n);
+	e2c_scan_close(scan);
+	free(buf);
+	return retval;
+}
+
+/*
+ * A directory's path comes from its ".." chain (ext2fs_get_pathname); any
+ * other inode is looked for in every directory, as debugfs ncheck does.
+ */
+errcode_t e2l_find_path(e2c_fs *fs, ext2_ino_t ino, char **path)
+{
+	struct ext2_inode inode;
+	char *dirpath = NULL, *name = NULL;
+	ext2_ino_t dir;
+	errcode_t retval;
+
+	*path = NULL;
+	retval = ext2fs_read_inode(fs->fs, ino, &inode);
+	if (retval)
+		return retval;
+	if (LINUX_S_ISDIR(inode.i_mode)) {
+		retval = e2c_pathname(fs, ino, &dirpath);
+		if (!retval && named(dirpath)) {
+			*path = dirpath;
+			return 0;
+		}
+		free(dirpath);
+		return retval;
+	}
+	retval = find_entry(fs, ino, &dir, &name);
+	if (retval || !dir)
+		return retval;
+	retval = e2c_pathname(fs, dir, &dirpath);
+	if (!retval && named(dirpath)) {
+		*path = malloc(strlen(dirpath) + strlen(name) + 2);
+		if (!*path)
+			retval = ENOMEM;
+		else
+			sprintf(*path, "%s%s%s", dirpath,
+				strcmp(dirpath, "/") ? "/" : "", name);
+	}
+	free(dirpath);
+	free(name);
+	return retval;
+}
+
+static const char *const kind_names[] = {
+	[E2C_DATA] = "data", [E2C_IND] = "ind", [E2C_DIND] = "dind",
+	[E2C_TIND] = "tind", [E2C_NODE] = "node"
+};
+
+const char *e2l_kind_name(enum e2c_kind k)
+{
+	return kind_names[k];
+}
+
+/*
+ * Which inode maps blk, and as what (icheck's question).  One sequential
+ * scan; every map walked until the block shows up.  A map that cannot be
+ * walked to its end (a corrupt pointer) counts for what was read before
+ * the bad pointer: one broken inode must not hide the owners of others.
+ */
+static errcode_t find_owner(e2c_fs *fs, blk64_t blk, ext2_ino_t *owner,
+			    const char **kind)
+{
+	struct ext2_inode *buf = NULL;
+	struct e2c_piece p;
+	e2c_scan *scan = NULL;
+	e2c_map *map = NULL;
+	ext2_ino_t ino;
+	errcode_t retval;
+	int got;
+
+	*owner = 0;
+	buf = malloc(e2c_inode_buf_size(fs));
+	if (!buf)
+		return ENOMEM;
+	retval = e2c_scan_open(fs, &scan);
+	if (retval)
+		goto errout;
+	for (;;) {
+		if (e2c_interrupted) {
+			retval = E2C_ERR_INTERRUPTED;
+			goto errout;
+		}
+		retval = e2c_scan_next(scan, &ino, buf);
+		if (retval || !ino)
+			goto errout;
+		if (ext2fs_file_acl_block(fs->fs, buf) == blk) {
+			*owner = ino;
+			*kind = "xattr";
+			goto errout;
+		}
+		if (!e2c_inode_has_blocks(fs, buf))
+			continue;
+		retval = e2c_map_open(fs, ino, buf, &map);
+		if (retval)
+			goto errout;
+		while (e2c_map_next(map, &p, &got) == 0 && got) {
+			if (blk >= p.pblk && blk - p.pblk < p.len) {
+				*owner = ino;
+				*kind = kind_names[p.kind];
+				goto errout;
+			}
+		}
+		e2c_map_close(map);
+		map = NULL;
+	}
+errout:
+	e2c_map_close(map);
+	e2c_scan_close(scan);
+	free(buf);
+	return retval;
+}
+
+/* Check a block number argument against the filesystem. */
+static blk64_t checkblock(lua_State *L, e2c_fs *fs, int arg)
+{
+	lua_Integer b = luaL_checkinteger(L, arg);
+
+	luaL_argcheck(L, b >= 0 && (blk64_t)b <
+		      ext2fs_blocks_count(fs->fs->super), arg,
+		      "block number outside the filesystem");
+	return (blk64_t)b;
+}
+
+/* fs:owner(block) -> ino, kind ("data", "ind", ..., "xattr") or nil */
+static int fs_owner(lua_State *L)
+{
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	blk64_t blk = checkblock(L, fs, 2);
+	const char *kind = NULL;
+	ext2_ino_t ino;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	retval = find_owner(fs, blk, &ino, &kind);
+	if (retval) {
+		lua_pushfstring(L, "%I", (lua_Integer)blk);
+		return e2l_error(L, retval, "owner", lua_tostring(L, -1));
+	}
+	if (!ino)
+		return 0;
+	lua_pushinteger(L, ino);
+	lua_pushstring(L, kind);
+	return 2;
+}
+
+/* fs:bmap(x, lblk) -> pblk (0: hole), uninit */
+static int fs_bmap(lua_State *L)
+{
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	ext2_ino_t ino = e2l_checkino(L, 1, 2, "bmap");
+	lua_Integer lblk = luaL_checkinteger(L, 3);
+	char name[E2L_INOBUF];
+	blk64_t pblk;
+	int uninit;
+	errcode_t retval;
+
+	e2l_checknargs(L, 3);
+	luaL_argcheck(L, lblk >= 0 && lblk <= 0xffffffffLL, 3,
+		      "logical block out of range");
+	retval = e2c_bmap(fs, ino, (blk64_t)lblk, &pblk, &uninit);
+	if (retval)
+		return e2l_error(L, retval, "bmap", argname(L, 2, ino, name));
+	lua_pushinteger(L, (lua_Integer)pblk);
+	lua_pushboolean(L, uninit);
+	return 2;
+}
+
+/* fs:testb(block) -> whether the block bitmap marks it in use */
+static int fs_testb(lua_State *L)
+{
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	blk64_t blk = checkblock(L, fs, 2);
+
+	e2l_checknargs(L, 2);
+	if (!fs->fs->block_map) {
+		lua_pushfstring(L, "%I", (lua_Integer)blk);
+		return e2l_error(L, E2C_ERR_NO_BITMAPS, "testb",
+				 lua_tostring(L, -1));
+	}
+	lua_pushboolean(L, ext2fs_test_block_bitmap2(fs->fs->block_map, blk));
+	return 1;
+}
+
+/* fs:cd(x): x must be a directory */
+static int fs_cd(lua_State *L)
+{
+	struct e2l_fs *f = e2l_checkfsud(L, 1);
+	ext2_ino_t ino = e2l_checkino(L, 1, 2, "cd");
+	char name[E2L_INOBUF];
+	struct ext2_inode inode;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	retval = ext2fs_read_inode(f->fs->fs, ino, &inode);
+	if (!retval && !LINUX_S_ISDIR(inode.i_mode))
+		retval = E2C_ERR_NOT_DIR;
+	if (retval)
+		return e2l_error(L, retval, "cd", argname(L, 2, ino, name));
+	f->cwd = ino;
+	return 0;
+}
+
+/* fs:cwd() -> ino of the current directory */
+static int fs_cwd(lua_State *L)
+{
+	e2l_checknargs(L, 1);
+	lua_pushinteger(L, e2l_getcwd(L, 1));
+	return 1;
+}
+
+/* fs:plan(x) -> plan table */
+static int fs_plan(lua_State *L)
+{
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	ext2_ino_t ino = e2l_checkino(L, 1, 2, "plan");
+	char name[E2L_INOBUF];
+	struct e2c_plan plan;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	retval = e2c_plan_inode(fs, ino, &plan);
+	if (retval)
+		return e2l_error(L, retval, "plan", argname(L, 2, ino, name));
+	e2l_pushplan(L, &plan);
+	return 1;
+}
+
+/* fs:begin() -> tx */
+static int fs_begin(lua_State *L)
+{
+	e2l_checkfsud(L, 1);
+	e2l_checknargs(L, 1);
+	return e2l_tx_begin(L, 1);
+}
+
+/* e2.open(path [, opts]) -> fs */
+int e2l_open(lua_State *L)
+{
+	static const char *const keys[] = { "write", "catastrophic",
+		"blocksize", "superblock", "undo", NULL };
+	const char *path = luaL_checkstring(L, 1);
+	struct e2c_open_opts o = { 0 };
+	struct e2l_fs *f;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	if (!lua_isnoneornil(L, 2)) {
+		e2l_checkopts(L, 2, keys, "e2.open");
+		o.write = e2l_optbool(L, 2, "write");
+		o.catastrophic = e2l_optbool(L, 2, "catastrophic");
+		o.blocksize = (unsigned int)e2l_optint(L, 2, "blocksize",
+						       0, 1 << 16);
+		o.superblock = (blk64_t)e2l_optint(L, 2, "superblock", 0,
+						   LUA_MAXINTEGER);
+		lua_getfield(L, 2, "undo");
+		if (!lua_isnil(L, -1)) {
+			if (lua_type(L, -1) != LUA_TSTRING)
+				luaL_error(L, "e2.open: option 'undo' must be "
+					   "a string (a file name)");
+			if (!o.write)
+				luaL_error(L, "e2.open: option 'undo' needs "
+					   "write=true");
+			o.undo_file = lua_tostring(L, -1);
+		}
+	}
+	if (o.superblock && !o.blocksize)
+		luaL_error(L, "e2.open: option 'superblock' needs 'blocksize'");
+	f = newfs(L);
+	retval = e2c_fs_open(path, &o, &f->fs);
+	if (retval) {
+		f->fs = NULL;
+		return e2l_error(L, retval, "open", path);
+	}
+	f->cwd = EXT2_ROOT_INO;
+	return 1;
+}
+
+void e2l_fs_open(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{ "__index", NULL },
+		{ "__gc", fs_gc },
+		{ "__close", fs_toclose },
+		{ "__tostring", fs_tostring },
+		{ NULL, NULL }
+	};
+	static const luaL_Reg methods[] = {
+		{ "begin", fs_begin },
+		{ "bmap", fs_bmap },
+		{ "cd", fs_cd },
+		{ "close", fs_close },
+		{ "cwd", fs_cwd },
+		{ "inode", fs_inode },
+		{ "inodes", fs_inodes },
+		{ "lookup", fs_lookup },
+		{ "owner", fs_owner },
+		{ "plan", fs_plan },
+		{ "testb", fs_testb },
+		{ "walk", fs_walk },
+		{ NULL, NULL }
+	};
+
+	static const luaL_Reg pathmeta[] = {
+		{ "__call", fspath_call },
+		{ "__tostring", fspath_tostring },
+		{ "__len", fspath_len },
+		{ "__concat", fspath_concat },
+		{ NULL, NULL }
+	};
+
+	e2l_newmeta(L, E2L_FS, meta, methods, fs_index);
+	luaL_newmetatable(L, E2L_FSPATH);
+	luaL_setfuncs(L, pathmeta, 0);
+	lua_pop(L, 1);
+}

@@ -1,0 +1,418 @@
+/*
+ * inode.c -- the e2.inode object: a snapshot of one inode (read when the
+ * object is made), its fields, and the map walks over it.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aux.h"
+
+struct e2l_inode {
+	ext2_ino_t ino;
+	__u32 buf[];	/* the full on-disk inode (e2c_inode_buf_size) */
+};
+
+#define INODE(i) ((struct ext2_inode *)(i)->buf)
+#define LARGE(i) ((struct ext2_inode_large *)(i)->buf)
+
+static struct e2l_inode *toinode(lua_State *L, int idx)
+{
+	return luaL_checkudata(L, idx, E2L_INODE);
+}
+
+void e2l_pushinode(lua_State *L, int fsidx, ext2_ino_t ino,
+		   const struct ext2_inode *buf)
+{
+	e2c_fs *fs = e2l_checkfs(L, fsidx);
+	size_t size = e2c_inode_buf_size(fs);
+	struct e2l_inode *i;
+	char name[E2L_INOBUF];
+	errcode_t retval;
+
+	fsidx = lua_absindex(L, fsidx);
+	i = lua_newuserdatauv(L, offsetof(struct e2l_inode, buf) + size, 1);
+	memset(i, 0, offsetof(struct e2l_inode, buf) + size);
+	i->ino = ino;
+	if (buf) {
+		memcpy(i->buf, buf, EXT2_INODE_SIZE(fs->fs->super));
+	} else {
+		retval = e2c_read_inode(fs, ino, INODE(i));
+		if (retval)
+			e2l_error(L, retval, "inode", e2l_inoname(name, ino));
+	}
+	lua_pushvalue(L, fsidx);
+	lua_setiuservalue(L, -2, 1);			/* keeps the fs alive */
+	luaL_setmetatable(L, E2L_INODE);
+}
+
+ext2_ino_t e2l_checkinode(lua_State *L, int idx, e2c_fs **fs)
+{
+	struct e2l_inode *i = toinode(L, idx);
+	e2c_fs *f = e2l_parentfs(L, idx, "an " E2L_INODE);
+
+	if (fs)
+		*fs = f;
+	return i->ino;
+}
+
+const struct ext2_inode *e2l_inodebuf(lua_State *L, int idx)
+{
+	return INODE(toinode(L, idx));
+}
+
+/* ---------------------------------------------------------------- */
+/* Fields                                                            */
+/* ---------------------------------------------------------------- */
+
+/* Whether the inode's extra space holds the field ending at byte end. */
+static int has_extra(e2c_fs *fs, struct e2l_inode *i, size_t end)
+{
+	size_t isz = EXT2_INODE_SIZE(fs->fs->super);
+
+	return isz > EXT2_GOOD_OLD_INODE_SIZE &&
+	       (size_t)EXT2_GOOD_OLD_INODE_SIZE + LARGE(i)->i_extra_isize >= end &&
+	       end <= isz;
+}
+
+#define EXTRA_END(f) (offsetof(struct ext2_inode_large, f) + \
+		      sizeof(((struct ext2_inode_large *)0)->f))
+
+/* A timestamp: signed 32-bit seconds, plus the epoch bits of the extra
+ * field when the inode has one (dates after 2038). */
+static lua_Integer xtime(e2c_fs *fs, struct e2l_inode *i, __u32 lo,
+			 size_t extra_off, size_t extra_end)
+{
+	lua_Integer t = (__s32)lo;
+
+	if (has_extra(fs, i, extra_end)) {
+		__u32 extra = *(__u32 *)((char *)i->buf + extra_off);
+
+		t += (lua_Integer)(extra & EXT4_EPOCH_MASK) << 32;
+	}
+	return t;
+}
+
+#define XTIME(f) xtime(fs, i, LARGE(i)->i_##f,				\
+		       offsetof(struct ext2_inode_large, i_##f##_extra),	\
+		       EXTRA_END(i_##f##_extra))
+
+static const char *map_kind(e2c_fs *fs, struct e2l_inode *i)
+{
+	if (INODE(i)->i_flags & EXT4_INLINE_DATA_FL)
+		return "inline";
+	if (!e2c_inode_has_blocks(fs, INODE(i)))
+		return "none";
+	return INODE(i)->i_flags & EXT4_EXTENTS_FL ? "extents" : "blockmap";
+}
+
+enum field {
+	F_INO, F_TYPE, F_MODE, F_SIZE, F_LINKS, F_UID, F_GID, F_ATIME,
+	F_MTIME, F_CTIME, F_CRTIME, F_DTIME, F_FLAGS, F_IBLOCKS, F_GEN,
+	F_ACL, F_EXTENTS, F_INLINE, F_HAS_BLOCKS, F_MAP
+};
+
+static const char *const field_names[] = {
+	[F_INO] = "ino", [F_TYPE] = "type", [F_MODE] = "mode",
+	[F_SIZE] = "size", [F_LINKS] = "links", [F_UID] = "uid",
+	[F_GID] = "gid", [F_ATIME] = "atime", [F_MTIME] = "mtime",
+	[F_CTIME] = "ctime", [F_CRTIME] = "crtime", [F_DTIME] = "dtime",
+	[F_FLAGS] = "flags", [F_IBLOCKS] = "i_blocks",
+	[F_GEN] = "generation", [F_ACL] = "file_acl",
+	[F_EXTENTS] = "extents", [F_INLINE] = "inline",
+	[F_HAS_BLOCKS] = "has_blocks", [F_MAP] = "map", NULL
+};
+
+/* Push one field; 0 if name is not a field. */
+static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
+		      const char *name)
+{
+	struct ext2_inode *in = INODE(i);
+	int f;
+
+	for (f = 0; field_names[f]; f++)
+		if (strcmp(field_names[f], name) == 0)
+			break;
+	switch ((enum field)f) {
+	case F_INO: lua_pushinteger(L, i->ino); break;
+	case F_TYPE: lua_pushstring(L, e2c_inode_type(in)); break;
+	case F_MODE: lua_pushinteger(L, in->i_mode); break;
+	case F_SIZE: lua_pushinteger(L, (lua_Integer)EXT2_I_SIZE(in)); break;
+	case F_LINKS: lua_pushinteger(L, in->i_links_count); break;
+	case F_UID: lua_pushinteger(L, inode_uid(*in)); break;
+	case F_GID: lua_pushinteger(L, inode_gid(*in)); break;
+	case F_ATIME: lua_pushinteger(L, XTIME(atime)); break;
+	case F_MTIME: lua_pushinteger(L, XTIME(mtime)); break;
+	case F_CTIME: lua_pushinteger(L, XTIME(ctime)); break;
+	case F_CRTIME:
+		if (has_extra(fs, i, EXTRA_END(i_crtime)))
+			lua_pushinteger(L, XTIME(crtime));
+		else
+			lua_pushnil(L);		/* not stored */
+		break;
+	case F_DTIME: lua_pushinteger(L, in->i_dtime); break;
+	case F_FLAGS: lua_pushinteger(L, in->i_flags); break;
+	case F_IBLOCKS:
+		lua_pushinteger(L, (lua_Integer)
+				ext2fs_get_stat_i_blocks(fs->fs, in));
+		break;
+	case F_GEN: lua_pushinteger(L, in->i_generation); break;
+	case F_ACL:
+		lua_pushinteger(L, (lua_Integer)
+				ext2fs_file_acl_block(fs->fs, in));
+		break;
+	case F_EXTENTS:
+		lua_pushboolean(L, (in->i_flags & EXT4_EXTENTS_FL) != 0);
+		break;
+	case F_INLINE:
+		lua_pushboolean(L, (in->i_flags & EXT4_INLINE_DATA_FL) != 0);
+		break;
+	case F_HAS_BLOCKS:
+		lua_pushboolean(L, e2c_inode_has_blocks(fs, in));
+		break;
+	case F_MAP: lua_pushstring(L, map_kind(fs, i)); break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* __index: methods (upvalue 1), then fields, else nil. */
+static int inode_index(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	e2c_fs *fs;
+
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL ||
+	    lua_type(L, 2) != LUA_TSTRING)
+		return 1;
+	e2l_checkinode(L, 1, &fs);
+	if (!push_field(L, fs, i, lua_tostring(L, 2)))
+		lua_pushnil(L);
+	return 1;
+}
+
+static int inode_tostring(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	e2c_fs *fs;
+
+	lua_getiuservalue(L, 1, 1);
+	fs = e2l_tofs(L, -1);
+	if (!fs)
+		lua_pushfstring(L, E2L_INODE " <%I> (closed fs)",
+				(lua_Integer)i->ino);
+	else
+		lua_pushfstring(L, E2L_INODE " <%I> (%s, %s)",
+				(lua_Integer)i->ino,
+				e2c_inode_type(INODE(i)), map_kind(fs, i));
+	return 1;
+}
+
+/* Two objects for the same inode of the same fs are equal. */
+static int inode_eq(lua_State *L)
+{
+	struct e2l_inode *a = toinode(L, 1), *b = toinode(L, 2);
+
+	lua_getiuservalue(L, 1, 1);
+	lua_getiuservalue(L, 2, 1);
+	lua_pushboolean(L, a->ino == b->ino && lua_rawequal(L, -1, -2));
+	return 1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Methods                                                           */
+/* ---------------------------------------------------------------- */
+
+static int map_method(lua_State *L, enum e2l_walk_kind kind)
+{
+	e2l_checkinode(L, 1, NULL);
+	e2l_checknargs(L, 1);
+	return e2l_map_cursor(L, 1, kind);
+}
+
+static int inode_blocks(lua_State *L) { return map_method(L, E2L_BLOCKS); }
+static int inode_runs(lua_State *L) { return map_method(L, E2L_RUNS); }
+static int inode_holes(lua_State *L) { return map_method(L, E2L_HOLES); }
+static int inode_extents(lua_State *L) { return map_method(L, E2L_EXTENTS); }
+
+struct node {
+	int level;
+	blk64_t pblk;
+	int entries, max_entries;
+};
+
+/*
+ * The nodes of an extent tree, in walk order.  A piece whose entry is the
+ * first of its node starts a node; that node's block is the one the last
+ * index entry one level up pointed at (0 for the root, in the inode).
+ */
+static errcode_t collect_tree(e2c_fs *fs, ext2_ino_t ino,
+			      const struct ext2_inode *in, struct node **ret,
+			      size_t *count, int *depth)
+{
+	blk64_t parent[EXT2_N_BLOCKS] = { 0 };	/* deeper than any tree */
+	struct node *nodes = NULL, *n;
+	struct e2c_piece p;
+	size_t cnt = 0, cap = 0;
+	e2c_map *map = NULL;
+	errcode_t retval;
+	int got;
+
+	*depth = 0;
+	retval = e2c_map_open(fs, ino, in, &map);
+	if (retval)
+		return retval;
+	for (;;) {
+		retval = e2c_map_next(map, &p, &got);
+		if (retval || !got)
+			break;
+		if (p.level < 0 || p.level >= EXT2_N_BLOCKS) {
+			retval = EXT2_ET_EXTENT_HEADER_BAD;
+			break;
+		}
+		*depth = p.max_depth;
+		if (p.kind == E2C_NODE && p.level + 1 < EXT2_N_BLOCKS)
+			parent[p.level + 1] = p.pblk;
+		if (p.entry != 1)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 8;
+			n = realloc(nodes, cap * sizeof(*n));
+			if (!n) {
+				retval = ENOMEM;
+				break;
+			}
+			nodes = n;
+		}
+		n = &nodes[cnt++];
+		n->level = p.level;
+		n->pblk = p.level ? parent[p.level] : 0;
+		n->entries = p.entries;
+		n->max_entries = p.max_entries;
+	}
+	e2c_map_close(map);
+	if (retval) {
+		free(nodes);
+		return retval;
+	}
+	*ret = nodes;
+	*count = cnt;
+	return 0;
+}
+
+/* The capacity of the root node in i_block: 60 bytes, a 12-byte header,
+ * 12-byte entries.  Needed only for an empty tree (no entry to ask). */
+#define ROOT_MAX_ENTRIES ((EXT2_N_BLOCKS * 4 - 12) / 12)
+
+/* ino:tree() -> {depth=, nodes={...}}, or nil for a block-mapped inode */
+static int inode_tree(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	struct node *nodes = NULL;
+	char name[E2L_INOBUF];
+	size_t n, count = 0;
+	e2c_fs *fs;
+	errcode_t retval;
+	int depth;
+
+	e2l_checkinode(L, 1, &fs);
+	e2l_checknargs(L, 1);
+	if (!(INODE(i)->i_flags & EXT4_EXTENTS_FL) ||
+	    !e2c_inode_has_blocks(fs, INODE(i)))
+		return 0;
+	retval = collect_tree(fs, i->ino, INODE(i), &nodes, &count, &depth);
+	if (retval)
+		return e2l_error(L, retval, "tree", e2l_inoname(name, i->ino));
+	lua_createtable(L, 0, 2);			/* [tree] */
+	lua_pushinteger(L, depth);
+	lua_setfield(L, -2, "depth");
+	lua_createtable(L, count ? (int)count : 1, 0);	/* [tree, nodes] */
+	for (n = 0; n < count; n++) {
+		lua_createtable(L, 0, 4);
+		lua_pushinteger(L, nodes[n].level);
+		lua_setfield(L, -2, "level");
+		lua_pushinteger(L, (lua_Integer)nodes[n].pblk);
+		lua_setfield(L, -2, "pblk");
+		lua_pushinteger(L, nodes[n].entries);
+		lua_setfield(L, -2, "entries");
+		lua_pushinteger(L, nodes[n].max_entries);
+		lua_setfield(L, -2, "max_entries");
+		lua_rawseti(L, -2, (lua_Integer)n + 1);
+	}
+	free(nodes);
+	if (!count) {				/* an empty root */
+		lua_createtable(L, 0, 4);
+		lua_pushinteger(L, 0);
+		lua_setfield(L, -2, "level");
+		lua_pushinteger(L, 0);
+		lua_setfield(L, -2, "pblk");
+		lua_pushinteger(L, 0);
+		lua_setfield(L, -2, "entries");
+		lua_pushinteger(L, ROOT_MAX_ENTRIES);
+		lua_setfield(L, -2, "max_entries");
+		lua_rawseti(L, -2, 1);
+	}
+	lua_setfield(L, -2, "nodes");
+	return 1;
+}
+
+/* ino:path() -> path or nil */
+static int inode_path(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	char name[E2L_INOBUF], *path = NULL;
+	e2c_fs *fs;
+	errcode_t retval;
+
+	e2l_checkinode(L, 1, &fs);
+	e2l_checknargs(L, 1);
+	retval = e2l_find_path(fs, i->ino, &path);
+	if (retval)
+		return e2l_error(L, retval, "path", e2l_inoname(name, i->ino));
+	if (!path)
+		return 0;
+	lua_pushstring(L, path);
+	free(path);
+	return 1;
+}
+
+/* ino:plan() -> plan table (the inode as it is on disk now) */
+static int inode_plan(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	char name[E2L_INOBUF];
+	struct e2c_plan plan;
+	e2c_fs *fs;
+	errcode_t retval;
+
+	e2l_checkinode(L, 1, &fs);
+	e2l_checknargs(L, 1);
+	retval = e2c_plan_inode(fs, i->ino, &plan);
+	if (retval)
+		return e2l_error(L, retval, "plan", e2l_inoname(name, i->ino));
+	e2l_pushplan(L, &plan);
+	return 1;
+}
+
+void e2l_inode_open(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{ "__index", NULL },
+		{ "__tostring", inode_tostring },
+		{ "__eq", inode_eq },
+		{ NULL, NULL }
+	};
+	static const luaL_Reg methods[] = {
+		{ "blocks", inode_blocks },
+		{ "extents", inode_extents },
+		{ "holes", inode_holes },
+		{ "path", inode_path },
+		{ "plan", inode_plan },
+		{ "runs", inode_runs },
+		{ "tree", inode_tree },
+		{ NULL, NULL }
+	};
+
+	e2l_newmeta(L, E2L_INODE, meta, methods, inode_index);
+}

@@ -1,0 +1,234 @@
+/*
+ * tx.c -- e2.tx, a migration transaction (core/tx.c), and the plan tables
+ * shared with fs:plan and ino:plan.
+ *
+ * local tx <close> = fs:begin() stages with tx:migrate(), writes with
+ * tx:commit(); leaving the scope without a commit, by an error, tx:close()
+ * or fs:close() rolls everything staged back.  Like a cursor, the tx is a
+ * child of its fs: it keeps the fs userdata alive and is closed first when
+ * the fs closes.
+ */
+#include <string.h>
+
+#include "aux.h"
+
+struct e2l_tx {
+	struct e2l_child child;	/* first: the fs's list */
+	e2c_tx *tx;		/* NULL once closed */
+	e2c_fs *fs;		/* valid while tx is set */
+};
+
+#define SETINT(name, v) \
+	(lua_pushinteger(L, (lua_Integer)(v)), lua_setfield(L, -2, (name)))
+
+void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
+{
+	lua_createtable(L, 0, 12);
+	SETINT("ino", p->ino);
+	lua_pushboolean(L, p->skip == 0);
+	lua_setfield(L, -2, "ok");
+	if (p->skip) {
+		e2c_init();
+		lua_pushstring(L, error_message(p->skip));
+		lua_setfield(L, -2, "reason");
+		SETINT("code", p->skip);
+	}
+	SETINT("data_blocks", p->data_blocks);
+	SETINT("runs", p->runs);
+	SETINT("extents", p->extents);
+	SETINT("depth", p->depth);
+	SETINT("index_blocks", p->index_blocks);
+	SETINT("meta_freed", p->meta_freed);
+	SETINT("used_delta", p->used_delta);
+	SETINT("iblocks_before", p->iblocks_before);
+	SETINT("iblocks_after", p->iblocks_after);
+}
+
+static void push_totals(lua_State *L, const struct e2c_tx_totals *t)
+{
+	lua_createtable(L, 0, 6);
+	SETINT("inodes", t->inodes);
+	SETINT("data_blocks", t->data_blocks);
+	SETINT("extents", t->extents);
+	SETINT("index_blocks", t->index_blocks);
+	SETINT("meta_freed", t->meta_freed);
+	SETINT("used_delta", t->used_delta);
+}
+
+/* The one close: roll back and free; idempotent. */
+static void tx_release(struct e2l_child *c)
+{
+	struct e2l_tx *t = (struct e2l_tx *)c;
+
+	if (!t->tx)
+		return;
+	e2l_child_unlink(&t->child);
+	e2c_tx_free(t->tx);
+	t->tx = NULL;
+	t->fs = NULL;
+}
+
+static struct e2l_tx *totx(lua_State *L, int idx)
+{
+	return luaL_checkudata(L, idx, E2L_TX);
+}
+
+static struct e2l_tx *checktx(lua_State *L, int idx)
+{
+	struct e2l_tx *t = totx(L, idx);
+
+	e2l_parentfs(L, idx, "an " E2L_TX);
+	if (!t->tx)
+		luaL_error(L, "attempt to use a closed " E2L_TX);
+	return t;
+}
+
+int e2l_tx_begin(lua_State *L, int fsidx)
+{
+	struct e2l_fs *f = e2l_checkfsud(L, fsidx);
+	struct e2l_tx *t;
+	errcode_t retval;
+
+	fsidx = lua_absindex(L, fsidx);
+	t = lua_newuserdatauv(L, sizeof(*t), 1);	/* closed until begun */
+	memset(t, 0, sizeof(*t));
+	t->child.close = tx_release;
+	luaL_setmetatable(L, E2L_TX);
+	lua_pushvalue(L, fsidx);
+	lua_setiuservalue(L, -2, 1);
+	retval = e2c_tx_begin(f->fs, &t->tx);
+	if (retval) {
+		t->tx = NULL;
+		return e2l_error(L, retval, "begin", f->fs->path);
+	}
+	t->fs = f->fs;
+	e2l_child_link(f, &t->child);
+	return 1;
+}
+
+/* tx:migrate(x) -> plan table; raises with the reason if it cannot be */
+static int tx_migrate(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+	struct e2c_plan plan;
+	char name[E2L_INOBUF];
+	ext2_ino_t ino;
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	lua_getiuservalue(L, 1, 1);			/* [tx, x, fs] */
+	ino = e2l_checkino(L, 3, 2, "migrate");
+	memset(&plan, 0, sizeof(plan));
+	retval = e2c_tx_migrate(t->tx, ino, &plan);
+	if (!retval && plan.skip)
+		retval = plan.skip;
+	if (retval)
+		return e2l_error(L, retval, "migrate",
+				 lua_type(L, 2) == LUA_TSTRING ?
+				 lua_tostring(L, 2) : e2l_inoname(name, ino));
+	e2l_pushplan(L, &plan);
+	return 1;
+}
+
+/* tx:pending() -> {plan...}, totals */
+static int tx_pending(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+	struct e2c_tx_totals tot;
+	struct e2c_plan plan;
+	size_t i, n;
+	errcode_t retval;
+
+	e2l_checknargs(L, 1);
+	n = e2c_tx_count(t->tx);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		retval = e2c_tx_entry(t->tx, i, &plan);
+		if (retval)
+			return e2l_error(L, retval, "pending", t->fs->path);
+		e2l_pushplan(L, &plan);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	e2c_tx_totals(t->tx, &tot);
+	push_totals(L, &tot);
+	return 2;
+}
+
+/* tx:commit() -> totals of what was written */
+static int tx_commit(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+	struct e2c_tx_totals tot;
+	errcode_t retval;
+	size_t written;
+	int step;
+
+	e2l_checknargs(L, 1);
+	e2c_tx_totals(t->tx, &tot);
+	retval = e2c_tx_commit(t->tx);
+	if (retval == E2C_ERR_COMMIT_PARTIAL) {
+		/* Say how far it got: the user has to run e2fsck. */
+		e2c_tx_progress(t->tx, &step, &written);
+		lua_pushfstring(L, "%s (%I of %I inodes written, stopped at "
+				"step %d)", error_message(retval),
+				(lua_Integer)written, (lua_Integer)tot.inodes,
+				step);
+		e2l_pusherror_msg(L, retval, "commit", t->fs->path,
+				  lua_tostring(L, -1));
+		return lua_error(L);
+	}
+	if (retval)
+		return e2l_error(L, retval, "commit", t->fs->path);
+	push_totals(L, &tot);
+	return 1;
+}
+
+/* tx:rollback(): drop everything staged; the tx stays usable */
+static int tx_rollback(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+
+	e2l_checknargs(L, 1);
+	e2c_tx_rollback(t->tx);
+	return 0;
+}
+
+/* tx:close(), __close, __gc: roll back what is staged, end the tx */
+static int tx_close(lua_State *L)
+{
+	tx_release(&totx(L, 1)->child);
+	return 0;
+}
+
+static int tx_tostring(lua_State *L)
+{
+	struct e2l_tx *t = totx(L, 1);
+
+	if (!t->tx)
+		lua_pushliteral(L, E2L_TX " (closed)");
+	else
+		lua_pushfstring(L, E2L_TX " (%s, %I staged)", t->fs->path,
+				(lua_Integer)e2c_tx_count(t->tx));
+	return 1;
+}
+
+void e2l_tx_open(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{ "__index", NULL },
+		{ "__gc", tx_close },
+		{ "__close", tx_close },
+		{ "__tostring", tx_tostring },
+		{ NULL, NULL }
+	};
+	static const luaL_Reg methods[] = {
+		{ "close", tx_close },
+		{ "commit", tx_commit },
+		{ "migrate", tx_migrate },
+		{ "pending", tx_pending },
+		{ "rollback", tx_rollback },
+		{ NULL, NULL }
+	};
+
+	e2l_newmeta(L, E2L_TX, meta, methods, NULL);
+}
