@@ -1,0 +1,23 @@
+-- migrate-all.lua -- migrate every block-mapped inode that can be migrated
+-- (what e2fsck -fE bmap2extent does, without the rest of fsck).
+--
+--   e2lua -w IMAGE scripts/migrate-all.lua [--dry-run] [--verbose] [--batch N]
+--   e2lua: run migrate-all --dry-run
+--
+-- The shape of every policy: parse the options, open a runner (it plans,
+-- stages, commits in batches, counts what it skips and prints the summary),
+-- offer it inodes, finish.  Copy this file to write your own.
+
+local policy = require "e2.policy"
+
+local opts = policy.options(arg, {
+	name = "migrate-all",
+	about = "Migrate every block-mapped file, directory and slow symlink to extents.",
+})
+if not opts then return end		-- --help
+
+local run <close> = policy.runner(fs, opts)	-- an error rolls back the open batch
+for inode in fs:inodes() do		-- the sequential inode-table scan
+	run:offer(inode)		-- plans it; stages it or counts why not
+end
+return run:finish()			-- last commit; prints and returns the summary
