@@ -1,16 +1,466 @@
-/* tx.c -- placeholder until the migration core lands (being written). */
-#include "e2c.h"
+/*
+ * tx.c -- migration transactions: stage inodes in memory, then commit them
+ * in an order where a crash or an error at any point loses no data.
+ *
+ * Staging touches neither the disk nor the fs's in-memory state.  Index
+ * blocks are reserved in the transaction's own "taken" bitmap, a copy of
+ * the fs's block bitmap plus every reservation, so a block is never given
+ * twice and never is one of an inode's own indirect blocks (they stay
+ * marked used in the fs until after commit).  ext2fs_new_block2 (which
+ * clears group flags) and ext2fs_alloc_block2 (which writes) are not used;
+ * nor is the extent handle, which writes the live inode as it builds.
+ * doc/migration.md describes the commit steps and what each guarantees.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
-errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan)
-{ (void)fs; (void)ino; (void)plan; return EXT2_ET_OP_NOT_SUPPORTED; }
+#include "migrate.h"
+
+/* One staged inode: its plan, new root, nodes and old indirect blocks. */
+struct staged {
+	struct e2c_plan plan;
+	__u32 root[EXT2_N_BLOCKS];	/* the new i_block */
+	blk64_t *pblks;			/* where node k goes */
+	char *nodes;			/* plan.index_blocks blocks */
+	struct e2c_range *freed;	/* the old IND/DIND/TIND blocks */
+	size_t nfreed;
+};
+
+struct e2c_tx {
+	e2c_fs *fs;
+	ext2fs_block_bitmap taken;	/* fs block map + reservations */
+	ext2fs_inode_bitmap staged_map;	/* inodes staged */
+	struct staged *v;
+	size_t n, cap;
+	struct e2c_tx_totals totals;
+	int broken;		/* a commit failed past the point of no return */
+	int step;		/* where the last commit stopped */
+	size_t written;		/* inodes the last commit wrote */
+};
+
+#define COMMIT_DONE 6		/* tx->step after a complete commit */
+
 errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret)
-{ (void)fs; (void)ret; return EXT2_ET_OP_NOT_SUPPORTED; }
-errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
-{ (void)tx; (void)ino; (void)plan; return EXT2_ET_OP_NOT_SUPPORTED; }
-size_t e2c_tx_count(e2c_tx *tx) { (void)tx; return 0; }
+{
+	e2c_tx *tx;
+
+	if (!fs->writable)
+		return E2C_ERR_NOT_WRITABLE;
+	if (fs->catastrophic || !fs->fs->block_map)
+		return E2C_ERR_NO_BITMAPS;
+	if (fs->tx)
+		return E2C_ERR_TX_ACTIVE;
+	tx = calloc(1, sizeof(*tx));
+	if (!tx)
+		return ENOMEM;
+	tx->fs = fs;
+	fs->tx = tx;
+	*ret = tx;
+	return 0;
+}
+
+static void staged_free(struct staged *s)
+{
+	free(s->pblks);
+	free(s->nodes);
+	free(s->freed);
+}
+
+/* Forget everything staged; the next stage starts from the fs's bitmap. */
+static void drop_all(e2c_tx *tx)
+{
+	size_t i;
+
+	for (i = 0; i < tx->n; i++)
+		staged_free(&tx->v[i]);
+	free(tx->v);
+	tx->v = NULL;
+	tx->n = tx->cap = 0;
+	memset(&tx->totals, 0, sizeof(tx->totals));
+	if (tx->taken)
+		ext2fs_free_block_bitmap(tx->taken);
+	tx->taken = NULL;
+	if (tx->staged_map)
+		ext2fs_free_inode_bitmap(tx->staged_map);
+	tx->staged_map = NULL;
+}
+
+void e2c_tx_rollback(e2c_tx *tx)
+{
+	drop_all(tx);
+	tx->broken = 0;
+}
+
+void e2c_tx_free(e2c_tx *tx)
+{
+	if (!tx)
+		return;
+	drop_all(tx);
+	if (tx->fs->tx == tx)
+		tx->fs->tx = NULL;
+	free(tx);
+}
+
+size_t e2c_tx_count(e2c_tx *tx)
+{
+	return tx->n;
+}
+
 errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
-{ (void)tx; (void)i; (void)plan; return EXT2_ET_OP_NOT_SUPPORTED; }
-void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t) { (void)tx; (void)t; }
-errcode_t e2c_tx_commit(e2c_tx *tx) { (void)tx; return EXT2_ET_OP_NOT_SUPPORTED; }
-void e2c_tx_rollback(e2c_tx *tx) { (void)tx; }
-void e2c_tx_free(e2c_tx *tx) { (void)tx; }
+{
+	if (i >= tx->n)
+		return EXT2_ET_INVALID_ARGUMENT;
+	*plan = tx->v[i].plan;
+	return 0;
+}
+
+void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t)
+{
+	*t = tx->totals;
+}
+
+void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written)
+{
+	*step = tx->step;
+	*written = tx->written;
+}
+
+/* The bitmaps staging works with, made on first use. */
+static errcode_t tx_maps(e2c_tx *tx)
+{
+	ext2_filsys fs = tx->fs->fs;
+	errcode_t retval;
+
+	if (!tx->taken) {
+		retval = ext2fs_copy_bitmap(
+				(ext2fs_generic_bitmap)fs->block_map,
+				(ext2fs_generic_bitmap *)&tx->taken);
+		if (retval)
+			return retval;
+	}
+	if (!tx->staged_map)
+		return ext2fs_allocate_inode_bitmap(fs, "staged inodes",
+						    &tx->staged_map);
+	return 0;
+}
+
+/* n blocks free in the taken map, searching up from goal and wrapping;
+ * marked taken.  Nothing is taken on failure. */
+static errcode_t reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
+{
+	ext2_filsys fs = tx->fs->fs;
+	blk64_t first = fs->super->s_first_data_block;
+	blk64_t last = ext2fs_blocks_count(fs->super) - 1, i, b;
+	errcode_t retval = 0;
+
+	if (goal < first || goal > last)
+		goal = first;
+	for (i = 0; i < n; i++) {
+		retval = ext2fs_find_first_zero_block_bitmap2(tx->taken, goal,
+							      last, &b);
+		if (retval == ENOENT && goal > first)
+			retval = ext2fs_find_first_zero_block_bitmap2(
+					tx->taken, first, goal - 1, &b);
+		if (retval)
+			break;
+		ext2fs_mark_block_bitmap2(tx->taken, b);
+		out[i] = b;
+		goal = b < last ? b + 1 : first;
+	}
+	if (retval) {
+		while (i--)
+			ext2fs_unmark_block_bitmap2(tx->taken, out[i]);
+		if (retval == ENOENT)
+			retval = EXT2_ET_BLOCK_ALLOC_FAIL;
+	}
+	return retval;
+}
+
+/* Room for one more staged inode. */
+static errcode_t grow_staged(e2c_tx *tx)
+{
+	size_t ncap = tx->cap ? tx->cap * 2 : 64;
+	struct staged *v;
+
+	if (tx->n < tx->cap)
+		return 0;
+	v = realloc(tx->v, ncap * sizeof(*v));
+	if (!v)
+		return ENOMEM;
+	tx->v = v;
+	tx->cap = ncap;
+	return 0;
+}
+
+errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
+{
+	ext2_filsys fs = tx->fs->fs;
+	struct e2c_collect c = { 0 };
+	struct staged s;
+	struct e2c_plan p;
+	errcode_t retval;
+	int reserved = 0;
+
+	memset(&s, 0, sizeof(s));
+	if (tx->broken)
+		return E2C_ERR_TX_DONE;
+	retval = tx_maps(tx);
+	if (retval)
+		return retval;
+	if (ino >= 1 && ino <= fs->super->s_inodes_count &&
+	    ext2fs_test_inode_bitmap2(tx->staged_map, ino))
+		return E2C_ERR_STAGED;
+
+	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
+	if (plan)
+		*plan = p;
+	if (retval)
+		return retval;
+	if (p.skip)
+		return p.skip;
+	retval = grow_staged(tx);
+	if (retval)
+		goto errout;
+
+	s.plan = p;
+	if (p.index_blocks) {
+		s.pblks = calloc(p.index_blocks, sizeof(*s.pblks));
+		s.nodes = malloc(p.index_blocks * fs->blocksize);
+		if (!s.pblks || !s.nodes) {
+			retval = ENOMEM;
+			goto errout;
+		}
+		/* Near the data: the first extent's block. */
+		retval = reserve(tx, ext2fs_le32_to_cpu(c.ext[0].ee_start) |
+				 ((blk64_t)ext2fs_le16_to_cpu(
+					c.ext[0].ee_start_hi) << 32),
+				 p.index_blocks, s.pblks);
+		if (retval)
+			goto errout;
+		reserved = 1;
+	}
+	retval = e2c_tree_build(tx->fs, &p, c.ext, s.pblks, s.root, s.nodes);
+	if (retval)
+		goto errout;
+	/* The extents now live in the nodes; the old runs are kept. */
+	s.freed = c.freed;
+	s.nfreed = c.nfreed;
+	c.freed = NULL;
+	e2c_collect_free(&c);
+
+	tx->v[tx->n++] = s;
+	ext2fs_mark_inode_bitmap2(tx->staged_map, ino);
+	tx->totals.inodes++;
+	tx->totals.data_blocks += p.data_blocks;
+	tx->totals.extents += p.extents;
+	tx->totals.index_blocks += p.index_blocks;
+	tx->totals.meta_freed += p.meta_freed;
+	tx->totals.used_delta += p.used_delta;
+	return 0;
+
+errout:
+	if (reserved) {
+		blk64_t k;
+
+		for (k = 0; k < p.index_blocks; k++)
+			ext2fs_unmark_block_bitmap2(tx->taken, s.pblks[k]);
+	}
+	staged_free(&s);
+	e2c_collect_free(&c);
+	return retval;
+}
+
+/* How many of pblks[k..n-1] are consecutive blocks from pblks[k] (node k
+ * and its successors are consecutive in memory too). */
+static blk64_t run_len(const blk64_t *pblks, blk64_t n, blk64_t k)
+{
+	blk64_t len = 1;
+
+	while (k + len < n && pblks[k + len] == pblks[k] + len)
+		len++;
+	return len;
+}
+
+/* Mark (inuse +1) or release (-1) the index blocks of s, with counts. */
+static void account_nodes(ext2_filsys fs, const struct staged *s, int inuse)
+{
+	blk64_t k, len;
+
+	for (k = 0; k < s->plan.index_blocks; k += len) {
+		len = run_len(s->pblks, s->plan.index_blocks, k);
+		ext2fs_block_alloc_stats_range(fs, s->pblks[k], len, inuse);
+	}
+}
+
+/* Step 1: every index block, checksummed, written in runs. */
+static errcode_t write_nodes(e2c_tx *tx)
+{
+	ext2_filsys fs = tx->fs->fs;
+	size_t i;
+	errcode_t retval;
+
+	for (i = 0; i < tx->n; i++) {
+		const struct staged *s = &tx->v[i];
+		blk64_t k, len;
+
+		if (e2c_interrupted)
+			return E2C_ERR_INTERRUPTED;
+		for (k = 0; k < s->plan.index_blocks; k++) {
+			retval = ext2fs_extent_block_csum_set(fs, s->plan.ino,
+				(struct ext3_extent_header *)
+				(s->nodes + k * fs->blocksize));
+			if (retval)
+				return retval;
+		}
+		for (k = 0; k < s->plan.index_blocks; k += len) {
+			len = run_len(s->pblks, s->plan.index_blocks, k);
+			retval = io_channel_write_blk64(fs->io, s->pblks[k],
+					len, s->nodes + k * fs->blocksize);
+			if (retval)
+				return retval;
+		}
+	}
+	return io_channel_flush(fs->io);
+}
+
+/* Step 3: one inode, re-read whole and given its tree and i_blocks. */
+static errcode_t write_inode(e2c_tx *tx, const struct staged *s,
+			     struct ext2_inode *buf)
+{
+	ext2_filsys fs = tx->fs->fs;
+	errcode_t retval;
+
+	retval = e2c_read_inode(tx->fs, s->plan.ino, buf);
+	if (retval)
+		return retval;
+	retval = e2c_iblocks_swap(fs, buf, &s->plan);
+	if (retval)
+		return retval;
+	buf->i_flags |= EXT4_EXTENTS_FL;
+	memcpy(buf->i_block, s->root, sizeof(buf->i_block));
+	return ext2fs_write_inode_full(fs, s->plan.ino, buf,
+				       EXT2_INODE_SIZE(fs->super));
+}
+
+/* ext2fs_flush, with the backup superblocks and descriptors too when the
+ * feature set changed: a backup without "extent" would make e2fsck,
+ * recovering from it, clear every migrated inode. */
+static errcode_t flush_fs(ext2_filsys fs, int backups)
+{
+	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
+	errcode_t retval;
+
+	if (backups)
+		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
+	retval = ext2fs_flush(fs);
+	fs->flags |= master_only;
+	return retval;
+}
+
+errcode_t e2c_tx_commit(e2c_tx *tx)
+{
+	ext2_filsys fs = tx->fs->fs;
+	struct ext2_super_block *sb = fs->super;
+	__u16 old_state = sb->s_state;
+	__u32 old_incompat = sb->s_feature_incompat;
+	int new_feature = !ext2fs_has_feature_extents(sb);
+	struct ext2_inode *buf = NULL;
+	size_t i, marked = 0;
+	errcode_t retval;
+
+	if (tx->broken)
+		return E2C_ERR_TX_DONE;
+	tx->step = 0;
+	tx->written = 0;
+	if (!tx->n) {
+		tx->step = COMMIT_DONE;
+		return 0;
+	}
+	buf = calloc(1, e2c_inode_buf_size(tx->fs));
+	if (!buf)
+		return ENOMEM;
+
+	/* (0) Not clean until done; the feature before any inode uses it. */
+	sb->s_state &= ~EXT2_VALID_FS;
+	ext2fs_set_feature_extents(sb);
+	ext2fs_mark_super_dirty(fs);
+	retval = flush_fs(fs, new_feature);
+	if (retval)
+		goto restore;
+
+	/* (1) The new trees, into blocks nobody uses. */
+	tx->step = 1;
+	retval = write_nodes(tx);
+	if (retval)
+		goto restore;
+
+	/* (2) Those blocks used, in bitmaps and counts. */
+	tx->step = 2;
+	for (marked = 0; marked < tx->n; marked++)
+		account_nodes(fs, &tx->v[marked], +1);
+	retval = ext2fs_flush(fs);
+	if (retval)
+		goto restore;
+
+	/* (3) The point of no return: each inode switches to its tree.  The
+	 * old indirect blocks are still allocated, so a crash leaves either
+	 * map intact; e2fsck -f frees what the survivor does not use. */
+	tx->step = 3;
+	for (i = 0; i < tx->n; i++) {
+		retval = write_inode(tx, &tx->v[i], buf);
+		if (retval)
+			goto partial;
+		tx->written++;
+	}
+	retval = io_channel_flush(fs->io);
+	if (retval)
+		goto partial;
+
+	/* (4) Only now the old indirect blocks go. */
+	tx->step = 4;
+	for (i = 0; i < tx->n; i++) {
+		const struct staged *s = &tx->v[i];
+		size_t r;
+
+		for (r = 0; r < s->nfreed; r++)
+			ext2fs_block_alloc_stats_range(fs, s->freed[r].start,
+						       s->freed[r].len, -1);
+	}
+	retval = ext2fs_flush(fs);
+	if (retval)
+		goto partial;
+
+	/* (5) Clean again. */
+	tx->step = 5;
+	sb->s_state = old_state;
+	ext2fs_mark_super_dirty(fs);
+	retval = ext2fs_flush(fs);
+	if (retval)
+		goto partial;
+	tx->step = COMMIT_DONE;
+	tx->fs->committed = 1;
+	drop_all(tx);
+	free(buf);
+	return 0;
+
+restore:
+	/* Nothing refers to the new blocks: give them back, put the
+	 * superblock as it was, and the disk means what it meant. */
+	while (marked--)
+		account_nodes(fs, &tx->v[marked], -1);
+	sb->s_state = old_state;
+	sb->s_feature_incompat = old_incompat;
+	ext2fs_mark_super_dirty(fs);
+	flush_fs(fs, new_feature);
+	free(buf);
+	return retval;
+
+partial:
+	/* The fs stays marked not clean, on disk and in memory (closing
+	 * flushes it so); e2fsck -f finishes the job. */
+	tx->broken = 1;
+	tx->fs->committed = 1;
+	free(buf);
+	return E2C_ERR_COMMIT_PARTIAL;
+}

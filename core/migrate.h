@@ -1,0 +1,48 @@
+/*
+ * migrate.h -- private to core/plan.c and core/tx.c: what planning hands
+ * to staging.  Not part of the e2c.h contract.
+ */
+#ifndef E2C_MIGRATE_H
+#define E2C_MIGRATE_H
+
+#include "e2c.h"
+#include <ext2fs/ext3_extents.h>	/* needs the types ext2fs.h defines */
+
+/* A run of blocks (the old indirect blocks to release). */
+struct e2c_range {
+	blk64_t start;
+	blk64_t len;
+};
+
+/* What staging needs beyond the plan: the leaf extents in logical order
+ * (on-disk format) and the indirect blocks the old map used. */
+struct e2c_collect {
+	struct ext3_extent *ext;	/* plan.extents entries */
+	size_t ext_cap;
+	struct e2c_range *freed;	/* runs covering plan.meta_freed */
+	size_t nfreed, freed_cap;
+};
+
+/* e2c_plan_inode, also filling c (when not NULL and the inode is
+ * migratable).  The caller frees c with e2c_collect_free. */
+errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
+			   struct e2c_collect *c);
+void e2c_collect_free(struct e2c_collect *c);
+
+/* Turn inode's i_blocks into what it is after the swap: minus the freed
+ * indirect blocks, plus the index blocks, in the fs's units (huge_file
+ * aware).  EOVERFLOW when i_blocks is below the freed count (corrupt). */
+errcode_t e2c_iblocks_swap(ext2_filsys fs, struct ext2_inode *inode,
+			   const struct e2c_plan *plan);
+
+/*
+ * Lay out the tree of plan->extents leaf extents: root[] gets the new
+ * i_block, nodes (plan->index_blocks blocks) the non-root nodes, the k-th
+ * of which goes to pblks[k].  Every node is checked with
+ * ext2fs_extent_header_verify; checksum tails are left to the writer.
+ */
+errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
+			 const struct ext3_extent *ext, const blk64_t *pblks,
+			 __u32 root[EXT2_N_BLOCKS], char *nodes);
+
+#endif /* E2C_MIGRATE_H */

@@ -1,0 +1,388 @@
+/*
+ * plan.c -- what migrating a block-mapped inode to an extent tree takes,
+ * and the layout of that tree.  Reads only: staging and writing are tx.c's.
+ *
+ * The new tree is packed full: leaves of (blocksize-12)/12 extents, index
+ * levels above them until at most 4 entries remain for the root in
+ * i_block.  That is the smallest tree there is, so e2fsck finds nothing
+ * to narrow or collapse (its Pass 1E heuristics).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate.h"
+
+#define ENTRY_SIZE	sizeof(struct ext3_extent)	/* = index entry size */
+#define HEADER_SIZE	sizeof(struct ext3_extent_header)
+#define ROOT_ENTRIES	((sizeof(((struct ext2_inode *)0)->i_block) -	\
+			  HEADER_SIZE) / ENTRY_SIZE)
+
+/* Entries of a non-root node (the checksum tail fits in what is left). */
+static blk64_t node_entries(ext2_filsys fs)
+{
+	return (fs->blocksize - HEADER_SIZE) / ENTRY_SIZE;
+}
+
+/* Depth and non-root node count of a packed tree over n leaf extents. */
+static void tree_shape(blk64_t n, blk64_t cap, int *depth, blk64_t *nodes)
+{
+	*depth = 0;
+	*nodes = 0;
+	while (n > ROOT_ENTRIES) {
+		n = (n + cap - 1) / cap;
+		*nodes += n;
+		(*depth)++;
+	}
+}
+
+/* Why ino cannot be migrated, from the inode alone (0: it can). */
+static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
+			     struct ext2_inode *inode)
+{
+	ext2_filsys fs = e->fs;
+
+	if (ino < EXT2_FIRST_INO(fs->super) && ino != EXT2_ROOT_INO)
+		return E2C_ERR_SKIP_RESERVED;
+	if (!inode->i_links_count ||
+	    (fs->inode_map && !ext2fs_test_inode_bitmap2(fs->inode_map, ino)))
+		return E2C_ERR_SKIP_UNLINKED;
+	if (inode->i_flags & EXT4_INLINE_DATA_FL)
+		return E2C_ERR_SKIP_INLINE;
+	if (inode->i_flags & EXT4_EXTENTS_FL)
+		return E2C_ERR_SKIP_EXTENTS;
+	if (!strcmp(e2c_inode_type(inode), "unknown"))
+		return E2C_ERR_SKIP_TYPE;
+	if (!e2c_inode_has_blocks(e, inode))
+		return E2C_ERR_SKIP_NO_BLOCKS;
+	return 0;
+}
+
+/* Walk errors that mean "this map is corrupt": a reason to skip. */
+static int is_corrupt_map(errcode_t code)
+{
+	return code == E2C_ERR_PTR_RANGE || code == E2C_ERR_PTR_METADATA ||
+	       code == E2C_ERR_PTR_SHARED || code == E2C_ERR_LBLK_RANGE;
+}
+
+/* Grow *arr (of *cap elements of size sz) to hold at least need. */
+static errcode_t grow(void *arr, size_t *cap, size_t need, size_t sz)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*(void **)arr, ncap * sz);
+	if (!p)
+		return ENOMEM;
+	*(void **)arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static errcode_t add_freed(struct e2c_collect *c, blk64_t blk)
+{
+	struct e2c_range *last = c->nfreed ? &c->freed[c->nfreed - 1] : NULL;
+	errcode_t retval;
+
+	if (last && last->start + last->len == blk) {
+		last->len++;
+		return 0;
+	}
+	retval = grow(&c->freed, &c->freed_cap, c->nfreed + 1,
+		      sizeof(*c->freed));
+	if (retval)
+		return retval;
+	c->freed[c->nfreed].start = blk;
+	c->freed[c->nfreed].len = 1;
+	c->nfreed++;
+	return 0;
+}
+
+void e2c_collect_free(struct e2c_collect *c)
+{
+	free(c->ext);
+	free(c->freed);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Record piece p (the n-th of the walk) in *seen, failing with
+ * E2C_ERR_PTR_SHARED if one of its blocks was mapped before.  The bitmap
+ * is only made once a second piece shows up: most files have one.
+ */
+static errcode_t mark_seen(e2c_fs *e, ext2fs_block_bitmap *seen,
+			   struct e2c_piece *first, blk64_t n,
+			   const struct e2c_piece *p)
+{
+	errcode_t retval;
+
+	if (n == 0) {
+		*first = *p;
+		return 0;
+	}
+	if (!*seen) {
+		retval = ext2fs_allocate_block_bitmap(e->fs, "mapped blocks",
+						      seen);
+		if (retval)
+			return retval;
+		ext2fs_mark_block_bitmap_range2(*seen, first->pblk,
+						first->len);
+	}
+	if (!ext2fs_test_block_bitmap_range2(*seen, p->pblk, p->len))
+		return E2C_ERR_PTR_SHARED;
+	ext2fs_mark_block_bitmap_range2(*seen, p->pblk, p->len);
+	return 0;
+}
+
+/* Every piece of the map: validated by the cursor, counted, checked for
+ * blocks mapped twice; the indirect blocks go to c. */
+static errcode_t scan_pieces(e2c_fs *e, ext2_ino_t ino,
+			     struct ext2_inode *inode, struct e2c_plan *plan,
+			     struct e2c_collect *c)
+{
+	ext2fs_block_bitmap seen = NULL;
+	struct e2c_piece p, first = { 0 };
+	blk64_t n = 0;
+	e2c_map *m;
+	int got;
+	errcode_t retval;
+
+	retval = e2c_map_open(e, ino, inode, &m);
+	if (retval)
+		return retval;
+	for (;;) {
+		retval = e2c_map_next(m, &p, &got);
+		if (retval || !got)
+			break;
+		if (!p.len)
+			continue;
+		if (p.kind == E2C_DATA) {
+			if (p.lblk + p.len > (1ULL << 32)) {
+				retval = E2C_ERR_LBLK_RANGE;
+				break;
+			}
+			plan->data_blocks += p.len;
+		} else {
+			plan->meta_freed++;
+			if (c) {
+				retval = add_freed(c, p.pblk);
+				if (retval)
+					break;
+			}
+		}
+		retval = mark_seen(e, &seen, &first, n++, &p);
+		if (retval)
+			break;
+	}
+	if (seen)
+		ext2fs_free_block_bitmap(seen);
+	e2c_map_close(m);
+	return retval;
+}
+
+/* The data runs (holes stay holes), split into leaf extents into c. */
+static errcode_t scan_runs(e2c_fs *e, ext2_ino_t ino,
+			   struct ext2_inode *inode, struct e2c_plan *plan,
+			   struct e2c_collect *c)
+{
+	struct e2c_piece r;
+	e2c_map *m;
+	int got;
+	errcode_t retval;
+
+	retval = e2c_map_open(e, ino, inode, &m);
+	if (retval)
+		return retval;
+	for (;;) {
+		blk64_t off, len;
+
+		retval = e2c_map_next_run(m, &r, &got);
+		if (retval || !got)
+			break;
+		plan->runs++;
+		for (off = 0; off < r.len; off += len) {
+			struct ext3_extent *x;
+
+			len = r.len - off;
+			if (len > E2C_MAX_EXTENT_LEN)
+				len = E2C_MAX_EXTENT_LEN;
+			plan->extents++;
+			if (!c)
+				continue;
+			retval = grow(&c->ext, &c->ext_cap, plan->extents,
+				      sizeof(*c->ext));
+			if (retval)
+				goto out;
+			x = &c->ext[plan->extents - 1];
+			x->ee_block = ext2fs_cpu_to_le32(r.lblk + off);
+			x->ee_len = ext2fs_cpu_to_le16(len);
+			x->ee_start_hi = ext2fs_cpu_to_le16((r.pblk + off) >> 32);
+			x->ee_start = ext2fs_cpu_to_le32((r.pblk + off) &
+							 0xffffffffULL);
+		}
+	}
+out:
+	e2c_map_close(m);
+	return retval;
+}
+
+errcode_t e2c_iblocks_swap(ext2_filsys fs, struct ext2_inode *inode,
+			   const struct e2c_plan *plan)
+{
+	errcode_t retval;
+
+	retval = ext2fs_iblk_sub_blocks(fs, inode, plan->meta_freed);
+	if (!retval)
+		retval = ext2fs_iblk_add_blocks(fs, inode, plan->index_blocks);
+	return retval;
+}
+
+/* i_blocks after the swap, into the plan. */
+static errcode_t iblocks_after(ext2_filsys fs, const struct ext2_inode *inode,
+			       struct e2c_plan *plan)
+{
+	struct ext2_inode copy = *inode;
+	errcode_t retval;
+
+	retval = e2c_iblocks_swap(fs, &copy, plan);
+	if (!retval)
+		plan->iblocks_after = ext2fs_get_stat_i_blocks(fs, &copy);
+	return retval;
+}
+
+errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
+			   struct e2c_collect *c)
+{
+	ext2_filsys fs = e->fs;
+	struct ext2_inode *inode;
+	errcode_t retval;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->ino = ino;
+	inode = calloc(1, e2c_inode_buf_size(e));
+	if (!inode)
+		return ENOMEM;
+	retval = e2c_read_inode(e, ino, inode);
+	if (retval)
+		goto errout;
+	plan->iblocks_before = ext2fs_get_stat_i_blocks(fs, inode);
+	plan->iblocks_after = plan->iblocks_before;
+
+	plan->skip = skip_reason(e, ino, inode);
+	if (!plan->skip)
+		retval = scan_pieces(e, ino, inode, plan, c);
+	if (!retval && !plan->skip)
+		retval = scan_runs(e, ino, inode, plan, c);
+	if (is_corrupt_map(retval)) {
+		plan->skip = retval;
+		retval = 0;
+	}
+	if (retval)
+		goto errout;
+	if (!plan->skip) {
+		tree_shape(plan->extents, node_entries(fs), &plan->depth,
+			   &plan->index_blocks);
+		plan->used_delta = (long long)plan->index_blocks -
+				   (long long)plan->meta_freed;
+		/* An i_blocks below the indirect blocks' count is corrupt:
+		 * not an inode to touch. */
+		plan->skip = iblocks_after(fs, inode, plan);
+	}
+	if (plan->skip) {
+		struct e2c_plan skipped = { 0 };
+
+		skipped.ino = ino;
+		skipped.skip = plan->skip;
+		skipped.iblocks_before = plan->iblocks_before;
+		skipped.iblocks_after = plan->iblocks_before;
+		*plan = skipped;
+		if (c)
+			e2c_collect_free(c);
+	}
+	free(inode);
+	return 0;
+errout:
+	free(inode);
+	if (c)
+		e2c_collect_free(c);
+	return retval;
+}
+
+errcode_t e2c_plan_inode(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan)
+{
+	return e2c_plan_collect(e, ino, plan, NULL);
+}
+
+/* Header plus n entries of 12 bytes copied from src. */
+static void fill_node(void *buf, const void *src, blk64_t n, blk64_t max,
+		      int depth)
+{
+	struct ext3_extent_header *h = buf;
+
+	h->eh_magic = ext2fs_cpu_to_le16(EXT3_EXT_MAGIC);
+	h->eh_entries = ext2fs_cpu_to_le16(n);
+	h->eh_max = ext2fs_cpu_to_le16(max);
+	h->eh_depth = ext2fs_cpu_to_le16(depth);
+	h->eh_generation = 0;
+	memcpy((char *)buf + HEADER_SIZE, src, n * ENTRY_SIZE);
+}
+
+errcode_t e2c_tree_build(e2c_fs *e, const struct e2c_plan *plan,
+			 const struct ext3_extent *ext, const blk64_t *pblks,
+			 __u32 root[EXT2_N_BLOCKS], char *nodes)
+{
+	ext2_filsys fs = e->fs;
+	blk64_t cap = node_entries(fs), n = plan->extents, k = 0;
+	const char *ents = (const char *)ext;	/* the level being packed */
+	char *up = NULL;			/* entries of the level above */
+	int depth = 0;
+	errcode_t retval = 0;
+
+	while (n > ROOT_ENTRIES) {
+		blk64_t nn = (n + cap - 1) / cap, j;
+		char *next = calloc(nn, ENTRY_SIZE);
+
+		if (!next) {
+			retval = ENOMEM;
+			goto out;
+		}
+		for (j = 0; j < nn; j++, k++) {
+			const char *src = ents + j * cap * ENTRY_SIZE;
+			char *blk = nodes + k * fs->blocksize;
+			struct ext3_extent_idx *ix;
+
+			memset(blk, 0, fs->blocksize);
+			fill_node(blk, src, n - j * cap < cap ? n - j * cap : cap,
+				  cap, depth);
+			retval = ext2fs_extent_header_verify(blk,
+							     fs->blocksize);
+			if (retval) {
+				free(next);
+				goto out;
+			}
+			/* An index entry starts where its child's first
+			 * entry does (ee_block and ei_block both lead). */
+			ix = (struct ext3_extent_idx *)(next + j * ENTRY_SIZE);
+			memcpy(&ix->ei_block, src, sizeof(ix->ei_block));
+			ix->ei_leaf = ext2fs_cpu_to_le32(pblks[k] &
+							 0xffffffffULL);
+			ix->ei_leaf_hi = ext2fs_cpu_to_le16(pblks[k] >> 32);
+		}
+		free(up);
+		up = next;
+		ents = next;
+		n = nn;
+		depth++;
+	}
+	memset(root, 0, EXT2_N_BLOCKS * sizeof(root[0]));
+	fill_node(root, ents, n, ROOT_ENTRIES, depth);
+	retval = ext2fs_extent_header_verify(root,
+					     EXT2_N_BLOCKS * sizeof(root[0]));
+out:
+	free(up);
+	return retval;
+}
