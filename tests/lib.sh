@@ -111,17 +111,18 @@ open('$T/three', 'wb').write(random.Random(3).randbytes(3 * $bs))"
 
 # mk_frag_file IMG PATH N: a file of N one-block fragments, whatever the
 # free space looks like (mk_fragmented's gaps run out on small groups).
-# Every other free block from the start of the fs is marked in the bitmap
-# only while debugfs writes the file, then cleared again: the counts stay
-# right and e2fsck stays clean.
+# Every other free block of the fs is marked in the bitmap only while
+# debugfs writes the file, then cleared again: the counts stay right and
+# e2fsck stays clean.
 mk_frag_file() {
 	img=$1 path=$2 n=$3
 	bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
+	nfree=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Free blocks: *//p')
 	python3 -c "
 import random
 open('$T/fragfile', 'wb').write(random.Random(11).randbytes($n * $bs))
 "
-	debugfs -R "ffb $((2 * n + 2 * n / (bs / 4) + 64)) 1" "$img" 2>/dev/null |
+	debugfs -R "ffb $nfree 1" "$img" 2>/dev/null |
 		sed 's/^Free blocks found: //' | tr ' ' '\n' | grep . |
 		awk 'NR % 2 == 0 { print }' >"$T/fragholes"
 	{
