@@ -292,6 +292,11 @@ void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t);
  */
 errcode_t e2c_tx_commit(e2c_tx *tx);
 
+/* Where the last e2c_tx_commit stopped: *step is the step it was in
+ * (0-5, as above; 6 when it completed) and *written the inodes it wrote
+ * (for the message after E2C_ERR_COMMIT_PARTIAL). */
+void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written);
+
 /* Drop everything staged and release the reservations. */
 void e2c_tx_rollback(e2c_tx *tx);
 
