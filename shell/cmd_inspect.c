@@ -278,14 +278,14 @@ static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
 			continue;
 		r.first = 0;
 	}
-	if (ext) {
-		/* debugfs ends an empty EXTENTS: list without a newline. */
-		if (!r.first)
-			putchar('\n');
-	} else {
+	if (!ext)
 		range_flush(&r);
+	if (!r.first)
+		putchar('\n');
+	/* A map cut short by an error gets no TOTAL: it would be wrong. */
+	if (!ext && !retval) {
 		if (r.total)
-			printf("\nTOTAL: %lld\n", r.total);
+			printf("TOTAL: %lld\n", r.total);
 		putchar('\n');
 	}
 	e2c_map_close(m);
