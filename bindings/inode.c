@@ -61,6 +61,8 @@ const struct ext2_inode *e2l_inodebuf(lua_State *L, int idx)
 	return INODE(toinode(L, idx));
 }
 
+static int inode_extents(lua_State *L);
+
 /* ---------------------------------------------------------------- */
 /* Fields                                                            */
 /* ---------------------------------------------------------------- */
@@ -109,7 +111,7 @@ static const char *map_kind(e2c_fs *fs, struct e2l_inode *i)
 enum field {
 	F_INO, F_TYPE, F_MODE, F_SIZE, F_LINKS, F_UID, F_GID, F_ATIME,
 	F_MTIME, F_CTIME, F_CRTIME, F_DTIME, F_FLAGS, F_IBLOCKS, F_GEN,
-	F_ACL, F_EXTENTS, F_INLINE, F_HAS_BLOCKS, F_MAP
+	F_ACL, F_INLINE, F_HAS_BLOCKS, F_MAP
 };
 
 static const char *const field_names[] = {
@@ -119,7 +121,7 @@ static const char *const field_names[] = {
 	[F_CTIME] = "ctime", [F_CRTIME] = "crtime", [F_DTIME] = "dtime",
 	[F_FLAGS] = "flags", [F_IBLOCKS] = "i_blocks",
 	[F_GEN] = "generation", [F_ACL] = "file_acl",
-	[F_EXTENTS] = "extents", [F_INLINE] = "inline",
+	[F_INLINE] = "inline",
 	[F_HAS_BLOCKS] = "has_blocks", [F_MAP] = "map", NULL
 };
 
@@ -161,9 +163,6 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 		lua_pushinteger(L, (lua_Integer)
 				ext2fs_file_acl_block(fs->fs, in));
 		break;
-	case F_EXTENTS:
-		lua_pushboolean(L, (in->i_flags & EXT4_EXTENTS_FL) != 0);
-		break;
 	case F_INLINE:
 		lua_pushboolean(L, (in->i_flags & EXT4_INLINE_DATA_FL) != 0);
 		break;
@@ -176,15 +175,27 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 	return 1;
 }
 
-/* __index: methods (upvalue 1), then fields, else nil. */
+/*
+ * __index: methods (upvalue 1), then fields, else nil.  "extents" is both
+ * a field (is it extent-mapped?) and a method (walk the tree): it gives
+ * the method, which is true in a test, for an extent-mapped inode and
+ * false otherwise, so "if ino.extents then for e in ino:extents()" works.
+ */
 static int inode_index(lua_State *L)
 {
 	struct e2l_inode *i = toinode(L, 1);
 	e2c_fs *fs;
 
 	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL ||
-	    lua_type(L, 2) != LUA_TSTRING)
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
+		if (lua_tocfunction(L, -1) == inode_extents) {
+			e2l_checkinode(L, 1, NULL);
+			if (!(INODE(i)->i_flags & EXT4_EXTENTS_FL))
+				lua_pushboolean(L, 0);
+		}
+		return 1;
+	}
+	if (lua_type(L, 2) != LUA_TSTRING)
 		return 1;
 	e2l_checkinode(L, 1, &fs);
 	if (!push_field(L, fs, i, lua_tostring(L, 2)))

@@ -1,0 +1,92 @@
+-- spec.lua -- the smallest harness for the e2 module's specs: checks that
+-- count and go on, and runners for debugfs and other tools whose output
+-- the specs compare with.  A spec ends with t.done(), which prints
+-- "N passed, N failed" and exits non-zero on failure.
+local M = {}
+local passed, failed = 0, 0
+
+local function where()
+	-- the first frame outside this file
+	for level = 3, 10 do
+		local info = debug.getinfo(level, "Sl")
+		if not info then break end
+		if not info.short_src:match("spec%.lua$") or info.short_src:match("_spec%.lua$") then
+			return info.short_src .. ":" .. (info.currentline or 0)
+		end
+	end
+	return "?"
+end
+
+function M.check(cond, fmt, ...)
+	if cond then
+		passed = passed + 1
+	else
+		failed = failed + 1
+		io.stderr:write("FAIL ", where(), ": ", string.format(fmt, ...), "\n")
+	end
+	return cond
+end
+
+function M.eq(got, want, what)
+	return M.check(got == want, "%s: expected [%s], got [%s]", what,
+		tostring(want), tostring(got))
+end
+
+-- fn must raise; the error's tostring must match pattern (plain find).
+-- Returns the error value.
+function M.raises(fn, pattern, what)
+	local ok, err = pcall(fn)
+	if M.check(not ok, "%s: no error raised", what) then
+		M.check(tostring(err):find(pattern, 1, true) ~= nil,
+			"%s: error [%s] lacks [%s]", what, tostring(err), pattern)
+	end
+	return err
+end
+
+-- Run a shell command, return its stdout (and whether it succeeded).
+function M.sh(cmd)
+	local p = assert(io.popen(cmd, "r"))
+	local out = p:read("a")
+	local ok = p:close()
+	return out, ok
+end
+
+function M.sha256(path)
+	return (M.sh("sha256sum '" .. path .. "'"):match("^(%x+)"))
+end
+
+-- Run debugfs -f over cmds (array of strings) on img; returns an array of
+-- outputs, one per command (debugfs echoes "debugfs: CMD" before each).
+function M.debugfs(img, cmds, opts)
+	local file = os.getenv("E2L_TMP") .. "/spec.cmds"
+	local f = assert(io.open(file, "w"))
+	f:write(table.concat(cmds, "\n"), "\n")
+	f:close()
+	local out = M.sh("debugfs " .. (opts or "") .. " -f '" .. file .. "' '" .. img .. "' 2>/dev/null")
+	local res, cur = {}, nil
+	for line in out:gmatch("([^\n]*)\n") do
+		if line:sub(1, 9) == "debugfs: " then
+			cur = {}
+			res[#res + 1] = cur
+		elseif cur then
+			cur[#cur + 1] = line
+		end
+	end
+	for i, lines in ipairs(res) do res[i] = table.concat(lines, "\n") end
+	M.check(#res == #cmds, "debugfs: %d outputs for %d commands", #res, #cmds)
+	return res
+end
+
+-- Array of the values an iterator yields (each step as a table).
+function M.collect(...)
+	local r = {}
+	for a, b, c, d in ... do r[#r + 1] = { a, b, c, d } end
+	return r
+end
+
+function M.done()
+	print(string.format("%d passed, %d failed", passed, failed))
+	os.exit(failed == 0 and 0 or 1)
+end
+
+return M
