@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""crashtest.py -- crash a write path at its Nth write and check nothing is lost.
+
+  crashtest.py --driver PROG --image IMG --work DIR [--all] [--jobs J]
+               [--max-points K] [-- DRIVER-ARGS...]
+
+PROG is a crash driver (tests/crash/crashmig.c): it takes -n N -a ACTION
+[-s] [-z UNDO] [-t TRACE] DRIVER-ARGS IMAGE, exits 0 when the write path
+completed, 99 when the crash io_manager stopped it, 1 when it reported an
+error; `PROG -l IMAGE` lists "INO TYPE" for the inodes whose content must
+survive.  A new write path plugs in as a new driver (or driver arguments)
+and one tests/t_crash_*.sh calling this script.
+
+1. The count run: the full write path on a copy, with a trace of every
+   write ("write N OFFSET BYTES") and flush; the result must be clean
+   (e2fsck -fn), read back identical, and e2undo must restore the original
+   byte for byte.
+2. Crash points: each write is classified by what it overwrites
+   (superblock, group descriptors, bitmaps, inode table, other blocks).
+   Sampled (default): the first and last write, the first, middle and last
+   write of every run of one kind between two flushes, at most K points;
+   --all: every write.  Actions: stop (the process _exits at write N;
+   unix_io's write-back cache is lost with it), stop with -s (every earlier
+   write on disk), torn (half of write N reaches the file, then stop), eio
+   (write N fails once) and eio-sticky (N and every later write fail).
+3. After each point, on the image as the stop left it:
+   (a) every listed inode's content (debugfs dump) equals the original's,
+       before and after e2fsck;
+   (b) e2fsck -fy exits 0 or 1 without clearing, truncating, relocating or
+       reconnecting anything, then e2fsck -fn exits 0;
+   (c) e2undo (with -f when the stop left its superblock copy behind the
+       image's) restores the original.  A stopped run never finished its
+       undo file, so e2undo marks the filesystem not clean ("Incomplete
+       undo record") and rewrites s_wtime and the superblock checksum:
+       those bytes of the primary superblock may differ; nothing else.
+   Whatever the stop, a filesystem marked clean must pass e2fsck -fn as
+   it is.  After an EIO: exit status 1 with the driver's error on stderr,
+   the filesystem marked not clean if the failed write or an earlier one
+   went to the inode table (a failed write may have reached the disk in
+   part), e2fsck -fn clean at once when only write N failed and it came
+   before any inode-table write (the commit restores the disk), and
+   (a)-(c) with an exact e2undo.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+CRASH_EXIT = 99
+# e2fsck messages that mean a file lost data or its place in the tree.
+LOSS = re.compile(r"Clear|lost\+found|Connect to|Unattached|Relocat|illegal|"
+                  r"[Dd]uplicate|multiply-claimed|Truncat|Salvage|"
+                  r"Deleted inode|i_size is|Entry .* has deleted")
+# Primary superblock bytes e2undo itself rewrites after an incomplete record:
+# s_wtime, s_state (only EXT2_VALID_FS cleared), s_wtime_hi, s_checksum.
+SB = 1024
+UNDO_MAY_CHANGE = set(range(SB + 48, SB + 52)) | {SB + 0x274} | \
+    set(range(SB + 1020, SB + 1024))
+S_STATE = SB + 58
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, errors="replace", timeout=300, **kw)
+
+
+class Layout:
+    """Byte ranges of the filesystem's metadata, from dumpe2fs."""
+
+    def __init__(self, img):
+        out = run(["dumpe2fs", img]).stdout
+        self.bs = int(re.search(r"^Block size:\s+(\d+)", out, re.M).group(1))
+        self.ranges = []        # (start byte, end byte, kind)
+        for m in re.finditer(r"(Primary|Backup) superblock at (\d+)", out):
+            b = int(m.group(2))
+            start = SB if b == 0 or (self.bs == 1024 and b == 1) else b * self.bs
+            self.ranges.append((start, start + 1024, "super"))
+        for pat, kind in ((r"Group descriptors at (\d+)-(\d+)", "gdt"),
+                          (r"Reserved GDT blocks at (\d+)-(\d+)", "gdt"),
+                          (r"Block bitmap at (\d+)()", "bbitmap"),
+                          (r"Inode bitmap at (\d+)()", "ibitmap"),
+                          (r"Inode table at (\d+)-(\d+)", "itable")):
+            for m in re.finditer(pat, out):
+                a = int(m.group(1))
+                b = int(m.group(2) or a)
+                self.ranges.append((a * self.bs, (b + 1) * self.bs, kind))
+
+    def kind(self, off, size):
+        for a, b, k in self.ranges:
+            if off < b and a < off + size:
+                return k
+        return "other"
+
+
+def parse_trace(path, layout):
+    """[(n, kind)] of every write and the write counts at flushes."""
+    writes, flushes = [], []
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[0] == "write":
+                writes.append((int(w[1]), layout.kind(int(w[2]), int(w[3]))))
+            elif w[0] == "flush":
+                flushes.append(int(w[1]))
+    return writes, flushes
+
+
+def segments(writes, flushes):
+    """Runs of writes of one kind not crossing a flush: [(first, last, kind)]."""
+    segs, marks = [], set(flushes)
+    for n, k in writes:
+        if segs and segs[-1][2] == k and (n - 1) not in marks:
+            segs[-1][1] = n
+        else:
+            segs.append([n, n, k])
+    return [tuple(s) for s in segs]
+
+
+def sample(segs, total, limit):
+    """Crash points: 1 and the last, then segment starts, ends, middles."""
+    tiers = [[1, total], [s[0] for s in segs], [s[1] for s in segs],
+             [(s[0] + s[1]) // 2 for s in segs]]
+    chosen = []
+    for tier in tiers:
+        for n in tier:
+            if n not in chosen and len(chosen) < limit:
+                chosen.append(n)
+    return sorted(chosen)
+
+
+class Checker:
+    def __init__(self, args, extra, keep):
+        self.args, self.extra, self.keep = args, extra, keep
+        self.orig = args.image
+        with open(self.orig, "rb") as f:
+            self.orig_bytes = f.read()
+        out = run([args.driver, "-l", self.orig])
+        if out.returncode:
+            sys.exit("crashtest: %s -l: %s" % (args.driver, out.stderr))
+        self.inodes = [int(l.split()[0]) for l in out.stdout.splitlines()]
+        self.ref = self.sums(self.orig, os.path.join(args.work, "ref"))
+        # e2fsck -fy rebuilds large unindexed directories as htrees (pass
+        # 3A) on any image, crashed or not: after e2fsck, a directory may
+        # also match what e2fsck makes of the original.
+        fixed = os.path.join(args.work, "ref.img")
+        shutil.copyfile(self.orig, fixed)
+        run(["e2fsck", "-fy", fixed])
+        self.ref_fsck = self.sums(fixed, os.path.join(args.work, "ref"))
+        os.unlink(fixed)
+        self.layout = Layout(self.orig)
+
+    def sums(self, img, tmp):
+        """sha256 of every listed inode's content, via one debugfs run."""
+        os.makedirs(tmp, exist_ok=True)
+        cmds = os.path.join(tmp, "cmds")
+        with open(cmds, "w") as f:
+            for i in self.inodes:
+                f.write("dump <%d> %s/%d\n" % (i, tmp, i))
+        run(["debugfs", "-f", cmds, img])
+        res = {}
+        for i in self.inodes:
+            p = os.path.join(tmp, str(i))
+            try:
+                with open(p, "rb") as f:
+                    res[i] = hashlib.sha256(f.read()).hexdigest()
+                os.unlink(p)
+            except OSError:
+                res[i] = None
+        return res
+
+    def same_files(self, img, tmp, when, fscked=False):
+        got = self.sums(img, tmp)
+        bad = [i for i in self.inodes if got[i] != self.ref[i] and
+               not (fscked and got[i] == self.ref_fsck[i])]
+        if bad:
+            return ["(a) %d inode(s) differ %s: %s" %
+                    (len(bad), when, " ".join("<%d>" % i for i in bad[:10]))]
+        return []
+
+    def undo_diff(self, img, incomplete):
+        """Differences between the undone image and the original."""
+        with open(img, "rb") as f:
+            now = f.read()
+        if len(now) != len(self.orig_bytes):
+            return ["(c) size changed"]
+        if now == self.orig_bytes:
+            return []
+        diff = self._diff_bytes(now)
+        allowed = UNDO_MAY_CHANGE | {S_STATE} if incomplete else set()
+        bad = [i for i in diff if i not in allowed or
+               (i == S_STATE and now[i] != self.orig_bytes[i] & ~1)]
+        if bad:
+            return ["(c) e2undo left %d byte(s) different, first at %d "
+                    "(block %d)" % (len(bad), bad[0], bad[0] // self.layout.bs)]
+        return []
+
+    def _diff_bytes(self, now):
+        """Offsets of differing bytes, comparing 64 KiB at a time."""
+        bs = 65536
+        out = []
+        for a in range(0, len(now), bs):
+            if now[a:a + bs] != self.orig_bytes[a:a + bs]:
+                out += [i for i in range(a, a + bs)
+                        if now[i] != self.orig_bytes[i]]
+        return out
+
+    def driver(self, img, opts):
+        return run([self.args.driver] + opts + self.extra + [img])
+
+    def count(self):
+        d = os.path.join(self.args.work, "count")
+        os.makedirs(d, exist_ok=True)
+        img, undo, trace = (os.path.join(d, x) for x in ("img", "undo", "trace"))
+        shutil.copyfile(self.orig, img)
+        r = self.driver(img, ["-t", trace, "-z", undo])
+        fails = []
+        if r.returncode:
+            sys.exit("crashtest: count run failed (%d): %s" %
+                     (r.returncode, r.stderr))
+        migrated = int(re.search(r"migrated (\d+)", r.stdout).group(1))
+        total = int(re.search(r"writes (\d+)", r.stdout).group(1))
+        if migrated == 0 or total == 0:
+            fails.append("count run migrated %d inodes in %d writes" %
+                         (migrated, total))
+        fails += self.same_files(img, os.path.join(d, "sums"), "after commit")
+        fsck = run(["e2fsck", "-fn", img])
+        if fsck.returncode:
+            fails.append("completed run not clean: " + fsck.stdout[-600:])
+        if "clean" not in state(img) or "not clean" in state(img):
+            fails.append("completed run left state " + state(img))
+        r = run(["e2undo", undo, img])
+        if r.returncode:
+            fails.append("e2undo after the completed run: " + r.stderr)
+        fails += self.undo_diff(img, False)
+        # Same writes without an undo file: the points apply to both.
+        shutil.copyfile(self.orig, img)
+        r = self.driver(img, [])
+        m = re.search(r"writes (\d+)", r.stdout)
+        if r.returncode or not m or int(m.group(1)) != total:
+            fails.append("run without undo: exit %d, %s (with undo: %d)" %
+                         (r.returncode, r.stdout.strip(), total))
+        writes, flushes = parse_trace(trace, self.layout)
+        shutil.rmtree(d)
+        return migrated, total, writes, flushes, fails
+
+    def point(self, action, n, sync, first_itable):
+        """Crash at write n; returns (label, failures, e2fsck repairs)."""
+        label = "%s%s@%d" % (action, "/sync" if sync else "", n)
+        d = os.path.join(self.args.work, label.replace("/", "_"))
+        os.makedirs(d, exist_ok=True)
+        img, undo = os.path.join(d, "img"), os.path.join(d, "undo")
+        shutil.copyfile(self.orig, img)
+        opts = ["-n", str(n), "-a", action, "-z", undo] + (["-s"] if sync else [])
+        r = self.driver(img, opts)
+        fails, repairs = [], []
+        eio = action.startswith("eio")
+        want = 1 if eio else CRASH_EXIT
+        if r.returncode != want:
+            fails.append("exit %d, wanted %d: %s" %
+                         (r.returncode, want, r.stderr.strip()[-300:]))
+        # libext2fs turns EIO into its own codes ("Can't write a block
+        # bitmap"): the driver must report a failure, whatever the words.
+        if eio and not re.search(r"^%s: \S+ .*: " % re.escape(
+                os.path.basename(self.args.driver)), r.stderr, re.M):
+            fails.append("EIO not reported: " + r.stderr.strip()[-300:])
+        st = state(img)
+        # A failed write may have reached the disk in part: from the first
+        # inode-table write on, the filesystem must say it needs e2fsck.
+        if eio and first_itable is not None and first_itable <= n and \
+                "not clean" not in st:
+            fails.append("EIO at or after an inode-table write, yet the "
+                         "filesystem is marked " + st)
+        clean_now = run(["e2fsck", "-fn", img])
+        if "not clean" not in st and clean_now.returncode:
+            fails.append("marked clean but e2fsck -fn finds errors: " +
+                         clean_now.stdout[-400:])
+        if action == "eio" and (first_itable is None or n < first_itable) \
+                and clean_now.returncode:
+            fails.append("EIO before any inode write, disk not restored: " +
+                         clean_now.stdout[-400:])
+        shutil.copyfile(img, img + ".undo")
+        fails += self.same_files(img, os.path.join(d, "sums"), "after the stop")
+        fsck = run(["e2fsck", "-fy", img])
+        if fsck.returncode not in (0, 1):
+            fails.append("(b) e2fsck -fy exit %d: %s" %
+                         (fsck.returncode, fsck.stdout[-400:]))
+        loss = [l for l in fsck.stdout.splitlines() if LOSS.search(l)]
+        if loss:
+            fails.append("(b) e2fsck -fy: " + " | ".join(loss[:5]))
+        repairs = repairs_made(fsck.stdout)
+        fsck = run(["e2fsck", "-fn", img])
+        if fsck.returncode:
+            fails.append("(b) e2fsck -fn after -fy: " + fsck.stdout[-400:])
+        fails += self.same_files(img, os.path.join(d, "sums"), "after e2fsck",
+                                 True)
+        r = run(["e2undo", undo, img + ".undo"])
+        if r.returncode and not eio and "match" in r.stdout + r.stderr:
+            r = run(["e2undo", "-f", undo, img + ".undo"])
+        if r.returncode:
+            fails.append("(c) e2undo exit %d: %s" %
+                         (r.returncode, (r.stdout + r.stderr)[-300:]))
+        else:
+            fails += self.undo_diff(img + ".undo", not eio)
+        if fails:
+            shutil.move(d, os.path.join(self.keep, os.path.basename(d)))
+        else:
+            shutil.rmtree(d)
+        return label, fails, repairs
+
+
+def repairs_made(out):
+    """What e2fsck -y fixed, numbers blanked: the line before each answer."""
+    kinds, prev = set(), ""
+    for line in out.splitlines():
+        if line.rstrip().endswith("? yes"):
+            what = line if len(line.split("?")[0].split()) > 1 else prev
+            kinds.add(re.sub(r"\d+", "#", what.split(":")[0]).strip())
+        elif line.strip():
+            prev = line
+    return sorted(kinds)
+
+
+def state(img):
+    out = run(["dumpe2fs", "-h", img]).stdout
+    m = re.search(r"^Filesystem state:\s+(.*)$", out, re.M)
+    return m.group(1).strip() if m else "?"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--driver", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--all", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--max-points", type=int, default=20)
+    ap.add_argument("extra", nargs="*")
+    args = ap.parse_args()
+
+    # Scratch images and dumps on tmpfs when there is one: the dumps are
+    # thousands of small files per point.  A failing point's directory is
+    # moved to --work for inspection.
+    shm = "/dev/shm"
+    scratch = tempfile.mkdtemp(prefix="e2lua-crash.", dir=shm if os.access(
+        shm, os.W_OK) else args.work)
+    try:
+        return run_points(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_points(args, scratch):
+    work = args.work
+    args.work = scratch
+    os.makedirs(work, exist_ok=True)
+    c = Checker(args, args.extra, work)
+    migrated, total, writes, flushes, fails = c.count()
+    segs = segments(writes, flushes)
+    print("count run: %d inodes migrated in %d writes, %d flushes" %
+          (migrated, total, len(flushes)))
+    for a, b, k in segs:
+        print("  writes %d-%d: %s" % (a, b, k))
+    for f in fails:
+        print("FAIL count run: " + f)
+    itables = [n for n, k in writes if k == "itable"]
+    first_itable = itables[0] if itables else None
+
+    if args.all:
+        every = list(range(1, total + 1))
+        jobs = [(a, n, s) for n in every
+                for a, s in (("stop", False), ("stop", True), ("torn", True),
+                             ("eio", False))]
+        jobs += [("eio-sticky", n, False) for n in sample(segs, total, 10**9)]
+    else:
+        pts = sample(segs, total, args.max_points)
+        starts = sorted({s[0] for s in segs} | {total})
+        jobs = [("stop", n, False) for n in pts]
+        jobs += [("stop", n, True) for n in starts]
+        jobs += [("torn", n, True) for n in starts]
+        jobs += [("eio", n, False) for n in starts]
+        jobs += [("eio-sticky", n, False) for n in sorted({1, total} |
+                 ({first_itable} if first_itable else set()))]
+
+    nfail = len(fails)
+    seen = {}
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+        futs = [ex.submit(c.point, a, n, s, first_itable) for a, n, s in jobs]
+        for fut in futs:
+            label, pfails, repairs = fut.result()
+            for r in repairs:
+                seen[r] = seen.get(r, 0) + 1
+            if pfails:
+                nfail += 1
+                print("FAIL %s: %s" % (label, "; ".join(pfails)))
+    kinds = {}
+    for a, _, s in jobs:
+        key = a + ("/sync" if s else "")
+        kinds[key] = kinds.get(key, 0) + 1
+    print("crash points: %d runs (%s) over %d writes" %
+          (len(jobs), ", ".join("%d %s" % (v, k) for k, v in sorted(kinds.items())),
+           total))
+    for r, v in sorted(seen.items()):
+        print("  e2fsck -fy repaired at %d point(s): %s" % (v, r))
+    print("%d failed" % nfail)
+    return 1 if nfail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+# Crash at a spread sample of the writes of a migrate-all commit (every
+# write with CRASH_ALL=1, as `make crash-test` runs it): after each stop,
+# torn write or EIO, every file reads back identical, e2fsck repairs
+# without loss, and e2undo restores the original.  See doc/crash.md.
+. "$(dirname "$0")/lib.sh"
+drv=$TOP/build/crash/crashmig
+[ -x "$drv" ] || { fail "$drv missing: build it with make check or make crash-test"; finish; }
+
+# 1 KiB blocks: every shape (sparse, triple indirect, directories, slow
+# symlinks, and /frag: 480 fragments, over the 4 * 84 extents a depth-1
+# tree holds) in one 8 MiB group, so all the gaps /frag fills are in reach.
+FRAG_BLOCKS=480 mk_image "$T/img" ext3 1024 8M || { fail "mk_image"; finish; }
+# The commit really covers the shapes: a depth-2 tree for /frag, and the
+# triple-indirect sparse file and the slow symlink become extent-mapped.
+cp "$T/img" "$T/full"
+"$drv" "$T/full" >"$T/out" 2>&1 || fail "full run: $(cat "$T/out")"
+depth=$(debugfs -R 'ex /frag' "$T/full" 2>/dev/null | sed -n '2s|^ *[0-9]*/ *\([0-9]*\).*|\1|p')
+[ "${depth:-0}" -ge 2 ] || fail "/frag migrated to depth ${depth:-none}, wanted >= 2"
+for f in /sparse_tind /slowlink /dir/big; do
+	debugfs -R "stat $f" "$T/full" 2>/dev/null | grep -q 'Flags: 0x80000' ||
+		fail "$f not extent-mapped after the full run"
+done
+all=""
+[ "${CRASH_ALL:-0}" = 1 ] && all=--all
+python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/img" \
+	--work "$T/work" $all ${CRASH_JOBS:+--jobs "$CRASH_JOBS"} ||
+	fail "crash points failed (above)"
+finish
