@@ -458,7 +458,11 @@ restore:
 
 partial:
 	/* The fs stays marked not clean, on disk and in memory (closing
-	 * flushes it so); e2fsck -f finishes the job. */
+	 * flushes it so, even when step 5 had set it clean again); e2fsck
+	 * -f finishes the job. */
+	sb->s_state = old_state & ~EXT2_VALID_FS;
+	ext2fs_mark_super_dirty(fs);
+	ext2fs_flush(fs);
 	tx->broken = 1;
 	tx->fs->committed = 1;
 	free(buf);
