@@ -205,6 +205,8 @@ static int holes_next(lua_State *L, struct e2l_cursor *cur)
 	errcode_t retval;
 	int got;
 
+	if (!cur->map)
+		return 0;
 	retval = e2c_map_next_hole(cur->map, &h, &got);
 	if (retval)
 		return cursor_fail(L, cur, retval, NULL);
@@ -260,6 +262,11 @@ int e2l_map_cursor(lua_State *L, int inoidx, enum e2l_walk_kind kind)
 	cursor_attach(L, cur, -2);
 	lua_remove(L, -2);				/* [.., cur] */
 	cur->ino = ino;
+	/* An inode without a map has no holes either (a fast symlink or
+	 * inline data is not a file of holes): the cursor just ends. */
+	if (kind == E2L_HOLES && !e2c_inode_has_blocks(fs,
+			(struct ext2_inode *)e2l_inodebuf(L, inoidx)))
+		return for_values(L, cursor_iter);
 	/* The snapshot the inode object holds is what gets walked. */
 	retval = e2c_map_open(fs, ino, e2l_inodebuf(L, inoidx), &cur->map);
 	if (retval)

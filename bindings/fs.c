@@ -653,6 +653,7 @@ static errcode_t find_owner(e2c_fs *fs, blk64_t blk, ext2_ino_t *owner,
 	e2c_scan *scan = NULL;
 	e2c_map *map = NULL;
 	ext2_ino_t ino;
+	blk64_t acl;
 	errcode_t retval;
 	int got;
 
@@ -671,7 +672,8 @@ static errcode_t find_owner(e2c_fs *fs, blk64_t blk, ext2_ino_t *owner,
 		retval = e2c_scan_next(scan, &ino, buf);
 		if (retval || !ino)
 			goto errout;
-		if (ext2fs_file_acl_block(fs->fs, buf) == blk) {
+		acl = ext2fs_file_acl_block(fs->fs, buf);
+		if (acl && acl == blk) {
 			*owner = ino;
 			*kind = "xattr";
 			goto errout;
@@ -703,8 +705,8 @@ static blk64_t checkblock(lua_State *L, e2c_fs *fs, int arg)
 {
 	lua_Integer b = luaL_checkinteger(L, arg);
 
-	luaL_argcheck(L, b >= 0 && (blk64_t)b <
-		      ext2fs_blocks_count(fs->fs->super), arg,
+	luaL_argcheck(L, b >= fs->fs->super->s_first_data_block &&
+		      (blk64_t)b < ext2fs_blocks_count(fs->fs->super), arg,
 		      "block number outside the filesystem");
 	return (blk64_t)b;
 }

@@ -172,6 +172,9 @@ local function check_errors(fs, img)
 	t.raises(function() fs:inode(2, 3) end, "bad argument #2 to 'inode' (no value expected)", "surplus argument")
 	t.raises(function() fs.inode(nil, 2) end, "e2.fs expected, got nil", "method without self")
 	t.raises(function() fs:testb(-1) end, "block number outside the filesystem", "testb -1")
+	if fs.super.first_data_block == 1 then
+		t.raises(function() fs:owner(0) end, "block number outside the filesystem", "owner 0 on 1 KiB blocks")
+	end
 	t.raises(function() fs:testb(fs.super.blocks_count) end, "block number outside the filesystem", "testb past the end")
 	t.raises(function() fs:owner("x") end, "bad argument #1 to 'owner'", "owner type")
 	t.raises(function() fs:bmap("/dind", -1) end, "logical block out of range", "bmap -1")
