@@ -1,6 +1,346 @@
-/* cmd_shell.c -- being written. */
+/*
+ * cmd_shell.c -- the commands of the shell itself: open, close, cd, pwd,
+ * source, run, help, quit, lua; and leaving a filesystem with staged
+ * migration work.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
+#include "shell.h"
+
+/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE */
+static int cmd_open(lua_State *L)
+{
+	struct e2c_open_opts opts = { 0 };
+	int i, n = lua_gettop(L);
+	const char *image = NULL, *why;
+	e2c_fs *fs;
+	errcode_t retval;
+
+	for (i = 1; i <= n; i++) {
+		const char *a = lua_tostring(L, i);
+		const char *val = i < n ? lua_tostring(L, i + 1) : NULL;
+
+		if (image)
+			return luaL_error(L, "open: unexpected argument '%s' "
+					  "after the image", a);
+		if (a[0] != '-' || a[1] == '\0') {
+			image = a;
+		} else if (strcmp(a, "-w") == 0) {
+			opts.write = 1;
+		} else if (strcmp(a, "-c") == 0) {
+			opts.catastrophic = 1;
+		} else if (strcmp(a, "-b") && strcmp(a, "-s") && strcmp(a, "-z")) {
+			return luaL_error(L, "open: unknown option '%s'", a);
+		} else if (!val) {
+			return luaL_error(L, "open: option '%s' needs an "
+					  "argument", a);
+		} else {
+			i++;
+			if (a[1] == 'z')
+				opts.undo_file = val;
+			else if (a[1] == 'b' &&
+				 e2sh_parse_blocksize(val, &opts.blocksize))
+				return luaL_error(L, "open: bad block size '%s' "
+						  "(a power of two from 1024 "
+						  "to 65536)", val);
+			else if (a[1] == 's' &&
+				 e2sh_parse_superblock(val, &opts.superblock))
+				return luaL_error(L, "open: bad superblock '%s' "
+						  "(a block number > 0)", val);
+		}
+	}
+	if (!image)
+		return luaL_error(L, "open: no image given");
+	why = e2sh_check_open_opts(&opts);
+	if (why)
+		return luaL_error(L, "open: %s", why);
+	fs = e2sh_fs(L);
+	if (fs)
+		return luaL_error(L, "open: %s is still open (close it first)",
+				  fs->path);
+	retval = e2c_fs_open(image, &opts, &fs);
+	if (retval)
+		return e2l_error(L, retval, "open", image);
+	e2l_pushfs(L, fs);
+	lua_setglobal(L, "fs");
+	return 0;
+}
+
+/* Commit the staged migrations of fs through the core (run protected). */
+static int commit_fs(lua_State *L)
+{
+	e2c_fs *fs = lua_touserdata(L, 1);
+	size_t n = e2c_tx_count(fs->tx);
+	errcode_t retval = e2c_tx_commit(fs->tx);
+
+	if (retval)
+		return e2l_error(L, retval, "commit", fs->path);
+	printf("committed %zu inode%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* Work staged in a transaction must not vanish silently: ask at a
+ * terminal, otherwise roll back and say so.  Raises if the commit fails. */
+static void settle(lua_State *L, e2c_fs *fs)
+{
+	struct e2sh *sh = e2sh_get(L);
+	size_t n = fs->tx ? e2c_tx_count(fs->tx) : 0;
+	const char *s = n == 1 ? "" : "s";
+	char *answer = NULL;
+	int yes = 0;
+
+	if (n == 0)
+		return;
+	if (sh->interactive) {
+		const char *q = lua_pushfstring(L, "Commit %d staged inode%s? "
+						"[y/N] ", (int)n, s);
+
+		if (e2sh_rl_read(q, &answer) > 0)
+			yes = answer[0] == 'y' || answer[0] == 'Y';
+		free(answer);
+		lua_pop(L, 1);
+	}
+	if (yes) {
+		lua_pushcfunction(L, commit_fs);
+		lua_pushlightuserdata(L, fs);
+		lua_call(L, 1, 0);
+		return;
+	}
+	e2c_tx_rollback(fs->tx);
+	fflush(stdout);
+	fprintf(stderr, "%s: rolled back %zu staged inode%s (not committed)\n",
+		E2SH_PROGNAME, n, s);
+}
+
+/* close: settle staged work, then fs:close() and fs = nil. */
+static int cmd_close(lua_State *L)
+{
+	e2c_fs *fs = e2sh_fs(L);
+
+	if (!fs)
+		return 0;
+	settle(L, fs);
+	lua_getglobal(L, "fs");
+	lua_pushnil(L);
+	lua_setglobal(L, "fs");
+	lua_getfield(L, -1, "close");
+	lua_insert(L, -2);
+	lua_call(L, 1, 0);
+	return 0;
+}
+
+int e2sh_close_fs(struct e2sh *sh)
+{
+	lua_pushcfunction(sh->L, cmd_close);
+	if (e2sh_docall(sh, 0, 0, E2SH_COMMAND) == LUA_OK)
+		return 0;
+	e2sh_fail(sh, lua_tostring(sh->L, -1));
+	lua_pop(sh->L, 1);
+	return 1;
+}
+
+/* The global fs (checked open) at the top of the stack. */
+static e2c_fs *push_fs(lua_State *L)
+{
+	lua_getglobal(L, "fs");
+	return e2l_checkfs(L, -1);
+}
+
+static int cmd_cd(lua_State *L)
+{
+	e2c_fs *fs = push_fs(L);
+	int fsidx = lua_gettop(L);
+	ext2_ino_t ino = e2l_checkino(L, fsidx, 1, "cd");
+	errcode_t retval = ext2fs_check_directory(fs->fs, ino);
+
+	if (retval)
+		return e2l_error(L, retval, "cd", lua_tostring(L, 1));
+	e2l_setcwd(L, fsidx, ino);
+	return 0;
+}
+
+/* pwd: debugfs's two lines, the current directory and the root. */
+static int cmd_pwd(lua_State *L)
+{
+	e2c_fs *fs = push_fs(L);
+	ext2_ino_t dirs[2] = { e2l_getcwd(L, -1), EXT2_ROOT_INO };
+	const char *tags[2] = { "[pwd] ", "[root]" };
+	char *path;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (e2c_pathname(fs, dirs[i], &path))
+			path = NULL;
+		printf("%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
+		       path ? path : "NULL");
+		free(path);
+	}
+	return 0;
+}
+
+static int cmd_source(lua_State *L)
+{
+	struct e2sh *sh = e2sh_get(L);
+	const char *path = luaL_checkstring(L, 1);
+	int err;
+
+	if (sh->depth >= E2SH_MAX_NESTING)
+		return luaL_error(L, "source %s: nested more than %d deep",
+				  path, E2SH_MAX_NESTING);
+	err = e2sh_source(sh, path);
+	if (err)
+		return e2l_error(L, err, "source", path);
+	return 0;
+}
+
+static int cmd_run(lua_State *L)
+{
+	const char *script = luaL_checkstring(L, 1);
+
+	if (e2sh_run_script(e2sh_get(L), script, lua_gettop(L) - 1) != LUA_OK)
+		return lua_error(L);
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Push "name, alias, alias" for the declaration at idx. */
+static const char *push_names(lua_State *L, int idx)
+{
+	lua_Integer i;
+
+	idx = lua_absindex(L, idx);
+	lua_getfield(L, idx, "name");
+	lua_getfield(L, idx, "aliases");		/* [s, aliases] */
+	for (i = 1; lua_istable(L, -1); i++) {
+		if (lua_geti(L, -1, i) != LUA_TSTRING) {
+			lua_pop(L, 1);
+			break;
+		}
+		lua_pushvalue(L, -3);
+		lua_pushliteral(L, ", ");
+		lua_pushvalue(L, -3);
+		lua_concat(L, 3);			/* [s, al, a, s'] */
+		lua_replace(L, -4);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return lua_tostring(L, -1);
+}
+
+/* help: every command of e2.commands, sorted; help NAME: its usage. */
+static int cmd_help(lua_State *L)
+{
+	const char **names, *list, *usage, *help;
+	size_t n = 0, i;
+
+	if (lua_gettop(L) == 1) {
+		const char *name = lua_tostring(L, 1);
+
+		if (!e2sh_pushcmd(L, name, strlen(name)))
+			return luaL_error(L, "help: no such command: %s", name);
+		lua_getfield(L, -1, "usage");
+		lua_getfield(L, -2, "help");		/* [decl, usage, help] */
+		list = push_names(L, -3);
+		usage = luaL_optstring(L, -3, "");
+		printf("Usage: %s%s%s\n%s\n", name, *usage ? " " : "", usage,
+		       luaL_optstring(L, -2, ""));
+		if (strchr(list, ','))
+			printf("Names: %s\n", list);
+		return 0;
+	}
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_getfield(L, -1, "e2");
+	lua_getfield(L, -1, "commands");		/* [.., cmds] */
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	names = lua_newuserdatauv(L, n * sizeof(*names) + 1, 0);
+	n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, -3)) {			/* [cmds, buf, k, decl] */
+		/* canonical entries only; aliases point at the same table */
+		if (lua_istable(L, -1) && lua_type(L, -2) == LUA_TSTRING &&
+		    lua_getfield(L, -1, "name") == LUA_TSTRING &&
+		    lua_rawequal(L, -1, -3))
+			names[n++] = lua_tostring(L, -3);
+		lua_pop(L, 2);
+	}
+	qsort(names, n, sizeof(*names), cmp_names);
+	printf("Commands (help NAME shows its usage):\n");
+	for (i = 0; i < n; i++) {
+		e2sh_pushcmd(L, names[i], strlen(names[i]));
+		lua_getfield(L, -1, "help");
+		help = luaL_optstring(L, -1, "");
+		list = push_names(L, -2);
+		if (strlen(list) < 24)
+			printf("  %-24s %s\n", list, help);
+		else
+			printf("  %s\n  %-24s %s\n", list, "", help);
+		lua_pop(L, 3);
+	}
+	printf("Other lines are Lua: bare expressions print their values, "
+	       "=EXPR prints,\nlua CHUNK runs CHUNK as Lua even if it starts "
+	       "with a command name.\n");
+	return 0;
+}
+
+static int cmd_quit(lua_State *L)
+{
+	e2sh_get(L)->quit = 1;
+	return 0;
+}
+
+/* lua CHUNK: the input loop hands the raw rest of the line to Lua; this
+ * runs when the command is called as a function (arguments joined). */
+static int cmd_lua(lua_State *L)
+{
+	int i, n = lua_gettop(L);
+	luaL_Buffer b;
+
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, ' ');
+		lua_pushvalue(L, i);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	if (luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1),
+			    "=lua") != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 0);
+	return 0;
+}
 
 const struct e2l_cmd e2sh_shell_cmds[] = {
+	{ "open", NULL,
+	  "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE",
+	  "Open a filesystem image or device (read-only unless -w)",
+	  1, -1, "", "", cmd_open },
+	{ "close", NULL, "", "Close the filesystem (staged work: see quit)",
+	  0, 0, "fs", "", cmd_close },
+	{ "cd", NULL, "<dir>", "Change the current directory",
+	  1, 1, "fs", "inode", cmd_cd },
+	{ "pwd", NULL, "", "Print the current and root directories",
+	  0, 0, "fs", "", cmd_pwd },
+	{ "source", NULL, "FILE", "Run the lines of FILE, echoing them",
+	  1, 1, "", "", cmd_source },
+	{ "run", NULL, "SCRIPT [ARGS...]",
+	  "Run a Lua script with arg set (NAME: scripts/NAME.lua)",
+	  1, -1, "", "", cmd_run },
+	{ "help", "?", "[COMMAND]", "List the commands, or show one's usage",
+	  0, 1, "", "", cmd_help },
+	{ "quit", "q", "", "Leave e2lua (asks before dropping staged work)",
+	  0, 0, "", "", cmd_quit },
+	{ "lua", NULL, "CHUNK", "Run the rest of the line as Lua",
+	  1, -1, "", "", cmd_lua },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

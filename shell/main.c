@@ -1,0 +1,452 @@
+/*
+ * main.c -- e2lua's command line.  Options are checked first (usage errors
+ * exit 2 before anything is opened); then, as lua.c does, everything runs
+ * inside one protected call, pmain: the e2 module and the command table,
+ * the scripts directory, the image, the -R/-f/-e actions in order, a
+ * script, and the terminal or piped input.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <lualib.h>
+
+#include "commands.h"
+#include "shell.h"
+
+/* -R, -f and -e, kept in command-line order. */
+struct action {
+	char opt;		/* 'R', 'f' or 'e' */
+	const char *arg;
+};
+
+struct options {
+	struct e2c_open_opts open;	/* -w -c -b -s -z */
+	const char *image;		/* NULL: no filesystem at start */
+	char **script;			/* SCRIPT ARGS..., or NULL */
+	int nscript;			/* SCRIPT and its arguments */
+	struct action *actions;
+	int nactions;
+	int interactive;		/* -i */
+	int bail;			/* --bail */
+	int version;			/* -V */
+	int status;			/* 2: the image cannot be opened */
+};
+
+static void print_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [options] [IMAGE [SCRIPT [ARGS...]]]\n"
+"A debugfs-like shell for ext2/3/4 images with Lua 5.4.  IMAGE (an image\n"
+"file or unmounted device) is opened read-only unless -w.  Commands and Lua\n"
+"are read from the terminal, or from stdin when it is not one.\n"
+"\n"
+"  -w             open read-write\n"
+"  -c             catastrophic mode: no bitmaps, read-only\n"
+"  -b BLOCKSIZE   block size (needed with -s)\n"
+"  -s SUPERBLOCK  use the superblock at this block (a backup)\n"
+"  -z UNDO_FILE   save the old contents of every block written (e2undo)\n"
+"  -R REQUEST     run one request (a command or Lua)\n"
+"  -f CMD_FILE    run the lines of CMD_FILE ('-': stdin), echoing them\n"
+"  -e CHUNK       run a chunk of Lua\n"
+"  -i             interactive after -R, -f, -e or SCRIPT\n"
+"  -V             print the version and exit\n"
+"  --bail         stop at the first error\n"
+"  --help         print this help and exit\n"
+"  --             end of options\n"
+"\n"
+"-R, -f and -e may be repeated and run in order; stdin is then not read.\n"
+"SCRIPT runs with arg[0] = SCRIPT, arg[1..] = ARGS and the image as the\n"
+"global fs.  Exit status: 0 all succeeded, 1 something failed, 2 usage\n"
+"error or IMAGE cannot be opened.  See e2lua(1).\n", E2SH_PROGNAME);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", E2SH_PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n",
+		E2SH_PROGNAME);
+	return 2;
+}
+
+int e2sh_parse_blocksize(const char *s, unsigned int *blocksize)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1024 || v > 65536 || (v & (v - 1)))
+		return -1;
+	*blocksize = v;
+	return 0;
+}
+
+int e2sh_parse_superblock(const char *s, blk64_t *superblock)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v == 0)
+		return -1;
+	*superblock = v;
+	return 0;
+}
+
+const char *e2sh_check_open_opts(const struct e2c_open_opts *opts)
+{
+	if (opts->write && opts->catastrophic)
+		return "-c (catastrophic mode) is read-only; it cannot be "
+		       "combined with -w";
+	if (opts->superblock && !opts->blocksize)
+		return "-s needs -b: the block size of a backup superblock "
+		       "cannot be probed";
+	if (opts->undo_file && !opts->write)
+		return "-z needs -w: a read-only open writes nothing to undo";
+	return NULL;
+}
+
+/* An option that takes a value (already found in val). */
+static int option_value(struct options *o, char opt, const char *val)
+{
+	switch (opt) {
+	case 'b':
+		if (e2sh_parse_blocksize(val, &o->open.blocksize))
+			return usage_error("bad block size '%s' (a power of "
+					   "two from 1024 to 65536)", val);
+		break;
+	case 's':
+		if (e2sh_parse_superblock(val, &o->open.superblock))
+			return usage_error("bad superblock '%s' (a block "
+					   "number > 0)", val);
+		break;
+	case 'z':
+		o->open.undo_file = val;
+		break;
+	default:				/* R, f, e */
+		o->actions[o->nactions].opt = opt;
+		o->actions[o->nactions++].arg = val;
+	}
+	return -1;
+}
+
+/* Options come before SCRIPT (what follows it is the script's).  Returns
+ * -1 to go on, else the exit status (0 after --help). */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int i, rc, done = 0;
+	const char *a, *p, *why;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (done || a[0] != '-' || a[1] == '\0') {
+			if (!o->image) {
+				o->image = a;
+				continue;
+			}
+			o->script = argv + i;
+			o->nscript = argc - i;
+			break;
+		}
+		if (strcmp(a, "--") == 0) {
+			done = 1;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0) {
+			print_usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--bail") == 0) {
+			o->bail = 1;
+			continue;
+		}
+		if (a[1] == '-')
+			return usage_error("unknown option '%s'", a);
+		for (p = a + 1; *p; p++) {	/* bundled: -wi, -Rstats */
+			if (*p == 'w' || *p == 'c' || *p == 'i' || *p == 'V') {
+				o->open.write |= *p == 'w';
+				o->open.catastrophic |= *p == 'c';
+				o->interactive |= *p == 'i';
+				o->version |= *p == 'V';
+				continue;
+			}
+			if (!strchr("Rfebsz", *p))
+				return usage_error("unknown option '-%c'", *p);
+			if (!p[1] && i + 1 >= argc)
+				return usage_error("option '-%c' needs an "
+						   "argument", *p);
+			rc = option_value(o, *p, p[1] ? p + 1 : argv[++i]);
+			if (rc >= 0)
+				return rc;
+			break;
+		}
+	}
+	if (o->version)
+		return -1;
+	if (!o->image && (o->open.write || o->open.catastrophic ||
+			  o->open.blocksize || o->open.superblock ||
+			  o->open.undo_file))
+		return usage_error("-w, -c, -b, -s and -z need an IMAGE");
+	why = e2sh_check_open_opts(&o->open);
+	if (why)
+		return usage_error("%s", why);
+	return -1;
+}
+
+/* $E2LUA_SCRIPTS, else <exe dir>/scripts (build tree), else <exe
+ * dir>/../share/e2lua/scripts (installed); NULL if none exists. */
+static char *scripts_dir(void)
+{
+	const char *env = getenv("E2LUA_SCRIPTS");
+	const char *rel[] = { "scripts", "../share/e2lua/scripts" };
+	char exe[PATH_MAX], *dir, *slash;
+	struct stat st;
+	ssize_t n;
+	size_t i;
+
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if (asprintf(&dir, "%s/%s", exe, rel[i]) < 0)
+			return NULL;
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return dir;
+		free(dir);
+	}
+	return NULL;
+}
+
+static int is_lua_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 &&
+	       strcmp(d->d_name + n - 4, ".lua") == 0;
+}
+
+/* package.path gets <scripts>/lib and <scripts>; every
+ * <scripts>/commands/NAME.lua runs (sorted) to register its commands.  A
+ * broken one is reported and skipped. */
+static void load_scripts(struct e2sh *sh)
+{
+	lua_State *L = sh->L;
+	struct dirent **ents;
+	int i, n, top;
+
+	sh->scripts = scripts_dir();
+	if (!sh->scripts)
+		return;
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "path");
+	lua_pushfstring(L, "%s/lib/?.lua;%s/?.lua;%s", sh->scripts,
+			sh->scripts, lua_tostring(L, -1));
+	lua_setfield(L, -3, "path");
+	lua_pop(L, 2);
+
+	lua_pushfstring(L, "%s/commands", sh->scripts);
+	top = lua_gettop(L);
+	n = scandir(lua_tostring(L, -1), &ents, is_lua_file, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *path = lua_pushfstring(L, "%s/%s",
+						   lua_tostring(L, top),
+						   ents[i]->d_name);
+
+		if (luaL_loadfilex(L, path, "t") != LUA_OK ||
+		    e2sh_docall(sh, 0, 0, E2SH_CHUNK) != LUA_OK)
+			e2sh_report(sh, lua_tostring(L, -1));
+		lua_settop(L, top);
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+	lua_pop(L, 1);
+}
+
+/* Open the image into the global fs; 2 if it cannot be. */
+static int open_image(lua_State *L, struct options *o)
+{
+	e2c_fs *fs;
+	errcode_t retval = e2c_fs_open(o->image, &o->open, &fs);
+
+	if (retval) {
+		fprintf(stderr, "%s: %s: %s\n", E2SH_PROGNAME, o->image,
+			error_message(retval));
+		return 2;
+	}
+	e2l_pushfs(L, fs);
+	lua_setglobal(L, "fs");
+	return 0;
+}
+
+/* -R request, -f file or -e chunk. */
+static void run_action(struct e2sh *sh, const struct action *a)
+{
+	lua_State *L = sh->L;
+	struct e2sh_input in = { 0 };
+	int err;
+
+	switch (a->opt) {
+	case 'R':
+		in.name = "(command line)";
+		in.str = a->arg;
+		in.oneshot = 1;
+		e2sh_run_input(sh, &in);
+		break;
+	case 'f':
+		err = e2sh_source(sh, a->arg);
+		if (err)
+			e2sh_fail(sh, lua_pushfstring(L, "%s: %s", a->arg,
+						      strerror(err)));
+		break;
+	default:
+		if (luaL_loadbuffer(L, a->arg, strlen(a->arg),
+				    "=(command line)") != LUA_OK ||
+		    e2sh_docall(sh, 0, 0, E2SH_CHUNK) != LUA_OK)
+			e2sh_fail(sh, lua_tostring(L, -1));
+	}
+	lua_settop(L, 0);
+}
+
+/* "e2lua 0.1 (Lua 5.4.4, libext2fs 1.47.0)" */
+static const char *push_version(lua_State *L)
+{
+	const char *lib;
+
+	ext2fs_get_library_version(&lib, NULL);
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_getfield(L, -1, "e2");
+	lua_getfield(L, -1, "version");
+	lua_pushfstring(L, "%s %s (%s, libext2fs %s)", E2SH_PROGNAME,
+			luaL_optstring(L, -1, "?"), LUA_RELEASE, lib);
+	lua_replace(L, -4);
+	lua_pop(L, 2);
+	return lua_tostring(L, -1);
+}
+
+/* The terminal session (or -i). */
+static void interact(struct e2sh *sh)
+{
+	struct e2sh_input in = { 0 };
+
+	in.name = "stdin";
+	in.fp = stdin;
+	in.tty = 1;
+	sh->interactive = 1;
+	fprintf(stderr, "%s\nType help for the commands; other lines are "
+		"Lua.%s\n", push_version(sh->L),
+		e2sh_fs(sh->L) ? "" : "  No filesystem is open (open IMAGE).");
+	lua_pop(sh->L, 1);
+	e2sh_rl_open(sh);
+	e2sh_run_input(sh, &in);
+}
+
+static int pmain(lua_State *L)
+{
+	struct options *o = lua_touserdata(L, 1);
+	struct e2sh *sh = lua_touserdata(L, 2);
+	int i, interactive;
+
+	lua_settop(L, 0);
+	luaL_checkversion(L);
+	luaL_openlibs(L);
+	luaL_requiref(L, "e2", luaopen_e2, 1);
+	lua_pop(L, 1);
+	e2sh_set(L, sh);
+	if (o->version) {
+		printf("%s\n", push_version(L));
+		return 0;
+	}
+	if (o->image && (o->status = open_image(L, o)) != 0)
+		return 0;
+	e2l_register_commands(L, e2sh_shell_cmds);
+	e2l_register_commands(L, e2sh_inspect_cmds);
+	e2l_register_commands(L, e2sh_migrate_cmds);
+	load_scripts(sh);
+
+	for (i = 0; i < o->nactions && !sh->quit && !sh->stop; i++)
+		run_action(sh, &o->actions[i]);
+	if (o->script && !sh->quit && !sh->stop) {
+		for (i = 1; i < o->nscript; i++)
+			lua_pushstring(L, o->script[i]);
+		if (e2sh_run_script(sh, o->script[0], o->nscript - 1) != LUA_OK)
+			e2sh_fail(sh, lua_tostring(L, -1));
+		lua_settop(L, 0);
+	}
+	interactive = o->interactive ||
+		      (!o->nactions && !o->script && isatty(0) && isatty(1));
+	if (interactive && !sh->quit && !sh->stop) {
+		interact(sh);
+	} else if (!o->nactions && !o->script) {
+		struct e2sh_input in = { 0 };
+
+		in.name = "stdin";
+		in.fp = stdin;
+		e2sh_run_input(sh, &in);
+	}
+	e2sh_close_fs(sh);
+	e2sh_rl_close();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct e2sh sh = { 0 };
+	int rc;
+
+	o.actions = calloc(argc, sizeof(*o.actions));
+	if (!o.actions) {
+		fprintf(stderr, "%s: out of memory\n", E2SH_PROGNAME);
+		return 1;
+	}
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0) {
+		free(o.actions);
+		return rc;
+	}
+	sh.bail = o.bail;
+	sh.L = luaL_newstate();
+	if (!sh.L) {
+		fprintf(stderr, "%s: cannot create the Lua state\n",
+			E2SH_PROGNAME);
+		free(o.actions);
+		return 1;
+	}
+	lua_pushcfunction(sh.L, pmain);
+	lua_pushlightuserdata(sh.L, &o);
+	lua_pushlightuserdata(sh.L, &sh);
+	if (lua_pcall(sh.L, 2, 0, 0) != LUA_OK) {
+		const char *msg = lua_tostring(sh.L, -1);
+
+		fprintf(stderr, "%s: %s\n", E2SH_PROGNAME,
+			msg ? msg : "(error object is not a string)");
+		sh.failed = 1;
+	}
+	lua_close(sh.L);
+	free(o.actions);
+	free(sh.scripts);
+	return o.status ? o.status : sh.failed;
+}

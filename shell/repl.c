@@ -1,0 +1,544 @@
+/*
+ * repl.c -- the one input loop behind every source of lines (-R, -f,
+ * source, piped stdin, the terminal), the protected call that every chunk
+ * and command runs under, and error messages with positions.
+ *
+ * A line is a comment (#), a command (its first word is in e2.commands),
+ * an expression to print (=expr) or Lua, compiled the way lua.c does:
+ * first as "return <line>;" so bare expressions print, then as a
+ * statement, reading continuation lines while the chunk is incomplete.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+static const char state_key;	/* registry key of the struct e2sh */
+
+void e2sh_set(lua_State *L, struct e2sh *sh)
+{
+	lua_pushlightuserdata(L, sh);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &state_key);
+}
+
+struct e2sh *e2sh_get(lua_State *L)
+{
+	struct e2sh *sh;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &state_key);
+	sh = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	return sh;
+}
+
+/* ---- protected calls and Ctrl-C (lua.c's scheme) ---------------------- */
+
+static lua_State *signal_L;	/* where the SIGINT handler sets its hook */
+
+/* Raise the interruption from inside Lua, where unwinding is safe. */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	luaL_error(L, "interrupted!");
+}
+
+/* First Ctrl-C: stop at the next Lua step (and tell the core's loops);
+ * a second one kills, in case nothing reaches Lua again. */
+static void on_sigint(int sig)
+{
+	signal(sig, SIG_DFL);
+	e2c_interrupted = 1;
+	lua_sethook(signal_L, stop_hook,
+		    LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
+/* Whether the value at idx is an e2.error object. */
+static int is_e2error(lua_State *L, int idx)
+{
+	int yes;
+
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	luaL_getmetatable(L, E2L_ERROR);
+	yes = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return yes;
+}
+
+/* Push "src:line: " for the innermost Lua function running, or "". */
+static void push_where(lua_State *L)
+{
+	lua_Debug ar;
+	int level;
+
+	for (level = 1; lua_getstack(L, level, &ar); level++) {
+		lua_getinfo(L, "Sl", &ar);
+		if (ar.currentline > 0) {
+			lua_pushfstring(L, "%s:%d: ", ar.short_src,
+					ar.currentline);
+			return;
+		}
+	}
+	lua_pushliteral(L, "");
+}
+
+/*
+ * Turn the error object into the message to print.  An e2.error is an
+ * expected failure: its text, and for Lua chunks the line of Lua that
+ * got it.  Anything else from a chunk is a Lua bug: a traceback, as lua.c
+ * prints.  Commands get their message alone (upvalue 1 false).
+ */
+static int msghandler(lua_State *L)
+{
+	int chunk = lua_toboolean(L, lua_upvalueindex(1));
+	const char *msg = lua_tostring(L, 1);
+
+	if (msg == NULL) {
+		if (is_e2error(L, 1)) {
+			luaL_tolstring(L, 1, NULL);		/* [err, text] */
+			if (chunk) {
+				push_where(L);
+				lua_insert(L, -2);
+				lua_concat(L, 2);
+			}
+			return 1;
+		}
+		if (luaL_callmeta(L, 1, "__tostring") &&
+		    lua_type(L, -1) == LUA_TSTRING)
+			msg = lua_tostring(L, -1);
+		else
+			msg = lua_pushfstring(L, "(error object is a %s value)",
+					      luaL_typename(L, 1));
+	}
+	if (chunk)
+		luaL_traceback(L, L, msg, 1);
+	else
+		lua_pushstring(L, msg);
+	return 1;
+}
+
+int e2sh_docall(struct e2sh *sh, int narg, int nres, enum e2sh_how how)
+{
+	lua_State *L = sh->L;
+	int base = lua_gettop(L) - narg;	/* the function's index */
+	struct sigaction sa, old;
+	int status;
+
+	lua_pushboolean(L, how == E2SH_CHUNK);
+	lua_pushcclosure(L, msghandler, 1);
+	lua_insert(L, base);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	signal_L = L;
+	sigaction(SIGINT, &sa, &old);
+	status = lua_pcall(L, narg, nres, base);
+	sigaction(SIGINT, &old, NULL);
+	lua_sethook(L, NULL, 0, 0);	/* a Ctrl-C that came too late */
+	lua_remove(L, base);
+	if (e2c_interrupted)
+		sh->stop = 1;
+	return status;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+/* Whether msg starts with "name:<line>:" (Lua positioned it already). */
+static int has_position(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(msg, name, n) != 0 || msg[n] != ':')
+		return 0;
+	msg += n + 1;
+	if (*msg < '0' || *msg > '9')
+		return 0;
+	msg += strspn(msg, "0123456789");
+	return *msg == ':';
+}
+
+void e2sh_report(struct e2sh *sh, const char *msg)
+{
+	struct e2sh_input *in = sh->in;
+
+	fflush(stdout);		/* keep transcripts in order with 2>&1 */
+	if (in == NULL || in->oneshot)
+		fprintf(stderr, "%s: %s\n", E2SH_PROGNAME, msg);
+	else if (in->tty || has_position(msg, in->name))
+		fprintf(stderr, "%s\n", msg);
+	else
+		fprintf(stderr, "%s:%lu: %s\n", in->name, in->start, msg);
+	fflush(stderr);
+}
+
+void e2sh_fail(struct e2sh *sh, const char *msg)
+{
+	e2sh_report(sh, msg);
+	sh->failed = 1;
+	if (sh->bail)
+		sh->stop = 1;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Next line of in, newline stripped, into in->buf: 1, or 0 at the end of
+ * the input, or -1 when Ctrl-C discarded the line at the prompt. */
+static int next_line(struct e2sh_input *in, int cont, char **line)
+{
+	if (in->tty) {
+		char *l;
+		int r = e2sh_rl_read(cont ? E2SH_PROMPT2 : E2SH_PROMPT, &l);
+
+		if (r <= 0)
+			return r;
+		free(in->buf);
+		in->buf = l;
+		in->cap = strlen(l) + 1;
+	} else if (in->fp) {
+		ssize_t n = getline(&in->buf, &in->cap, in->fp);
+
+		if (n < 0)
+			return 0;
+		in->buf[strcspn(in->buf, "\r\n")] = '\0';
+	} else {
+		const char *nl;
+		size_t n;
+
+		if (in->str == NULL)
+			return 0;
+		nl = strchr(in->str, '\n');
+		n = nl ? (size_t)(nl - in->str) : strlen(in->str);
+		if (n + 1 > in->cap) {
+			char *b = realloc(in->buf, n + 1);
+
+			if (!b)
+				return 0;
+			in->buf = b;
+			in->cap = n + 1;
+		}
+		memcpy(in->buf, in->str, n);
+		in->buf[n] = '\0';
+		in->str = nl ? nl + 1 : NULL;
+	}
+	in->lineno++;
+	*line = in->buf;
+	return 1;
+}
+
+/* ---- Lua lines ----------------------------------------------------------- */
+
+/* Reader that puts start-1 newlines before the code, so the chunk's line
+ * numbers are the input's: "cmds.txt:7: ..." in messages and tracebacks. */
+struct chunk_src {
+	const char *code;	/* NULL once handed out */
+	size_t len;
+	unsigned long pad;	/* newlines still to emit */
+	char nl[512];
+};
+
+static const char *chunk_reader(lua_State *L, void *ud, size_t *size)
+{
+	struct chunk_src *c = ud;
+	const char *p;
+
+	(void)L;
+	if (c->pad) {
+		*size = c->pad < sizeof(c->nl) ? c->pad : sizeof(c->nl);
+		c->pad -= *size;
+		return c->nl;
+	}
+	p = c->code;
+	*size = c->len;
+	c->code = NULL;
+	return p;
+}
+
+/* Compile code (a Lua string at the top, kept) as an entry of the current
+ * input; pushes the function or the error message. */
+static int load_entry(struct e2sh *sh)
+{
+	lua_State *L = sh->L;
+	struct e2sh_input *in = sh->in;
+	struct chunk_src c;
+	int status;
+
+	c.code = lua_tolstring(L, -1, &c.len);
+	c.pad = (in->tty || in->oneshot) ? 0 : in->start - 1;
+	memset(c.nl, '\n', sizeof(c.nl));
+	lua_pushfstring(L, "=%s", in->name);
+	status = lua_load(L, chunk_reader, &c, lua_tostring(L, -1), "t");
+	lua_remove(L, -2);				/* the chunk name */
+	return status;
+}
+
+/* lua.c's test: a syntax error at <eof> means "read more". */
+static int incomplete(lua_State *L)
+{
+	size_t len;
+	const char *msg = lua_tolstring(L, -1, &len);
+
+	return len >= 5 && strcmp(msg + len - 5, "<eof>") == 0;
+}
+
+/* print(...) with the values on the stack, as the REPL shows results. */
+static int call_print(lua_State *L)
+{
+	lua_getglobal(L, "print");
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 0);
+	return 0;
+}
+
+/* Run the function on top; print what it returns. */
+static void run_chunk(struct e2sh *sh, int base)
+{
+	lua_State *L = sh->L;
+	int n;
+
+	if (e2sh_docall(sh, 0, LUA_MULTRET, E2SH_CHUNK) != LUA_OK) {
+		e2sh_fail(sh, lua_tostring(L, -1));
+		return;
+	}
+	n = lua_gettop(L) - base;
+	if (n == 0)
+		return;
+	luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
+	lua_pushcfunction(L, call_print);
+	lua_insert(L, base + 1);
+	if (e2sh_docall(sh, n, 0, E2SH_CHUNK) != LUA_OK)
+		e2sh_fail(sh, lua_pushfstring(L, "error calling 'print' (%s)",
+					      lua_tostring(L, -1)));
+}
+
+/*
+ * A Lua entry starting with text (which lives in in->buf: copied before
+ * the next read).  expr: text is an expression to print (=expr).
+ */
+static void run_lua(struct e2sh *sh, struct e2sh_input *in, const char *text,
+		    int expr)
+{
+	lua_State *L = sh->L;
+	int base = lua_gettop(L);
+	char *line;
+	int status, r;
+
+	if (!expr) {
+		lua_pushfstring(L, "return %s;", text);
+		status = load_entry(sh);		/* [code, fn|msg] */
+		if (status == LUA_OK) {
+			e2sh_rl_remember(text);
+			lua_remove(L, -2);
+			run_chunk(sh, base);
+			lua_settop(L, base);
+			return;
+		}
+		lua_settop(L, base);
+	}
+	lua_pushstring(L, expr ? "return " : "");
+	lua_pushstring(L, text);
+	lua_concat(L, 2);				/* [code] */
+	for (;;) {
+		status = load_entry(sh);		/* [code, fn|msg] */
+		if (status != LUA_ERRSYNTAX || !incomplete(L))
+			break;
+		r = next_line(in, 1, &line);
+		if (r < 0) {				/* Ctrl-C: drop it */
+			lua_settop(L, base);
+			return;
+		}
+		if (r == 0)		/* the input ended inside the chunk */
+			break;
+		if (in->echo)
+			printf("%s%s\n", E2SH_PROMPT2, line);
+		lua_pop(L, 1);
+		lua_pushliteral(L, "\n");
+		lua_pushstring(L, line);
+		lua_concat(L, 3);			/* [code] */
+	}
+	if (in->tty) {
+		const char *code = lua_tostring(L, -2);
+
+		if (expr)
+			code = lua_pushfstring(L, "=%s", code + 7);
+		e2sh_rl_remember(code);
+		if (expr)
+			lua_pop(L, 1);
+	}
+	lua_remove(L, -2);				/* [fn|msg] */
+	if (status == LUA_OK)
+		run_chunk(sh, base);
+	else
+		e2sh_fail(sh, lua_tostring(L, -1));
+	lua_settop(L, base);
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+/* Whether the declaration on top is the one of the "lua" command. */
+static int is_lua_cmd(lua_State *L)
+{
+	int yes;
+
+	lua_pushliteral(L, "name");
+	lua_rawget(L, -2);
+	yes = lua_type(L, -1) == LUA_TSTRING &&
+	      strcmp(lua_tostring(L, -1), "lua") == 0;
+	lua_pop(L, 1);
+	return yes;
+}
+
+/* A command line: tokenize and dispatch (declaration on top, popped). */
+static void run_command(struct e2sh *sh, const char *p)
+{
+	const char *err = NULL;
+	char **argv;
+	int argc;
+
+	argv = e2sh_tokenize(p, &argc, &err);
+	if (!argv) {
+		lua_pop(sh->L, 1);
+		e2sh_fail(sh, err);
+		return;
+	}
+	e2sh_dispatch(sh, argc, argv);
+	free(argv);
+}
+
+static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
+{
+	lua_State *L = sh->L;
+	const char *p = line + strspn(line, " \t");
+	size_t wlen = strcspn(p, " \t");
+
+	in->start = in->lineno;
+	if (*p == '#') {
+		if (in->echo)
+			printf("%s\n", line);
+		return;
+	}
+	if (in->echo)
+		printf("%s%s\n", E2SH_PROMPT, line);
+	if (*p == '\0')
+		return;
+	if (*p == '=') {
+		run_lua(sh, in, p + 1, 1);
+		return;
+	}
+	if (!e2sh_pushcmd(L, p, wlen)) {
+		run_lua(sh, in, p, 0);
+		return;
+	}
+	if (is_lua_cmd(L)) {
+		const char *rest = p + wlen + strspn(p + wlen, " \t");
+
+		if (*rest) {
+			lua_pop(L, 1);
+			run_lua(sh, in, rest, 0);
+			return;
+		}
+	}
+	e2sh_rl_remember(line);
+	run_command(sh, p);
+}
+
+void e2sh_run_input(struct e2sh *sh, struct e2sh_input *in)
+{
+	struct e2sh_input *outer = sh->in;
+	char *line;
+	int r = 1;
+
+	sh->in = in;
+	sh->depth++;
+	while (!sh->quit) {
+		if (in->tty) {		/* a new prompt forgets the past */
+			sh->stop = 0;
+			e2c_interrupted = 0;
+		} else if (sh->stop) {
+			break;
+		}
+		r = next_line(in, 0, &line);
+		if (r == 0)
+			break;
+		if (r > 0)
+			run_entry(sh, in, line);
+	}
+	if (in->tty && r == 0)
+		fputc('\n', stdout);	/* Ctrl-D leaves the cursor mid-line */
+	fflush(stdout);
+	free(in->buf);
+	in->buf = NULL;
+	in->cap = 0;
+	sh->in = outer;
+	sh->depth--;
+}
+
+int e2sh_source(struct e2sh *sh, const char *path)
+{
+	struct e2sh_input in = { 0 };
+	int std = strcmp(path, "-") == 0;
+
+	in.name = std ? "stdin" : path;
+	in.echo = 1;
+	in.fp = std ? stdin : fopen(path, "r");
+	if (!in.fp)
+		return errno;
+	e2sh_run_input(sh, &in);
+	if (!std)
+		fclose(in.fp);
+	return 0;
+}
+
+/* ---- scripts -------------------------------------------------------------- */
+
+/* Push the file to run for script: itself, or for a bare NAME that is not
+ * a file, <scripts>/NAME.lua. */
+static const char *push_script_path(struct e2sh *sh, const char *script)
+{
+	FILE *f;
+
+	if (strchr(script, '/') || !sh->scripts)
+		return lua_pushstring(sh->L, script);
+	f = fopen(script, "r");
+	if (f) {
+		fclose(f);
+		return lua_pushstring(sh->L, script);
+	}
+	return lua_pushfstring(sh->L, "%s/%s.lua", sh->scripts, script);
+}
+
+int e2sh_run_script(struct e2sh *sh, const char *script, int nargs)
+{
+	lua_State *L = sh->L;
+	int first = lua_gettop(L) - nargs + 1;	/* first argument */
+	int i, status;
+	const char *path;
+
+	lua_getglobal(L, "arg");			/* [args, oldarg] */
+	path = push_script_path(sh, script);		/* [args, oldarg, path] */
+	lua_createtable(L, nargs, 1);
+	lua_pushvalue(L, -2);
+	lua_rawseti(L, -2, 0);
+	for (i = 0; i < nargs; i++) {
+		lua_pushvalue(L, first + i);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setglobal(L, "arg");			/* [args, oldarg, path] */
+	status = luaL_loadfilex(L, path, NULL);
+	if (status == LUA_OK) {
+		for (i = 0; i < nargs; i++)
+			lua_pushvalue(L, first + i);
+		status = e2sh_docall(sh, nargs, 0, E2SH_CHUNK);
+	}
+	lua_pushvalue(L, first + nargs);
+	lua_setglobal(L, "arg");			/* put the old one back */
+	if (status == LUA_OK) {
+		lua_settop(L, first - 1);
+	} else {
+		lua_replace(L, first);
+		lua_settop(L, first);			/* [msg] */
+	}
+	return status;
+}

@@ -1,0 +1,96 @@
+/*
+ * shell.h -- private to the e2lua program (shell/): its state, the input
+ * loop, dispatch and readline.  The commands themselves live in
+ * e2.commands (see bindings/e2lua.h and commands.h).
+ */
+#ifndef SHELL_H
+#define SHELL_H
+
+#include <stdio.h>
+
+#include "e2lua.h"
+
+#define E2SH_PROGNAME	"e2lua"
+#define E2SH_PROMPT	"e2lua: "	/* also the -f transcript echo */
+#define E2SH_PROMPT2	"...> "		/* continuation of a Lua chunk */
+#define E2SH_MAX_NESTING 25		/* source inside source ... */
+
+/* One source of input lines: a file, stdin, a -R request or readline. */
+struct e2sh_input {
+	const char *name;	/* for messages: "cmds.txt", "stdin" */
+	FILE *fp;		/* read with getline, or NULL */
+	const char *str;	/* -R request: the rest still to read */
+	int tty;		/* readline with prompts; no positions */
+	int echo;		/* -f/source: echo lines as a transcript */
+	int oneshot;		/* -R: messages say "e2lua: " not name:line */
+	unsigned long lineno;	/* number of the last line read */
+	unsigned long start;	/* first line of the entry being run */
+	char *buf;		/* the last line read */
+	size_t cap;		/* allocated size of buf (getline) */
+};
+
+/* The program's state, one per process; C commands reach it with
+ * e2sh_get(L). */
+struct e2sh {
+	lua_State *L;
+	int interactive;	/* terminal session: prompts, questions */
+	int bail;		/* --bail: stop at the first error */
+	int failed;		/* something failed: exit status 1 */
+	int stop;		/* bail or Ctrl-C: leave non-tty inputs */
+	int quit;		/* quit/q: leave every input */
+	int depth;		/* nesting of inputs being read */
+	char *scripts;		/* the scripts directory, or NULL */
+	struct e2sh_input *in;	/* input being read; NULL: -e, script */
+};
+
+/* main.c: option checks shared with the open command (0 or -1). */
+int e2sh_parse_blocksize(const char *s, unsigned int *blocksize);
+int e2sh_parse_superblock(const char *s, blk64_t *superblock);
+/* Why this combination of open options is refused, or NULL. */
+const char *e2sh_check_open_opts(const struct e2c_open_opts *opts);
+
+/* repl.c */
+enum e2sh_how { E2SH_CHUNK, E2SH_COMMAND };
+void e2sh_set(lua_State *L, struct e2sh *sh);
+struct e2sh *e2sh_get(lua_State *L);
+/* lua_pcall with the message handler for how, Ctrl-C turned into an
+ * "interrupted!" error; on failure the message is a string on top. */
+int e2sh_docall(struct e2sh *sh, int narg, int nres, enum e2sh_how how);
+/* Print msg on stderr with the position of the current input ("e2lua: "
+ * outside input files); e2sh_fail also counts it as a failure. */
+void e2sh_report(struct e2sh *sh, const char *msg);
+void e2sh_fail(struct e2sh *sh, const char *msg);
+/* Read and run every entry of in (nesting checked by the caller). */
+void e2sh_run_input(struct e2sh *sh, struct e2sh_input *in);
+/* Run a command file with echo, as -f and source do; 0 or an errno. */
+int e2sh_source(struct e2sh *sh, const char *path);
+/* Load and run a script with arg set (arg[0] = its path, args at stack
+ * top-nargs+1..top, popped); LUA_OK, or an error message pushed. */
+int e2sh_run_script(struct e2sh *sh, const char *script, int nargs);
+
+/* dispatch.c */
+/* Split a command line with shell-like quoting; NULL-terminated argv (one
+ * allocation, free() it), or NULL with *err set. */
+char **e2sh_tokenize(const char *line, int *argc, const char **err);
+/* Push e2.commands[name] (name: len bytes; a declaration table) and
+ * return 1, or push nothing and return 0. */
+int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
+/* Check and run argv[0] (declaration on top, popped); 0 ok, 1 failed. */
+int e2sh_dispatch(struct e2sh *sh, int argc, char **argv);
+/* The open filesystem of the global fs, or NULL. */
+e2c_fs *e2sh_fs(lua_State *L);
+
+/* readline.c */
+void e2sh_rl_open(struct e2sh *sh);
+void e2sh_rl_close(void);
+/* 1: *line (malloc()ed) read; 0: end of input; -1: Ctrl-C. */
+int e2sh_rl_read(const char *prompt, char **line);
+void e2sh_rl_remember(const char *entry);
+
+/* cmd_shell.c */
+/* Close the global fs through its close method, first committing or
+ * rolling back staged migrations (asks when interactive); 0 ok, 1 failed
+ * (reported). */
+int e2sh_close_fs(struct e2sh *sh);
+
+#endif /* SHELL_H */
