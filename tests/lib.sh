@@ -173,3 +173,60 @@ for sec in re.split(r"^(?:debugfs:|>) stat ", text, flags=re.M)[1:]:
         print("H", nxt, end - nxt)
 PYEOF
 }
+
+# snapshot IMG OUT.json: every inode of IMG (tests/verify.py snapshot).
+snapshot() {
+	python3 "$TOP/tests/verify.py" snapshot "$1" >"$2" || fail "snapshot of $1"
+}
+
+# check_migrated BEFORE.json IMG INOS WHAT: e2fsck -fn is clean, every
+# content is identical, exactly INOS (comma-separated) went from block map
+# to extents and every other inode is byte-identical (tests/verify.py).
+check_migrated() {
+	fsck_clean "$2"
+	snapshot "$2" "$T/after.json"
+	python3 "$TOP/tests/verify.py" compare "$1" "$T/after.json" \
+		--expect-extent "$3" >"$T/compare.out" 2>&1 ||
+		fail "$4: $(grep -v '^changed inodes' "$T/compare.out" | head -n 12)"
+}
+
+# free_blocks IMG: the superblock's free block count.
+free_blocks() {
+	dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Free blocks: *//p'
+}
+
+# policy_case BASE.json BASEIMG NAME "MODEL ARGS" POLICY ARGS...
+# Runs scripts/NAME.lua with ARGS on a copy of BASEIMG, first --dry-run
+# (read-only; the image stays byte-identical), then with -w.  The inodes it
+# must migrate and the free blocks it must leave come from tests/verify.py
+# expect BASE.json MODEL ARGS (an independent model); checks check_migrated,
+# the dry run's file count, and that the free block count equals the dry
+# run's prediction, the model's and e2fsck's.  EMPTY_OK=1 allows a model
+# that selects nothing.
+policy_case() {
+	pc_base=$1 pc_img0=$2 pc_name=$3 pc_margs=$4
+	shift 4
+	pc_what="$pc_name $*"
+	pc_img=$T/case.img
+	cp "$pc_img0" "$pc_img"
+	(set -f; python3 "$TOP/tests/verify.py" expect "$pc_base" $pc_margs) >"$T/model" ||
+		{ fail "$pc_what: model failed"; return; }
+	pc_inos=$(sed -n 1p "$T/model")
+	pc_model_free=$(sed -n 2p "$T/model")
+	pc_nfiles=$(echo "$pc_inos" | tr ',' '\n' | grep -c .)
+	[ -n "$pc_inos" ] || [ "${EMPTY_OK:-0}" = 1 ] ||
+		fail "$pc_what: the model selects nothing (the test could not fail)"
+	expect_rc 0 "$E2LUA" "$pc_img" "$TOP/scripts/$pc_name.lua" --dry-run "$@"
+	cmp -s "$pc_img0" "$pc_img" || fail "$pc_what --dry-run: the image changed"
+	pc_dry_free=$(sed -n 's/^  free blocks: *[0-9]* -> \([0-9]*\).*/\1/p' "$T/out")
+	assert_grep "dry run, nothing written: $pc_nfiles files would" "$T/out" "$pc_what --dry-run"
+	expect_rc 0 "$E2LUA" -w "$pc_img" "$TOP/scripts/$pc_name.lua" "$@"
+	cp "$T/out" "$T/run.out"
+	assert_grep "migrated $pc_nfiles files" "$T/run.out" "$pc_what"
+	check_migrated "$pc_base" "$pc_img" "$pc_inos" "$pc_what"
+	pc_fsck_used=$(sed -n 's|.* \([0-9]*\)/\([0-9]*\) blocks$|\1 \2|p' "$T/fsck.out")
+	assert_eq "$pc_model_free" "$pc_dry_free" "$pc_what: dry-run free blocks vs the model's"
+	assert_eq "$pc_dry_free" "$(free_blocks "$pc_img")" "$pc_what: free blocks vs the dry run's"
+	assert_eq "$pc_dry_free" "$(echo "$pc_fsck_used" | awk '{ print $2 - $1 }')" \
+		"$pc_what: free blocks vs e2fsck's count"
+}

@@ -195,7 +195,8 @@ end
 -- Read a list file (one pattern per line; blank lines and # comments
 -- skipped) into an array.
 function M.read_list(file)
-	local f, err = file == "-" and io.stdin or io.open(file)
+	local f, err = io.stdin, nil
+	if file ~= "-" then f, err = io.open(file) end
 	if not f then error("cannot read " .. err, 0) end
 	local list = {}
 	for line in f:lines() do
@@ -368,7 +369,7 @@ end
 -- Compile opts.paths into {match=function(path), roots={...}}: the
 -- patterns made absolute (relative ones start at the fs's cwd), and the
 -- fewest directories whose walks cover every possible match.
-local function compile_paths(fs, patterns)
+local function compile_paths(fs, patterns, name)
 	local cwd = fs:path(fs:cwd()) or "/"
 	local pats, roots = {}, {}
 	for _, p in ipairs(patterns) do
@@ -382,7 +383,7 @@ local function compile_paths(fs, patterns)
 		end
 		root = clean(root)
 		if not fs:lookup(root) then
-			error(string.format("--path %s: %s not found in %s", p, root, fs.path), 0)
+			error(string.format("%s: --path %s: %s not found in %s", name, p, root, fs.path), 0)
 		end
 		pats[#pats + 1] = { glob = glob, text = glob and abs or clean(abs) }
 		roots[#roots + 1] = root
@@ -432,7 +433,7 @@ function M.select(fs, opts)
 	if not opts.paths then
 		return fs:inodes(keep)
 	end
-	local paths = compile_paths(fs, opts.paths)
+	local paths = compile_paths(fs, opts.paths, opts.name or "policy")
 	local co = coroutine.create(function()
 		local seen = {}		-- hard links: each inode once
 		local function visit(path, inode)
