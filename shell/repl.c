@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "shell.h"
 
@@ -292,14 +293,16 @@ static int call_print(lua_State *L)
 	return 0;
 }
 
+static void fail_lua(struct e2sh *sh, const char *word);
+
 /* Run the function on top; print what it returns. */
-static void run_chunk(struct e2sh *sh, int base)
+static void run_chunk(struct e2sh *sh, int base, const char *word)
 {
 	lua_State *L = sh->L;
 	int n;
 
 	if (e2sh_docall(sh, 0, LUA_MULTRET, E2SH_CHUNK) != LUA_OK) {
-		e2sh_fail(sh, lua_tostring(L, -1));
+		fail_lua(sh, word);
 		return;
 	}
 	n = lua_gettop(L) - base;
@@ -313,12 +316,30 @@ static void run_chunk(struct e2sh *sh, int base)
 					      lua_tostring(L, -1)));
 }
 
+/* A Lua failure of an entry whose first word is neither a command nor a
+ * Lua name: most likely a mistyped command, so say that too. */
+static void fail_lua(struct e2sh *sh, const char *word)
+{
+	lua_State *L = sh->L;
+
+	if (word) {
+		const char *msg = lua_tostring(L, -1);
+
+		lua_pushfstring(L, "%s: no such command (help lists them); as "
+				"Lua: ", word);
+		lua_pushlstring(L, msg, strcspn(msg, "\n"));
+		lua_concat(L, 2);
+	}
+	e2sh_fail(sh, lua_tostring(L, -1));
+}
+
 /*
  * A Lua entry starting with text (which lives in in->buf: copied before
- * the next read).  expr: text is an expression to print (=expr).
+ * the next read).  expr: text is an expression to print (=expr).  word:
+ * the first word when it may be a mistyped command, else NULL.
  */
 static void run_lua(struct e2sh *sh, struct e2sh_input *in, const char *text,
-		    int expr)
+		    int expr, const char *word)
 {
 	lua_State *L = sh->L;
 	int base = lua_gettop(L);
@@ -331,7 +352,7 @@ static void run_lua(struct e2sh *sh, struct e2sh_input *in, const char *text,
 		if (status == LUA_OK) {
 			e2sh_rl_remember(text);
 			lua_remove(L, -2);
-			run_chunk(sh, base);
+			run_chunk(sh, base, word);
 			lua_settop(L, base);
 			return;
 		}
@@ -369,13 +390,45 @@ static void run_lua(struct e2sh *sh, struct e2sh_input *in, const char *text,
 	}
 	lua_remove(L, -2);				/* [fn|msg] */
 	if (status == LUA_OK)
-		run_chunk(sh, base);
+		run_chunk(sh, base, word);
 	else
-		e2sh_fail(sh, lua_tostring(L, -1));
+		fail_lua(sh, word);
 	lua_settop(L, base);
 }
 
 /* ---- entries ------------------------------------------------------------ */
+
+/* The first word (len bytes) if it could be a mistyped command: a name
+ * that is not a Lua keyword nor a global; pushed, or NULL. */
+static const char *push_unknown_word(lua_State *L, const char *p, size_t len)
+{
+	static const char *const keywords[] = {
+		"and", "break", "do", "else", "elseif", "end", "false", "for",
+		"function", "goto", "if", "in", "local", "nil", "not", "or",
+		"repeat", "return", "then", "true", "until", "while", NULL
+	};
+	const char *word;
+	int i;
+
+	if (len == 0 || strspn(p, "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len ||
+	    (*p >= '0' && *p <= '9'))
+		return NULL;
+	word = lua_pushlstring(L, p, len);
+	for (i = 0; keywords[i]; i++)
+		if (strcmp(word, keywords[i]) == 0)
+			goto no;
+	lua_pushglobaltable(L);
+	lua_pushvalue(L, -2);
+	if (lua_rawget(L, -2) == LUA_TNIL) {
+		lua_pop(L, 2);
+		return word;
+	}
+	lua_pop(L, 2);
+no:
+	lua_pop(L, 1);
+	return NULL;
+}
 
 /* Whether the declaration on top is the one of the "lua" command. */
 static int is_lua_cmd(lua_State *L)
@@ -412,6 +465,7 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 	lua_State *L = sh->L;
 	const char *p = line + strspn(line, " \t");
 	size_t wlen = strcspn(p, " \t");
+	int top = lua_gettop(L);
 
 	in->start = in->lineno;
 	if (*p == '#') {
@@ -424,11 +478,18 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 	if (*p == '\0')
 		return;
 	if (*p == '=') {
-		run_lua(sh, in, p + 1, 1);
+		run_lua(sh, in, p + 1, 1, NULL);
 		return;
 	}
 	if (!e2sh_pushcmd(L, p, wlen)) {
-		run_lua(sh, in, p, 0);
+		const char *word = push_unknown_word(L, p, wlen);
+
+		if (word && p[wlen + strspn(p + wlen, " \t")] == '\0')
+			e2sh_fail(sh, lua_pushfstring(L, "%s: no such command "
+						      "(help lists them)", word));
+		else
+			run_lua(sh, in, p, 0, word);
+		lua_settop(L, top);
 		return;
 	}
 	if (is_lua_cmd(L)) {
@@ -436,7 +497,7 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 
 		if (*rest) {
 			lua_pop(L, 1);
-			run_lua(sh, in, rest, 0);
+			run_lua(sh, in, rest, 0, NULL);
 			return;
 		}
 	}
@@ -494,19 +555,20 @@ int e2sh_source(struct e2sh *sh, const char *path)
 /* ---- scripts -------------------------------------------------------------- */
 
 /* Push the file to run for script: itself, or for a bare NAME that is not
- * a file, <scripts>/NAME.lua. */
+ * a file, <scripts>/NAME.lua if that exists. */
 static const char *push_script_path(struct e2sh *sh, const char *script)
 {
-	FILE *f;
+	struct stat st;
 
-	if (strchr(script, '/') || !sh->scripts)
-		return lua_pushstring(sh->L, script);
-	f = fopen(script, "r");
-	if (f) {
-		fclose(f);
-		return lua_pushstring(sh->L, script);
+	if (!strchr(script, '/') && sh->scripts && stat(script, &st) != 0) {
+		const char *path = lua_pushfstring(sh->L, "%s/%s.lua",
+						   sh->scripts, script);
+
+		if (stat(path, &st) == 0)
+			return path;
+		lua_pop(sh->L, 1);
 	}
-	return lua_pushfstring(sh->L, "%s/%s.lua", sh->scripts, script);
+	return lua_pushstring(sh->L, script);
 }
 
 int e2sh_run_script(struct e2sh *sh, const char *script, int nargs)
