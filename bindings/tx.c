@@ -116,6 +116,7 @@ static int tx_migrate(lua_State *L)
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
+	lua_settop(L, 2);
 	lua_getiuservalue(L, 1, 1);			/* [tx, x, fs] */
 	ino = e2l_checkino(L, 3, 2, "migrate");
 	memset(&plan, 0, sizeof(plan));

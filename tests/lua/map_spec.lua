@@ -7,29 +7,6 @@
 local t = require "spec"
 local e2 = require "e2"
 
--- The block list of debugfs stat, as entries {kind=, lblk=, len=, pblk=,
--- uninit=}; metadata entries (IND..., ETBn) have len 1 and no lblk.
-local function stat_entries(st)
-	local list = st:match("\nBLOCKS:\n(.-)\n[TE\n]") or st:match("\nBLOCKS:\n(.*)$")
-		or st:match("\nEXTENTS:\n(.-)\n") or st:match("\nEXTENTS:\n(.*)$") or ""
-	local r = {}
-	for item in list:gmatch("[^,]+") do
-		item = item:gsub("^%s+", "")
-		local meta, p = item:match("^%((%u+)%d*%):(%d+)$")
-		if meta then
-			r[#r + 1] = { kind = meta == "ETB" and "node" or meta:lower(), pblk = tonumber(p), len = 1 }
-		else
-			local a, b, u, p1 = item:match("^%((%d+)%-?(%d*)(%[?u?%]?)%):(%d+)")
-			if a then
-				a = tonumber(a)
-				r[#r + 1] = { kind = "data", lblk = a, len = (b ~= "" and tonumber(b) or a) - a + 1,
-					pblk = tonumber(p1), uninit = u == "[u]" }
-			end
-		end
-	end
-	return r
-end
-
 -- Rows of debugfs ex: {level, depth, entry, entries, lblk, pblk, len,
 -- leaf, uninit}.
 local function ex_rows(out)
@@ -65,7 +42,7 @@ end
 local function check_maps(fs, img, ino, st, blocks_out, ex_out)
 	local what = img .. " <" .. ino.ino .. ">"
 	local bs = fs.block_size
-	local entries = stat_entries(st)
+	local entries = t.stat_entries(st)
 
 	-- blocks(): every block, kinds as in stat's list, order as in `blocks`
 	local want, got = {}, {}
@@ -85,17 +62,7 @@ local function check_maps(fs, img, ino, st, blocks_out, ex_out)
 	end
 
 	-- runs(): stat's data entries coalesced when contiguous both ways
-	want = {}
-	for _, e in ipairs(entries) do
-		local last = want[#want]
-		if e.kind == "data" then
-			if last and last[1] + last[3] == e.lblk and last[2] + last[3] == e.pblk and last[4] == e.uninit then
-				last[3] = last[3] + e.len
-			else
-				want[#want + 1] = { e.lblk, e.pblk, e.len, e.uninit }
-			end
-		end
-	end
+	want = t.data_runs(entries)
 	t.eq(fmt(t.collect(ino:runs())), fmt(want), what .. " runs()")
 
 	-- holes(): the gaps between data entries below ceil(size / bs)

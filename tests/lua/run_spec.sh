@@ -1,9 +1,10 @@
 #!/bin/sh
 # run_spec.sh SPEC -- run one Lua spec of the e2 module under a stock lua5.4.
 #
-# The spec's line "-- images: KIND:BS[+uninit] ..." lists the images it
-# needs; each is built fresh with tests/lib.sh's mk_image (KIND ext2, ext3,
-# ext4noext, ext4; "+uninit" adds mk_uninit's unwritten extents) and passed
+# The spec's line "-- images: KIND:BS[:SIZE][+uninit] ..." lists the images
+# it needs; each is built fresh with tests/lib.sh's mk_image (KIND ext2,
+# ext3, ext4noext, ext4; SIZE as mke2fs takes it, default 64M; "+uninit"
+# adds mk_uninit's unwritten extents) and passed
 # as arg[1], arg[2], ...  The spec gets a scratch directory in $E2L_TMP and
 # loads build/e2.so through LUA_CPATH, its helpers from tests/lua/.
 # Exit status: the spec's (0 passed, 1 failed, 77 skipped).
@@ -20,9 +21,10 @@ command -v lua5.4 >/dev/null || skip "lua5.4 not installed"
 set --
 for img in $(sed -n 's/^-- images: *//p' "$spec"); do
 	kind=${img%%:*} rest=${img#*:}
-	bs=${rest%%+*}
+	geom=${rest%%+*} bs=${rest%%[:+]*} size=64M
+	case $geom in *:*) size=${geom#*:} ;; esac
 	file="$T/$kind-$bs.img"
-	mk_image "$file" "$kind" "$bs" || { echo "mk_image $img failed" >&2; exit 1; }
+	mk_image "$file" "$kind" "$bs" "$size" || { echo "mk_image $img failed" >&2; exit 1; }
 	case $rest in *+uninit*) mk_uninit "$file" "$bs" || exit 1 ;; esac
 	set -- "$@" "$file"
 done

@@ -77,6 +77,46 @@ function M.debugfs(img, cmds, opts)
 	return res
 end
 
+-- The block list of debugfs stat, as entries {kind=, lblk=, len=, pblk=,
+-- uninit=}; metadata entries (IND..., ETBn) have len 1 and no lblk.
+function M.stat_entries(st)
+	local list = st:match("\nBLOCKS:\n(.-)\n[TE\n]") or st:match("\nBLOCKS:\n(.*)$")
+		or st:match("\nEXTENTS:\n(.-)\n") or st:match("\nEXTENTS:\n(.*)$") or ""
+	local r = {}
+	for item in list:gmatch("[^,]+") do
+		item = item:gsub("^%s+", "")
+		local meta, p = item:match("^%((%u+)%d*%):(%d+)$")
+		if meta then
+			r[#r + 1] = { kind = meta == "ETB" and "node" or meta:lower(), pblk = tonumber(p), len = 1 }
+		else
+			local a, b, u, p1 = item:match("^%((%d+)%-?(%d*)(%[?u?%]?)%):(%d+)")
+			if a then
+				a = tonumber(a)
+				r[#r + 1] = { kind = "data", lblk = a, len = (b ~= "" and tonumber(b) or a) - a + 1,
+					pblk = tonumber(p1), uninit = u == "[u]" }
+			end
+		end
+	end
+	return r
+end
+
+-- The data entries of stat_entries coalesced into runs {lblk, pblk, len,
+-- uninit} when contiguous logically and physically with the same flag.
+function M.data_runs(entries)
+	local runs = {}
+	for _, e in ipairs(entries) do
+		local last = runs[#runs]
+		if e.kind == "data" then
+			if last and last[1] + last[3] == e.lblk and last[2] + last[3] == e.pblk and last[4] == e.uninit then
+				last[3] = last[3] + e.len
+			else
+				runs[#runs + 1] = { e.lblk, e.pblk, e.len, e.uninit }
+			end
+		end
+	end
+	return runs
+end
+
 -- Array of the values an iterator yields (each step as a table).
 function M.collect(...)
 	local r = {}
