@@ -231,8 +231,8 @@ static int cmd_commit(lua_State *L)
 	/* What a failure past the point of no return (steps 3-5) left. */
 	static const char *const done[] = {
 		"some inodes were switched to their extent trees",
-		"every inode was switched; the old indirect blocks were "
-		"being released",
+		("every inode was switched; the old indirect blocks were "
+		 "being released"),
 		"everything was written but the filesystem's clean state",
 	};
 	int fsi, step;
