@@ -1,0 +1,100 @@
+#!/bin/sh
+# t_cli_commands.sh -- the shell's own commands (open, close, cd, pwd,
+# source, run, help, quit, lua): usage errors with "Usage: NAME USAGE" and
+# exit 1, the needs checks (fs open, writable, bitmaps), and help listing
+# every command of e2.commands, from the same table.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/cli_lib.sh"
+
+img=$T/img
+mk_small "$img"
+s0=$(sum "$img")
+
+# req RC PATTERN REQUEST [IMAGE]: e2lua -R REQUEST exits RC, stderr matches.
+req() {
+	rc=$1 pat=$2 r=$3; shift 3
+	expect_rc "$rc" "$E2LUA" -R "$r" "$@"
+	err_has "$pat" "-R '$r'"
+}
+req 1 "^e2lua: Usage: open \[-w\] \[-c\] .*IMAGE$" "open"
+req 1 "^e2lua: open: unknown option '-x'" "open -x $img"
+req 1 "^e2lua: open: option '-b' needs an argument" "open -b"
+req 1 "^e2lua: open: bad block size '3'" "open -b 3 $img"
+req 1 "^e2lua: open: bad superblock '0'" "open -b 1024 -s 0 $img"
+req 1 "^e2lua: open: -s needs -b" "open -s 8193 $img"
+req 1 "^e2lua: open: -c \(catastrophic mode\) is read-only" "open -w -c $img"
+req 1 "^e2lua: open: -z needs -w" "open -z $T/u $img"
+req 1 "^e2lua: open: unexpected argument 'more'" "open $img more"
+req 1 "^e2lua: open $T/nope: No such file or directory" "open $T/nope"
+req 1 "^e2lua: open: $img is still open \(close it first\)" "open $img" "$img"
+req 1 "^e2lua: Usage: close$" "close now" "$img"
+req 1 "^e2lua: close: no filesystem is open \(use: open IMAGE\)" "close"
+req 1 "^e2lua: Usage: cd <dir>$" "cd" "$img"
+req 1 "^e2lua: Usage: cd <dir>$" "cd a b" "$img"
+req 1 "^e2lua: cd: no filesystem is open" "cd /"
+req 1 "^e2lua: cd /nope: File not found by ext2_lookup" "cd /nope" "$img"
+req 1 "^e2lua: cd /hello.txt: Ext2 inode is not a directory" "cd /hello.txt" "$img"
+req 1 "^e2lua: Usage: pwd$" "pwd x" "$img"
+req 1 "^e2lua: pwd: no filesystem is open" "pwd"
+req 1 "^e2lua: Usage: source FILE$" "source"
+req 1 "^e2lua: Usage: source FILE$" "source a b"
+req 1 "^e2lua: Usage: run SCRIPT \[ARGS...\]$" "run"
+req 1 "^e2lua: Usage: help \[COMMAND\]$" "help a b"
+req 1 "^e2lua: help: no such command: nope" "help nope"
+req 1 "^e2lua: Usage: quit$" "quit now"
+req 1 "^e2lua: Usage: q$" "q now"
+req 1 "^e2lua: Usage: lua CHUNK$" "lua"
+
+# The needs checks of other areas' declarations, through e2.command.
+cat >"$T/needs.lua" <<'LUA'
+for _, n in ipairs{"fs", "write", "bitmaps"} do
+	e2.command{name = "need_" .. n, usage = "", help = "test", min = 0,
+		max = 0, needs = n, run = function() print("ran " .. n) end}
+end
+LUA
+for n in fs write bitmaps; do
+	expect_rc 1 "$E2LUA" -e "dofile('$T/needs.lua')" -R "need_$n"
+	err_has "^e2lua: need_$n: no filesystem is open" "needs $n without fs"
+done
+expect_rc 1 "$E2LUA" -e "dofile('$T/needs.lua')" -R need_write "$img"
+err_has "^e2lua: need_write: filesystem is open read-only \(use: open -w IMAGE\)" "needs write"
+expect_rc 1 "$E2LUA" -c -e "dofile('$T/needs.lua')" -R need_bitmaps "$img"
+err_has "^e2lua: need_bitmaps: bitmaps not loaded \(filesystem opened with -c\)" "needs bitmaps"
+expect_rc 0 "$E2LUA" -e "dofile('$T/needs.lua')" -R need_fs -R need_bitmaps "$img"
+assert_eq "ran fs
+ran bitmaps" "$(cat "$T/out")" "needs met"
+
+# open / cd / pwd / close in one session; cd relative to cwd.
+expect_rc 0 "$E2LUA" -R "open $img" -R "cd dir" -R "cd sub" -R pwd -R close -R '=fs'
+sub=$(debugfs -R 'stat /dir/sub' "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+assert_eq "$(printf '[pwd]   INODE: %6u  PATH: /dir/sub' "$sub")
+[root]  INODE:      2  PATH: /
+nil" "$(cat "$T/out")" "open, cd, pwd, close"
+expect_rc 0 "$E2LUA" -R "open -c $img" -R '=fs.catastrophic'
+assert_eq "true" "$(cat "$T/out")" "open -c"
+
+# help: every canonical command of e2.commands with its aliases and help
+# line, sorted; help NAME (or an alias) shows its usage.
+expect_rc 0 "$E2LUA" -R help "$img"
+"$E2LUA" -e 'local t = {}
+for k, d in pairs(e2.commands) do
+	if k == d.name then
+		t[#t + 1] = table.concat({d.name, table.unpack(d.aliases)}, ", ")
+	end
+end
+table.sort(t) print(table.concat(t, "\n"))' "$img" >"$T/names" || fail "list e2.commands"
+[ "$(wc -l <"$T/names")" -ge 9 ] || fail "too few commands: $(cat "$T/names")"
+while IFS= read -r names; do
+	grep -q "^  $names  *[^ ]" "$T/out" || grep -q "^  $names$" "$T/out" ||
+		fail "help does not list [$names]"
+done <"$T/names"
+assert_eq "$(cat "$T/names")" "$(sed -n 's/^  \([^ ].*[^ ]\)   *[A-Z].*/\1/p; s/^  \([^ ][^ ]*\(, [^ ]*\)*\)$/\1/p' "$T/out")" "help order"
+expect_rc 0 "$E2LUA" -R 'help q'
+assert_eq "Usage: q
+Leave e2lua (asks before dropping staged work)
+Names: quit, q" "$(cat "$T/out")" "help q"
+expect_rc 0 "$E2LUA" -R '? cd'
+out_has "^Usage: \? cd|^Usage: cd <dir>$" "? cd"
+
+assert_eq "$s0" "$(sum "$img")" "read-only runs left the image unchanged"
+finish

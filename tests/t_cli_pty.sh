@@ -1,0 +1,117 @@
+#!/bin/sh
+# t_cli_pty.sh -- an interactive session on a pseudo-terminal
+# (tests/pty_session.py): banner and prompt, the continuation prompt of an
+# unfinished Lua chunk, completion of command names, image paths and Lua
+# fields, Ctrl-C at the prompt and while running, Ctrl-D, the history file
+# written at exit, and the question about staged work when leaving.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/cli_lib.sh"
+command -v python3 >/dev/null 2>&1 || skip "no python3"
+
+img=$T/img
+mk_small "$img"
+s0=$(sum "$img")
+
+# session STEPS ARGS...: run e2lua ARGS on a pty; transcript in $T/tty.
+session() {
+	steps=$1; shift
+	E2LUA_HISTORY=$T/hist python3 "$TOP/tests/pty_session.py" "$steps" \
+		-- "$E2LUA" "$@" >"$T/tty" 2>&1 ||
+		fail "session $steps: $(tail -c 600 "$T/tty")"
+}
+tty_has() { grep -aq -- "$1" "$T/tty" || fail "$2: no [$1] in: $(tail -c 600 "$T/tty")"; }
+
+cat >"$T/steps1" <<'STEPS'
+expect Type help for the commands
+expect e2lua: 
+send for i = 1, 2 do\n
+expect ...> 
+send print("sq", i * i)\n
+expect ...> 
+send end\n
+expect sq	4
+## command names: "sta" completes to the common "stat", a third tab lists
+send sta\t
+sleep 0.2
+send \t
+sleep 0.2
+send \t
+expect stats
+send \x15
+## a path inside the image; a directory gets "/" and no space
+send cd di\t
+expect cd dir/
+send \n
+send stat bi\t
+expect stat big.txt 
+send \n
+expect Type: regular
+## Lua fields after "." (computed by __index) and methods after ":"
+send fs.super.blocks_c\t
+expect fs.super.blocks_count
+send \n
+expect 4096
+send fs:clo\t
+expect fs:close
+send \x15
+## Ctrl-C at the prompt discards the line
+send print("discarded")\x03
+expect e2lua: 
+send print("kept")\n
+expect kept
+## Ctrl-C while Lua runs stops it, back at the prompt
+send while true do end\n
+sleep 0.3
+send \x03
+expect interrupted!
+expect e2lua: 
+send \x04
+wait
+STEPS
+session "$T/steps1" "$img"
+tty_has "^e2lua [0-9]" "banner"
+grep -aq "^discarded" "$T/tty" && fail "Ctrl-C at the prompt ran the line"
+tty_has "^exit 1$" "exit status 1 after the interrupted chunk"
+# History: one entry per line typed, the Lua chunk as one entry.
+[ -f "$T/hist" ] || fail "no history file"
+grep -q '^print("sq", i \* i)$' "$T/hist" || fail "history lacks the chunk: $(cat "$T/hist")"
+grep -q '^stat big.txt' "$T/hist" || fail "history lacks stat: $(cat "$T/hist")"
+grep -q 'discarded' "$T/hist" && fail "history has the discarded line"
+# A second session reads it back: three Ctrl-P recall fs.super.blocks_count.
+cat >"$T/steps2" <<'STEPS'
+expect e2lua: 
+send \x10\x10\x10\n
+expect 4096
+expect e2lua: 
+send quit\n
+wait
+STEPS
+session "$T/steps2" "$img"
+tty_has "^exit 0$" "quit exits 0"
+
+# Staged work: quitting asks; "n" rolls back, "y" commits.
+cp "$img" "$T/w.img"
+s1=$(sum "$T/w.img")
+cat >"$T/steps3" <<'STEPS'
+expect e2lua: 
+send tx = fs:begin() tx:migrate("/dir/big.txt")\n
+expect e2lua: 
+send quit\n
+expect Commit 1 staged inode? [y/N] 
+send n\n
+wait
+STEPS
+session "$T/steps3" -w "$T/w.img"
+tty_has "rolled back 1 staged inode (not committed)" "answer n"
+assert_eq "$s1" "$(sum "$T/w.img")" "rolled back: image unchanged"
+sed 's/send n/send y/' "$T/steps3" >"$T/steps4"
+session "$T/steps4" -w "$T/w.img"
+tty_has "^committed 1 inode" "answer y"
+fsck_clean "$T/w.img"
+debugfs -R 'stat /dir/big.txt' "$T/w.img" 2>/dev/null | grep -q "Flags: 0x80000" ||
+	fail "big.txt not extent-mapped after the commit"
+debugfs -R 'cat /dir/big.txt' "$T/w.img" 2>/dev/null | cmp -s - "$T/small/dir/big.txt" ||
+	fail "big.txt data changed"
+
+assert_eq "$s0" "$(sum "$img")" "read-only sessions left the image unchanged"
+finish
