@@ -1,0 +1,37 @@
+#!/bin/sh
+# t_cli_valgrind.sh -- representative invocations of the program under
+# valgrind (memory errors or leaks exit 99): options, a failing -R, a -f
+# transcript with Lua, piped multi-line Lua, script mode, an image that
+# cannot be opened, a usage error and staged work rolled back at exit.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/cli_lib.sh"
+command -v valgrind >/dev/null 2>&1 || skip "no valgrind"
+
+img=$T/img
+mk_small "$img"
+VG="valgrind -q --error-exitcode=99 --leak-check=full --num-callers=30"
+
+# vg RC ARGS...: e2lua ARGS under valgrind exits RC (stdin from $T/in).
+vg() {
+	rc=$1; shift
+	$VG "$E2LUA" "$@" <"$T/in" >"$T/out" 2>"$T/err"
+	got=$?
+	[ "$got" = "$rc" ] || fail "valgrind e2lua $* exit $got (wanted $rc): $(head -c 800 "$T/err")"
+}
+: >"$T/in"
+vg 0 -R help -R 'ls -l /dir' -R 'cd dir' -R pwd -R '=fs.super.blocks_count' "$img"
+vg 1 -R 'stat /nope' -R 'x.y = 1' -R 'sat' -R "echo 'open" "$img"
+printf '# t\ncd /dir\nstat big.txt\nfor i = 1, 3 do\n  print(i)\nend\nrun %s\nsource %s\n' \
+	"$T/s.lua" "$T/missing" >"$T/cmds"
+printf 'print(arg[0], fs:inode("/hello.txt").size)\nerror("x")\n' >"$T/s.lua"
+vg 1 -f "$T/cmds" "$img"
+printf 'for i = 1, 2 do\n  print(i)\nend\nfs:inode("/nope")\n' >"$T/in"
+vg 1 "$img"
+: >"$T/in"
+vg 1 "$img" "$T/s.lua" a b
+vg 2 -R stats "$T/missing"
+vg 2 -b 1000 "$img"
+cp "$img" "$T/w.img"
+vg 0 -w -e 'tx = fs:begin() tx:migrate("/dir/big.txt")' "$T/w.img"
+err_has "rolled back 1 staged inode" "rollback under valgrind"
+finish
