@@ -18,8 +18,8 @@ local opts = policy.options(arg, {
 })
 if not opts then return end		-- --help
 if not policy.has_criteria(opts) then
-	error("selective: no criteria given (--path, --type, ...); " ..
-		"use migrate-all to migrate everything", 0)
+	policy.fail("selective", "no criteria given (--path, --type, ...); " ..
+		"use migrate-all to migrate everything")
 end
 
 local run <close> = policy.runner(fs, opts)

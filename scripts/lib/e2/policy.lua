@@ -13,7 +13,15 @@
 --
 -- doc/policies.md describes every function and option.
 
+local e2 = require "e2"
+
 local M = {}
+
+-- Fail the way the rest of e2lua does: an e2.error "NAME: message" (the
+-- shell prints it without a traceback; pcall callers get .message).
+function M.fail(name, fmt, ...)
+	error(e2.error(string.format(fmt, ...), name or "policy"))
+end
 
 -- Options -----------------------------------------------------------------
 
@@ -218,8 +226,7 @@ function M.options(args, spec)
 	local opts = { name = spec.name, batch = 1000 }
 	local given = {}
 	local function fail(msg)
-		error(string.format("%s: %s\nusage: %s [OPTIONS]; --help lists them",
-			spec.name, msg, spec.name), 0)
+		M.fail(spec.name, "%s\nusage: %s [OPTIONS]; --help lists them", msg, spec.name)
 	end
 	local i = 1
 	while i <= #args do
@@ -383,7 +390,7 @@ local function compile_paths(fs, patterns, name)
 		end
 		root = clean(root)
 		if not fs:lookup(root) then
-			error(string.format("%s: --path %s: %s not found in %s", name, p, root, fs.path), 0)
+			M.fail(name, "--path %s: %s not found in %s", p, root, fs.path)
 		end
 		pats[#pats + 1] = { glob = glob, text = glob and abs or clean(abs) }
 		roots[#roots + 1] = root
@@ -537,8 +544,7 @@ Runner.__index = Runner
 -- by an error rolls back the batch being staged.
 function M.runner(fs, opts)
 	if not opts.dry_run and not fs.writable then
-		error(string.format("%s: %s is open read-only: open it with -w, or use --dry-run",
-			opts.name or "policy", fs.path), 0)
+		M.fail(opts.name, "%s is open read-only: open it with -w, or use --dry-run", fs.path)
 	end
 	local super = fs.super
 	local self = setmetatable({
@@ -569,12 +575,13 @@ end
 -- Print one line per inode for --verbose.
 function Runner:say(plan, path, what)
 	if not self.opts.verbose then return end
-	path = path or self.fs:path(plan.ino) or "?"
+	path = path or self.fs:path(plan.ino)
+	local who = path and string.format("<%d> %s", plan.ino, path) or string.format("<%d>", plan.ino)
 	if what then
-		self.out(string.format("  skip <%d> %s: %s", plan.ino, path, what))
+		self.out(string.format("  skip %s: %s", who, what))
 	else
-		self.out(string.format("  <%d> %s: %d data blocks, %d runs -> %d extents, depth %d, " ..
-			"+%d index, -%d indirect", plan.ino, path, plan.data_blocks, plan.runs,
+		self.out(string.format("  %s: %d data blocks, %d runs -> %d extents, depth %d, " ..
+			"+%d index, -%d indirect", who, plan.data_blocks, plan.runs,
 			plan.extents, plan.depth, plan.index_blocks, plan.meta_freed))
 	end
 end
