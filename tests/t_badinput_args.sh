@@ -9,13 +9,15 @@
 [ -x "$E2LUA" ] || skip "no $E2LUA (run make)"
 
 img=$T/a.img
-mk_image "$img" ext3 1024 || fail "mk_image"
+mk_image "$img" ext3 1024 16M || fail "mk_image"
 s0=$(sum "$img")
 
 # req RC REQUEST PATTERN: e2lua -R REQUEST exits RC, stderr matches PATTERN.
+# The requests are also collected for one run under valgrind at the end.
 req() {
-	expect_rc "$1" $VG "$E2LUA" -R "$2" "$img"
+	expect_rc "$1" "$E2LUA" -R "$2" "$img"
 	grep -Eq -- "$3" "$T/err" || fail "-R '$2': no /$3/ in: $(head -c 300 "$T/err")"
+	echo "$2" >>"$T/all.cmds"
 }
 
 # Unknown commands and usage errors.
@@ -34,21 +36,29 @@ req 1 "bmap /twelve" "Usage: bmap"
 req 1 "stats -x" "invalid option -x"
 
 # Bad values.
-req 1 "blocks /nonexistent" "^blocks /nonexistent: File not found by ext2_lookup"
+req 1 "blocks /nonexistent" "blocks /nonexistent: File not found by ext2_lookup"
 req 1 "stat <0>" "stat <0>: "
 req 1 "stat <999999>" "stat <999999>: "
-req 1 "ex /twelve" "^/twelve: does not uses extent block maps"
-req 1 "ls /twelve" "^ls /twelve: .*[Nn]ot a directory"
-req 1 "icheck abc" "^icheck abc: invalid block number"
-req 1 "icheck 12 -5" "^icheck -5: invalid block number"
-req 1 "ncheck 12x" "^ncheck 12x: invalid inode number"
-req 1 "ncheck 999999" "^ncheck 999999: Inode number out of range"
-req 1 "testb 0" "^testb 0: invalid block number 0"
-req 1 "testb 65535 5" "^testb 65535: blocks beyond the end of the filesystem"
-req 1 "testb 1 x" "^testb x: invalid count"
-req 1 "bmap /twelve x" "^bmap x: invalid logical block"
-req 1 "bmap /fastlink 0" "^bmap /fastlink: Inode has no block map"
+req 1 "ex /twelve" "/twelve: does not uses extent block maps"
+req 1 "ls /twelve" "ls /twelve: .*[Nn]ot a directory"
+req 1 "icheck abc" "icheck abc: invalid block number"
+req 1 "icheck 12 -5" "icheck -5: invalid block number"
+req 1 "ncheck 12x" "ncheck 12x: invalid inode number"
+req 1 "ncheck 999999" "ncheck 999999: Inode number out of range"
+req 1 "testb 0" "testb 0: invalid block number 0"
+req 1 "testb 16383 5" "testb 16383: blocks beyond the end of the filesystem"
+req 1 "testb 1 x" "testb x: invalid count"
+req 1 "bmap /twelve x" "bmap x: invalid logical block"
+req 1 "bmap /fastlink 0" "bmap /fastlink: Inode has no block map"
 req 1 "frag /nonexistent" "File not found by ext2_lookup"
+
+# All of the above in one -f run under valgrind: every line fails cleanly.
+if [ -n "$VG" ]; then
+	expect_rc 1 $VG "$E2LUA" -f "$T/all.cmds" "$img"
+	assert_eq "$(wc -l <"$T/all.cmds")" \
+		"$(grep -o "all.cmds:[0-9]*: " "$T/err" | sort -u | wc -l)" \
+		"valgrind run: one error per line"
+fi
 
 # Lua errors.
 req 1 "lua error('boom')" "boom"

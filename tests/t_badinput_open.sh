@@ -32,7 +32,7 @@ open('$T/random.img', 'wb').write(random.Random(1).randbytes(1 << 20))"
 bad 2 "$T/random.img" "Bad magic number in super-block"
 
 # A good image to damage.
-mk_image "$T/good.img" ext3 1024 || fail "mk_image"
+mk_image "$T/good.img" ext3 1024 16M || fail "mk_image"
 expect_rc 0 "$E2LUA" -R "stats -h" "$T/good.img"
 
 # s_log_block_size (offset 24 of the superblock at 1024) garbage.
@@ -50,7 +50,7 @@ head -c $((8 << 20)) "$T/good.img" >"$T/trunc.img"
 bad 2 "$T/trunc.img" "bitmap|short read|Attempt to read block"
 
 # With -c (no bitmaps) the truncated image opens; what lies past the end
-# cannot be read and says so, with exit 1 (inode 2000 is in the last group).
+# cannot be read and says so, with exit 1 (inode 2000 is in group 1).
 s0=$(sum "$T/trunc.img")
 expect_rc 0 $VG "$E2LUA" -c -R "stat /" "$T/trunc.img"
 expect_rc 1 $VG "$E2LUA" -c -R "blocks <2000>" "$T/trunc.img"
