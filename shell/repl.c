@@ -284,6 +284,13 @@ static int incomplete(lua_State *L)
 	return len >= 5 && strcmp(msg + len - 5, "<eof>") == 0;
 }
 
+/* History gets what was typed at the terminal, not lines of files. */
+static void remember(struct e2sh_input *in, const char *entry)
+{
+	if (in->tty)
+		e2sh_rl_remember(entry);
+}
+
 /* print(...) with the values on the stack, as the REPL shows results. */
 static int call_print(lua_State *L)
 {
@@ -350,7 +357,7 @@ static void run_lua(struct e2sh *sh, struct e2sh_input *in, const char *text,
 		lua_pushfstring(L, "return %s;", text);
 		status = load_entry(sh);		/* [code, fn|msg] */
 		if (status == LUA_OK) {
-			e2sh_rl_remember(text);
+			remember(in, text);
 			lua_remove(L, -2);
 			run_chunk(sh, base, word);
 			lua_settop(L, base);
@@ -384,7 +391,7 @@ static void run_lua(struct e2sh *sh, struct e2sh_input *in, const char *text,
 
 		if (expr)
 			code = lua_pushfstring(L, "=%s", code + 7);
-		e2sh_rl_remember(code);
+		remember(in, code);
 		if (expr)
 			lua_pop(L, 1);
 	}
@@ -501,7 +508,7 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 			return;
 		}
 	}
-	e2sh_rl_remember(line);
+	remember(in, line);
 	run_command(sh, p);
 }
 
