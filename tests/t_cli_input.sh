@@ -92,6 +92,12 @@ assert_eq "1
 err_has "^stdin:2: boom" "piped stdin Lua error position"
 expect_rc 1 "$E2LUA" --bail "$img" <"$T/in"
 assert_eq "1" "$(cat "$T/out")" "piped stdin with --bail"
+# -i makes a session interactive even on a pipe: banner and prompts.
+printf 'print(6*7)\n' >"$T/in"
+expect_rc 0 "$E2LUA" -i "$img" <"$T/in"
+out_has "^e2lua: print\(6\*7\)" "-i prompt"
+out_has "^42" "-i result"
+err_has "^Type help for the commands" "-i banner"
 # Without an image: commands that need one say so.
 expect_rc 1 "$E2LUA" -R 'stat /x'
 err_has "^e2lua: stat: no filesystem is open" "needs fs"

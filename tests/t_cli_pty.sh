@@ -89,6 +89,19 @@ STEPS
 session "$T/steps2" "$img"
 tty_has "^exit 0$" "quit exits 0"
 
+# Without $E2LUA_HISTORY: $XDG_STATE_HOME/e2lua_history, else
+# ~/.local/state/e2lua_history, the directory created.
+printf 'expect e2lua: \nsend =6*7\\n\nexpect 42\nsend quit\\n\nwait\n' >"$T/steps5"
+env -u E2LUA_HISTORY XDG_STATE_HOME="$T/state" \
+	python3 "$TOP/tests/pty_session.py" "$T/steps5" -- "$E2LUA" >"$T/tty" 2>&1 ||
+	fail "XDG session: $(tail -c 300 "$T/tty")"
+grep -q '^=6\*7$' "$T/state/e2lua_history" 2>/dev/null || fail "no \$XDG_STATE_HOME/e2lua_history"
+env -u E2LUA_HISTORY -u XDG_STATE_HOME HOME="$T/home" \
+	python3 "$TOP/tests/pty_session.py" "$T/steps5" -- "$E2LUA" >"$T/tty" 2>&1 ||
+	fail "HOME session: $(tail -c 300 "$T/tty")"
+grep -q '^=6\*7$' "$T/home/.local/state/e2lua_history" 2>/dev/null ||
+	fail "no ~/.local/state/e2lua_history"
+
 # Staged work: quitting asks; "n" rolls back, "y" commits.
 cp "$img" "$T/w.img"
 s1=$(sum "$T/w.img")
