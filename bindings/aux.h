@@ -101,13 +101,17 @@ int e2l_scan_cursor(lua_State *L, int fsidx, int filteridx);
 int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 		    const char *path);
 
-/* fs:plan / ino:plan / tx tables. */
+/* A plan table (fs:plan, ino:plan, tx:migrate, tx:pending). */
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */
 int e2l_tx_begin(lua_State *L, int fsidx);
 
-/* fs:path(ino): the path, or NULL if the inode has no name (*path must be
- * freed by the caller). */
-errcode_t e2l_find_path(e2c_fs *fs, ext2_ino_t ino, char **path);
+/* Push the path of ino (1) or nothing when it has no name (0); errors
+ * raise with op "path" and object. */
+int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
+		 const char *object);
+/* Push the plan of ino (1); errors raise with op "plan" and object. */
+int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
+		   const char *object);
 
 #endif /* E2L_AUX_H */

@@ -509,25 +509,6 @@ static int fs_walk(lua_State *L)
 	return e2l_walk_cursor(L, 1, ino, path);
 }
 
-/* fs:path(x) -> a path naming the inode, or nil if it has none */
-static int fs_path(lua_State *L)
-{
-	struct e2l_fs *f = e2l_checkfsud(L, 1);
-	ext2_ino_t ino = e2l_checkino(L, 1, 2, "path");
-	char name[E2L_INOBUF], *path = NULL;
-	errcode_t retval;
-
-	e2l_checknargs(L, 2);
-	retval = e2l_find_path(f->fs, ino, &path);
-	if (retval)
-		return e2l_error(L, retval, "path", argname(L, 2, ino, name));
-	if (!path)
-		return 0;
-	lua_pushstring(L, path);
-	free(path);
-	return 1;
-}
-
 /* Whether a path from e2c_pathname names the inode: libext2fs marks the
  * parts it could not name with "..." and "???", and files with "<n>". */
 static int named(const char *path)
@@ -536,67 +517,82 @@ static int named(const char *path)
 	       !strstr(path, "/...");
 }
 
-/* The first directory entry (in scan order) naming ino, not "." or "..";
- * *dir is 0 when there is none. */
-static errcode_t find_entry(e2c_fs *fs, ext2_ino_t ino, ext2_ino_t *dir,
-			    char **name)
+/*
+ * Call visit on every in-use inode (sequential scan) until it sets *found
+ * or fails.  The visitors are plain C: nothing here runs Lua.
+ */
+typedef errcode_t (*visit_fn)(e2c_fs *fs, ext2_ino_t ino,
+			      struct ext2_inode *inode, void *priv,
+			      int *found);
+
+static errcode_t scan_inodes(e2c_fs *fs, visit_fn visit, void *priv)
 {
 	struct ext2_inode *buf;
-	struct e2c_dirent *ents = NULL;
 	e2c_scan *scan = NULL;
-	size_t n = 0, k;
-	ext2_ino_t d;
+	ext2_ino_t ino;
 	errcode_t retval;
+	int found = 0;
 
-	*dir = 0;
 	buf = malloc(e2c_inode_buf_size(fs));
 	if (!buf)
 		return ENOMEM;
 	retval = e2c_scan_open(fs, &scan);
-	if (retval)
-		goto errout;
-	for (;;) {
+	while (!retval && !found) {
 		if (e2c_interrupted) {
 			retval = E2C_ERR_INTERRUPTED;
-			goto errout;
+			break;
 		}
-		retval = e2c_scan_next(scan, &d, buf);
-		if (retval || !d)
-			goto errout;
-		if (!LINUX_S_ISDIR(buf->i_mode))
-			continue;
-		/* An unreadable directory cannot name anything. */
-		if (e2c_dir_list(fs, d, &ents, &n))
-			continue;
-		for (k = 0; k < n; k++) {
-			if (ents[k].ino != ino || strcmp(ents[k].name, ".") == 0
-			    || strcmp(ents[k].name, "..") == 0)
-				continue;
-			*name = ents[k].name;
-			ents[k].name = NULL;
-			*dir = d;
-			goto errout;
-		}
-		e2c_dir_free(ents, n);
-		ents = NULL;
-		n = 0;
+		retval = e2c_scan_next(scan, &ino, buf);
+		if (retval || !ino)
+			break;
+		retval = visit(fs, ino, buf, priv, &found);
 	}
-errout:
-	e2c_dir_free(ents, n);
 	e2c_scan_close(scan);
 	free(buf);
 	return retval;
+}
+
+struct entry_search {
+	ext2_ino_t ino;		/* wanted */
+	ext2_ino_t dir;		/* found in this directory */
+	char *name;		/* under this name */
+};
+
+/* Visitor: does directory d have an entry (not "." or "..") for ino? */
+static errcode_t visit_entry(e2c_fs *fs, ext2_ino_t d,
+			     struct ext2_inode *inode, void *priv, int *found)
+{
+	struct entry_search *es = priv;
+	struct e2c_dirent *ents;
+	size_t n, k;
+
+	if (!LINUX_S_ISDIR(inode->i_mode))
+		return 0;
+	/* An unreadable directory cannot name anything. */
+	if (e2c_dir_list(fs, d, &ents, &n))
+		return 0;
+	for (k = 0; k < n && !*found; k++) {
+		if (ents[k].ino != es->ino || strcmp(ents[k].name, ".") == 0 ||
+		    strcmp(ents[k].name, "..") == 0)
+			continue;
+		es->name = ents[k].name;
+		ents[k].name = NULL;
+		es->dir = d;
+		*found = 1;
+	}
+	e2c_dir_free(ents, n);
+	return 0;
 }
 
 /*
  * A directory's path comes from its ".." chain (ext2fs_get_pathname); any
  * other inode is looked for in every directory, as debugfs ncheck does.
  */
-errcode_t e2l_find_path(e2c_fs *fs, ext2_ino_t ino, char **path)
+static errcode_t find_path(e2c_fs *fs, ext2_ino_t ino, char **path)
 {
+	struct entry_search es = { ino, 0, NULL };
 	struct ext2_inode inode;
-	char *dirpath = NULL, *name = NULL;
-	ext2_ino_t dir;
+	char *dirpath = NULL, *name;
 	errcode_t retval;
 
 	*path = NULL;
@@ -612,10 +608,11 @@ errcode_t e2l_find_path(e2c_fs *fs, ext2_ino_t ino, char **path)
 		free(dirpath);
 		return retval;
 	}
-	retval = find_entry(fs, ino, &dir, &name);
-	if (retval || !dir)
+	retval = scan_inodes(fs, visit_entry, &es);
+	if (retval || !es.dir)
 		return retval;
-	retval = e2c_pathname(fs, dir, &dirpath);
+	name = es.name;
+	retval = e2c_pathname(fs, es.dir, &dirpath);
 	if (!retval && named(dirpath)) {
 		*path = malloc(strlen(dirpath) + strlen(name) + 2);
 		if (!*path)
@@ -629,6 +626,33 @@ errcode_t e2l_find_path(e2c_fs *fs, ext2_ino_t ino, char **path)
 	return retval;
 }
 
+int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
+		 const char *object)
+{
+	char *path = NULL;
+	errcode_t retval;
+
+	retval = find_path(fs, ino, &path);
+	if (retval)
+		return e2l_error(L, retval, "path", object);
+	if (!path)
+		return 0;
+	lua_pushstring(L, path);
+	free(path);
+	return 1;
+}
+
+/* fs:path(x) -> a path naming the inode, or nil if it has none */
+static int fs_path(lua_State *L)
+{
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	ext2_ino_t ino = e2l_checkino(L, 1, 2, "path");
+	char name[E2L_INOBUF];
+
+	e2l_checknargs(L, 2);
+	return e2l_pushpath(L, fs, ino, argname(L, 2, ino, name));
+}
+
 static const char *const kind_names[] = {
 	[E2C_DATA] = "data", [E2C_IND] = "ind", [E2C_DIND] = "dind",
 	[E2C_TIND] = "tind", [E2C_NODE] = "node"
@@ -639,65 +663,46 @@ const char *e2l_kind_name(enum e2c_kind k)
 	return kind_names[k];
 }
 
+struct owner_search {
+	blk64_t blk;		/* wanted */
+	ext2_ino_t ino;		/* its owner */
+	const char *kind;	/* and as what */
+};
+
 /*
- * Which inode maps blk, and as what (icheck's question).  One sequential
- * scan; every map walked until the block shows up.  A map that cannot be
- * walked to its end (a corrupt pointer) counts for what was read before
- * the bad pointer: one broken inode must not hide the owners of others.
+ * Visitor: does inode ino map the block (icheck's question)?  A map that
+ * cannot be walked to its end (a corrupt pointer) counts for what was
+ * read before the bad pointer: one broken inode must not hide the owners
+ * of the others.
  */
-static errcode_t find_owner(e2c_fs *fs, blk64_t blk, ext2_ino_t *owner,
-			    const char **kind)
+static errcode_t visit_owner(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode, void *priv, int *found)
 {
-	struct ext2_inode *buf = NULL;
+	struct owner_search *os = priv;
+	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
 	struct e2c_piece p;
-	e2c_scan *scan = NULL;
-	e2c_map *map = NULL;
-	ext2_ino_t ino;
-	blk64_t acl;
+	e2c_map *map;
 	errcode_t retval;
 	int got;
 
-	*owner = 0;
-	buf = malloc(e2c_inode_buf_size(fs));
-	if (!buf)
-		return ENOMEM;
-	retval = e2c_scan_open(fs, &scan);
-	if (retval)
-		goto errout;
-	for (;;) {
-		if (e2c_interrupted) {
-			retval = E2C_ERR_INTERRUPTED;
-			goto errout;
-		}
-		retval = e2c_scan_next(scan, &ino, buf);
-		if (retval || !ino)
-			goto errout;
-		acl = ext2fs_file_acl_block(fs->fs, buf);
-		if (acl && acl == blk) {
-			*owner = ino;
-			*kind = "xattr";
-			goto errout;
-		}
-		if (!e2c_inode_has_blocks(fs, buf))
-			continue;
-		retval = e2c_map_open(fs, ino, buf, &map);
+	if (acl && acl == os->blk) {
+		os->kind = "xattr";
+		*found = 1;
+	} else if (e2c_inode_has_blocks(fs, inode)) {
+		retval = e2c_map_open(fs, ino, inode, &map);
 		if (retval)
-			goto errout;
-		while (e2c_map_next(map, &p, &got) == 0 && got) {
-			if (blk >= p.pblk && blk - p.pblk < p.len) {
-				*owner = ino;
-				*kind = kind_names[p.kind];
-				goto errout;
+			return retval;
+		while (!*found && e2c_map_next(map, &p, &got) == 0 && got) {
+			if (os->blk >= p.pblk && os->blk - p.pblk < p.len) {
+				os->kind = kind_names[p.kind];
+				*found = 1;
 			}
 		}
 		e2c_map_close(map);
-		map = NULL;
 	}
-errout:
-	e2c_map_close(map);
-	e2c_scan_close(scan);
-	free(buf);
-	return retval;
+	if (*found)
+		os->ino = ino;
+	return 0;
 }
 
 /* Check a block number argument against the filesystem. */
@@ -711,25 +716,24 @@ static blk64_t checkblock(lua_State *L, e2c_fs *fs, int arg)
 	return (blk64_t)b;
 }
 
-/* fs:owner(block) -> ino, kind ("data", "ind", ..., "xattr") or nil */
+/* fs:owner(block) -> ino, kind ("data", "ind", ..., "xattr") or nil;
+ * one scan of every inode and map per call */
 static int fs_owner(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
-	blk64_t blk = checkblock(L, fs, 2);
-	const char *kind = NULL;
-	ext2_ino_t ino;
+	struct owner_search os = { checkblock(L, fs, 2), 0, NULL };
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
-	retval = find_owner(fs, blk, &ino, &kind);
+	retval = scan_inodes(fs, visit_owner, &os);
 	if (retval) {
-		lua_pushfstring(L, "%I", (lua_Integer)blk);
+		lua_pushfstring(L, "%I", (lua_Integer)os.blk);
 		return e2l_error(L, retval, "owner", lua_tostring(L, -1));
 	}
-	if (!ino)
+	if (!os.ino)
 		return 0;
-	lua_pushinteger(L, ino);
-	lua_pushstring(L, kind);
+	lua_pushinteger(L, os.ino);
+	lua_pushstring(L, os.kind);
 	return 2;
 }
 
@@ -804,15 +808,9 @@ static int fs_plan(lua_State *L)
 	e2c_fs *fs = e2l_checkfs(L, 1);
 	ext2_ino_t ino = e2l_checkino(L, 1, 2, "plan");
 	char name[E2L_INOBUF];
-	struct e2c_plan plan;
-	errcode_t retval;
 
 	e2l_checknargs(L, 2);
-	retval = e2c_plan_inode(fs, ino, &plan);
-	if (retval)
-		return e2l_error(L, retval, "plan", argname(L, 2, ino, name));
-	e2l_pushplan(L, &plan);
-	return 1;
+	return e2l_pushplanof(L, fs, ino, argname(L, 2, ino, name));
 }
 
 /* fs:begin() -> tx */

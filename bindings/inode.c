@@ -371,39 +371,23 @@ static int inode_tree(lua_State *L)
 /* ino:path() -> path or nil */
 static int inode_path(lua_State *L)
 {
-	struct e2l_inode *i = toinode(L, 1);
-	char name[E2L_INOBUF], *path = NULL;
+	char name[E2L_INOBUF];
 	e2c_fs *fs;
-	errcode_t retval;
+	ext2_ino_t ino = e2l_checkinode(L, 1, &fs);
 
-	e2l_checkinode(L, 1, &fs);
 	e2l_checknargs(L, 1);
-	retval = e2l_find_path(fs, i->ino, &path);
-	if (retval)
-		return e2l_error(L, retval, "path", e2l_inoname(name, i->ino));
-	if (!path)
-		return 0;
-	lua_pushstring(L, path);
-	free(path);
-	return 1;
+	return e2l_pushpath(L, fs, ino, e2l_inoname(name, ino));
 }
 
 /* ino:plan() -> plan table (the inode as it is on disk now) */
 static int inode_plan(lua_State *L)
 {
-	struct e2l_inode *i = toinode(L, 1);
 	char name[E2L_INOBUF];
-	struct e2c_plan plan;
 	e2c_fs *fs;
-	errcode_t retval;
+	ext2_ino_t ino = e2l_checkinode(L, 1, &fs);
 
-	e2l_checkinode(L, 1, &fs);
 	e2l_checknargs(L, 1);
-	retval = e2c_plan_inode(fs, i->ino, &plan);
-	if (retval)
-		return e2l_error(L, retval, "plan", e2l_inoname(name, i->ino));
-	e2l_pushplan(L, &plan);
-	return 1;
+	return e2l_pushplanof(L, fs, ino, e2l_inoname(name, ino));
 }
 
 void e2l_inode_open(lua_State *L)

@@ -44,6 +44,19 @@ void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
 	SETINT("iblocks_after", p->iblocks_after);
 }
 
+int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
+		   const char *object)
+{
+	struct e2c_plan plan;
+	errcode_t retval;
+
+	retval = e2c_plan_inode(fs, ino, &plan);
+	if (retval)
+		return e2l_error(L, retval, "plan", object);
+	e2l_pushplan(L, &plan);
+	return 1;
+}
+
 static void push_totals(lua_State *L, const struct e2c_tx_totals *t)
 {
 	lua_createtable(L, 0, 6);
