@@ -121,6 +121,29 @@ static errcode_t read_full(e2c_fs *fs, ext2_ino_t ino,
 	return 0;
 }
 
+/* The next piece of a walk, or E2C_ERR_INTERRUPTED after Ctrl-C. */
+static errcode_t next_piece(e2c_map *m, struct e2c_piece *p, int *got)
+{
+	if (e2c_interrupted)
+		return E2C_ERR_INTERRUPTED;
+	return e2c_map_next(m, p, got);
+}
+
+/* The shape of every "<file>" command: resolve the argument, print with
+ * show, raise show's error as "op file: message". */
+static int inode_cmd(lua_State *L, const char *op,
+		     errcode_t (*show)(e2c_fs *, ext2_ino_t))
+{
+	int fsi;
+	e2c_fs *fs = getfs(L, &fsi);
+	ext2_ino_t ino = e2l_checkino(L, fsi, 1, op);
+	errcode_t retval = show(fs, ino);
+
+	if (retval)
+		e2l_error(L, retval, op, lua_tostring(L, 1));
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* blocks                                                              */
 /* ------------------------------------------------------------------ */
@@ -139,8 +162,7 @@ static errcode_t print_blocks(e2c_fs *fs, ext2_ino_t ino)
 	if (retval)
 		return retval;
 	for (;;) {
-		retval = e2c_interrupted ? E2C_ERR_INTERRUPTED :
-			 e2c_map_next(m, &p, &got);
+		retval = next_piece(m, &p, &got);
 		if (retval || !got)
 			break;
 		for (i = 0; i < p.len; i++)
@@ -153,14 +175,7 @@ static errcode_t print_blocks(e2c_fs *fs, ext2_ino_t ino)
 
 static int cmd_blocks(lua_State *L)
 {
-	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
-	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "blocks");
-	errcode_t retval = print_blocks(fs, ino);
-
-	if (retval)
-		e2l_error(L, retval, "blocks", lua_tostring(L, 1));
-	return 0;
+	return inode_cmd(L, "blocks", print_blocks);
 }
 
 /* ------------------------------------------------------------------ */
@@ -250,8 +265,7 @@ static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
 	ext = e2c_map_is_extent(m);
 	fputs(ext ? "EXTENTS:\n" : "BLOCKS:\n", stdout);
 	for (;;) {
-		retval = e2c_interrupted ? E2C_ERR_INTERRUPTED :
-			 e2c_map_next(m, &p, &got);
+		retval = next_piece(m, &p, &got);
 		if (retval || !got)
 			break;
 		if (!ext) {
@@ -519,14 +533,7 @@ static errcode_t show_inode(e2c_fs *fs, ext2_ino_t ino)
 
 static int cmd_stat(lua_State *L)
 {
-	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
-	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "stat");
-	errcode_t retval = show_inode(fs, ino);
-
-	if (retval)
-		e2l_error(L, retval, "stat", lua_tostring(L, 1));
-	return 0;
+	return inode_cmd(L, "stat", show_inode);
 }
 
 /* ------------------------------------------------------------------ */
@@ -567,8 +574,7 @@ static errcode_t print_extents(e2c_fs *fs, ext2_ino_t ino,
 	for (;;) {
 		__u32 len, last;
 
-		retval = e2c_interrupted ? E2C_ERR_INTERRUPTED :
-			 e2c_map_next(m, &p, &got);
+		retval = next_piece(m, &p, &got);
 		if (retval || !got)
 			break;
 		if (!(which & (p.kind == E2C_NODE ? EX_NODES : EX_LEAVES)))
@@ -715,13 +721,13 @@ static errcode_t icheck_inode(struct icheck *c, e2c_fs *fs, ext2_ino_t ino,
 		return 0;
 	retval = e2c_map_open(fs, ino, inode, &m);
 	while (!retval && c->left) {
-		retval = e2c_map_next(m, &p, &got);
+		retval = next_piece(m, &p, &got);
 		if (retval || !got)
 			break;
 		icheck_claim(c, p.pblk, p.len, ino);
 	}
 	e2c_map_close(m);
-	if (retval == ENOMEM)
+	if (retval == ENOMEM || retval == E2C_ERR_INTERRUPTED)
 		return retval;
 	if (retval) {
 		fprintf(stderr, "icheck <%u>: %s\n", ino,

@@ -10,3 +10,16 @@ command -v valgrind >/dev/null 2>&1 &&
 # The -f transcripts of debugfs and e2lua differ only in the prompt echoed
 # before each command; normalize both to "> command".
 norm() { sed -E 's/^(debugfs|e2lua): /> /' "$1"; }
+
+# transcripts CMDS IMG [options]: the command file through debugfs and
+# e2lua (same options); normalized transcripts in $T/d.out and $T/e.out,
+# e2lua's stderr in $T/e.err and its exit status in $erc.
+transcripts() {
+	cmds=$1 img=$2
+	shift 2
+	debugfs "$@" -f "$cmds" "$img" >"$T/d.raw" 2>/dev/null
+	"$E2LUA" "$@" -f "$cmds" "$img" >"$T/e.raw" 2>"$T/e.err"
+	erc=$?
+	norm "$T/d.raw" >"$T/d.out"
+	norm "$T/e.raw" >"$T/e.out"
+}

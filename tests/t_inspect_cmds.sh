@@ -10,14 +10,11 @@
 [ -x "$E2LUA" ] || skip "no $E2LUA (run make)"
 
 # Both tools run the same command file; transcripts must be equal.
-same() {	# tag img cmdfile [e2lua options]
+same() {	# tag img cmdfile [options]
 	tag=$1 img=$2 cmds=$3
 	shift 3
-	debugfs "$@" -f "$cmds" "$img" >"$T/d.raw" 2>/dev/null
-	"$E2LUA" "$@" -f "$cmds" "$img" >"$T/e.raw" 2>"$T/e.err" ||
-		fail "$tag: e2lua failed: $(head -c 300 "$T/e.err")"
-	norm "$T/d.raw" >"$T/d.out"
-	norm "$T/e.raw" >"$T/e.out"
+	transcripts "$cmds" "$img" "$@"
+	[ "$erc" = 0 ] || fail "$tag: e2lua failed: $(head -c 300 "$T/e.err")"
 	cmp -s "$T/d.out" "$T/e.out" ||
 		fail "$tag: differs from debugfs: $(diff "$T/d.out" "$T/e.out" | head -n 20)"
 }

@@ -82,10 +82,7 @@ check_image() {	# kind bs
 	# or a device number as block numbers: see doc/errors.md).
 	awk '{ print "stat <" $1 ">"; print "ex <" $1 ">"
 		if ($2) print "blocks <" $1 ">" }' "$T/inodes" >"$T/cmds"
-	debugfs -f "$T/cmds" "$img" >"$T/d.raw" 2>/dev/null
-	"$E2LUA" -f "$T/cmds" "$img" >"$T/e.raw" 2>"$T/e.err"
-	norm "$T/d.raw" >"$T/d.out"
-	norm "$T/e.raw" >"$T/e.out"
+	transcripts "$T/cmds" "$img"
 	if ! cmp -s "$T/d.out" "$T/e.out"; then
 		fail "$tag: stat/ex/blocks differ from debugfs: $(diff "$T/d.out" "$T/e.out" | head -n 20)"
 	fi
