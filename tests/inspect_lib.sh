@@ -23,3 +23,10 @@ transcripts() {
 	norm "$T/d.raw" >"$T/d.out"
 	norm "$T/e.raw" >"$T/e.out"
 }
+
+# mk_test_image IMG KIND BS: mk_image, plus (ext4) the unwritten extents of
+# mk_uninit.
+mk_test_image() {
+	mk_image "$1" "$2" "$3" || return 1
+	[ "$2" != ext4 ] || mk_uninit "$1" "$3"
+}

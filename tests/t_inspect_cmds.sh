@@ -26,10 +26,7 @@ blk() {	# img file [n]
 
 check_image() {	# kind bs
 	kind=$1 bs=$2 img=$T/$1.$2.img tag="$1/$2"
-	mk_image "$img" "$kind" "$bs" || { fail "$tag: mk_image"; return; }
-	if [ "$kind" = ext4 ]; then
-		mk_uninit "$img" "$bs" || { fail "$tag: mk_uninit"; return; }
-	fi
+	mk_test_image "$img" "$kind" "$bs" || { fail "$tag: mk_test_image"; return; }
 	before=$(sum "$img")
 	nblocks=$(debugfs -R "stats -h" "$img" 2>/dev/null | sed -n 's/^Block count: *//p')
 	itable=$(debugfs -R "stats" "$img" 2>/dev/null | sed -n 's/.*inode table at \([0-9]*\).*/\1/p' | head -n 1)
