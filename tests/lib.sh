@@ -197,7 +197,7 @@ free_blocks() {
 
 # policy_case BASE.json BASEIMG NAME "MODEL ARGS" POLICY ARGS...
 # Runs scripts/NAME.lua with ARGS on a copy of BASEIMG, first --dry-run
-# (read-only; the image stays byte-identical), then with -w.  The inodes it
+# (with -w: the image must stay byte-identical all the same), then for real.  The inodes it
 # must migrate and the free blocks it must leave come from tests/verify.py
 # expect BASE.json MODEL ARGS (an independent model); checks check_migrated,
 # the dry run's file count, and that the free block count equals the dry
@@ -216,7 +216,7 @@ policy_case() {
 	pc_nfiles=$(echo "$pc_inos" | tr ',' '\n' | grep -c .)
 	[ -n "$pc_inos" ] || [ "${EMPTY_OK:-0}" = 1 ] ||
 		fail "$pc_what: the model selects nothing (the test could not fail)"
-	expect_rc 0 "$E2LUA" "$pc_img" "$TOP/scripts/$pc_name.lua" --dry-run "$@"
+	expect_rc 0 "$E2LUA" -w "$pc_img" "$TOP/scripts/$pc_name.lua" --dry-run "$@"
 	cmp -s "$pc_img0" "$pc_img" || fail "$pc_what --dry-run: the image changed"
 	pc_dry_free=$(sed -n 's/^  free blocks: *[0-9]* -> \([0-9]*\).*/\1/p' "$T/out")
 	assert_grep "dry run, nothing written: $pc_nfiles files would" "$T/out" "$pc_what --dry-run"

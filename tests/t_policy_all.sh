@@ -19,11 +19,18 @@ for case in ext2:1024:7 ext3:4096:1000 ext4noext:1024:100 ext4noext:4096:1; do
 	assert_grep "migrated $files files in $batches $b\$" "$T/run.out" "$kind $bs --batch $batch"
 done
 
+# A dry run needs no -w.
+img=$T/ext2.1024
+cp "$img" "$T/ro.img"
+expect_rc 0 "$E2LUA" "$T/ro.img" "$TOP/scripts/migrate-all.lua" --dry-run
+assert_grep "dry run, nothing written: [1-9][0-9]* files would be migrated" "$T/out" "read-only dry run"
+cmp -s "$img" "$T/ro.img" || fail "read-only dry run changed the image"
+
 # From the prompt (`run NAME ARGS`), --verbose lines, and a second run has
 # nothing left to do.
 img=$T/ext4noext.4096
 snapshot "$img" "$T/base.json"
-inos=$(python3 "$TOP/tests/verify.py" expect "$T/base.json" | head -n 1)
+inos=$(python3 "$TOP/tests/verify.py" expect "$T/base.json" | sed -n 1p)
 expect_rc 0 "$E2LUA" -w -R "run migrate-all --verbose --batch 50" "$img"
 assert_grep "^  <434> /frag: 400 data blocks, 400 runs -> 400 extents, depth 1, +2 index, -1 indirect" \
 	"$T/out" "run migrate-all --verbose: the line of /frag"

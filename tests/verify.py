@@ -363,8 +363,7 @@ def expect(snap, args):
             break
         chosen.append(st["ino"])
         data, index, delta = data + st["data_blocks"], index + ib, delta + d
-    print(",".join(map(str, sorted(chosen))))
-    print(sb["free_blocks"] - delta)
+    sys.stdout.write("%s\n%d\n" % (",".join(map(str, sorted(chosen))), sb["free_blocks"] - delta))
 
 
 def main(argv):

@@ -659,7 +659,9 @@ end
 -- Write the staged batch; the tx stays open for the next one.
 function Runner:commit()
 	if self.staged == 0 then return end
+	self.committing = true		-- for __close's message if it fails
 	self.tx:commit()
+	self.committing = false
 	self.committed = self.committed + self.staged
 	self.staged = 0
 	self.summary.batches = self.summary.batches + 1
@@ -728,9 +730,18 @@ function Runner:__close(err)
 	if self.tx then
 		pcall(self.tx.close, self.tx)	-- rolls back; the error in flight matters more
 		self.tx = nil
-		io.stderr:write(string.format("%s: stopped: %d inodes committed in %d batches " ..
-			"before stay migrated; the batch of %d inodes in progress was not committed\n",
-			self.name, self.committed, self.summary.batches, self.staged))
+		if self.committing then
+			io.stderr:write(string.format("%s: the commit of batch %d (%d inodes) failed; " ..
+				"%d inodes committed before it stay migrated\n", self.name,
+				self.summary.batches + 1, self.staged, self.committed))
+		elseif self.committed == 0 then
+			io.stderr:write(string.format("%s: stopped: nothing was written " ..
+				"(%d staged inodes rolled back)\n", self.name, self.staged))
+		else
+			io.stderr:write(string.format("%s: stopped: %d inodes committed in %d " ..
+				"batches stay migrated; the %d inodes staged since were not committed\n",
+				self.name, self.committed, self.summary.batches, self.staged))
+		end
 	end
 end
 
