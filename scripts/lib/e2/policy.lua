@@ -441,31 +441,42 @@ function M.select(fs, opts)
 		return fs:inodes(keep)
 	end
 	local paths = compile_paths(fs, opts.paths, opts.name or "policy")
-	local co = coroutine.create(function()
-		local seen = {}		-- hard links: each inode once
-		local function visit(path, inode)
-			if not paths.match(path) or not keep(inode, path) then return end
-			if inode.type ~= "directory" and inode.links > 1 then
-				if seen[inode.ino] then return end
-				seen[inode.ino] = true
-			end
-			coroutine.yield(inode, path)
+	local seen = {}		-- hard links: each inode once
+	local function wanted(path, inode)
+		if not paths.match(path) or not keep(inode, path) then return false end
+		if inode.type ~= "directory" and inode.links > 1 then
+			if seen[inode.ino] then return false end
+			seen[inode.ino] = true
 		end
-		for _, root in ipairs(paths.roots) do
-			local top = fs:inode(root)
-			if top.type == "directory" then
-				for path, inode in fs:walk(root) do visit(path, inode) end
-			else
-				visit(root, top)
-			end
-		end
-	end)
-	local function step()
-		local ok, inode, path = coroutine.resume(co)
-		if not ok then error(inode, 0) end
-		return inode, path
+		return true
 	end
-	return step, nil, nil, setmetatable({}, { __close = function() coroutine.close(co) end })
+	local r, walk, state, cursor, last = 0, nil, nil, nil, nil	-- root index, current walk
+	local function step()
+		while true do
+			if walk then
+				local path, inode = walk(state, last)
+				last = path
+				if path == nil then
+					walk, state, cursor = nil, nil, nil	-- a finished walk closes itself
+				elseif wanted(path, inode) then
+					return inode, path
+				end
+			else
+				r = r + 1
+				local root = paths.roots[r]
+				if not root then return nil end
+				local top = fs:inode(root)
+				if top.type ~= "directory" then
+					if wanted(root, top) then return top, root end
+				else
+					walk, state, last, cursor = fs:walk(root)
+				end
+			end
+		end
+	end
+	return step, nil, nil, setmetatable({}, { __close = function()
+		if cursor then cursor:close() end
+	end })
 end
 
 -- Progress ----------------------------------------------------------------
