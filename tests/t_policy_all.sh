@@ -52,6 +52,12 @@ expect_rc 0 "$E2LUA" -e '
 	assert(s.free_after == s.free_before - s.used_delta and s.dry_run)
 	print("ok", s.files, s.skipped_total)' "$img"
 assert_grep "^ok	1	1$" "$T/out" "policy.run summary"
+# A stock policy's main chunk returns the summary too.
+expect_rc 0 "$E2LUA" -e '
+	arg = { "--dry-run" }
+	local s = dofile(os.getenv("E2LUA_SCRIPTS") .. "/migrate-all.lua")
+	print("files", s.files, s.dry_run)' "$img"
+assert_grep "^files	[1-9][0-9]*	true$" "$T/out" "migrate-all.lua returns its summary"
 
 # Bad options: a usage message, a non-zero exit, nothing written.
 before=$(sum "$img")
