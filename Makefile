@@ -77,10 +77,24 @@ $(CRASH_BIN): tests/crash/crashmig.c tests/crash/crash_io.c tests/crash/crash_io
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/crash $(LDFLAGS) -o $@ tests/crash/crashmig.c tests/crash/crash_io.c $(BUILD)/libe2core.a $(CORE_LIBS)
 
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_e2c
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g -O1
+FUZZ_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE $(shell pkg-config --cflags ext2fs com_err) -Icore
+$(FUZZ_BIN): tests/fuzz/fuzz_e2c.c $(CORE_SRC) $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_e2c.c $(CORE_SRC) $(CORE_LIBS)
+# The same harness as a plain program, the core compiled with it under
+# ASan/UBSan: runs the regression inputs once each (make check).
+FUZZ_REGRESS := $(BUILD)/fuzz/fuzz_regress
+$(FUZZ_REGRESS): tests/fuzz/fuzz_e2c.c $(CORE_SRC) $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CFLAGS) -DFUZZ_STANDALONE $(FUZZ_SAN) -o $@ tests/fuzz/fuzz_e2c.c $(CORE_SRC) $(CORE_LIBS)
+
 demo: deps-check all
 	sh tools/demo.sh
 
-check: deps-check all $(UNIT_BIN) $(CRASH_BIN)
+check: deps-check all $(UNIT_BIN) $(CRASH_BIN) $(FUZZ_REGRESS)
 	sh tests/run.sh
 
 bench: deps-bench all
@@ -89,7 +103,7 @@ bench: deps-bench all
 crash-test: deps-check all $(CRASH_BIN)
 	CRASH_ALL=1 sh tests/run.sh crash
 
-fuzz: deps-check
+fuzz: deps-check $(FUZZ_BIN)
 	sh tests/fuzz/run.sh
 
 install: all

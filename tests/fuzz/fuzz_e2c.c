@@ -1,0 +1,191 @@
+/*
+ * fuzz_e2c.c -- libFuzzer harness for the core: the input is an image.
+ *
+ * libext2fs opens paths, so each input is written to one per-process file
+ * on /dev/shm (memory, not disk).  The harness opens it read-only, walks
+ * every in-use inode's map three ways (pieces, coalesced runs, holes) and
+ * plans it; then opens the same file for write and stages and commits the
+ * migration of every inode that can be migrated.  Every core entry point a
+ * corrupt image can reach is exercised; libext2fs errors are expected and
+ * ignored, crashes and sanitizer reports are the findings.
+ *
+ * Built with clang -fsanitize=fuzzer,address,undefined (make fuzz).  With
+ * -DFUZZ_STANDALONE it is a plain program running the inputs named on its
+ * command line once each (the regression inputs, under make check).
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2c.h"
+
+/* Bounds, so a corrupt count cannot make one input run for minutes. */
+#define MAX_INODES 4096		/* inodes scanned per open */
+#define MAX_STEPS 65536		/* cursor steps per inode and walk kind */
+
+static char image[64];
+
+/* The per-process image file, created on first use. */
+static int image_path(void)
+{
+	int fd;
+
+	if (image[0])
+		return 0;
+	snprintf(image, sizeof(image), "/dev/shm/fuzz_e2c.%ld.img",
+		 (long)getpid());
+	fd = open(image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int put_image(const uint8_t *data, size_t size)
+{
+	int fd = open(image, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < size) {
+		ssize_t n = write(fd, data + off, size - off);
+
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* One walk of ino's map with the cursor step kind selects (0: pieces,
+ * 1: runs, 2: holes). */
+static void walk(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		 int kind)
+{
+	struct e2c_piece p;
+	e2c_map *m;
+	int got = 1, steps;
+
+	if (e2c_map_open(fs, ino, inode, &m))
+		return;
+	for (steps = 0; got && steps < MAX_STEPS; steps++) {
+		errcode_t err = kind == 0 ? e2c_map_next(m, &p, &got) :
+				kind == 1 ? e2c_map_next_run(m, &p, &got) :
+					    e2c_map_next_hole(m, &p, &got);
+		if (err)
+			break;
+	}
+	e2c_map_close(m);
+}
+
+/* Read-only pass: scan, walk and plan every in-use inode. */
+static void inspect(void)
+{
+	struct e2c_open_opts opts = { 0 };
+	struct ext2_inode *inode = NULL;
+	struct e2c_plan plan;
+	e2c_scan *scan = NULL;
+	ext2_ino_t ino;
+	e2c_fs *fs;
+	int n;
+
+	if (e2c_fs_open(image, &opts, &fs))
+		return;
+	inode = malloc(e2c_inode_buf_size(fs));
+	if (!inode || e2c_scan_open(fs, &scan))
+		goto out;
+	for (n = 0; n < MAX_INODES; n++) {
+		if (e2c_scan_next(scan, &ino, inode) || !ino)
+			break;
+		walk(fs, ino, inode, 0);
+		walk(fs, ino, inode, 1);
+		walk(fs, ino, inode, 2);
+		e2c_plan_inode(fs, ino, &plan);
+	}
+out:
+	e2c_scan_close(scan);
+	free(inode);
+	e2c_fs_close(fs);
+}
+
+/* Write pass: stage every migratable inode, commit. */
+static void migrate(void)
+{
+	struct e2c_open_opts opts = { .write = 1 };
+	struct ext2_inode *inode = NULL;
+	e2c_scan *scan = NULL;
+	e2c_tx *tx = NULL;
+	ext2_ino_t ino;
+	e2c_fs *fs;
+	int n;
+
+	if (e2c_fs_open(image, &opts, &fs))
+		return;
+	inode = malloc(e2c_inode_buf_size(fs));
+	if (!inode || e2c_tx_begin(fs, &tx) || e2c_scan_open(fs, &scan))
+		goto out;
+	for (n = 0; n < MAX_INODES; n++) {
+		if (e2c_scan_next(scan, &ino, inode) || !ino)
+			break;
+		e2c_tx_migrate(tx, ino, NULL);
+	}
+	if (e2c_tx_count(tx))
+		e2c_tx_commit(tx);
+out:
+	e2c_scan_close(scan);
+	e2c_tx_free(tx);
+	free(inode);
+	e2c_fs_close(fs);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (image_path() || put_image(data, size))
+		abort();	/* /dev/shm unusable: not a finding */
+	inspect();
+	migrate();
+	return 0;
+}
+
+/* Remove the image file when the process ends. */
+static void __attribute__((destructor)) cleanup(void)
+{
+	if (image[0])
+		unlink(image);
+}
+
+#ifdef FUZZ_STANDALONE
+int main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		uint8_t *buf;
+		long size;
+
+		if (!f || fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0) {
+			perror(argv[i]);
+			return 2;
+		}
+		rewind(f);
+		buf = malloc(size ? size : 1);
+		if (!buf || fread(buf, 1, size, f) != (size_t)size) {
+			perror(argv[i]);
+			return 2;
+		}
+		fclose(f);
+		LLVMFuzzerTestOneInput(buf, size);
+		free(buf);
+		printf("%s: ok\n", argv[i]);
+	}
+	return 0;
+}
+#endif
