@@ -51,6 +51,9 @@ enum {
 	E2C_ERR_INTERRUPTED,		/* stopped by the user */
 	E2C_ERR_NOT_WRITABLE,		/* opened read-only (no -w) */
 	E2C_ERR_PTR_SHARED,		/* block mapped twice */
+	E2C_ERR_EXTENT_DEPTH,		/* extent tree deeper than allowed */
+	E2C_ERR_EXTENT_ORDER,		/* extents overlap or out of order */
+	E2C_ERR_SIZE_RANGE,		/* i_size beyond the map's reach */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -82,6 +85,8 @@ typedef struct e2c_fs {
 	int lock_fd;		/* flock()ed fd while writable, else -1 */
 	int committed;		/* something was written: close flushes */
 	ext2fs_block_bitmap meta; /* lazily built map of fs metadata */
+	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
+	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
 	struct e2c_tx *tx;	/* the open transaction, if any */
 } e2c_fs;
 
@@ -103,6 +108,16 @@ errcode_t e2c_fs_close(e2c_fs *fs);
  * group descriptors, reserved GDT blocks, bitmaps, inode tables). */
 errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
 			     int *is_meta);
+
+/* Whether any of blk..blk+len-1 is mapped more than once (by two inodes,
+ * or twice by one), and whether blk is mapped by any inode.  The first
+ * call walks every in-use inode's map (core/owners.c); the answer is kept
+ * until close.  Interruptible (E2C_ERR_INTERRUPTED). */
+errcode_t e2c_fs_shared(e2c_fs *fs, blk64_t blk, blk64_t len, int *shared);
+errcode_t e2c_fs_owned(e2c_fs *fs, blk64_t blk, int *owned);
+/* A commit freed blk..blk+len-1, which only the migrated inode mapped. */
+void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len);
+void e2c_fs_free_owners(e2c_fs *fs);
 
 /* The highest logical block a block map can address + 1. */
 blk64_t e2c_blockmap_limit(e2c_fs *fs);

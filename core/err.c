@@ -36,7 +36,10 @@ static const char *const e2c_msgs[] = {
 	 "not clean, run e2fsck -f"),
 	"Interrupted",
 	"Filesystem opened read-only (open it with -w)",
-	"Block mapped twice",
+	"Block mapped twice (by two inodes, or twice by one)",
+	"Extent tree deeper than allowed (more than 5 levels)",
+	"Extents overlap or are out of order",
+	"File size beyond what the block map can address",
 };
 
 static const struct error_table e2c_error_table = {

@@ -63,7 +63,9 @@ static errcode_t check_writable(ext2_filsys fs)
 	    (sb->s_feature_incompat & ~OK_INCOMPAT) ||
 	    (sb->s_feature_ro_compat & ~OK_RO_COMPAT))
 		return E2C_ERR_UNSUPP_FEATURE;
-	return 0;
+	/* ext2fs_read_bitmaps silently reads a bitmap whose location is
+	 * out of range as all free: writing would allocate over data. */
+	return ext2fs_check_desc(fs);
 }
 
 /* Mount check and an advisory lock, before libext2fs opens anything. */
@@ -181,6 +183,7 @@ errcode_t e2c_fs_close(e2c_fs *e)
 		e2c_tx_free(e->tx);
 	if (e->meta)
 		ext2fs_free_block_bitmap(e->meta);
+	e2c_fs_free_owners(e);
 	if (e->fs) {
 		/* Only a committed filesystem is flushed; everything else
 		 * in memory (a rolled-back stage, a read-only walk) is

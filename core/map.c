@@ -14,6 +14,9 @@
 
 #include "e2c.h"
 
+/* The kernel's and e2fsck's limit on extent tree depth. */
+#define MAX_EXTENT_DEPTH 5
+
 /* A frame of the block-map walk: an array of pointers being scanned. */
 struct frame {
 	blk_t *ptrs;		/* i_block, or an indirect block's buffer */
@@ -41,6 +44,7 @@ struct e2c_map {
 	/* extent tree */
 	ext2_extent_handle_t h;
 	int op;
+	blk64_t leaf_end;		/* end of the last leaf extent */
 	/* run coalescing: a piece read ahead */
 	struct e2c_piece ahead;
 	int have_ahead;
@@ -120,8 +124,9 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 			goto errout;
 	}
 	m->p = fs->fs->blocksize / 4;
-	m->size_blocks = (EXT2_I_SIZE(m->inode) + fs->fs->blocksize - 1) /
-			 fs->fs->blocksize;
+	/* Rounded up without overflow: i_size may be anything. */
+	m->size_blocks = EXT2_I_SIZE(m->inode) / fs->fs->blocksize +
+			 (EXT2_I_SIZE(m->inode) % fs->fs->blocksize != 0);
 	/* Reserved inodes (resize inode, journal) legitimately point into
 	 * the reserved GDT area; only ordinary inodes are held to it. */
 	m->check_meta = ino == EXT2_ROOT_INO ||
@@ -135,6 +140,14 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 		retval = ext2fs_extent_open2(fs->fs, ino, m->inode, &m->h);
 		if (retval)
 			goto errout;
+		/* libext2fs follows any depth the root claims, reading
+		 * leaf entries as index entries on the way down. */
+		if (ext2fs_le16_to_cpu(((struct ext3_extent_header *)
+					m->inode->i_block)->eh_depth) >
+		    MAX_EXTENT_DEPTH) {
+			retval = E2C_ERR_EXTENT_DEPTH;
+			goto errout;
+		}
 	} else {
 		for (i = 0; i < 3; i++) {
 			m->bufs[i] = malloc(fs->fs->blocksize);
@@ -282,6 +295,12 @@ static errcode_t extent_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 				p->flags |= E2C_UNINIT;
 			if (ext.e_lblk + (blk64_t)ext.e_len > (1ULL << 32))
 				return E2C_ERR_LBLK_RANGE;
+			/* Leaves must ascend without overlapping, or runs
+			 * and holes (and a reader) would map a block twice. */
+			if (p->len && p->lblk < m->leaf_end)
+				return E2C_ERR_EXTENT_ORDER;
+			if (p->len)
+				m->leaf_end = p->lblk + p->len;
 		} else {
 			p->kind = E2C_NODE;
 			p->len = 1;

@@ -55,6 +55,11 @@ static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
 		return E2C_ERR_SKIP_TYPE;
 	if (!e2c_inode_has_blocks(e, inode))
 		return E2C_ERR_SKIP_NO_BLOCKS;
+	/* A size past the map's reach is corrupt (e2fsck's bound too):
+	 * not an inode to touch. */
+	if (EXT2_I_SIZE(inode) / fs->blocksize +
+	    (EXT2_I_SIZE(inode) % fs->blocksize != 0) > e2c_blockmap_limit(e))
+		return E2C_ERR_SIZE_RANGE;
 	return 0;
 }
 
@@ -109,46 +114,17 @@ void e2c_collect_free(struct e2c_collect *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/*
- * Record piece p (the n-th of the walk) in *seen, failing with
- * E2C_ERR_PTR_SHARED if one of its blocks was mapped before.  The bitmap
- * is only made once a second piece shows up: most files have one.
- */
-static errcode_t mark_seen(e2c_fs *e, ext2fs_block_bitmap *seen,
-			   struct e2c_piece *first, blk64_t n,
-			   const struct e2c_piece *p)
-{
-	errcode_t retval;
-
-	if (n == 0) {
-		*first = *p;
-		return 0;
-	}
-	if (!*seen) {
-		retval = ext2fs_allocate_block_bitmap(e->fs, "mapped blocks",
-						      seen);
-		if (retval)
-			return retval;
-		ext2fs_mark_block_bitmap_range2(*seen, first->pblk,
-						first->len);
-	}
-	if (!ext2fs_test_block_bitmap_range2(*seen, p->pblk, p->len))
-		return E2C_ERR_PTR_SHARED;
-	ext2fs_mark_block_bitmap_range2(*seen, p->pblk, p->len);
-	return 0;
-}
-
 /* Every piece of the map: validated by the cursor, counted, checked for
- * blocks mapped twice; the indirect blocks go to c. */
+ * blocks mapped twice (here or by another inode: freeing a shared
+ * indirect block would hand out a block still in use); the indirect
+ * blocks go to c. */
 static errcode_t scan_pieces(e2c_fs *e, ext2_ino_t ino,
 			     struct ext2_inode *inode, struct e2c_plan *plan,
 			     struct e2c_collect *c)
 {
-	ext2fs_block_bitmap seen = NULL;
-	struct e2c_piece p, first = { 0 };
-	blk64_t n = 0;
+	struct e2c_piece p;
 	e2c_map *m;
-	int got;
+	int got, shared;
 	errcode_t retval;
 
 	retval = e2c_map_open(e, ino, inode, &m);
@@ -174,12 +150,12 @@ static errcode_t scan_pieces(e2c_fs *e, ext2_ino_t ino,
 					break;
 			}
 		}
-		retval = mark_seen(e, &seen, &first, n++, &p);
+		retval = e2c_fs_shared(e, p.pblk, p.len, &shared);
+		if (!retval && shared)
+			retval = E2C_ERR_PTR_SHARED;
 		if (retval)
 			break;
 	}
-	if (seen)
-		ext2fs_free_block_bitmap(seen);
 	e2c_map_close(m);
 	return retval;
 }

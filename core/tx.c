@@ -145,27 +145,34 @@ static errcode_t tx_maps(e2c_tx *tx)
 	return 0;
 }
 
-/* n blocks free in the taken map, searching up from goal and wrapping;
- * marked taken.  Nothing is taken on failure. */
+/* n blocks free in the taken map and mapped by no inode, searching up
+ * from goal and wrapping; marked taken.  Nothing is reserved on failure. */
 static errcode_t reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
 {
 	ext2_filsys fs = tx->fs->fs;
 	blk64_t first = fs->super->s_first_data_block;
 	blk64_t last = ext2fs_blocks_count(fs->super) - 1, i, b;
 	errcode_t retval = 0;
+	int owned;
 
 	if (goal < first || goal > last)
 		goal = first;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		retval = ext2fs_find_first_zero_block_bitmap2(tx->taken, goal,
 							      last, &b);
 		if (retval == ENOENT && goal > first)
 			retval = ext2fs_find_first_zero_block_bitmap2(
 					tx->taken, first, goal - 1, &b);
+		if (!retval)
+			retval = e2c_fs_owned(tx->fs, b, &owned);
 		if (retval)
 			break;
+		/* Free in the bitmap yet mapped by an inode (a corrupt
+		 * bitmap): writing there would destroy that inode's data,
+		 * so it is taken for good and never handed out. */
 		ext2fs_mark_block_bitmap2(tx->taken, b);
-		out[i] = b;
+		if (!owned)
+			out[i++] = b;
 		goal = b < last ? b + 1 : first;
 	}
 	if (retval) {
@@ -423,9 +430,12 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		const struct staged *s = &tx->v[i];
 		size_t r;
 
-		for (r = 0; r < s->nfreed; r++)
+		for (r = 0; r < s->nfreed; r++) {
 			ext2fs_block_alloc_stats_range(fs, s->freed[r].start,
 						       s->freed[r].len, -1);
+			e2c_fs_unmap(tx->fs, s->freed[r].start,
+				     s->freed[r].len);
+		}
 	}
 	retval = ext2fs_flush(fs);
 	if (retval)
