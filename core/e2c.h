@@ -54,6 +54,7 @@ enum {
 	E2C_ERR_EXTENT_DEPTH,		/* extent tree deeper than allowed */
 	E2C_ERR_EXTENT_ORDER,		/* extents overlap or out of order */
 	E2C_ERR_SIZE_RANGE,		/* i_size beyond the map's reach */
+	E2C_ERR_DESC_CSUM,		/* group descriptor checksum bad */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 

@@ -40,6 +40,7 @@ static const char *const e2c_msgs[] = {
 	"Extent tree deeper than allowed (more than 5 levels)",
 	"Extents overlap or are out of order",
 	"File size beyond what the block map can address",
+	"Group descriptor checksum does not match: run e2fsck -f first",
 };
 
 static const struct error_table e2c_error_table = {

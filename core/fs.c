@@ -48,6 +48,7 @@
 static errcode_t check_writable(ext2_filsys fs)
 {
 	struct ext2_super_block *sb = fs->super;
+	dgrp_t g;
 
 	if (ext2fs_has_feature_journal_needs_recovery(sb))
 		return E2C_ERR_NEEDS_RECOVERY;
@@ -63,6 +64,11 @@ static errcode_t check_writable(ext2_filsys fs)
 	    (sb->s_feature_incompat & ~OK_INCOMPAT) ||
 	    (sb->s_feature_ro_compat & ~OK_RO_COMPAT))
 		return E2C_ERR_UNSUPP_FEATURE;
+	/* A descriptor that fails its checksum cannot be trusted (the
+	 * kernel refuses to mount it), and writing would re-sign it. */
+	for (g = 0; g < fs->group_desc_count; g++)
+		if (!ext2fs_group_desc_csum_verify(fs, g))
+			return E2C_ERR_DESC_CSUM;
 	/* ext2fs_read_bitmaps silently reads a bitmap whose location is
 	 * out of range as all free: writing would allocate over data. */
 	return ext2fs_check_desc(fs);
