@@ -329,55 +329,6 @@ static void push_groups(lua_State *L, e2c_fs *e)
 	}
 }
 
-/*
- * fs.path is both the image's path (a field) and fs:path(ino) (a method).
- * It is a small object that calls fs_path and otherwise stands for the
- * image path: tostring(), .., # and string.format("%s") give the string.
- * fs.image is the plain string.
- */
-#define E2L_FSPATH "e2.fs.path"
-
-static int fs_path(lua_State *L);
-
-static int fspath_call(lua_State *L)
-{
-	lua_remove(L, 1);				/* [fs, ino] */
-	return fs_path(L);
-}
-
-static int fspath_tostring(lua_State *L)
-{
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_rawgeti(L, 1, 1);
-	return 1;
-}
-
-static int fspath_len(lua_State *L)
-{
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_rawgeti(L, 1, 1);
-	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
-	return 1;
-}
-
-static int fspath_concat(lua_State *L)
-{
-	int i;
-
-	for (i = 1; i <= 2; i++)
-		luaL_tolstring(L, i, NULL);		/* [a, b, sa, sb] */
-	lua_concat(L, 2);
-	return 1;
-}
-
-static void push_fspath(lua_State *L, e2c_fs *fs)
-{
-	lua_createtable(L, 1, 0);
-	lua_pushstring(L, fs->path);
-	lua_rawseti(L, -2, 1);
-	luaL_setmetatable(L, E2L_FSPATH);
-}
-
 /* __index: methods (upvalue 1) first, then the fields. */
 static int fs_index(lua_State *L)
 {
@@ -394,8 +345,6 @@ static int fs_index(lua_State *L)
 		return luaL_error(L, "attempt to use a closed " E2L_FS);
 	if (strcmp(key, "image") == 0)
 		lua_pushstring(L, f->fs->path);
-	else if (strcmp(key, "path") == 0)
-		push_fspath(L, f->fs);
 	else if (strcmp(key, "writable") == 0)
 		lua_pushboolean(L, f->fs->writable);
 	else if (strcmp(key, "catastrophic") == 0)
@@ -882,22 +831,12 @@ void e2l_fs_open(lua_State *L)
 		{ "inodes", fs_inodes },
 		{ "lookup", fs_lookup },
 		{ "owner", fs_owner },
+		{ "path", fs_path },
 		{ "plan", fs_plan },
 		{ "testb", fs_testb },
 		{ "walk", fs_walk },
 		{ NULL, NULL }
 	};
 
-	static const luaL_Reg pathmeta[] = {
-		{ "__call", fspath_call },
-		{ "__tostring", fspath_tostring },
-		{ "__len", fspath_len },
-		{ "__concat", fspath_concat },
-		{ NULL, NULL }
-	};
-
 	e2l_newmeta(L, E2L_FS, meta, methods, fs_index);
-	luaL_newmetatable(L, E2L_FSPATH);
-	luaL_setfuncs(L, pathmeta, 0);
-	lua_pop(L, 1);
 }

@@ -111,7 +111,7 @@ static const char *map_kind(e2c_fs *fs, struct e2l_inode *i)
 enum field {
 	F_INO, F_TYPE, F_MODE, F_SIZE, F_LINKS, F_UID, F_GID, F_ATIME,
 	F_MTIME, F_CTIME, F_CRTIME, F_DTIME, F_FLAGS, F_IBLOCKS, F_GEN,
-	F_ACL, F_INLINE, F_HAS_BLOCKS, F_MAP
+	F_ACL, F_INLINE, F_EXTENT, F_HAS_BLOCKS, F_MAP
 };
 
 static const char *const field_names[] = {
@@ -121,7 +121,7 @@ static const char *const field_names[] = {
 	[F_CTIME] = "ctime", [F_CRTIME] = "crtime", [F_DTIME] = "dtime",
 	[F_FLAGS] = "flags", [F_IBLOCKS] = "i_blocks",
 	[F_GEN] = "generation", [F_ACL] = "file_acl",
-	[F_INLINE] = "inline",
+	[F_INLINE] = "inline", [F_EXTENT] = "extent_mapped",
 	[F_HAS_BLOCKS] = "has_blocks", [F_MAP] = "map", NULL
 };
 
@@ -166,6 +166,9 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 	case F_INLINE:
 		lua_pushboolean(L, (in->i_flags & EXT4_INLINE_DATA_FL) != 0);
 		break;
+	case F_EXTENT:
+		lua_pushboolean(L, (in->i_flags & EXT4_EXTENTS_FL) != 0);
+		break;
 	case F_HAS_BLOCKS:
 		lua_pushboolean(L, e2c_inode_has_blocks(fs, in));
 		break;
@@ -175,26 +178,15 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 	return 1;
 }
 
-/*
- * __index: methods (upvalue 1), then fields, else nil.  "extents" is both
- * a field (is it extent-mapped?) and a method (walk the tree): it gives
- * the method, which is true in a test, for an extent-mapped inode and
- * false otherwise, so "if ino.extents then for e in ino:extents()" works.
- */
+/* __index: methods (upvalue 1), then fields, else nil. */
 static int inode_index(lua_State *L)
 {
 	struct e2l_inode *i = toinode(L, 1);
 	e2c_fs *fs;
 
 	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
-		if (lua_tocfunction(L, -1) == inode_extents) {
-			e2l_checkinode(L, 1, NULL);
-			if (!(INODE(i)->i_flags & EXT4_EXTENTS_FL))
-				lua_pushboolean(L, 0);
-		}
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
 		return 1;
-	}
 	if (lua_type(L, 2) != LUA_TSTRING)
 		return 1;
 	e2l_checkinode(L, 1, &fs);

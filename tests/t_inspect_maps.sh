@@ -32,7 +32,7 @@ for ino in fs:inodes() do
 		io.write("> blocks <", n, ">\n")
 		for _, pblk in ino:blocks() do io.write(pblk, " ") end
 		io.write("\n")
-	elseif what == "ex" and ino.extents then
+	elseif what == "ex" and ino.extent_mapped then
 		local lw, pw = width((ino.size + bs - 1) // bs), width(nblocks)
 		io.write("> ex <", n, ">\n")
 		io.write(string.format("Level Entries %" .. (lw * 2 + 3) .. "s %"
@@ -67,7 +67,7 @@ check_image() {	# kind bs
 
 	# In-use inodes per the Lua scan: "ino has_blocks extents".
 	"$E2LUA" -e 'for i in fs:inodes() do
-		print(i.ino, i.has_blocks and 1 or 0, i.extents and 1 or 0) end' \
+		print(i.ino, i.has_blocks and 1 or 0, i.extent_mapped and 1 or 0) end' \
 		"$img" >"$T/inodes" 2>"$T/err" || fail "$tag: fs:inodes(): $(cat "$T/err")"
 	used=$(debugfs -R "stats -h" "$img" 2>/dev/null | awk -F: '
 		/^Inode count/ { n = $2 } /^Free inodes/ { f = $2 }

@@ -34,7 +34,7 @@ e2.command{
 			needed = needed + ceil_div(len, uninit and MAX_UNINIT_LEN or MAX_LEN)
 		end
 		local map = "none"
-		if ino.extents then
+		if ino.extent_mapped then
 			map = string.format("extent tree, depth %d", ino:tree().depth)
 		elseif ino.inline then
 			map = "inline data"
@@ -45,7 +45,7 @@ e2.command{
 		print(string.format("Data blocks: %d", blocks))
 		print(string.format("Fragments: %d", runs))
 		print(string.format("Extents needed: %d", needed))
-		if ino.extents then
+		if ino.extent_mapped then
 			local now = 0
 			for e in ino:extents() do
 				if e.leaf and e.len > 0 then now = now + 1 end

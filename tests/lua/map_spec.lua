@@ -81,7 +81,7 @@ local function check_maps(fs, img, ino, st, blocks_out, ex_out)
 	-- extents() and tree(): the rows of debugfs ex
 	local rows = ex_rows(ex_out)
 	local ents = {}
-	if ino.extents then
+	if ino.extent_mapped then
 		for e in ino:extents() do ents[#ents + 1] = e end
 	end
 	t.eq(#ents, #rows, what .. " extents() count")
@@ -92,7 +92,7 @@ local function check_maps(fs, img, ino, st, blocks_out, ex_out)
 		end
 	end
 	local tree = ino:tree()
-	if not ino.extents or not ino.has_blocks then
+	if not ino.extent_mapped or not ino.has_blocks then
 		t.eq(tree, nil, what .. " tree() of a block map")
 		t.eq(#rows, 0, what .. " no ex rows")
 	else

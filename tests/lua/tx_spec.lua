@@ -149,7 +149,7 @@ local function check_commit(img)
 	fs = e2.open(c)
 	for ino in fs:inodes() do
 		if staged[ino.ino] then
-			t.check(ino.extents, "<%d> extent-mapped after commit", ino.ino)
+			t.check(ino.extent_mapped, "<%d> extent-mapped after commit", ino.ino)
 		else
 			t.eq(ino.flags, others[ino.ino], "<" .. ino.ino .. "> unchanged")
 		end

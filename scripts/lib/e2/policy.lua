@@ -390,7 +390,7 @@ local function compile_paths(fs, patterns, name)
 		end
 		root = clean(root)
 		if not fs:lookup(root) then
-			M.fail(name, "--path %s: %s not found in %s", p, root, fs.path)
+			M.fail(name, "--path %s: %s not found in %s", p, root, fs.image)
 		end
 		pats[#pats + 1] = { glob = glob, text = glob and abs or clean(abs) }
 		roots[#roots + 1] = root
@@ -555,7 +555,7 @@ Runner.__index = Runner
 -- by an error rolls back the batch being staged.
 function M.runner(fs, opts)
 	if not opts.dry_run and not fs.writable then
-		M.fail(opts.name, "%s is open read-only: open it with -w, or use --dry-run", fs.path)
+		M.fail(opts.name, "%s is open read-only: open it with -w, or use --dry-run", fs.image)
 	end
 	local super = fs.super
 	local self = setmetatable({
