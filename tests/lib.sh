@@ -230,3 +230,12 @@ policy_case() {
 	assert_eq "$pc_dry_free" "$(echo "$pc_fsck_used" | awk '{ print $2 - $1 }')" \
 		"$pc_what: free blocks vs e2fsck's count"
 }
+
+# extent_inos OLD.json NEW.json: the inodes extent-mapped in NEW and not
+# in OLD (comma-separated), for runs whose selection is not known ahead.
+extent_inos() {
+	python3 -c "
+import json, sys
+a = json.load(open(sys.argv[1]))['inodes']; b = json.load(open(sys.argv[2]))['inodes']
+print(','.join(k for k in sorted(b, key=int) if b[k]['extent'] and not a[k]['extent']))" "$1" "$2"
+}

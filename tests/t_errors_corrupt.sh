@@ -37,14 +37,6 @@ fails() {
 }
 inode_of() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }
 ind_of() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*(IND):\([0-9]*\).*/\1/p'; }
-# extent_inos OLD.json NEW.json: inodes extent-mapped in NEW, not in OLD.
-extent_inos() {
-	python3 -c "
-import json, sys
-a = json.load(open(sys.argv[1]))['inodes']; b = json.load(open(sys.argv[2]))['inodes']
-print(','.join(k for k in sorted(b, key=int) if b[k]['extent'] and not a[k]['extent']))" "$1" "$2"
-}
-
 mk_image "$T/e3.img" ext3 1024 16M || { fail "mk_image ext3"; finish; }
 mk_image "$T/e4.img" ext4 1024 16M || { fail "mk_image ext4"; finish; }
 

@@ -15,15 +15,6 @@ img=$T/a.img
 mk_image "$img" ext3 1024 16M || { fail "mk_image"; finish; }
 s0=$(sum "$img")
 snapshot "$img" "$T/before.json"
-# migrated BEFORE.json IMG: the inodes extent-mapped in IMG, not before.
-migrated() {
-	snapshot "$2" "$T/after.json"
-	python3 -c "
-import json, sys
-a = json.load(open(sys.argv[1]))['inodes']; b = json.load(open(sys.argv[2]))['inodes']
-print(','.join(k for k in sorted(b, key=int) if b[k]['extent'] and not a[k]['extent']))" \
-		"$1" "$T/after.json"
-}
 
 # ---- iterators ----------------------------------------------------------
 # Uncaught: exit 1, the message, and the fs closes cleanly at exit.
@@ -100,7 +91,8 @@ expect_rc 1 "$E2LUA" -w "$T/p.img" "$T/failing.lua"
 assert_grep "failing.lua:5: policy bug at inode" "$T/err" "policy error: the message"
 assert_grep "failing: stopped: 10 inodes committed in 2 batches stay migrated; the 2 inodes staged" \
 	"$T/err" "policy error: what was done"
-inos=$(migrated "$T/before.json" "$T/p.img")
+snapshot "$T/p.img" "$T/after.json"
+inos=$(extent_inos "$T/before.json" "$T/after.json")
 assert_eq 10 "$(echo "$inos" | tr ',' '\n' | grep -c .)" "policy error: inodes migrated"
 check_migrated "$T/before.json" "$T/p.img" "$inos" "policy error"
 finish

@@ -36,15 +36,6 @@ interrupt() {
 	assert_eq 1 "$rc" "SIGINT $*: exit status"
 	assert_grep "interrupted!" "$T/err" "SIGINT $*: message"
 }
-# migrated IMG: the inodes extent-mapped in IMG, not before.
-migrated() {
-	snapshot "$1" "$T/after.json"
-	python3 -c "
-import json, sys
-a = json.load(open(sys.argv[1]))['inodes']; b = json.load(open(sys.argv[2]))['inodes']
-print(','.join(k for k in sorted(b, key=int) if b[k]['extent'] and not a[k]['extent']))" \
-		"$T/before.json" "$T/after.json"
-}
 
 # An iterator (read-only): a walk of the whole tree, again and again.
 started='grep -q started "$T/out"'
@@ -68,7 +59,8 @@ cp "$img" "$T/p.img"
 interrupt "$started" 0.2 -w "$T/p.img" "$T/spin.lua"
 assert_grep "spin: stopped: 10 inodes committed in 2 batches stay migrated; the 2 inodes staged" \
 	"$T/err" "SIGINT in a policy: what was done"
-inos=$(migrated "$T/p.img")
+snapshot "$T/p.img" "$T/after.json"
+inos=$(extent_inos "$T/before.json" "$T/after.json")
 assert_eq 10 "$(echo "$inos" | tr ',' '\n' | grep -c .)" "SIGINT in a policy: inodes migrated"
 check_migrated "$T/before.json" "$T/p.img" "$inos" "SIGINT in a policy"
 
@@ -78,7 +70,8 @@ check_migrated "$T/before.json" "$T/p.img" "$inos" "SIGINT in a policy"
 # commit turns the extent feature on.
 cp "$img" "$T/c.img"
 interrupt 'dumpe2fs -h "$T/c.img" 2>/dev/null | grep -q "features:.* extent"' 0.3 -w "$T/c.img" "$TOP/scripts/migrate-all.lua" --batch 1
-inos=$(migrated "$T/c.img")
+snapshot "$T/c.img" "$T/after.json"
+inos=$(extent_inos "$T/before.json" "$T/after.json")
 [ -n "$inos" ] || fail "SIGINT in commits: nothing was migrated before it (too early to test)"
 check_migrated "$T/before.json" "$T/c.img" "$inos" "SIGINT in commits"
 finish
