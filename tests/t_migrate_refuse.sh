@@ -45,16 +45,16 @@ mkfifo "$T/hold"
 "$E2LUA" -w "$T/locked.img" <"$T/hold" >"$T/first.out" 2>&1 &
 first=$!
 exec 9>"$T/hold"		# the first writer now waits on its stdin
-# Wait (at most 30 s: the machine may be loaded) until it holds the lock;
-# flock(1) probes it, without util-linux a few seconds must do.
-command -v flock >/dev/null || sleep 3
+# Handshake: it answers a line on its stdin only after opening the image,
+# i.e. while holding the lock.  (Probing with flock(1) would itself take
+# the lock for a moment, and the first writer could start right then.)
+echo 'print("ready")' >&9
 i=0
-while [ $i -lt 300 ] && command -v flock >/dev/null &&
-      flock -n "$T/locked.img" true; do
+while [ $i -lt 300 ] && ! grep -q ready "$T/first.out"; do
 	sleep 0.1
 	i=$((i + 1))
 done
-[ $i -lt 300 ] || fail "the first writer never took the lock"
+[ $i -lt 300 ] || fail "the first writer never got ready: $(cat "$T/first.out")"
 expect_rc 2 "$E2LUA" -w "$T/locked.img" -R "migrate /frag"
 assert_grep "locked by another e2lua writer" "$T/err" "second writer"
 expect_rc 0 "$E2LUA" "$T/locked.img" -R "plan /frag"
