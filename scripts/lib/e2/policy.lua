@@ -672,6 +672,11 @@ function Runner:commit()
 	if self.staged == 0 then return end
 	self.committing = true		-- for __close's message if it fails
 	self.tx:commit()
+	self:batch_written()
+end
+
+-- Account for a batch that reached the disk.
+function Runner:batch_written()
 	self.committing = false
 	self.committed = self.committed + self.staged
 	self.staged = 0
@@ -739,6 +744,12 @@ end
 function Runner:__close(err)
 	self.progress:clear()
 	if self.tx then
+		-- An error (Ctrl-C) raised just after tx:commit() returned: the
+		-- commit finished if nothing is pending any more.
+		if self.committing then
+			local ok, items = pcall(self.tx.pending, self.tx)
+			if ok and #items == 0 then self:batch_written() end
+		end
 		pcall(self.tx.close, self.tx)	-- rolls back; the error in flight matters more
 		self.tx = nil
 		if self.committing then
