@@ -97,7 +97,7 @@ demo: deps-check all
 check: deps-check all $(UNIT_BIN) $(CRASH_BIN) $(FUZZ_REGRESS)
 	sh tests/run.sh
 
-bench: deps-bench all
+bench: deps-bench all $(CRASH_BIN)
 	sh tests/bench/bench.sh
 
 crash-test: deps-check all $(CRASH_BIN)
