@@ -256,8 +256,12 @@ static errcode_t crash_get_stats(io_channel channel, io_stats *stats)
 	return real->manager->get_stats(real, stats);
 }
 
-static errcode_t crash_discard(io_channel channel, unsigned long long block,
-			       unsigned long long count)
+/* A request over count blocks that carries no data (discard, zeroout):
+ * counted like a write, then passed on with op. */
+static errcode_t crash_range(io_channel channel, unsigned long long block,
+			     unsigned long long count,
+			     errcode_t (*op)(io_channel, unsigned long long,
+					     unsigned long long))
 {
 	errcode_t retval;
 
@@ -265,19 +269,19 @@ static errcode_t crash_discard(io_channel channel, unsigned long long block,
 			     count * channel->block_size, NULL);
 	if (retval)
 		return retval;
-	return io_channel_discard(priv(channel)->real, block, count);
+	return op(priv(channel)->real, block, count);
+}
+
+static errcode_t crash_discard(io_channel channel, unsigned long long block,
+			       unsigned long long count)
+{
+	return crash_range(channel, block, count, io_channel_discard);
 }
 
 static errcode_t crash_zeroout(io_channel channel, unsigned long long block,
 			       unsigned long long count)
 {
-	errcode_t retval;
-
-	retval = crash_event(channel, block * channel->block_size,
-			     count * channel->block_size, NULL);
-	if (retval)
-		return retval;
-	return io_channel_zeroout(priv(channel)->real, block, count);
+	return crash_range(channel, block, count, io_channel_zeroout);
 }
 
 static errcode_t crash_cache_readahead(io_channel channel,

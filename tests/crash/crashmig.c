@@ -39,8 +39,11 @@ static int is_skip(errcode_t code)
 	return code >= E2C_ERR_SKIP_NO_BLOCKS && code <= E2C_ERR_SKIP_TYPE;
 }
 
-/* Every inode whose content the test compares, as "INO TYPE" lines. */
-static errcode_t list_inodes(e2c_fs *fs)
+typedef errcode_t (*inode_fn)(e2c_fs *fs, ext2_ino_t ino,
+			      struct ext2_inode *inode, void *arg);
+
+/* Call fn for every in-use inode, in inode-table order, until it fails. */
+static errcode_t each_inode(e2c_fs *fs, inode_fn fn, void *arg)
 {
 	struct ext2_inode *inode;
 	e2c_scan *scan = NULL;
@@ -51,88 +54,87 @@ static errcode_t list_inodes(e2c_fs *fs)
 	if (!inode)
 		return ENOMEM;
 	retval = e2c_scan_open(fs, &scan);
-	if (retval)
-		goto errout;
-	for (;;) {
-		const char *type;
-
+	while (!retval) {
 		retval = e2c_scan_next(scan, &ino, inode);
 		if (retval || !ino)
 			break;
-		if (ino < EXT2_FIRST_INO(fs->fs->super) && ino != EXT2_ROOT_INO)
-			continue;
-		type = e2c_inode_type(inode);
-		if (!e2c_inode_has_blocks(fs, inode) ||
-		    (strcmp(type, "regular") && strcmp(type, "directory") &&
-		     strcmp(type, "symlink")))
-			continue;
-		printf("%u %s\n", ino, type);
+		retval = fn(fs, ino, inode, arg);
 	}
-errout:
 	e2c_scan_close(scan);
 	free(inode);
 	return retval;
 }
 
-/* Stage every migratable inode, committing every batch inodes (0: once at
- * the end).  *done counts the inodes committed. */
-static errcode_t migrate_all(e2c_fs *fs, size_t batch, size_t *done,
-			     const char **op)
+/* Print "INO TYPE" for an inode whose content the test compares. */
+static errcode_t list_one(e2c_fs *fs, ext2_ino_t ino,
+			  struct ext2_inode *inode, void *arg)
 {
-	struct ext2_inode *inode;
-	e2c_scan *scan = NULL;
-	e2c_tx *tx = NULL;
-	ext2_ino_t ino;
+	const char *type = e2c_inode_type(inode);
+
+	(void)arg;
+	if (ino < EXT2_FIRST_INO(fs->fs->super) && ino != EXT2_ROOT_INO)
+		return 0;
+	if (!e2c_inode_has_blocks(fs, inode) ||
+	    (strcmp(type, "regular") && strcmp(type, "directory") &&
+	     strcmp(type, "symlink")))
+		return 0;
+	printf("%u %s\n", ino, type);
+	return 0;
+}
+
+struct migration {
+	e2c_tx *tx;
+	size_t batch;		/* commit every batch inodes (0: at the end) */
+	size_t done;		/* inodes committed */
+	const char *op;		/* what failed, for the message */
+};
+
+/* Commit what is staged, counting it. */
+static errcode_t commit(struct migration *m)
+{
+	size_t n = e2c_tx_count(m->tx);
 	errcode_t retval;
 
-	*done = 0;
-	inode = malloc(e2c_inode_buf_size(fs));
-	if (!inode)
-		return ENOMEM;
-	*op = "begin";
-	retval = e2c_tx_begin(fs, &tx);
-	if (retval)
-		goto errout;
-	*op = "scan";
-	retval = e2c_scan_open(fs, &scan);
-	if (retval)
-		goto errout;
-	for (;;) {
-		*op = "scan";
-		retval = e2c_scan_next(scan, &ino, inode);
-		if (retval || !ino)
-			break;
-		*op = "migrate";
-		retval = e2c_tx_migrate(tx, ino, NULL);
-		if (is_skip(retval))
-			continue;
-		if (retval)
-			goto errout;
-		if (batch && e2c_tx_count(tx) >= batch) {
-			size_t n = e2c_tx_count(tx);
+	m->op = "commit";
+	retval = e2c_tx_commit(m->tx);
+	if (!retval)
+		m->done += n;
+	return retval;
+}
 
-			*op = "commit";
-			retval = e2c_tx_commit(tx);
-			if (retval)
-				goto errout;
-			*done += n;
-		}
-	}
-	if (retval)
-		goto errout;
-	if (e2c_tx_count(tx)) {
-		size_t n = e2c_tx_count(tx);
+/* Stage one inode if it can be migrated; commit a full batch. */
+static errcode_t migrate_one(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode, void *arg)
+{
+	struct migration *m = arg;
+	errcode_t retval;
 
-		*op = "commit";
-		retval = e2c_tx_commit(tx);
-		if (retval)
-			goto errout;
-		*done += n;
-	}
-errout:
-	e2c_scan_close(scan);
-	e2c_tx_free(tx);
-	free(inode);
+	(void)fs;
+	(void)inode;
+	m->op = "migrate";
+	retval = e2c_tx_migrate(m->tx, ino, NULL);
+	if (is_skip(retval))
+		return 0;
+	if (retval)
+		return retval;
+	if (m->batch && e2c_tx_count(m->tx) >= m->batch)
+		return commit(m);
+	return 0;
+}
+
+/* Stage every migratable inode and commit, in batches if asked. */
+static errcode_t migrate_all(e2c_fs *fs, struct migration *m)
+{
+	errcode_t retval;
+
+	m->op = "begin";
+	retval = e2c_tx_begin(fs, &m->tx);
+	if (retval)
+		return retval;
+	retval = each_inode(fs, migrate_one, m);
+	if (!retval && e2c_tx_count(m->tx))
+		retval = commit(m);
+	e2c_tx_free(m->tx);
 	return retval;
 }
 
@@ -155,8 +157,7 @@ int main(int argc, char **argv)
 {
 	struct e2c_open_opts opts = { 0 };
 	struct crash_conf conf = { 0 };
-	const char *op = "open";
-	size_t done = 0, batch = 0;
+	struct migration mig = { .op = "list" };
 	int c, list = 0;
 	e2c_fs *fs = NULL;
 	errcode_t retval, rc;
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "a:b:ln:st:z:")) != -1) {
 		switch (c) {
 		case 'a': conf.action = parse_action(optarg); break;
-		case 'b': batch = strtoul(optarg, NULL, 10); break;
+		case 'b': mig.batch = strtoul(optarg, NULL, 10); break;
 		case 'l': list = 1; break;
 		case 'n': conf.at = strtoul(optarg, NULL, 10); break;
 		case 's': conf.writethrough = 1; break;
@@ -194,15 +195,13 @@ int main(int argc, char **argv)
 			error_message(retval));
 		return 2;
 	}
-	if (list) {
-		op = "list";
-		retval = list_inodes(fs);
-	} else {
-		retval = migrate_all(fs, batch, &done, &op);
-	}
+	if (list)
+		retval = each_inode(fs, list_one, NULL);
+	else
+		retval = migrate_all(fs, &mig);
 	rc = e2c_fs_close(fs);
 	if (retval) {
-		fprintf(stderr, "%s: %s %s: %s\n", prog, op, conf.target,
+		fprintf(stderr, "%s: %s %s: %s\n", prog, mig.op, conf.target,
 			error_message(retval));
 		if (rc)
 			fprintf(stderr, "%s: close %s: %s\n", prog,
@@ -215,6 +214,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!list)
-		printf("migrated %zu\nwrites %lu\n", done, crash_io_writes());
+		printf("migrated %zu\nwrites %lu\n", mig.done, crash_io_writes());
 	return 0;
 }

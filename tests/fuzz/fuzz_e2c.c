@@ -85,41 +85,16 @@ static void walk(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	e2c_map_close(m);
 }
 
-/* Read-only pass: scan, walk and plan every in-use inode. */
-static void inspect(void)
+/*
+ * One pass over the image.  Read-only: walk and plan every in-use inode.
+ * Write: stage every inode (those that cannot be migrated fail to stage,
+ * as they should) and commit.
+ */
+static void pass(int write)
 {
-	struct e2c_open_opts opts = { 0 };
+	struct e2c_open_opts opts = { .write = write };
 	struct ext2_inode *inode = NULL;
 	struct e2c_plan plan;
-	e2c_scan *scan = NULL;
-	ext2_ino_t ino;
-	e2c_fs *fs;
-	int n;
-
-	if (e2c_fs_open(image, &opts, &fs))
-		return;
-	inode = malloc(e2c_inode_buf_size(fs));
-	if (!inode || e2c_scan_open(fs, &scan))
-		goto out;
-	for (n = 0; n < MAX_INODES; n++) {
-		if (e2c_scan_next(scan, &ino, inode) || !ino)
-			break;
-		walk(fs, ino, inode, 0);
-		walk(fs, ino, inode, 1);
-		walk(fs, ino, inode, 2);
-		e2c_plan_inode(fs, ino, &plan);
-	}
-out:
-	e2c_scan_close(scan);
-	free(inode);
-	e2c_fs_close(fs);
-}
-
-/* Write pass: stage every migratable inode, commit. */
-static void migrate(void)
-{
-	struct e2c_open_opts opts = { .write = 1 };
-	struct ext2_inode *inode = NULL;
 	e2c_scan *scan = NULL;
 	e2c_tx *tx = NULL;
 	ext2_ino_t ino;
@@ -129,14 +104,22 @@ static void migrate(void)
 	if (e2c_fs_open(image, &opts, &fs))
 		return;
 	inode = malloc(e2c_inode_buf_size(fs));
-	if (!inode || e2c_tx_begin(fs, &tx) || e2c_scan_open(fs, &scan))
+	if (!inode || (write && e2c_tx_begin(fs, &tx)) ||
+	    e2c_scan_open(fs, &scan))
 		goto out;
 	for (n = 0; n < MAX_INODES; n++) {
 		if (e2c_scan_next(scan, &ino, inode) || !ino)
 			break;
-		e2c_tx_migrate(tx, ino, NULL);
+		if (write) {
+			e2c_tx_migrate(tx, ino, NULL);
+			continue;
+		}
+		walk(fs, ino, inode, 0);
+		walk(fs, ino, inode, 1);
+		walk(fs, ino, inode, 2);
+		e2c_plan_inode(fs, ino, &plan);
 	}
-	if (e2c_tx_count(tx))
+	if (tx && e2c_tx_count(tx))
 		e2c_tx_commit(tx);
 out:
 	e2c_scan_close(scan);
@@ -149,8 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (image_path() || put_image(data, size))
 		abort();	/* /dev/shm unusable: not a finding */
-	inspect();
-	migrate();
+	pass(0);
+	pass(1);
 	return 0;
 }
 
