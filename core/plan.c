@@ -304,7 +304,8 @@ static void fill_node(void *buf, const void *src, blk64_t n, blk64_t max,
 	h->eh_max = ext2fs_cpu_to_le16(max);
 	h->eh_depth = ext2fs_cpu_to_le16(depth);
 	h->eh_generation = 0;
-	memcpy((char *)buf + HEADER_SIZE, src, n * ENTRY_SIZE);
+	if (n)		/* an empty file's root has no entries (src NULL) */
+		memcpy((char *)buf + HEADER_SIZE, src, n * ENTRY_SIZE);
 }
 
 errcode_t e2c_tree_build(e2c_fs *e, const struct e2c_plan *plan,
