@@ -25,4 +25,12 @@ all=""
 python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/img" \
 	--work "$T/work" $all ${CRASH_JOBS:+--jobs "$CRASH_JOBS"} ||
 	fail "crash points failed (above)"
+
+# The checksummed write path: ext4 without extents, metadata_csum,
+# huge_file, flex_bg; two block groups, so a torn primary superblock has a
+# backup (without one, no writer's torn superblock can be repaired).
+mk_image "$T/csum" ext4noext 1024 16M || { fail "mk_image csum"; finish; }
+python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/csum" \
+	--work "$T/work.csum" $all --max-points 12 ${CRASH_JOBS:+--jobs "$CRASH_JOBS"} ||
+	fail "crash points (metadata_csum) failed (above)"
 finish
