@@ -2,7 +2,7 @@
  * fuzz_e2c.c -- libFuzzer harness for the core: the input is an image.
  *
  * libext2fs opens paths, so each input is written to one per-process file
- * on /dev/shm (memory, not disk).  The harness opens it read-only, walks
+ * on /dev/shm (memory, not disk), unlinked and opened as /proc/self/fd/N.  The harness opens it read-only, walks
  * every in-use inode's map three ways (pieces, coalesced runs, holes) and
  * plans it; then opens the same file for write and stages and commits the
  * migration of every inode that can be migrated.  Every core entry point a
@@ -27,40 +27,40 @@
 #define MAX_STEPS 65536		/* cursor steps per inode and walk kind */
 
 static char image[64];
+static int image_fd = -1;
 
-/* The per-process image file, created on first use. */
+/* The per-process image: a file on /dev/shm unlinked at once, opened by
+ * libext2fs as /proc/self/fd/N, so nothing is left behind however the
+ * process ends (a finding aborts it). */
 static int image_path(void)
 {
-	int fd;
+	char name[64];
 
-	if (image[0])
+	if (image_fd >= 0)
 		return 0;
-	snprintf(image, sizeof(image), "/dev/shm/fuzz_e2c.%ld.img",
+	snprintf(name, sizeof(name), "/dev/shm/fuzz_e2c.%ld.img",
 		 (long)getpid());
-	fd = open(image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	image_fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (image_fd < 0)
 		return -1;
-	close(fd);
+	unlink(name);
+	snprintf(image, sizeof(image), "/proc/self/fd/%d", image_fd);
 	return 0;
 }
 
 static int put_image(const uint8_t *data, size_t size)
 {
-	int fd = open(image, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	size_t off = 0;
 
-	if (fd < 0)
+	if (ftruncate(image_fd, 0))
 		return -1;
 	while (off < size) {
-		ssize_t n = write(fd, data + off, size - off);
+		ssize_t n = pwrite(image_fd, data + off, size - off, off);
 
-		if (n <= 0) {
-			close(fd);
+		if (n <= 0)
 			return -1;
-		}
 		off += n;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -135,13 +135,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pass(0);
 	pass(1);
 	return 0;
-}
-
-/* Remove the image file when the process ends. */
-static void __attribute__((destructor)) cleanup(void)
-{
-	if (image[0])
-		unlink(image);
 }
 
 #ifdef FUZZ_STANDALONE
