@@ -106,7 +106,7 @@ void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */
 int e2l_tx_begin(lua_State *L, int fsidx);
 
-/* Push the path of ino (1) or nothing when it has no name (0); errors
+/* Push the path of ino, or nil when it has no name (1); errors
  * raise with op "path" and object. */
 int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 		 const char *object);

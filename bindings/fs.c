@@ -458,135 +458,16 @@ static int fs_walk(lua_State *L)
 	return e2l_walk_cursor(L, 1, ino, path);
 }
 
-/* Whether a path from e2c_pathname names the inode: libext2fs marks the
- * parts it could not name with "..." and "???", and files with "<n>". */
-static int named(const char *path)
-{
-	return path[0] == '/' && !strstr(path, "/???") &&
-	       !strstr(path, "/...");
-}
-
-/*
- * Call visit on every in-use inode (sequential scan) until it sets *found
- * or fails.  The visitors are plain C: nothing here runs Lua.
- */
-typedef errcode_t (*visit_fn)(e2c_fs *fs, ext2_ino_t ino,
-			      struct ext2_inode *inode, void *priv,
-			      int *found);
-
-static errcode_t scan_inodes(e2c_fs *fs, visit_fn visit, void *priv)
-{
-	struct ext2_inode *buf;
-	e2c_scan *scan = NULL;
-	ext2_ino_t ino;
-	errcode_t retval;
-	int found = 0;
-
-	buf = malloc(e2c_inode_buf_size(fs));
-	if (!buf)
-		return ENOMEM;
-	retval = e2c_scan_open(fs, &scan);
-	while (!retval && !found) {
-		if (e2c_interrupted) {
-			retval = E2C_ERR_INTERRUPTED;
-			break;
-		}
-		retval = e2c_scan_next(scan, &ino, buf);
-		if (retval || !ino)
-			break;
-		retval = visit(fs, ino, buf, priv, &found);
-	}
-	e2c_scan_close(scan);
-	free(buf);
-	return retval;
-}
-
-struct entry_search {
-	ext2_ino_t ino;		/* wanted */
-	ext2_ino_t dir;		/* found in this directory */
-	char *name;		/* under this name */
-};
-
-/* Visitor: does directory d have an entry (not "." or "..") for ino? */
-static errcode_t visit_entry(e2c_fs *fs, ext2_ino_t d,
-			     struct ext2_inode *inode, void *priv, int *found)
-{
-	struct entry_search *es = priv;
-	struct e2c_dirent *ents;
-	size_t n, k;
-
-	if (!LINUX_S_ISDIR(inode->i_mode))
-		return 0;
-	/* An unreadable directory cannot name anything. */
-	if (e2c_dir_list(fs, d, &ents, &n))
-		return 0;
-	for (k = 0; k < n && !*found; k++) {
-		if (ents[k].ino != es->ino || strcmp(ents[k].name, ".") == 0 ||
-		    strcmp(ents[k].name, "..") == 0)
-			continue;
-		es->name = ents[k].name;
-		ents[k].name = NULL;
-		es->dir = d;
-		*found = 1;
-	}
-	e2c_dir_free(ents, n);
-	return 0;
-}
-
-/*
- * A directory's path comes from its ".." chain (ext2fs_get_pathname); any
- * other inode is looked for in every directory, as debugfs ncheck does.
- */
-static errcode_t find_path(e2c_fs *fs, ext2_ino_t ino, char **path)
-{
-	struct entry_search es = { ino, 0, NULL };
-	struct ext2_inode inode;
-	char *dirpath = NULL, *name;
-	errcode_t retval;
-
-	*path = NULL;
-	retval = ext2fs_read_inode(fs->fs, ino, &inode);
-	if (retval)
-		return retval;
-	if (LINUX_S_ISDIR(inode.i_mode)) {
-		retval = e2c_pathname(fs, ino, &dirpath);
-		if (!retval && named(dirpath)) {
-			*path = dirpath;
-			return 0;
-		}
-		free(dirpath);
-		return retval;
-	}
-	retval = scan_inodes(fs, visit_entry, &es);
-	if (retval || !es.dir)
-		return retval;
-	name = es.name;
-	retval = e2c_pathname(fs, es.dir, &dirpath);
-	if (!retval && named(dirpath)) {
-		*path = malloc(strlen(dirpath) + strlen(name) + 2);
-		if (!*path)
-			retval = ENOMEM;
-		else
-			sprintf(*path, "%s%s%s", dirpath,
-				strcmp(dirpath, "/") ? "/" : "", name);
-	}
-	free(dirpath);
-	free(name);
-	return retval;
-}
-
 int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 		 const char *object)
 {
 	char *path = NULL;
 	errcode_t retval;
 
-	retval = find_path(fs, ino, &path);
+	retval = e2c_pathname(fs, ino, &path);
 	if (retval)
 		return e2l_error(L, retval, "path", object);
-	if (!path)
-		return 0;
-	lua_pushstring(L, path);
+	lua_pushstring(L, path);	/* nil when it has no name */
 	free(path);
 	return 1;
 }
@@ -604,54 +485,12 @@ static int fs_path(lua_State *L)
 
 static const char *const kind_names[] = {
 	[E2C_DATA] = "data", [E2C_IND] = "ind", [E2C_DIND] = "dind",
-	[E2C_TIND] = "tind", [E2C_NODE] = "node"
+	[E2C_TIND] = "tind", [E2C_NODE] = "node", [E2C_XATTR] = "xattr"
 };
 
 const char *e2l_kind_name(enum e2c_kind k)
 {
 	return kind_names[k];
-}
-
-struct owner_search {
-	blk64_t blk;		/* wanted */
-	ext2_ino_t ino;		/* its owner */
-	const char *kind;	/* and as what */
-};
-
-/*
- * Visitor: does inode ino map the block (icheck's question)?  A map that
- * cannot be walked to its end (a corrupt pointer) counts for what was
- * read before the bad pointer: one broken inode must not hide the owners
- * of the others.
- */
-static errcode_t visit_owner(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode, void *priv, int *found)
-{
-	struct owner_search *os = priv;
-	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
-	struct e2c_piece p;
-	e2c_map *map;
-	errcode_t retval;
-	int got;
-
-	if (acl && acl == os->blk) {
-		os->kind = "xattr";
-		*found = 1;
-	} else if (e2c_inode_has_blocks(fs, inode)) {
-		retval = e2c_map_open(fs, ino, inode, &map);
-		if (retval)
-			return retval;
-		while (!*found && e2c_map_next(map, &p, &got) == 0 && got) {
-			if (os->blk >= p.pblk && os->blk - p.pblk < p.len) {
-				os->kind = kind_names[p.kind];
-				*found = 1;
-			}
-		}
-		e2c_map_close(map);
-	}
-	if (*found)
-		os->ino = ino;
-	return 0;
 }
 
 /* Check a block number argument against the filesystem. */
@@ -670,19 +509,21 @@ static blk64_t checkblock(lua_State *L, e2c_fs *fs, int arg)
 static int fs_owner(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
-	struct owner_search os = { checkblock(L, fs, 2), 0, NULL };
+	struct e2c_owner q = { checkblock(L, fs, 2), 0, 0 };
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
-	retval = scan_inodes(fs, visit_owner, &os);
+	/* A map that cannot be walked counts for what was read before the
+	 * bad pointer: one broken inode must not hide the other owners. */
+	retval = e2c_find_owners(fs, &q, 1, NULL, NULL);
 	if (retval) {
-		lua_pushfstring(L, "%I", (lua_Integer)os.blk);
+		lua_pushfstring(L, "%I", (lua_Integer)q.blk);
 		return e2l_error(L, retval, "owner", lua_tostring(L, -1));
 	}
-	if (!os.ino)
+	if (!q.ino)
 		return 0;
-	lua_pushinteger(L, os.ino);
-	lua_pushstring(L, os.kind);
+	lua_pushinteger(L, q.ino);
+	lua_pushstring(L, kind_names[q.kind]);
 	return 2;
 }
 

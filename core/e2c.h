@@ -55,6 +55,7 @@ enum {
 	E2C_ERR_EXTENT_ORDER,		/* extents overlap or out of order */
 	E2C_ERR_SIZE_RANGE,		/* i_size beyond the map's reach */
 	E2C_ERR_DESC_CSUM,		/* group descriptor checksum bad */
+	E2C_STOP,			/* a search callback asks to stop */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -146,7 +147,13 @@ int e2c_inode_has_blocks(e2c_fs *fs, struct ext2_inode *inode);
 errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
 		     ext2_ino_t *ino);
 
-/* A path for ino (malloc()ed, caller frees).  Uses ext2fs_get_pathname. */
+/*
+ * A path naming ino (malloc()ed, caller frees), or *path = NULL (and 0)
+ * when it has none.  A directory's comes from its ".." chain
+ * (ext2fs_get_pathname; its partial answers, with "..." or "???" parts,
+ * count as none); any other inode's is its first name found by
+ * e2c_find_names under its directory's path: one scan per call.
+ */
 errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path);
 
 struct e2c_dirent {
@@ -249,6 +256,50 @@ errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret);
 /* *ino == 0 at the end.  inode must hold e2c_inode_buf_size() bytes. */
 errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode);
 void e2c_scan_close(e2c_scan *s);
+
+/* ------------------------------------------------------------------ */
+/* Filesystem-wide searches (core/search.c)                            */
+/* ------------------------------------------------------------------ */
+
+#define E2C_XATTR 5		/* e2c_owner kind beyond enum e2c_kind: the
+				 * inode's extended attribute block */
+
+struct e2c_owner {
+	blk64_t blk;		/* wanted */
+	ext2_ino_t ino;		/* its owner, 0: nobody */
+	int kind;		/* as what: enum e2c_kind or E2C_XATTR */
+};
+
+/*
+ * Who maps these blocks (debugfs icheck): one sequential scan of the
+ * linked inodes, each one's xattr block, then its map (unless i_dtime is
+ * set), stopping once every query has an owner.  The first owner found
+ * wins.  A map that cannot be walked counts for the blocks read before
+ * the bad pointer and is passed to bad_map (may be NULL); the search goes
+ * on.  Errors: ENOMEM, E2C_ERR_INTERRUPTED, scan errors.
+ */
+errcode_t e2c_find_owners(e2c_fs *fs, struct e2c_owner *q, size_t n,
+			  void (*bad_map)(ext2_ino_t ino, errcode_t err,
+					  void *priv),
+			  void *priv);
+
+/*
+ * What names these inodes (debugfs ncheck): one sequential scan over the
+ * linked directories, calling found for every entry (not "." or "..")
+ * naming one of inos, once per position of that inode in inos.  Stops
+ * when all expected names were seen (1 for a directory, links_count for
+ * anything else), or when found returns nonzero: E2C_STOP ends the search
+ * with 0, anything else is returned.  A directory that cannot be read
+ * goes to bad_dir (may be NULL).  Errors: reading one of inos, ENOMEM,
+ * E2C_ERR_INTERRUPTED, scan errors.
+ */
+errcode_t e2c_find_names(e2c_fs *fs, const ext2_ino_t *inos, size_t n,
+			 errcode_t (*found)(ext2_ino_t ino, ext2_ino_t dir,
+					    const struct e2c_dirent *d,
+					    void *priv),
+			 void (*bad_dir)(ext2_ino_t dir, errcode_t err,
+					 void *priv),
+			 void *priv);
 
 /* ------------------------------------------------------------------ */
 /* Migration (core/plan.c, core/tx.c)                                  */

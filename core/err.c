@@ -41,6 +41,7 @@ static const char *const e2c_msgs[] = {
 	"Extents overlap or are out of order",
 	"File size beyond what the block map can address",
 	"Group descriptor checksum does not match: run e2fsck -f first",
+	"Search stopped by its caller",
 };
 
 static const struct error_table e2c_error_table = {

@@ -32,9 +32,74 @@ errcode_t e2c_lookup(e2c_fs *e, ext2_ino_t cwd, const char *spec,
 			    spec, ino);
 }
 
+/* A directory's path by its ".." chain, NULL when ext2fs_get_pathname
+ * could only give a partial answer: it marks the parts it could not name
+ * with "..." and "???", and a non-directory with "<n>". */
+static errcode_t dir_pathname(e2c_fs *e, ext2_ino_t dir, char **path)
+{
+	errcode_t retval;
+
+	*path = NULL;
+	retval = ext2fs_get_pathname(e->fs, dir, 0, path);
+	if (retval)
+		return retval;
+	if ((*path)[0] != '/' || strstr(*path, "/???") ||
+	    strstr(*path, "/...")) {
+		ext2fs_free_mem(path);
+		*path = NULL;
+	}
+	return 0;
+}
+
+struct first_name {
+	ext2_ino_t dir;		/* 0: none found */
+	char *name;
+};
+
+/* e2c_find_names callback: keep the first name and stop. */
+static errcode_t first_name(ext2_ino_t ino, ext2_ino_t dir,
+			    const struct e2c_dirent *d, void *priv)
+{
+	struct first_name *f = priv;
+
+	(void)ino;
+	f->name = strdup(d->name);
+	if (!f->name)
+		return ENOMEM;
+	f->dir = dir;
+	return E2C_STOP;
+}
+
 errcode_t e2c_pathname(e2c_fs *e, ext2_ino_t ino, char **path)
 {
-	return ext2fs_get_pathname(e->fs, ino, 0, path);
+	struct first_name f = { 0, NULL };
+	struct ext2_inode inode;
+	char *dirpath = NULL;
+	errcode_t retval;
+
+	*path = NULL;
+	retval = ext2fs_read_inode(e->fs, ino, &inode);
+	if (retval)
+		return retval;
+	if (LINUX_S_ISDIR(inode.i_mode))
+		return dir_pathname(e, ino, path);
+	retval = e2c_find_names(e, &ino, 1, first_name, NULL, &f);
+	if (retval || !f.dir)
+		goto errout;
+	retval = dir_pathname(e, f.dir, &dirpath);
+	if (retval || !dirpath)
+		goto errout;
+	*path = malloc(strlen(dirpath) + strlen(f.name) + 2);
+	if (!*path) {
+		retval = ENOMEM;
+		goto errout;
+	}
+	sprintf(*path, "%s%s%s", dirpath, strcmp(dirpath, "/") ? "/" : "",
+		f.name);
+errout:
+	ext2fs_free_mem(&dirpath);
+	free(f.name);
+	return retval;
 }
 
 struct list_ctx {

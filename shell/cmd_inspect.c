@@ -662,159 +662,45 @@ static int cmd_bmap(lua_State *L)
 /* icheck                                                              */
 /* ------------------------------------------------------------------ */
 
-struct wanted {
-	blk64_t blk;
-	ext2_ino_t ino;		/* owner found, 0: none yet */
-};
-
-static int wanted_cmp(const void *a, const void *b)
+/* e2c_find_owners callback: report an inode whose map could not be walked,
+ * and count it. */
+static void icheck_bad_map(ext2_ino_t ino, errcode_t err, void *priv)
 {
-	const struct wanted *x = *(struct wanted *const *)a;
-	const struct wanted *y = *(struct wanted *const *)b;
+	int *bad_maps = priv;
 
-	return x->blk < y->blk ? -1 : x->blk > y->blk;
-}
-
-struct icheck {
-	struct wanted *w;	/* in argument order */
-	struct wanted **by_blk;	/* sorted by block */
-	size_t n, left;
-	int bad_maps;		/* inodes whose map could not be walked */
-};
-
-/* Give blocks [blk, blk+len) to ino where still unowned. */
-static void icheck_claim(struct icheck *c, blk64_t blk, blk64_t len,
-			 ext2_ino_t ino)
-{
-	size_t lo = 0, hi = c->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (c->by_blk[mid]->blk < blk)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < c->n && c->by_blk[lo]->blk - blk < len; lo++) {
-		if (!c->by_blk[lo]->ino) {
-			c->by_blk[lo]->ino = ino;
-			c->left--;
-		}
-	}
-}
-
-/* Walk one inode's map (and its xattr block) claiming wanted blocks.  A
- * map that cannot be walked is reported on stderr and counted. */
-static errcode_t icheck_inode(struct icheck *c, e2c_fs *fs, ext2_ino_t ino,
-			      struct ext2_inode *inode)
-{
-	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
-	struct e2c_piece p;
-	e2c_map *m = NULL;
-	errcode_t retval;
-	int got;
-
-	if (acl)
-		icheck_claim(c, acl, 1, ino);
-	if (!c->left || !e2c_inode_has_blocks(fs, inode) || inode->i_dtime)
-		return 0;
-	retval = e2c_map_open(fs, ino, inode, &m);
-	while (!retval && c->left) {
-		retval = next_piece(m, &p, &got);
-		if (retval || !got)
-			break;
-		icheck_claim(c, p.pblk, p.len, ino);
-	}
-	e2c_map_close(m);
-	if (retval == ENOMEM || retval == E2C_ERR_INTERRUPTED)
-		return retval;
-	if (retval) {
-		fprintf(stderr, "icheck <%u>: %s\n", ino,
-			error_message(retval));
-		c->bad_maps++;
-	}
-	return 0;
-}
-
-/* One pass over the inode table for all the blocks. */
-static errcode_t icheck_scan(struct icheck *c, e2c_fs *fs)
-{
-	struct ext2_inode *inode;
-	e2c_scan *s = NULL;
-	ext2_ino_t ino;
-	errcode_t retval;
-
-	inode = calloc(1, e2c_inode_buf_size(fs));
-	if (!inode)
-		return ENOMEM;
-	retval = e2c_scan_open(fs, &s);
-	while (!retval && c->left) {
-		if (e2c_interrupted) {
-			retval = E2C_ERR_INTERRUPTED;
-			break;
-		}
-		retval = e2c_scan_next(s, &ino, inode);
-		if (retval || !ino)
-			break;
-		if (inode->i_links_count)
-			retval = icheck_inode(c, fs, ino, inode);
-	}
-	e2c_scan_close(s);
-	free(inode);
-	return retval;
-}
-
-static errcode_t icheck(struct icheck *c, e2c_fs *fs)
-{
-	errcode_t retval;
-	size_t i;
-
-	c->by_blk = calloc(c->n, sizeof(*c->by_blk));
-	if (!c->by_blk)
-		return ENOMEM;
-	for (i = 0; i < c->n; i++)
-		c->by_blk[i] = &c->w[i];
-	qsort(c->by_blk, c->n, sizeof(*c->by_blk), wanted_cmp);
-	c->left = c->n;
-	retval = icheck_scan(c, fs);
-	free(c->by_blk);
-	if (retval)
-		return retval;
-	printf("Block\tInode number\n");
-	for (i = 0; i < c->n; i++) {
-		if (c->w[i].ino)
-			printf("%llu\t%u\n", (unsigned long long)c->w[i].blk,
-			       c->w[i].ino);
-		else
-			printf("%llu\t<block not found>\n",
-			       (unsigned long long)c->w[i].blk);
-	}
-	return 0;
+	fprintf(stderr, "icheck <%u>: %s\n", ino, error_message(err));
+	(*bad_maps)++;
 }
 
 static int cmd_icheck(lua_State *L)
 {
-	int fsi, i;
+	int fsi, i, bad_maps = 0;
 	e2c_fs *fs = getfs(L, &fsi);
-	struct icheck c = { 0 };
+	struct e2c_owner *q;
+	size_t n = fsi - 1;
 	errcode_t retval;
 
-	c.n = fsi - 1;
-	if (!c.n)
+	if (!n)
 		return luaL_error(L, "Usage: icheck <block> ...");
 	/* A userdata: freed by the GC even if a bad number raises below. */
-	c.w = lua_newuserdatauv(L, c.n * sizeof(*c.w), 0);
-	for (i = 0; i < (int)c.n; i++) {
-		c.w[i].blk = checknum(L, i + 1, "icheck", "block number");
-		c.w[i].ino = 0;
-	}
-	retval = icheck(&c, fs);
+	q = lua_newuserdatauv(L, n * sizeof(*q), 0);
+	for (i = 0; i < (int)n; i++)
+		q[i].blk = checknum(L, i + 1, "icheck", "block number");
+	retval = e2c_find_owners(fs, q, n, icheck_bad_map, &bad_maps);
 	if (retval)
 		e2l_error(L, retval, "icheck", NULL);
-	if (c.bad_maps)
+	printf("Block\tInode number\n");
+	for (i = 0; i < (int)n; i++) {
+		if (q[i].ino)
+			printf("%llu\t%u\n", (unsigned long long)q[i].blk,
+			       q[i].ino);
+		else
+			printf("%llu\t<block not found>\n",
+			       (unsigned long long)q[i].blk);
+	}
+	if (bad_maps)
 		return luaL_error(L, "icheck: %d inode map(s) could not be "
-				  "walked (see above)", c.bad_maps);
+				  "walked (see above)", bad_maps);
 	return 0;
 }
 
@@ -823,11 +709,11 @@ static int cmd_icheck(lua_State *L)
 /* ------------------------------------------------------------------ */
 
 struct ncheck {
-	ext2_ino_t *inos;	/* in argument order */
-	int n;
-	long left;		/* names still expected */
+	e2c_fs *fs;
 	int check;		/* -c: compare the entry's file type */
 	int bad_dirs;		/* directories that could not be read */
+	ext2_ino_t dir;		/* the directory parent names */
+	char *parent;		/* its path, NULL: none */
 };
 
 /* The EXT2_FT_* a directory entry for this mode should carry. */
@@ -850,112 +736,57 @@ static int mode_ftype(__u16 mode)
 	return 0;
 }
 
-/* Print the names in directory dir of the wanted inodes ("." and ".."
- * excluded, as debugfs skips the first two entries). */
-static errcode_t ncheck_dir(struct ncheck *c, e2c_fs *fs, ext2_ino_t dir)
+/* e2c_find_names callback: print one name, as debugfs does (its parent's
+ * path from ext2fs_get_pathname, partial or not, else "<dir>"). */
+static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
+			      const struct e2c_dirent *d, void *priv)
 {
-	struct e2c_dirent *ents = NULL;
+	struct ncheck *c = priv;
 	struct ext2_inode inode;
-	size_t n = 0, e;
-	char *parent = NULL;
-	int i, tried = 0;
-	errcode_t retval;
 
-	retval = e2c_dir_list(fs, dir, &ents, &n);
-	if (retval == ENOMEM)
-		return retval;
-	if (retval) {
-		fprintf(stderr, "ncheck <%u>: %s\n", dir,
-			error_message(retval));
-		c->bad_dirs++;
-		return 0;
+	if (dir != c->dir) {
+		ext2fs_free_mem(&c->parent);
+		c->dir = dir;
+		if (ext2fs_get_pathname(c->fs->fs, dir, 0, &c->parent))
+			c->parent = NULL;
 	}
-	for (e = 2; e < n && c->left; e++) {
-		for (i = 0; i < c->n; i++) {
-			if (c->inos[i] != ents[e].ino)
-				continue;
-			if (!tried) {
-				tried = 1;
-				if (e2c_pathname(fs, dir, &parent))
-					parent = NULL;
-			}
-			if (parent)
-				printf("%u\t%s/%s", c->inos[i], parent,
-				       ents[e].name);
-			else
-				printf("%u\t<%u>/%s", c->inos[i], dir,
-				       ents[e].name);
-			if (c->check && ents[e].ftype &&
-			    !ext2fs_read_inode(fs->fs, ents[e].ino, &inode) &&
-			    ents[e].ftype != mode_ftype(inode.i_mode))
-				fputs("  <--- BAD FILETYPE", stdout);
-			putchar('\n');
-			c->left--;
-		}
-	}
-	ext2fs_free_mem(&parent);
-	e2c_dir_free(ents, n);
+	if (c->parent)
+		printf("%u\t%s/%s", ino, c->parent, d->name);
+	else
+		printf("%u\t<%u>/%s", ino, dir, d->name);
+	if (c->check && d->ftype &&
+	    !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
+	    d->ftype != mode_ftype(inode.i_mode))
+		fputs("  <--- BAD FILETYPE", stdout);
+	putchar('\n');
 	return 0;
 }
 
-/* How many names to look for, then one pass over the directories. */
-static errcode_t ncheck(struct ncheck *c, e2c_fs *fs, int *bad_arg)
+/* e2c_find_names callback: report a directory that could not be read,
+ * and count it. */
+static void ncheck_bad_dir(ext2_ino_t dir, errcode_t err, void *priv)
 {
-	struct ext2_inode *inode;
-	e2c_scan *s = NULL;
-	ext2_ino_t ino;
-	errcode_t retval = 0;
-	int i;
+	struct ncheck *c = priv;
 
-	inode = calloc(1, e2c_inode_buf_size(fs));
-	if (!inode)
-		return ENOMEM;
-	for (i = 0; i < c->n; i++) {
-		retval = e2c_read_inode(fs, c->inos[i], inode);
-		if (retval) {
-			*bad_arg = i;
-			goto errout;
-		}
-		c->left += LINUX_S_ISDIR(inode->i_mode) ? 1 :
-			   inode->i_links_count;
-	}
-	retval = e2c_scan_open(fs, &s);
-	if (retval)
-		goto errout;
-	printf("Inode\tPathname\n");
-	while (c->left) {
-		if (e2c_interrupted) {
-			retval = E2C_ERR_INTERRUPTED;
-			break;
-		}
-		retval = e2c_scan_next(s, &ino, inode);
-		if (retval || !ino)
-			break;
-		if (inode->i_links_count && !inode->i_dtime &&
-		    LINUX_S_ISDIR(inode->i_mode))
-			retval = ncheck_dir(c, fs, ino);
-		if (retval)
-			break;
-	}
-errout:
-	e2c_scan_close(s);
-	free(inode);
-	return retval;
+	fprintf(stderr, "ncheck <%u>: %s\n", dir, error_message(err));
+	c->bad_dirs++;
 }
 
 static int cmd_ncheck(lua_State *L)
 {
-	int fsi, first, i, bad = -1;
+	int fsi, first, i, n;
 	e2c_fs *fs = getfs(L, &fsi);
-	struct ncheck c = { 0 };
+	struct ncheck c = { fs, 0, 0, 0, NULL };
+	struct ext2_inode inode;
+	ext2_ino_t *inos;
 	errcode_t retval;
 
 	c.check = getopts(L, fsi - 1, "c", "ncheck", NCHECK_USAGE, &first);
-	c.n = fsi - first;
-	if (c.n < 1)
+	n = fsi - first;
+	if (n < 1)
 		return luaL_error(L, "Usage: ncheck " NCHECK_USAGE);
-	c.inos = lua_newuserdatauv(L, c.n * sizeof(*c.inos), 0);
-	for (i = 0; i < c.n; i++) {
+	inos = lua_newuserdatauv(L, n * sizeof(*inos), 0);
+	for (i = 0; i < n; i++) {
 		size_t len;
 		const char *a = lua_tolstring(L, first + i, &len);
 		unsigned long long v;
@@ -967,15 +798,21 @@ static int cmd_ncheck(lua_State *L)
 					  a);
 		if (v < 1 || v > fs->fs->super->s_inodes_count)
 			e2l_error(L, E2C_ERR_BAD_INODE, "ncheck", a);
-		c.inos[i] = (ext2_ino_t)v;
+		inos[i] = (ext2_ino_t)v;
 	}
-	retval = ncheck(&c, fs, &bad);
-	if (retval) {
-		if (bad >= 0)
-			lua_pushfstring(L, "<%d>", (int)c.inos[bad]);
-		e2l_error(L, retval, "ncheck", bad >= 0 ? lua_tostring(L, -1)
-							: NULL);
+	/* Read here first so an unreadable argument is named in the error. */
+	for (i = 0; i < n; i++) {
+		retval = ext2fs_read_inode(fs->fs, inos[i], &inode);
+		if (retval) {
+			lua_pushfstring(L, "<%d>", (int)inos[i]);
+			e2l_error(L, retval, "ncheck", lua_tostring(L, -1));
+		}
 	}
+	printf("Inode\tPathname\n");
+	retval = e2c_find_names(fs, inos, n, ncheck_found, ncheck_bad_dir, &c);
+	ext2fs_free_mem(&c.parent);
+	if (retval)
+		e2l_error(L, retval, "ncheck", NULL);
 	if (c.bad_dirs)
 		return luaL_error(L, "ncheck: %d director%s could not be read "
 				  "(see above)", c.bad_dirs,

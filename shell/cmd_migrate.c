@@ -214,7 +214,7 @@ static int cmd_pending(lua_State *L)
 			continue;
 		snprintf(num, sizeof(num), "<%u>", p.ino);
 		/* A path is a courtesy: the inode number is what counts. */
-		if (e2c_pathname(fs, p.ino, &path))
+		if (ext2fs_get_pathname(fs->fs, p.ino, 0, &path))
 			path = NULL;
 		print_row(&p, "staged", path ? path : num);
 		free(path);

@@ -171,7 +171,7 @@ static int cmd_pwd(lua_State *L)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (e2c_pathname(fs, dirs[i], &path))
+		if (ext2fs_get_pathname(fs->fs, dirs[i], 0, &path))
 			path = NULL;
 		printf("%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
 		       path ? path : "NULL");

@@ -185,6 +185,7 @@ local function check_errors(fs, img)
 	t.eq(fs:lookup("/nope"), nil, "lookup of a missing path is nil")
 	t.eq(fs:lookup("/dind"), fs:inode("/dind").ino, "lookup")
 	t.eq(fs:lookup("<12>"), 12, "lookup <n>")
+	t.eq(select("#", fs:path(fs.super.inodes_count)), 1, "path of an unused inode is one value")
 	t.eq(fs:path(fs.super.inodes_count), nil, "path of an unused inode is nil")
 
 	-- cd and relative paths
