@@ -159,6 +159,10 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		retval = check_writable(e->fs);
 		if (retval)
 			goto errout;
+		/* Without orig_super libext2fs writes the superblock in one
+		 * piece instead of one write per changed field: a crash can
+		 * then not leave a superblock whose checksum fails. */
+		ext2fs_free_mem(&e->fs->orig_super);
 		e->writable = 1;
 	}
 	if (opts->catastrophic) {
