@@ -66,6 +66,9 @@ lua_Integer e2l_optint(lua_State *L, int idx, const char *key,
  * __index is index_fn with the method table as upvalue 1).  Pops it. */
 void e2l_newmeta(lua_State *L, const char *name, const luaL_Reg *meta,
 		 const luaL_Reg *methods, lua_CFunction index_fn);
+/* Publish the names of the fields an __index function computes as the
+ * metatable's __fields array, for introspection (the shell's completion). */
+void e2l_setfields(lua_State *L, const char *name, const char *const *fields);
 
 /* e2.open (fs.c). */
 int e2l_open(lua_State *L);

@@ -170,3 +170,17 @@ void e2l_newmeta(lua_State *L, const char *name, const luaL_Reg *meta,
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 }
+
+void e2l_setfields(lua_State *L, const char *name, const char *const *fields)
+{
+	int i;
+
+	luaL_getmetatable(L, name);			/* [mt] */
+	lua_newtable(L);				/* [mt, names] */
+	for (i = 0; fields[i]; i++) {
+		lua_pushstring(L, fields[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "__fields");
+	lua_pop(L, 1);
+}

@@ -679,5 +679,11 @@ void e2l_fs_open(lua_State *L)
 		{ NULL, NULL }
 	};
 
+	static const char *const fields[] = {
+		"image", "writable", "catastrophic", "block_size", "super",
+		"groups", NULL
+	};
+
 	e2l_newmeta(L, E2L_FS, meta, methods, fs_index);
+	e2l_setfields(L, E2L_FS, fields);
 }

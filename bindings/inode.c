@@ -402,4 +402,5 @@ void e2l_inode_open(lua_State *L)
 	};
 
 	e2l_newmeta(L, E2L_INODE, meta, methods, inode_index);
+	e2l_setfields(L, E2L_INODE, field_names);
 }

@@ -252,8 +252,26 @@ static void complete_keys(lua_State *L, const char *head, size_t headlen,
 			  const char *partial, int methods)
 {
 	size_t len = strlen(partial);
-	int depth;
+	int depth, t;
 
+	/* Fields computed by a C __index (e2.fs, e2.inode) are named by the
+	 * metatable's __fields. */
+	t = methods ? LUA_TNIL : luaL_getmetafield(L, -1, "__fields");
+	if (t != LUA_TNIL) {
+		lua_Integer i, n = t == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1)
+						   : 0;
+
+		for (i = 1; i <= n; i++) {
+			const char *k;
+
+			lua_rawgeti(L, -1, i);
+			k = lua_tostring(L, -1);
+			if (k && strncmp(k, partial, len) == 0)
+				cand_add(head, headlen, k, "");
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
 	for (depth = 0; depth < CHAIN_MAX && !lua_isnil(L, -1); depth++) {
 		if (lua_istable(L, -1)) {
 			lua_pushnil(L);

@@ -46,6 +46,14 @@ send stat bi\t
 expect stat big.txt 
 send \n
 expect Type: regular
+## fields an e2.fs or e2.inode computes in C (named by __fields)
+send fs.sup\t
+expect fs.super
+send \x15
+send ino = fs:inode("big.txt")\n
+send ino.si\t
+expect ino.size
+send \x15
 ## Lua fields after "." (computed by __index) and methods after ":"
 send fs.super.blocks_c\t
 expect fs.super.blocks_count
