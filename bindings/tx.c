@@ -119,8 +119,10 @@ int e2l_tx_begin(lua_State *L, int fsidx)
 	return 1;
 }
 
-/* tx:migrate(x) -> plan table; raises with the reason if it cannot be */
-static int tx_migrate(lua_State *L)
+/* Stage x; 1 pushed: its plan table.  An inode that cannot be migrated
+ * raises with the reason, or, with skips set, is pushed as a plan table
+ * with ok false. */
+static int stage(lua_State *L, int skips)
 {
 	struct e2l_tx *t = checktx(L, 1);
 	struct e2c_plan plan;
@@ -136,12 +138,24 @@ static int tx_migrate(lua_State *L)
 	retval = e2c_tx_migrate(t->tx, ino, &plan);
 	if (!retval && plan.skip)
 		retval = plan.skip;
-	if (retval)
+	if (retval && !(skips && retval == plan.skip))
 		return e2l_error(L, retval, "migrate",
 				 lua_type(L, 2) == LUA_TSTRING ?
 				 lua_tostring(L, 2) : e2l_inoname(name, ino));
 	e2l_pushplan(L, &plan);
 	return 1;
+}
+
+/* tx:migrate(x) -> plan table; raises with the reason if it cannot be */
+static int tx_migrate(lua_State *L)
+{
+	return stage(L, 0);
+}
+
+/* tx:try(x) -> plan table, ok false (nothing staged) if it cannot be */
+static int tx_try(lua_State *L)
+{
+	return stage(L, 1);
 }
 
 /* tx:pending() -> {plan...}, totals */
@@ -241,6 +255,7 @@ void e2l_tx_open(lua_State *L)
 		{ "migrate", tx_migrate },
 		{ "pending", tx_pending },
 		{ "rollback", tx_rollback },
+		{ "try", tx_try },
 		{ NULL, NULL }
 	};
 

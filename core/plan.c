@@ -114,15 +114,46 @@ void e2c_collect_free(struct e2c_collect *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Every piece of the map: validated by the cursor, counted, checked for
- * blocks mapped twice (here or by another inode: freeing a shared
- * indirect block would hand out a block still in use); the indirect
- * blocks go to c. */
-static errcode_t scan_pieces(e2c_fs *e, ext2_ino_t ino,
-			     struct ext2_inode *inode, struct e2c_plan *plan,
-			     struct e2c_collect *c)
+/* The leaf extents of data run r (split at E2C_MAX_EXTENT_LEN), counted
+ * into plan and, with c, appended to c->ext in on-disk format. */
+static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
+			 struct e2c_collect *c)
 {
-	struct e2c_piece p;
+	blk64_t off, len;
+	errcode_t retval;
+
+	plan->runs++;
+	for (off = 0; off < r->len; off += len) {
+		struct ext3_extent *x;
+
+		len = r->len - off;
+		if (len > E2C_MAX_EXTENT_LEN)
+			len = E2C_MAX_EXTENT_LEN;
+		plan->extents++;
+		if (!c)
+			continue;
+		retval = grow(&c->ext, &c->ext_cap, plan->extents,
+			      sizeof(*c->ext));
+		if (retval)
+			return retval;
+		x = &c->ext[plan->extents - 1];
+		x->ee_block = ext2fs_cpu_to_le32(r->lblk + off);
+		x->ee_len = ext2fs_cpu_to_le16(len);
+		x->ee_start_hi = ext2fs_cpu_to_le16((r->pblk + off) >> 32);
+		x->ee_start = ext2fs_cpu_to_le32((r->pblk + off) & 0xffffffffULL);
+	}
+	return 0;
+}
+
+/* One walk of the map: every piece validated by the cursor, counted and
+ * checked for blocks mapped twice (here or by another inode: freeing a
+ * shared indirect block would hand out a block still in use); the
+ * indirect blocks go to c; the data pieces are coalesced into runs (holes
+ * stay holes) as e2c_map_next_run does, and the runs into leaf extents. */
+static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
+			  struct e2c_plan *plan, struct e2c_collect *c)
+{
+	struct e2c_piece p, r = { 0 };
 	e2c_map *m;
 	int got, shared;
 	errcode_t retval;
@@ -155,53 +186,21 @@ static errcode_t scan_pieces(e2c_fs *e, ext2_ino_t ino,
 			retval = E2C_ERR_PTR_SHARED;
 		if (retval)
 			break;
-	}
-	e2c_map_close(m);
-	return retval;
-}
-
-/* The data runs (holes stay holes), split into leaf extents into c. */
-static errcode_t scan_runs(e2c_fs *e, ext2_ino_t ino,
-			   struct ext2_inode *inode, struct e2c_plan *plan,
-			   struct e2c_collect *c)
-{
-	struct e2c_piece r;
-	e2c_map *m;
-	int got;
-	errcode_t retval;
-
-	retval = e2c_map_open(e, ino, inode, &m);
-	if (retval)
-		return retval;
-	for (;;) {
-		blk64_t off, len;
-
-		retval = e2c_map_next_run(m, &r, &got);
-		if (retval || !got)
-			break;
-		plan->runs++;
-		for (off = 0; off < r.len; off += len) {
-			struct ext3_extent *x;
-
-			len = r.len - off;
-			if (len > E2C_MAX_EXTENT_LEN)
-				len = E2C_MAX_EXTENT_LEN;
-			plan->extents++;
-			if (!c)
-				continue;
-			retval = grow(&c->ext, &c->ext_cap, plan->extents,
-				      sizeof(*c->ext));
-			if (retval)
-				goto out;
-			x = &c->ext[plan->extents - 1];
-			x->ee_block = ext2fs_cpu_to_le32(r.lblk + off);
-			x->ee_len = ext2fs_cpu_to_le16(len);
-			x->ee_start_hi = ext2fs_cpu_to_le16((r.pblk + off) >> 32);
-			x->ee_start = ext2fs_cpu_to_le32((r.pblk + off) &
-							 0xffffffffULL);
+		if (p.kind != E2C_DATA)
+			continue;
+		if (r.len && p.lblk == r.lblk + r.len &&
+		    p.pblk == r.pblk + r.len && p.flags == r.flags) {
+			r.len += p.len;
+			continue;
 		}
+		if (r.len)
+			retval = add_run(&r, plan, c);
+		if (retval)
+			break;
+		r = p;
 	}
-out:
+	if (!retval && r.len)
+		retval = add_run(&r, plan, c);
 	e2c_map_close(m);
 	return retval;
 }
@@ -250,9 +249,7 @@ errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
 
 	plan->skip = skip_reason(e, ino, inode);
 	if (!plan->skip)
-		retval = scan_pieces(e, ino, inode, plan, c);
-	if (!retval && !plan->skip)
-		retval = scan_runs(e, ino, inode, plan, c);
+		retval = scan_map(e, ino, inode, plan, c);
 	if (is_corrupt_map(retval)) {
 		plan->skip = retval;
 		retval = 0;

@@ -67,16 +67,16 @@ static void staged_free(struct staged *s)
 	free(s->freed);
 }
 
-/* Forget everything staged; the next stage starts from the fs's bitmap. */
+/* Forget everything staged; the next stage starts from the fs's bitmap.
+ * The array is kept for the next batch (e2c_tx_free frees it): regrowing
+ * it batch after batch only fragments the heap. */
 static void drop_all(e2c_tx *tx)
 {
 	size_t i;
 
 	for (i = 0; i < tx->n; i++)
 		staged_free(&tx->v[i]);
-	free(tx->v);
-	tx->v = NULL;
-	tx->n = tx->cap = 0;
+	tx->n = 0;
 	memset(&tx->totals, 0, sizeof(tx->totals));
 	if (tx->taken)
 		ext2fs_free_block_bitmap(tx->taken);
@@ -97,6 +97,7 @@ void e2c_tx_free(e2c_tx *tx)
 	if (!tx)
 		return;
 	drop_all(tx);
+	free(tx->v);
 	if (tx->fs->tx == tx)
 		tx->fs->tx = NULL;
 	free(tx);

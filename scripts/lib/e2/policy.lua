@@ -17,6 +17,14 @@ local e2 = require "e2"
 
 local M = {}
 
+-- A batch is committed after this many staged inodes (--batch), or once
+-- its new index blocks reach BATCH_INDEX_BLOCKS, whichever comes first:
+-- what a transaction holds in memory stays bounded (the core keeps about
+-- 200 bytes per staged inode, plus each index block whole), and few
+-- commits mean few flushes.
+M.BATCH = 4096
+M.BATCH_INDEX_BLOCKS = 1024
+
 -- Fail the way the rest of e2lua does: an e2.error "NAME: message" (the
 -- shell prints it without a traceback; pcall callers get .message).
 function M.fail(name, fmt, ...)
@@ -118,7 +126,7 @@ local GROUPS = {
 		{ "--verbose", "-v", key = "verbose", flag = true,
 		  help = "one line per inode (migrated or skipped)" },
 		{ "--batch", key = "batch", value = "N", parse = function(s) return parse_count(s, 1) end,
-		  help = "commit every N inodes (default 1000)" },
+		  help = "commit every N inodes (default " .. M.BATCH .. ")" },
 		{ "--help", "-h", key = "help", flag = true, help = "show this help" },
 	},
 	select = {
@@ -223,7 +231,7 @@ function M.options(args, spec)
 	for _, o in ipairs(spec_options(spec)) do
 		for _, n in ipairs(o) do byname[n] = o end
 	end
-	local opts = { name = spec.name, batch = 1000 }
+	local opts = { name = spec.name, batch = M.BATCH }
 	local given = {}
 	local function fail(msg)
 		M.fail(spec.name, "%s\nusage: %s [OPTIONS]; --help lists them", msg, spec.name)
@@ -560,8 +568,8 @@ function M.runner(fs, opts)
 	local super = fs.super
 	local self = setmetatable({
 		fs = fs, opts = opts, name = opts.name or "policy",
-		batch = opts.batch or 1000, blocks = super.blocks_count,
-		queue = opts.order and {} or nil, staged = 0, committed = 0,
+		batch = opts.batch or M.BATCH, blocks = super.blocks_count,
+		queue = opts.order and {} or nil, staged = 0, staged_index = 0, committed = 0,
 		out = opts.out or print,
 		summary = {
 			policy = opts.name or "policy", dry_run = opts.dry_run and true or false,
@@ -572,6 +580,11 @@ function M.runner(fs, opts)
 		},
 		start = os.time(),
 	}, Runner)
+	-- Staging decides nothing: tx:try plans and stages in one go.
+	self.direct = not (opts.dry_run or opts.order or opts.min_fragments or
+		opts.accept or opts.max_data_blocks or opts.max_index_blocks or
+		opts.keep_free)
+	self.queue_cap = opts.order and opts.max_files and opts.max_files + 1
 	if type(opts.order) == "string" then
 		self.order = assert(M.orders[opts.order], "e2.policy: unknown order " .. opts.order)
 	else
@@ -614,7 +627,8 @@ function Runner:over_budget(plan)
 	return nil
 end
 
--- Offer one inode (an inode object or number; path optional): plan it,
+-- Offer one inode (an inode object or number; path optional): plan it
+-- (when nothing needs the plan before staging, by staging it: tx:try),
 -- apply the criteria that need the plan (--min-fragments, opts.accept),
 -- count it as skipped if it cannot be migrated, else queue it (ordered
 -- runs) or stage it.  Returns false once a budget is spent: stop offering.
@@ -624,24 +638,65 @@ function Runner:offer(inode, path)
 	local s, o = self.summary, self.opts
 	s.examined = s.examined + 1
 	self.progress:tick()
+	if self.direct and not (o.max_files and s.files >= o.max_files) then
+		-- nothing to decide before staging: stage, and plan only once
+		self.tx = self.tx or self.fs:begin()
+		local plan = self.tx:try(inode.ino)
+		if not plan.ok then return self:skip(plan, path) end
+		return self:count(plan, path)
+	end
 	local plan = inode:plan()
 	if (o.min_fragments and plan.runs < o.min_fragments) or
 		(o.accept and not o.accept(plan, inode, path)) then
 		s.filtered = s.filtered + 1
 		return true
 	end
-	if not plan.ok then
-		s.skipped[plan.reason] = (s.skipped[plan.reason] or 0) + 1
-		s.skipped_total = s.skipped_total + 1
-		self:say(plan, path, plan.reason)
-		return true
-	end
+	if not plan.ok then return self:skip(plan, path) end
 	if self.queue then
 		plan.size, plan.path = inode.size, path
-		self.queue[#self.queue + 1] = plan
+		self:enqueue(plan)
 		return true
 	end
 	return self:stage(plan, path)
+end
+
+-- Count plan (not ok) as skipped.  Returns true: offer on.
+function Runner:skip(plan, path)
+	local s = self.summary
+	s.skipped[plan.reason] = (s.skipped[plan.reason] or 0) + 1
+	s.skipped_total = s.skipped_total + 1
+	self:say(plan, path, plan.reason)
+	return true
+end
+
+-- Queue plan for finish().  With --max-files N only the N + 1 first in
+-- the order can matter (N staged, the next one says why the run stopped):
+-- the queue is then a heap of those, its root the last in the order.
+function Runner:enqueue(plan)
+	local q, before, cap = self.queue, self.order, self.queue_cap
+	if not cap or #q < cap then
+		q[#q + 1] = plan
+		if not cap then return end
+		local i = #q		-- sift up: later in the order goes up
+		while i > 1 do
+			local up = i // 2
+			if not before(q[up], q[i]) then break end
+			q[up], q[i] = q[i], q[up]
+			i = up
+		end
+		return
+	end
+	if not before(plan, q[1]) then return end
+	q[1] = plan
+	local i, n = 1, #q		-- sift down
+	while true do
+		local l, r, big = 2 * i, 2 * i + 1, i
+		if l <= n and before(q[big], q[l]) then big = l end
+		if r <= n and before(q[big], q[r]) then big = r end
+		if big == i then break end
+		q[i], q[big] = q[big], q[i]
+		i = big
+	end
 end
 
 -- Stage (or, dry run, count) one migratable inode within the budgets,
@@ -656,14 +711,27 @@ function Runner:stage(plan, path)
 	if not s.dry_run then
 		self.tx = self.tx or self.fs:begin()
 		plan = self.tx:migrate(plan.ino)
+	end
+	return self:count(plan, path)
+end
+
+-- Count plan as migrated (staged, or in a dry run would be), committing
+-- every opts.batch staged inodes or M.BATCH_INDEX_BLOCKS index blocks.
+-- Returns true.
+function Runner:count(plan, path)
+	local s = self.summary
+	if not s.dry_run then
 		self.staged = self.staged + 1
+		self.staged_index = self.staged_index + plan.index_blocks
 	end
 	s.files = s.files + 1
 	for _, k in ipairs({ "data_blocks", "extents", "index_blocks", "meta_freed", "used_delta" }) do
 		s[k] = s[k] + plan[k]
 	end
 	self:say(plan, path)
-	if self.staged >= self.batch then self:commit() end
+	if self.staged >= self.batch or self.staged_index >= M.BATCH_INDEX_BLOCKS then
+		self:commit()
+	end
 	return true
 end
 
@@ -679,7 +747,7 @@ end
 function Runner:batch_written()
 	self.committing = false
 	self.committed = self.committed + self.staged
-	self.staged = 0
+	self.staged, self.staged_index = 0, 0
 	self.summary.batches = self.summary.batches + 1
 end
 
