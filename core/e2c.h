@@ -128,9 +128,9 @@ blk64_t e2c_blockmap_limit(e2c_fs *fs);
 /* Inodes and paths (core/inode.c, core/path.c)                        */
 /* ------------------------------------------------------------------ */
 
-/* Full-size inode read (EXT2_INODE_SIZE bytes; buf must hold that many;
- * struct ext2_inode_large is large enough for up to 256-byte inodes, and
- * e2c_inode_buf_size(fs) says how much to allocate otherwise). */
+/* Full-size inode read (EXT2_INODE_SIZE bytes; buf must hold that many:
+ * allocate e2c_inode_buf_size(fs) bytes -- struct ext2_inode_large is
+ * smaller than the common 256-byte inode, never use one on the stack). */
 errcode_t e2c_read_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *buf);
 size_t e2c_inode_buf_size(e2c_fs *fs);
 

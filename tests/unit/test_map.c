@@ -79,10 +79,12 @@ static void check_tiling(e2c_fs *fs, ext2_ino_t ino, const char *name)
 	struct e2c_piece r;
 	e2c_map *m;
 	blk64_t mapped = 0, holes = 0, last_end = 0;
-	struct ext2_inode_large inode;
+	struct ext2_inode *inode = malloc(e2c_inode_buf_size(fs));
 	int got, ordered = 1;
 
-	e2c_read_inode(fs, ino, (struct ext2_inode *)&inode);
+	CHECK(inode && !e2c_read_inode(fs, ino, inode), "%s: read", name);
+	if (!inode)
+		return;
 	CHECK(!e2c_map_open(fs, ino, NULL, &m), "%s: open", name);
 	while (!e2c_map_next_run(m, &r, &got) && got) {
 		ordered &= r.lblk >= last_end;
@@ -96,9 +98,10 @@ static void check_tiling(e2c_fs *fs, ext2_ino_t ino, const char *name)
 	e2c_map_close(m);
 	CHECK(ordered, "%s: runs out of logical order", name);
 	CHECK(mapped + holes ==
-	      (EXT2_I_SIZE(&inode) + fs->fs->blocksize - 1) / fs->fs->blocksize,
+	      (EXT2_I_SIZE(inode) + fs->fs->blocksize - 1) / fs->fs->blocksize,
 	      "%s: %llu mapped + %llu holes != size in blocks", name,
 	      (unsigned long long)mapped, (unsigned long long)holes);
+	free(inode);
 }
 
 static const char *files[] = {
@@ -203,7 +206,7 @@ static void check_lookup_and_scan(void)
 	e2c_fs *fs;
 	e2c_scan *s;
 	ext2_ino_t ino, cwd;
-	struct ext2_inode_large inode;
+	struct ext2_inode *inode;
 	int n = 0;
 
 	snprintf(img, sizeof(img), "%s/ext3-1024.img", dir);
@@ -220,10 +223,13 @@ static void check_lookup_and_scan(void)
 	CHECK(e2c_lookup(fs, 2, "/tiny/x", &ino) == EXT2_ET_NO_DIRECTORY,
 	      "file as directory");
 
+	inode = malloc(e2c_inode_buf_size(fs));
+	CHECK(inode != NULL, "inode buffer");
 	CHECK(!e2c_scan_open(fs, &s), "scan");
-	while (!e2c_scan_next(s, &ino, (struct ext2_inode *)&inode) && ino)
+	while (inode && !e2c_scan_next(s, &ino, inode) && ino)
 		n++;
 	e2c_scan_close(s);
+	free(inode);
 	/* 10 reserved + lost+found + the tree's inodes, all in use */
 	CHECK(n == (int)(fs->fs->super->s_inodes_count -
 			 fs->fs->super->s_free_inodes_count),
