@@ -2,9 +2,10 @@
 # (t_inspect_*.sh, t_badinput_*.sh); sourced after lib.sh.
 
 # VG: prefix that runs a program under valgrind (a memory error exits 99);
-# empty when valgrind is missing, so the cases still run natively.
+# empty when valgrind is missing, so the cases still run natively, and
+# when e2lua is built with SANITIZE=1 (ASan checks them instead).
 VG=""
-command -v valgrind >/dev/null 2>&1 &&
+command -v valgrind >/dev/null 2>&1 && ! sanitized &&
 	VG="valgrind --error-exitcode=99 -q --num-callers=30"
 
 # The -f transcripts of debugfs and e2lua differ only in the prompt echoed

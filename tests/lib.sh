@@ -36,6 +36,14 @@ assert_grep() {	# pattern file what
 
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 
+# sanitized [FILE]: FILE (default $E2LUA) was built by make SANITIZE=1.
+# Valgrind cannot run such a program (ASan checks the same things), and a
+# stock lua5.4 loads such a module only with asan_preload's runtime first.
+sanitized() { ldd "${1:-$E2LUA}" 2>/dev/null | grep -q 'libasan\.'; }
+# asan_preload FILE: the ASan runtime FILE links, for LD_PRELOAD (empty
+# when FILE is not sanitized).
+asan_preload() { ldd "$1" 2>/dev/null | awk '/libasan\./ { print $3 }'; }
+
 # fsck_clean IMG: e2fsck -fn must exit 0.
 fsck_clean() {
 	e2fsck -fn "$1" >"$T/fsck.out" 2>&1 ||

@@ -16,6 +16,10 @@ expect_rc 0 "$p/bin/e2lua" -R "frag /dind" "$T/img"
 assert_grep "Fragments:" "$T/out" "installed e2lua runs a Lua command"
 expect_rc 0 "$p/bin/e2lua" -R "run migrate-all --dry-run" "$T/img"
 assert_grep "dry run" "$T/out" "installed e2lua finds a policy by name"
+# Sanitized: lua_close unloads the module and with it libcom_err, whose
+# error-table list nodes then look leaked; the specs check the module's
+# leaks (they exit without unloading).
+ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$(asan_preload "$p/lib/lua/5.4/e2.so") \
 LUA_CPATH="$p/lib/lua/5.4/?.so" expect_rc 0 lua5.4 -e 'local e2 = require "e2"; print(e2.version)'
 if command -v man >/dev/null; then
 	man -l "$p/share/man/man1/e2lua.1" >/dev/null 2>&1 || fail "man page does not render"

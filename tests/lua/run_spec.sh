@@ -30,5 +30,7 @@ for img in $(sed -n 's/^-- images: *//p' "$spec"); do
 done
 
 export E2L_TMP="$T"
+# A module built with SANITIZE=1 needs the ASan runtime loaded first.
+LD_PRELOAD=$(asan_preload "$TOP/build/e2.so") \
 LUA_CPATH="$TOP/build/?.so" LUA_PATH="$TOP/tests/lua/?.lua" \
 	lua5.4 "$spec" "$@"
