@@ -68,8 +68,8 @@ expect e2lua:
 send print("kept")\n
 expect kept
 ## Ctrl-C while Lua runs stops it, back at the prompt
-send while true do end\n
-sleep 0.3
+send print("spin" .. "ning") while true do end\n
+expect spinning
 send \x03
 expect interrupted!
 expect e2lua: 
