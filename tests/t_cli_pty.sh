@@ -63,7 +63,9 @@ send fs:clo\t
 expect fs:close
 send \x15
 ## Ctrl-C at the prompt discards the line
-send print("discarded")\x03
+send print("discarded")
+expect print("discarded")
+send \x03
 expect e2lua: 
 send print("kept")\n
 expect kept
