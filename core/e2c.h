@@ -257,6 +257,14 @@ errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret);
 errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode);
 void e2c_scan_close(e2c_scan *s);
 
+/* Call fn on every in-use inode, in inode-table order, until it sets *done
+ * or fails; Ctrl-C (e2c_interrupted) between inodes stops it with
+ * E2C_ERR_INTERRUPTED. */
+typedef errcode_t (*e2c_inode_fn)(e2c_fs *fs, ext2_ino_t ino,
+				  struct ext2_inode *inode, void *priv,
+				  int *done);
+errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv);
+
 /* ------------------------------------------------------------------ */
 /* Filesystem-wide searches (core/search.c)                            */
 /* ------------------------------------------------------------------ */

@@ -45,9 +45,10 @@ static void claim(struct owners *o, blk64_t blk, blk64_t len)
  * inodes share it, as EA blocks are meant to be).  A map that cannot be
  * walked counts as far as it goes: past a bad pointer nothing is mapped,
  * and that inode's own plan is refused anyway. */
-static void claim_inode(e2c_fs *fs, struct owners *o, ext2_ino_t ino,
-			struct ext2_inode *inode)
+static errcode_t claim_inode(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode, void *priv, int *done)
 {
+	struct owners *o = priv;
 	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
 	blk64_t nblocks = ext2fs_blocks_count(fs->fs->super);
 	struct e2c_piece p;
@@ -59,13 +60,15 @@ static void claim_inode(e2c_fs *fs, struct owners *o, ext2_ino_t ino,
 		ext2fs_mark_block_bitmap2(o->acl, acl);
 		claim(o, acl, 1);
 	}
+	(void)done;
 	if (!e2c_inode_has_blocks(fs, inode) ||
 	    e2c_map_open(fs, ino, inode, &m))
-		return;
+		return 0;
 	while (!e2c_map_next(m, &p, &got) && got)
 		if (p.len)
 			claim(o, p.pblk, p.len);
 	e2c_map_close(m);
+	return 0;
 }
 
 static void owners_free(struct owners *o)
@@ -83,14 +86,8 @@ static void owners_free(struct owners *o)
 static errcode_t build_owners(e2c_fs *fs)
 {
 	struct owners o = { NULL, NULL, NULL };
-	struct ext2_inode *buf;
-	e2c_scan *scan = NULL;
-	ext2_ino_t ino;
 	errcode_t retval;
 
-	buf = malloc(e2c_inode_buf_size(fs));
-	if (!buf)
-		return ENOMEM;
 	retval = ext2fs_allocate_block_bitmap(fs->fs, "mapped blocks",
 					      &o.owned);
 	if (!retval)
@@ -100,19 +97,7 @@ static errcode_t build_owners(e2c_fs *fs)
 		retval = ext2fs_allocate_block_bitmap(fs->fs, "EA blocks",
 						      &o.acl);
 	if (!retval)
-		retval = e2c_scan_open(fs, &scan);
-	while (!retval) {
-		if (e2c_interrupted) {
-			retval = E2C_ERR_INTERRUPTED;
-			break;
-		}
-		retval = e2c_scan_next(scan, &ino, buf);
-		if (retval || !ino)
-			break;
-		claim_inode(fs, &o, ino, buf);
-	}
-	e2c_scan_close(scan);
-	free(buf);
+		retval = e2c_scan_each(fs, claim_inode, &o);
 	if (retval) {
 		owners_free(&o);
 		return retval;

@@ -66,3 +66,30 @@ void e2c_scan_close(e2c_scan *s)
 	ext2fs_close_inode_scan(s->scan);
 	free(s);
 }
+
+errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv)
+{
+	struct ext2_inode *inode;
+	e2c_scan *s = NULL;
+	ext2_ino_t ino;
+	errcode_t retval;
+	int done = 0;
+
+	inode = calloc(1, e2c_inode_buf_size(fs));
+	if (!inode)
+		return ENOMEM;
+	retval = e2c_scan_open(fs, &s);
+	while (!retval && !done) {
+		if (e2c_interrupted) {
+			retval = E2C_ERR_INTERRUPTED;
+			break;
+		}
+		retval = e2c_scan_next(s, &ino, inode);
+		if (retval || !ino)
+			break;
+		retval = fn(fs, ino, inode, priv, &done);
+	}
+	e2c_scan_close(s);
+	free(inode);
+	return retval;
+}

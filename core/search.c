@@ -8,39 +8,26 @@
 
 #include "e2c.h"
 
-/*
- * Call visit on every linked inode (sequential scan) until it sets *done
- * or fails, checking for Ctrl-C between inodes.
- */
-typedef errcode_t (*visit_fn)(e2c_fs *fs, ext2_ino_t ino,
-			      struct ext2_inode *inode, void *priv, int *done);
+/* Both searches consider linked inodes only, as debugfs does. */
+struct linked {
+	e2c_inode_fn visit;
+	void *priv;
+};
 
-static errcode_t scan_linked(e2c_fs *fs, visit_fn visit, void *priv)
+static errcode_t if_linked(e2c_fs *fs, ext2_ino_t ino,
+			   struct ext2_inode *inode, void *priv, int *done)
 {
-	struct ext2_inode *inode;
-	e2c_scan *s = NULL;
-	ext2_ino_t ino;
-	errcode_t retval;
-	int done = 0;
+	struct linked *l = priv;
 
-	inode = calloc(1, e2c_inode_buf_size(fs));
-	if (!inode)
-		return ENOMEM;
-	retval = e2c_scan_open(fs, &s);
-	while (!retval && !done) {
-		if (e2c_interrupted) {
-			retval = E2C_ERR_INTERRUPTED;
-			break;
-		}
-		retval = e2c_scan_next(s, &ino, inode);
-		if (retval || !ino)
-			break;
-		if (inode->i_links_count)
-			retval = visit(fs, ino, inode, priv, &done);
-	}
-	e2c_scan_close(s);
-	free(inode);
-	return retval;
+	return inode->i_links_count ?
+		l->visit(fs, ino, inode, l->priv, done) : 0;
+}
+
+static errcode_t scan_linked(e2c_fs *fs, e2c_inode_fn visit, void *priv)
+{
+	struct linked l = { visit, priv };
+
+	return e2c_scan_each(fs, if_linked, &l);
 }
 
 static int owner_cmp(const void *a, const void *b)

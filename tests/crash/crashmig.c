@@ -39,39 +39,14 @@ static int is_skip(errcode_t code)
 	return code >= E2C_ERR_SKIP_NO_BLOCKS && code <= E2C_ERR_SKIP_TYPE;
 }
 
-typedef errcode_t (*inode_fn)(e2c_fs *fs, ext2_ino_t ino,
-			      struct ext2_inode *inode, void *arg);
-
-/* Call fn for every in-use inode, in inode-table order, until it fails. */
-static errcode_t each_inode(e2c_fs *fs, inode_fn fn, void *arg)
-{
-	struct ext2_inode *inode;
-	e2c_scan *scan = NULL;
-	ext2_ino_t ino;
-	errcode_t retval;
-
-	inode = malloc(e2c_inode_buf_size(fs));
-	if (!inode)
-		return ENOMEM;
-	retval = e2c_scan_open(fs, &scan);
-	while (!retval) {
-		retval = e2c_scan_next(scan, &ino, inode);
-		if (retval || !ino)
-			break;
-		retval = fn(fs, ino, inode, arg);
-	}
-	e2c_scan_close(scan);
-	free(inode);
-	return retval;
-}
-
 /* Print "INO TYPE" for an inode whose content the test compares. */
 static errcode_t list_one(e2c_fs *fs, ext2_ino_t ino,
-			  struct ext2_inode *inode, void *arg)
+			  struct ext2_inode *inode, void *arg, int *done)
 {
 	const char *type = e2c_inode_type(inode);
 
 	(void)arg;
+	(void)done;
 	if (ino < EXT2_FIRST_INO(fs->fs->super) && ino != EXT2_ROOT_INO)
 		return 0;
 	if (!e2c_inode_has_blocks(fs, inode) ||
@@ -104,12 +79,13 @@ static errcode_t commit(struct migration *m)
 
 /* Stage one inode if it can be migrated; commit a full batch. */
 static errcode_t migrate_one(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode, void *arg)
+			     struct ext2_inode *inode, void *arg, int *done)
 {
 	struct migration *m = arg;
 	errcode_t retval;
 
 	(void)fs;
+	(void)done;
 	(void)inode;
 	m->op = "migrate";
 	retval = e2c_tx_migrate(m->tx, ino, NULL);
@@ -131,7 +107,7 @@ static errcode_t migrate_all(e2c_fs *fs, struct migration *m)
 	retval = e2c_tx_begin(fs, &m->tx);
 	if (retval)
 		return retval;
-	retval = each_inode(fs, migrate_one, m);
+	retval = e2c_scan_each(fs, migrate_one, m);
 	if (!retval && e2c_tx_count(m->tx))
 		retval = commit(m);
 	e2c_tx_free(m->tx);
@@ -196,7 +172,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (list)
-		retval = each_inode(fs, list_one, NULL);
+		retval = e2c_scan_each(fs, list_one, NULL);
 	else
 		retval = migrate_all(fs, &mig);
 	rc = e2c_fs_close(fs);
