@@ -82,6 +82,7 @@ void e2l_fs_open(lua_State *L);
 void e2l_inode_open(lua_State *L);
 void e2l_cursor_open(lua_State *L);
 void e2l_tx_open(lua_State *L);
+void e2l_select_open(lua_State *L);
 
 /* Inode objects: a snapshot of the inode taken when pushed, tied to the
  * fs userdata at fsidx.  buf may be NULL: the inode is then read. */
@@ -108,6 +109,10 @@ int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */
 int e2l_tx_begin(lua_State *L, int fsidx);
+/* fs:select([criteria]): the fs userdata at fsidx, criteria after it. */
+int e2l_select_new(lua_State *L, int fsidx);
+/* The core selection of the open e2.selection at idx (raises otherwise). */
+e2c_select *e2l_checkselect(lua_State *L, int idx);
 
 /* Push the path of ino, or nil when it has no name (1); errors
  * raise with op "path" and object. */

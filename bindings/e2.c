@@ -334,6 +334,7 @@ int luaopen_e2(lua_State *L)
 	e2l_inode_open(L);
 	e2l_cursor_open(L);
 	e2l_tx_open(L);
+	e2l_select_open(L);
 	push_commands(L);
 	lua_setfield(L, -2, "commands");
 	push_errors(L);

@@ -20,6 +20,7 @@
 #define E2L_INODE   "e2.inode"
 #define E2L_CURSOR  "e2.cursor"
 #define E2L_TX      "e2.tx"
+#define E2L_SELECTION "e2.selection"
 #define E2L_ERROR   "e2.error"
 
 /* The module: require "e2" (also linked into the e2lua binary). */

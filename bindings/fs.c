@@ -611,6 +611,14 @@ static int fs_begin(lua_State *L)
 	return e2l_tx_begin(L, 1);
 }
 
+/* fs:select([criteria]) -> selection */
+static int fs_select(lua_State *L)
+{
+	e2l_checkfsud(L, 1);
+	e2l_checknargs(L, 2);
+	return e2l_select_new(L, 1);
+}
+
 /* e2.open(path [, opts]) -> fs */
 int e2l_open(lua_State *L)
 {
@@ -664,6 +672,7 @@ void e2l_fs_open(lua_State *L)
 	};
 	static const luaL_Reg methods[] = {
 		{ "begin", fs_begin },
+		{ "select", fs_select },
 		{ "bmap", fs_bmap },
 		{ "cd", fs_cd },
 		{ "close", fs_close },

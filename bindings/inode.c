@@ -67,37 +67,7 @@ static int inode_extents(lua_State *L);
 /* Fields                                                            */
 /* ---------------------------------------------------------------- */
 
-/* Whether the inode's extra space holds the field ending at byte end. */
-static int has_extra(e2c_fs *fs, struct e2l_inode *i, size_t end)
-{
-	size_t isz = EXT2_INODE_SIZE(fs->fs->super);
-
-	return isz > EXT2_GOOD_OLD_INODE_SIZE &&
-	       (size_t)EXT2_GOOD_OLD_INODE_SIZE + LARGE(i)->i_extra_isize >= end &&
-	       end <= isz;
-}
-
-#define EXTRA_END(f) (offsetof(struct ext2_inode_large, f) + \
-		      sizeof(((struct ext2_inode_large *)0)->f))
-
-/* A timestamp: signed 32-bit seconds, plus the epoch bits of the extra
- * field when the inode has one (dates after 2038). */
-static lua_Integer xtime(e2c_fs *fs, struct e2l_inode *i, __u32 lo,
-			 size_t extra_off, size_t extra_end)
-{
-	lua_Integer t = (__s32)lo;
-
-	if (has_extra(fs, i, extra_end)) {
-		__u32 extra = *(__u32 *)((char *)i->buf + extra_off);
-
-		t += (lua_Integer)(extra & EXT4_EPOCH_MASK) << 32;
-	}
-	return t;
-}
-
-#define XTIME(f) xtime(fs, i, LARGE(i)->i_##f,				\
-		       offsetof(struct ext2_inode_large, i_##f##_extra),	\
-		       EXTRA_END(i_##f##_extra))
+#define XTIME(f) E2C_XTIME(fs, in, f)
 
 static const char *map_kind(e2c_fs *fs, struct e2l_inode *i)
 {
@@ -147,7 +117,7 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 	case F_MTIME: lua_pushinteger(L, XTIME(mtime)); break;
 	case F_CTIME: lua_pushinteger(L, XTIME(ctime)); break;
 	case F_CRTIME:
-		if (has_extra(fs, i, EXTRA_END(i_crtime)))
+		if (e2c_inode_has_extra(fs, in, E2C_EXTRA_END(i_crtime)))
 			lua_pushinteger(L, XTIME(crtime));
 		else
 			lua_pushnil(L);		/* not stored */

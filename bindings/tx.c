@@ -158,6 +158,49 @@ static int tx_try(lua_State *L)
 	return stage(L, 1);
 }
 
+/* tx:stage(sel [, max [, max_index]]) -> inodes staged, index blocks:
+ * the selection's next inodes, at most max of them (0 or nil: all), and
+ * none after the one that brings the index blocks to max_index.  An inode
+ * that cannot be staged raises, as tx:migrate does. */
+static int tx_stage(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+	e2c_select *sel = e2l_checkselect(L, 2);
+	lua_Integer max = luaL_optinteger(L, 3, 0);
+	lua_Integer max_index = luaL_optinteger(L, 4, 0);
+	char name[E2L_INOBUF];
+	struct e2c_plan plan;
+	const ext2_ino_t *ino;
+	ext2_ino_t cur;
+	lua_Integer n = 0, index = 0;
+	size_t got;
+	errcode_t retval;
+
+	e2l_checknargs(L, 4);
+	luaL_argcheck(L, max >= 0, 3, "must be >= 0");
+	luaL_argcheck(L, max_index >= 0, 4, "must be >= 0");
+	while ((!max || n < max) && (!max_index || index < max_index)) {
+		if (e2c_interrupted)
+			return e2l_error(L, E2C_ERR_INTERRUPTED, "migrate",
+					 t->fs->path);
+		ino = e2c_select_take(sel, 1, &got);
+		if (!got)
+			break;
+		cur = *ino;
+		retval = e2c_tx_migrate(t->tx, cur, &plan);
+		if (!retval && plan.skip)
+			retval = plan.skip;
+		if (retval)
+			return e2l_error(L, retval, "migrate",
+					 e2l_inoname(name, cur));
+		n++;
+		index += (lua_Integer)plan.index_blocks;
+	}
+	lua_pushinteger(L, n);
+	lua_pushinteger(L, index);
+	return 2;
+}
+
 /* tx:pending() -> {plan...}, totals */
 static int tx_pending(lua_State *L)
 {
@@ -255,6 +298,7 @@ void e2l_tx_open(lua_State *L)
 		{ "migrate", tx_migrate },
 		{ "pending", tx_pending },
 		{ "rollback", tx_rollback },
+		{ "stage", tx_stage },
 		{ "try", tx_try },
 		{ NULL, NULL }
 	};

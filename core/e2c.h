@@ -89,6 +89,7 @@ typedef struct e2c_fs {
 	ext2fs_block_bitmap meta; /* lazily built map of fs metadata */
 	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
 	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
+	struct e2c_owners *building; /* owned/shared being built by a scan */
 	struct e2c_tx *tx;	/* the open transaction, if any */
 } e2c_fs;
 
@@ -106,6 +107,11 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
  * committed to is discarded with ext2fs_free(): nothing is written. */
 errcode_t e2c_fs_close(e2c_fs *fs);
 
+/* An empty block bitmap over the fs for the core's own bookkeeping: a bit
+ * array when that is small (fast to test), else libext2fs's default. */
+errcode_t e2c_fs_block_map(e2c_fs *fs, const char *descr,
+			   ext2fs_block_bitmap *ret);
+
 /* Whether any of blk..blk+len-1 holds filesystem metadata (superblocks,
  * group descriptors, reserved GDT blocks, bitmaps, inode tables). */
 errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
@@ -117,6 +123,21 @@ errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
  * until close.  Interruptible (E2C_ERR_INTERRUPTED). */
 errcode_t e2c_fs_shared(e2c_fs *fs, blk64_t blk, blk64_t len, int *shared);
 errcode_t e2c_fs_owned(e2c_fs *fs, blk64_t blk, int *owned);
+/*
+ * Building owned/shared inside a scan of one's own (core/select.c does,
+ * to walk every map once): begin, then for every in-use inode claim its
+ * EA block and every piece of its map (claim_map walks it; or claim each
+ * piece of a walk made anyway), then end (complete: publish the maps;
+ * else drop them).  While building, plans skip the shared check: their
+ * caller checks e2c_owners_any_shared once the maps are published.
+ */
+errcode_t e2c_owners_begin(e2c_fs *fs);
+void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len);
+void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode);
+void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode);
+void e2c_owners_end(e2c_fs *fs, int complete);
+/* Whether the published map has any block mapped twice. */
+int e2c_owners_any_shared(e2c_fs *fs);
 /* A commit freed blk..blk+len-1, which only the migrated inode mapped. */
 void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len);
 void e2c_fs_free_owners(e2c_fs *fs);
@@ -137,6 +158,23 @@ size_t e2c_inode_buf_size(e2c_fs *fs);
 /* "regular", "directory", "symlink", "chardev", "blockdev", "fifo",
  * "socket" or "unknown". */
 const char *e2c_inode_type(const struct ext2_inode *inode);
+
+/* Whether the inode's extra space (past 128 bytes) holds the field of
+ * struct ext2_inode_large ending at byte end. */
+int e2c_inode_has_extra(e2c_fs *fs, const struct ext2_inode *inode,
+			size_t end);
+#define E2C_EXTRA_END(f) (offsetof(struct ext2_inode_large, f) + \
+			  sizeof(((struct ext2_inode_large *)0)->f))
+
+/* A timestamp: signed 32-bit seconds lo, plus the epoch bits of its extra
+ * field when the inode has one (dates after 2038).  E2C_XTIME(fs, inode,
+ * mtime) for field i_mtime. */
+long long e2c_inode_xtime(e2c_fs *fs, const struct ext2_inode *inode, __u32 lo,
+			  size_t extra_off, size_t extra_end);
+#define E2C_XTIME(fs, in, f)						\
+	e2c_inode_xtime(fs, in, ((struct ext2_inode_large *)(in))->i_##f,	\
+			offsetof(struct ext2_inode_large, i_##f##_extra),	\
+			E2C_EXTRA_END(i_##f##_extra))
 
 /* Whether i_block holds a block map or extent tree worth walking (false
  * for fast symlinks, devices, fifos, sockets and inline data). */
@@ -333,6 +371,111 @@ struct e2c_plan {
 /* What migrating ino would do; writes nothing, works read-only.  A
  * non-migratable inode is not an error: plan->skip says why. */
 errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
+
+/* The same for an inode already read (a scan's); c (private to plan.c and
+ * tx.c, see migrate.h) may be NULL.  *walked says whether the map was
+ * walked (the inode alone gave no reason to skip): while the owners map
+ * is being built (e2c_owners_begin), that walk claimed its pieces. */
+struct e2c_collect;
+errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+			struct e2c_plan *plan, struct e2c_collect *c,
+			int *walked);
+
+/* ------------------------------------------------------------------ */
+/* Selection (core/select.c)                                           */
+/* ------------------------------------------------------------------ */
+
+#define E2C_TYPE_REGULAR	0x1
+#define E2C_TYPE_DIRECTORY	0x2
+#define E2C_TYPE_SYMLINK	0x4
+#define E2C_TYPE_OTHER		0x8
+
+enum e2c_order {
+	E2C_ORDER_NONE,		/* as offered (inode order for a scan) */
+	E2C_ORDER_LARGEST,	/* i_size, largest first */
+	E2C_ORDER_SMALLEST,	/* i_size, smallest first */
+	E2C_ORDER_FRAGMENTED,	/* runs, most first */
+	E2C_ORDER_CUSTOM	/* the caller's, given to e2c_select_finish */
+};				/* ties: lower inode number first */
+
+enum e2c_budget {
+	E2C_BUDGET_NONE,
+	E2C_BUDGET_MAX_FILES,
+	E2C_BUDGET_MAX_DATA_BLOCKS,
+	E2C_BUDGET_MAX_INDEX_BLOCKS,
+	E2C_BUDGET_KEEP_FREE
+};
+
+/* What a policy takes; a use_* flag turns its field on. */
+struct e2c_criteria {
+	/* on inode fields */
+	unsigned types;			/* E2C_TYPE_* bits; 0: any */
+	int use_uid, use_gid;
+	__u32 uid, gid;
+	int use_mtime_before, use_mtime_after;
+	long long mtime_before;		/* mtime < this */
+	long long mtime_after;		/* mtime >= this */
+	int use_min_size, use_max_size;
+	__u64 min_size, max_size;	/* i_size bounds, inclusive */
+	/* on the plan: at least this many runs (0: any) */
+	blk64_t min_runs;
+	enum e2c_order order;
+	/* budgets: the run stops at the first inode that does not fit */
+	int use_max_files, use_max_data_blocks, use_max_index_blocks;
+	int use_keep_free;
+	size_t max_files;
+	blk64_t max_data_blocks, max_index_blocks;
+	double keep_free;		/* percent of all blocks left free */
+	int log;			/* keep every decision's plan */
+};
+
+struct e2c_select_totals {
+	size_t examined;	/* inodes that passed the field criteria */
+	size_t filtered;	/* ... then failed min_runs */
+	size_t skipped;		/* ... or could not be migrated */
+	size_t files;		/* selected */
+	blk64_t data_blocks, extents, index_blocks, meta_freed;
+	long long used_delta;
+	enum e2c_budget stopped_by;
+};
+
+struct e2c_skip_count {
+	errcode_t code;		/* the plan's skip reason */
+	size_t count;
+};
+
+typedef struct e2c_select e2c_select;
+
+errcode_t e2c_select_open(e2c_fs *fs, const struct e2c_criteria *crit,
+			  e2c_select **ret);
+void e2c_select_close(e2c_select *s);
+
+/* Consider ino (each inode once: a repeat is ignored).  *stopped once a
+ * budget ended the run: offer no more. */
+errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped);
+
+/* Consider every in-use inode, at most max (0: no limit) per call, until
+ * *done.  Interruptible.  When the owners map is not built yet this walk
+ * builds it: stage nothing from it before *done. */
+errcode_t e2c_select_scan(e2c_select *s, size_t max, int *done);
+
+/* Ordered runs: order the candidates (E2C_ORDER_CUSTOM: as in order[],
+ * n entries; candidates not in it are dropped) and apply the budgets. */
+errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n);
+/* The i-th candidate kept for ordering (0 past the end), before finish. */
+ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i);
+
+const struct e2c_select_totals *e2c_select_totals(e2c_select *s);
+const struct e2c_skip_count *e2c_select_skips(e2c_select *s, size_t *n);
+
+/* The next (at most max, 0: all) selected inodes not taken yet, in
+ * order; the pointer is valid until the next call on s. */
+const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n);
+size_t e2c_select_pending(e2c_select *s);
+
+/* With crit.log: the plans decided since the last call, skipped and
+ * selected, in the order decided (ordered runs: selected at finish). */
+const struct e2c_plan *e2c_select_log(e2c_select *s, size_t *n);
 
 typedef struct e2c_tx e2c_tx;
 

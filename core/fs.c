@@ -210,6 +210,24 @@ errcode_t e2c_fs_close(e2c_fs *e)
 	return retval;
 }
 
+/* Bit arrays up to this many blocks (16 MiB a map), red-black trees past
+ * it: the maps below are tested once per run of every map walked. */
+#define BITARRAY_MAX_BLOCKS (1ULL << 27)
+
+errcode_t e2c_fs_block_map(e2c_fs *e, const char *descr,
+			   ext2fs_block_bitmap *ret)
+{
+	ext2_filsys fs = e->fs;
+	__u16 type = fs->default_bitmap_type;
+	errcode_t retval;
+
+	if (ext2fs_blocks_count(fs->super) <= BITARRAY_MAX_BLOCKS)
+		fs->default_bitmap_type = EXT2FS_BMAP64_BITARRAY;
+	retval = ext2fs_allocate_block_bitmap(fs, descr, ret);
+	fs->default_bitmap_type = type;
+	return retval;
+}
+
 /* Mark every block that holds filesystem metadata. */
 static errcode_t build_meta_map(e2c_fs *e)
 {
@@ -218,7 +236,7 @@ static errcode_t build_meta_map(e2c_fs *e)
 	dgrp_t g;
 	errcode_t retval;
 
-	retval = ext2fs_allocate_block_bitmap(fs, "metadata blocks", &map);
+	retval = e2c_fs_block_map(e, "metadata blocks", &map);
 	if (retval)
 		return retval;
 	for (g = 0; g < fs->group_desc_count; g++) {

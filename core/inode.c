@@ -46,3 +46,28 @@ int e2c_inode_has_blocks(e2c_fs *e, struct ext2_inode *inode)
 		return 0;
 	return ext2fs_inode_has_valid_blocks2(e->fs, inode);
 }
+
+int e2c_inode_has_extra(e2c_fs *e, const struct ext2_inode *inode,
+			size_t end)
+{
+	size_t isz = EXT2_INODE_SIZE(e->fs->super);
+	const struct ext2_inode_large *large =
+		(const struct ext2_inode_large *)inode;
+
+	return isz > EXT2_GOOD_OLD_INODE_SIZE &&
+	       (size_t)EXT2_GOOD_OLD_INODE_SIZE + large->i_extra_isize >= end &&
+	       end <= isz;
+}
+
+long long e2c_inode_xtime(e2c_fs *e, const struct ext2_inode *inode, __u32 lo,
+			  size_t extra_off, size_t extra_end)
+{
+	long long t = (__s32)lo;
+
+	if (e2c_inode_has_extra(e, inode, extra_end)) {
+		__u32 extra = *(const __u32 *)((const char *)inode + extra_off);
+
+		t += (long long)(extra & EXT4_EPOCH_MASK) << 32;
+	}
+	return t;
+}

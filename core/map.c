@@ -104,18 +104,14 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 	size_t isz = e2c_inode_buf_size(fs);
 	struct e2c_map *m;
 	errcode_t retval;
-	int i;
 
-	m = calloc(1, sizeof(*m));
+	/* One allocation: a cursor is opened for every inode of a scan. */
+	m = calloc(1, sizeof(*m) + isz);
 	if (!m)
 		return ENOMEM;
 	m->fs = fs;
 	m->ino = ino;
-	m->inode = calloc(1, isz);
-	if (!m->inode) {
-		retval = ENOMEM;
-		goto errout;
-	}
+	m->inode = (struct ext2_inode *)(m + 1);
 	if (inode)
 		memcpy(m->inode, inode, EXT2_INODE_SIZE(fs->fs->super));
 	else {
@@ -149,13 +145,6 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 			goto errout;
 		}
 	} else {
-		for (i = 0; i < 3; i++) {
-			m->bufs[i] = malloc(fs->fs->blocksize);
-			if (!m->bufs[i]) {
-				retval = ENOMEM;
-				goto errout;
-			}
-		}
 		m->stk[0].ptrs = m->inode->i_block;
 		m->stk[0].n = EXT2_N_BLOCKS;
 		m->stk[0].inode_frame = 1;
@@ -183,7 +172,6 @@ void e2c_map_close(e2c_map *m)
 		ext2fs_extent_free(m->h);
 	for (i = 0; i < 3; i++)
 		free(m->bufs[i]);
-	free(m->inode);
 	free(m);
 }
 
@@ -202,44 +190,60 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 			m->sp--;
 			continue;
 		}
+		blk = f->ptrs[f->i];
+		if (!blk) {
+			/* Holes: sparse indirect blocks are mostly zeros. */
+			while (++f->i < f->n && !f->ptrs[f->i])
+				;
+			continue;
+		}
 		if (f->inode_frame)
 			slot_info(m, f->i, &depth, &lblk);
 		else {
 			depth = f->depth;
 			lblk = f->base + f->i * span_of(m, depth);
 		}
-		blk = f->ptrs[f->i];
-		if (!blk) {
-			f->i++;
-			continue;
-		}
-		retval = check_ptr(m, blk, 1);
-		if (retval)
-			return retval;
-
 		memset(p, 0, sizeof(*p));
 		p->lblk = lblk;
 		p->pblk = blk;
 		p->len = 1;
 		if (depth == 0) {
+			unsigned int first = f->i;
+
 			/* Coalesce the following contiguous data pointers of
-			 * this array: one piece instead of one per block. */
+			 * this array: one piece instead of one per block,
+			 * and one check for the run. */
 			f->i++;
 			while (f->i < f->n && f->ptrs[f->i] &&
 			       f->ptrs[f->i] == p->pblk + p->len &&
 			       !(f->inode_frame && f->i >= EXT2_NDIR_BLOCKS)) {
-				retval = check_ptr(m, f->ptrs[f->i], 1);
-				if (retval)
-					return retval;
 				p->len++;
 				f->i++;
+			}
+			if (check_ptr(m, p->pblk, p->len)) {
+				/* Report the valid blocks before the first
+				 * bad one; the next call fails on it. */
+				for (p->len = 0; !check_ptr(m, blk + p->len, 1);
+				     p->len++)
+					;
+				f->i = first + p->len;
+				if (!p->len)
+					return check_ptr(m, blk, 1);
 			}
 			p->kind = E2C_DATA;
 			*got = 1;
 			return 0;
 		}
+		retval = check_ptr(m, blk, 1);
+		if (retval)
+			return retval;
 		/* An indirect block: report it, then descend into it. */
 		p->kind = (enum e2c_kind)depth;
+		if (!m->bufs[depth - 1]) {
+			m->bufs[depth - 1] = malloc(m->fs->fs->blocksize);
+			if (!m->bufs[depth - 1])
+				return ENOMEM;
+		}
 		retval = ext2fs_read_ind_block(m->fs->fs, blk,
 					       m->bufs[depth - 1]);
 		if (retval)

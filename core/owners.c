@@ -18,15 +18,15 @@
 
 #include "e2c.h"
 
-struct owners {
+struct e2c_owners {
 	ext2fs_block_bitmap owned;	/* mapped by some inode */
 	ext2fs_block_bitmap shared;	/* mapped more than once */
 	ext2fs_block_bitmap acl;	/* extended attribute blocks seen */
 };
 
-/* blk..blk+len-1 mapped once more. */
-static void claim(struct owners *o, blk64_t blk, blk64_t len)
+void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len)
 {
+	struct e2c_owners *o = fs->building;
 	blk64_t b;
 
 	if (ext2fs_test_block_bitmap_range2(o->owned, blk, len)) {
@@ -41,37 +41,40 @@ static void claim(struct owners *o, blk64_t blk, blk64_t len)
 	}
 }
 
-/* Every block of ino's map, and its EA block (counted once however many
- * inodes share it, as EA blocks are meant to be).  A map that cannot be
- * walked counts as far as it goes: past a bad pointer nothing is mapped,
- * and that inode's own plan is refused anyway. */
-static errcode_t claim_inode(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode, void *priv, int *done)
+void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
 {
-	struct owners *o = priv;
+	struct e2c_owners *o = fs->building;
 	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
-	blk64_t nblocks = ext2fs_blocks_count(fs->fs->super);
+
+	/* Counted once however many inodes share it, as EA blocks are
+	 * meant to be. */
+	if (acl >= fs->fs->super->s_first_data_block &&
+	    acl < ext2fs_blocks_count(fs->fs->super) &&
+	    !ext2fs_test_block_bitmap2(o->acl, acl)) {
+		ext2fs_mark_block_bitmap2(o->acl, acl);
+		e2c_owners_claim(fs, acl, 1);
+	}
+}
+
+void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
+{
 	struct e2c_piece p;
 	e2c_map *m;
 	int got;
 
-	if (acl >= fs->fs->super->s_first_data_block && acl < nblocks &&
-	    !ext2fs_test_block_bitmap2(o->acl, acl)) {
-		ext2fs_mark_block_bitmap2(o->acl, acl);
-		claim(o, acl, 1);
-	}
-	(void)done;
+	/* A map that cannot be walked counts as far as it goes: past a bad
+	 * pointer nothing is mapped, and that inode's own plan is refused
+	 * anyway. */
 	if (!e2c_inode_has_blocks(fs, inode) ||
 	    e2c_map_open(fs, ino, inode, &m))
-		return 0;
+		return;
 	while (!e2c_map_next(m, &p, &got) && got)
 		if (p.len)
-			claim(o, p.pblk, p.len);
+			e2c_owners_claim(fs, p.pblk, p.len);
 	e2c_map_close(m);
-	return 0;
 }
 
-static void owners_free(struct owners *o)
+static void owners_free(struct e2c_owners *o)
 {
 	if (o->owned)
 		ext2fs_free_block_bitmap(o->owned);
@@ -79,33 +82,75 @@ static void owners_free(struct owners *o)
 		ext2fs_free_block_bitmap(o->shared);
 	if (o->acl)
 		ext2fs_free_block_bitmap(o->acl);
+	free(o);
+}
+
+errcode_t e2c_owners_begin(e2c_fs *fs)
+{
+	struct e2c_owners *o;
+	errcode_t retval;
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return ENOMEM;
+	retval = e2c_fs_block_map(fs, "mapped blocks", &o->owned);
+	if (!retval)
+		retval = e2c_fs_block_map(fs, "shared blocks", &o->shared);
+	if (!retval)
+		retval = e2c_fs_block_map(fs, "EA blocks", &o->acl);
+	if (retval) {
+		owners_free(o);
+		return retval;
+	}
+	fs->building = o;
+	return 0;
+}
+
+void e2c_owners_end(e2c_fs *fs, int complete)
+{
+	struct e2c_owners *o = fs->building;
+
+	fs->building = NULL;
+	if (complete) {
+		fs->owned = o->owned;
+		fs->shared = o->shared;
+		o->owned = o->shared = NULL;
+	}
+	owners_free(o);
+}
+
+int e2c_owners_any_shared(e2c_fs *fs)
+{
+	ext2_filsys f = fs->fs;
+	blk64_t b;
+
+	return !ext2fs_find_first_set_block_bitmap2(fs->shared,
+			f->super->s_first_data_block,
+			ext2fs_blocks_count(f->super) - 1, &b);
+}
+
+static errcode_t claim_inode(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode, void *priv, int *done)
+{
+	(void)priv;
+	(void)done;
+	e2c_owners_claim_ea(fs, inode);
+	e2c_owners_claim_map(fs, ino, inode);
+	return 0;
 }
 
 /* Walk every in-use inode's map (interruptible) into fs->owned and
  * fs->shared. */
 static errcode_t build_owners(e2c_fs *fs)
 {
-	struct owners o = { NULL, NULL, NULL };
 	errcode_t retval;
 
-	retval = ext2fs_allocate_block_bitmap(fs->fs, "mapped blocks",
-					      &o.owned);
-	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->fs, "shared blocks",
-						      &o.shared);
-	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->fs, "EA blocks",
-						      &o.acl);
-	if (!retval)
-		retval = e2c_scan_each(fs, claim_inode, &o);
-	if (retval) {
-		owners_free(&o);
+	retval = e2c_owners_begin(fs);
+	if (retval)
 		return retval;
-	}
-	ext2fs_free_block_bitmap(o.acl);
-	fs->owned = o.owned;
-	fs->shared = o.shared;
-	return 0;
+	retval = e2c_scan_each(fs, claim_inode, NULL);
+	e2c_owners_end(fs, !retval);
+	return retval;
 }
 
 errcode_t e2c_fs_shared(e2c_fs *fs, blk64_t blk, blk64_t len, int *shared)
@@ -142,6 +187,8 @@ void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len)
 
 void e2c_fs_free_owners(e2c_fs *fs)
 {
+	if (fs->building)
+		e2c_owners_end(fs, 0);
 	if (fs->owned)
 		ext2fs_free_block_bitmap(fs->owned);
 	if (fs->shared)

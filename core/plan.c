@@ -181,9 +181,13 @@ static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 					break;
 			}
 		}
-		retval = e2c_fs_shared(e, p.pblk, p.len, &shared);
-		if (!retval && shared)
-			retval = E2C_ERR_PTR_SHARED;
+		if (e->building)
+			e2c_owners_claim(e, p.pblk, p.len);
+		else {
+			retval = e2c_fs_shared(e, p.pblk, p.len, &shared);
+			if (!retval && shared)
+				retval = E2C_ERR_PTR_SHARED;
+		}
 		if (retval)
 			break;
 		if (p.kind != E2C_DATA)
@@ -229,25 +233,20 @@ static errcode_t iblocks_after(ext2_filsys fs, const struct ext2_inode *inode,
 	return retval;
 }
 
-errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
-			   struct e2c_collect *c)
+errcode_t e2c_plan_from(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
+			struct e2c_plan *plan, struct e2c_collect *c,
+			int *walked)
 {
 	ext2_filsys fs = e->fs;
-	struct ext2_inode *inode;
-	errcode_t retval;
+	errcode_t retval = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->ino = ino;
-	inode = calloc(1, e2c_inode_buf_size(e));
-	if (!inode)
-		return ENOMEM;
-	retval = e2c_read_inode(e, ino, inode);
-	if (retval)
-		goto errout;
 	plan->iblocks_before = ext2fs_get_stat_i_blocks(fs, inode);
 	plan->iblocks_after = plan->iblocks_before;
 
 	plan->skip = skip_reason(e, ino, inode);
+	*walked = !plan->skip;
 	if (!plan->skip)
 		retval = scan_map(e, ino, inode, plan, c);
 	if (is_corrupt_map(retval)) {
@@ -276,12 +275,29 @@ errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
 		if (c)
 			e2c_collect_free(c);
 	}
-	free(inode);
 	return 0;
 errout:
-	free(inode);
 	if (c)
 		e2c_collect_free(c);
+	return retval;
+}
+
+errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
+			   struct e2c_collect *c)
+{
+	struct ext2_inode *inode;
+	errcode_t retval;
+	int walked;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->ino = ino;
+	inode = calloc(1, e2c_inode_buf_size(e));
+	if (!inode)
+		return ENOMEM;
+	retval = e2c_read_inode(e, ino, inode);
+	if (!retval)
+		retval = e2c_plan_from(e, ino, inode, plan, c, &walked);
+	free(inode);
 	return retval;
 }
 

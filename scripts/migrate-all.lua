@@ -4,9 +4,10 @@
 --   e2lua -w IMAGE scripts/migrate-all.lua [--dry-run] [--verbose] [--batch N]
 --   e2lua: run migrate-all --dry-run
 --
--- The shape of every policy: parse the options, open a runner (it plans,
+-- The shape of every policy: parse the options, open a runner (it selects,
 -- stages, commits in batches, counts what it skips and prints the summary),
--- offer it inodes, finish.  Copy this file to write your own.
+-- let it select (or offer it inodes yourself: run:offer), finish.  Copy
+-- this file to write your own.
 
 local policy = require "e2.policy"
 
@@ -17,7 +18,5 @@ local opts = policy.options(arg, {
 if not opts then return end		-- --help
 
 local run <close> = policy.runner(fs, opts)	-- an error rolls back the open batch
-for inode in fs:inodes() do		-- the sequential inode-table scan
-	run:offer(inode)		-- plans it; stages it or counts why not
-end
-return run:finish()			-- last commit; prints and returns the summary
+run:select()			-- every inode: one scan in the core, no Lua per inode
+return run:finish()		-- stages and commits in batches; prints and returns the summary

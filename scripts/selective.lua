@@ -6,8 +6,8 @@
 --         --mtime-before 2020-01-01 --min-fragments 8 [--dry-run] [--verbose]
 --   e2lua: run selective --path '/var/**/*.log' --dry-run
 --
--- Criteria on inode fields and paths are applied while selecting; the
--- fragmentation criterion needs the plan and is applied by the runner.
+-- Paths are matched by walks in Lua; the criteria on inode fields and the
+-- fragmentation (which needs the plan) are applied by the core.
 
 local policy = require "e2.policy"
 
@@ -23,7 +23,5 @@ if not policy.has_criteria(opts) then
 end
 
 local run <close> = policy.runner(fs, opts)
-for inode, path in policy.select(fs, opts) do	-- a scan, or walks for --path
-	run:offer(inode, path)
-end
+run:select()		-- a scan in the core, or walks for --path
 return run:finish()

@@ -5,10 +5,10 @@
 --         --max-files 100 --keep-free 10 [--dry-run] [--verbose]
 --   e2lua: run sized --order fragmented --max-index-blocks 50
 --
--- Also takes every criterion of selective.  With --order, the runner
--- queues the planned candidates and stages them in order at finish();
--- without it, inodes are staged as they come.  Budgets stop the run at the
--- first inode that does not fit.
+-- Also takes every criterion of selective.  With --order, the core keeps
+-- the planned candidates (only the N + 1 first under --max-files N) and
+-- they are staged in order at finish(); without it, in inode order.
+-- Budgets stop the run at the first inode that does not fit.
 
 local policy = require "e2.policy"
 
@@ -20,7 +20,5 @@ local opts = policy.options(arg, {
 if not opts then return end		-- --help
 
 local run <close> = policy.runner(fs, opts)
-for inode, path in policy.select(fs, opts) do
-	if not run:offer(inode, path) then break end	-- a budget is spent
-end
+run:select()		-- a scan in the core, or walks for --path
 return run:finish()

@@ -423,35 +423,38 @@ end
 
 -- Selection ---------------------------------------------------------------
 
--- The criteria on inode fields of opts, as one predicate.
-local function inode_filter(opts)
-	return function(inode, path)
-		if opts.types and not opts.types[inode.type] then return false end
-		if opts.uid and inode.uid ~= opts.uid then return false end
-		if opts.gid and inode.gid ~= opts.gid then return false end
-		if opts.mtime_before and inode.mtime >= opts.mtime_before then return false end
-		if opts.mtime_after and inode.mtime < opts.mtime_after then return false end
-		if opts.min_size and inode.size < opts.min_size then return false end
-		if opts.max_size and inode.size > opts.max_size then return false end
-		if opts.filter and not opts.filter(inode, path) then return false end
-		return true
-	end
+-- The criteria of opts the core applies (fs:select): fields, plan, order
+-- and budgets.
+local function criteria(opts)
+	local order = opts.order
+	if type(order) == "function" then order = "custom" end
+	return {
+		types = opts.types, uid = opts.uid, gid = opts.gid,
+		mtime_before = opts.mtime_before, mtime_after = opts.mtime_after,
+		min_size = opts.min_size, max_size = opts.max_size,
+		min_runs = opts.min_fragments, order = order,
+		max_files = opts.max_files, max_data_blocks = opts.max_data_blocks,
+		max_index_blocks = opts.max_index_blocks, keep_free = opts.keep_free,
+		log = opts.verbose and true or false,
+	}
 end
 
--- Iterate (inode, path) over the inodes matching opts' criteria on inode
--- fields and paths (criteria needing a plan are the runner's).  Without
--- path criteria it is the sequential inode scan (path is nil); with them,
--- walks of the directories the patterns start from, each inode once.
--- A generic-for iterator: leaving the loop early closes the walk.
+-- Iterate (inode, path) over the inodes opts' paths and opts.filter pick
+-- (the criteria on inode fields are the runner's, applied in C).  Without
+-- paths it is the sequential inode scan (path is nil); with them, walks
+-- of the directories the patterns start from, each inode once.  A
+-- generic-for iterator: leaving the loop early closes the walk.
 function M.select(fs, opts)
-	local keep = inode_filter(opts)
+	local filter = opts.filter
 	if not opts.paths then
-		return fs:inodes(keep)
+		return fs:inodes(filter)
 	end
 	local paths = compile_paths(fs, opts.paths, opts.name or "policy")
 	local seen = {}		-- hard links: each inode once
 	local function wanted(path, inode)
-		if not paths.match(path) or not keep(inode, path) then return false end
+		if not paths.match(path) or (filter and not filter(inode, path)) then
+			return false
+		end
 		if inode.type ~= "directory" and inode.links > 1 then
 			if seen[inode.ino] then return false end
 			seen[inode.ino] = true
@@ -508,10 +511,10 @@ local function progress_new(label, total, enabled)
 		start = os.time(), last = os.time(), n = 0, shown = false }, Progress)
 end
 
--- Count one unit done; redraw at most once a second.
-function Progress:tick()
-	self.n = self.n + 1
-	if not self.on or self.n % 64 ~= 0 then return end
+-- Count n units (default 1) done; redraw at most once a second.
+function Progress:tick(n)
+	self.n = self.n + (n or 1)
+	if not self.on or (not n and self.n % 64 ~= 0) then return end
 	local now = os.time()
 	if now == self.last then return end
 	self.last = now
@@ -537,26 +540,18 @@ end
 
 -- Ordering ----------------------------------------------------------------
 
--- Comparators over queued plans (with .size added); ties by inode number.
-M.orders = {
-	largest = function(a, b)
-		if a.size ~= b.size then return a.size > b.size end
-		return a.ino < b.ino
-	end,
-	smallest = function(a, b)
-		if a.size ~= b.size then return a.size < b.size end
-		return a.ino < b.ino
-	end,
-	fragmented = function(a, b)
-		if a.runs ~= b.runs then return a.runs > b.runs end
-		return a.ino < b.ino
-	end,
-}
+-- The orders the core knows (--order); opts.order may also be a Lua
+-- comparator over plan tables with .size and .path added.
+M.orders = { largest = true, smallest = true, fragmented = true }
 
 -- The runner --------------------------------------------------------------
 
 local Runner = {}
 Runner.__index = Runner
+
+-- Inodes the core considers per call of a scan: between calls the runner
+-- shows progress and Ctrl-C is seen.
+local SCAN_CHUNK = 16384
 
 -- Start a run over fs with opts (from M.options, or built by hand; see
 -- doc/policies.md).  Use it as a to-be-closed variable: leaving the scope
@@ -565,11 +560,14 @@ function M.runner(fs, opts)
 	if not opts.dry_run and not fs.writable then
 		M.fail(opts.name, "%s is open read-only: open it with -w, or use --dry-run", fs.image)
 	end
+	if type(opts.order) == "string" and not M.orders[opts.order] then
+		error("e2.policy: unknown order " .. opts.order, 2)
+	end
 	local super = fs.super
 	local self = setmetatable({
 		fs = fs, opts = opts, name = opts.name or "policy",
-		batch = opts.batch or M.BATCH, blocks = super.blocks_count,
-		queue = opts.order and {} or nil, staged = 0, staged_index = 0, committed = 0,
+		batch = opts.batch or M.BATCH, staged = 0, committed = 0,
+		rejected = 0, paths = opts.verbose and {} or nil,
 		out = opts.out or print,
 		summary = {
 			policy = opts.name or "policy", dry_run = opts.dry_run and true or false,
@@ -580,16 +578,7 @@ function M.runner(fs, opts)
 		},
 		start = os.time(),
 	}, Runner)
-	-- Staging decides nothing: tx:try plans and stages in one go.
-	self.direct = not (opts.dry_run or opts.order or opts.min_fragments or
-		opts.accept or opts.max_data_blocks or opts.max_index_blocks or
-		opts.keep_free)
-	self.queue_cap = opts.order and opts.max_files and opts.max_files + 1
-	if type(opts.order) == "string" then
-		self.order = assert(M.orders[opts.order], "e2.policy: unknown order " .. opts.order)
-	else
-		self.order = opts.order
-	end
+	self.sel = fs:select(criteria(opts))
 	-- a scan's total is known (the inodes in use); a walk's is not
 	local total = opts.total or (not opts.paths and super.inodes_count - super.free_inodes_count)
 	self.progress = progress_new(self.name, total or nil, opts.progress)
@@ -610,171 +599,117 @@ function Runner:say(plan, path, what)
 	end
 end
 
--- The budget option plan would overrun, or nil.
-function Runner:over_budget(plan)
-	local o, s = self.opts, self.summary
-	if o.max_files and s.files + 1 > o.max_files then return "--max-files" end
-	if o.max_data_blocks and s.data_blocks + plan.data_blocks > o.max_data_blocks then
-		return "--max-data-blocks"
+-- The --verbose lines of what the core decided since last asked.
+function Runner:drain()
+	if not self.opts.verbose then return end
+	for _, plan in ipairs(self.sel:log()) do
+		self:say(plan, self.paths[plan.ino], plan.reason)
 	end
-	if o.max_index_blocks and s.index_blocks + plan.index_blocks > o.max_index_blocks then
-		return "--max-index-blocks"
-	end
-	if o.keep_free then
-		local free = s.free_before - (s.used_delta + plan.used_delta)
-		if free * 100 < o.keep_free * self.blocks then return "--keep-free" end
-	end
-	return nil
 end
 
--- Offer one inode (an inode object or number; path optional): plan it
--- (when nothing needs the plan before staging, by staging it: tx:try),
--- apply the criteria that need the plan (--min-fragments, opts.accept),
--- count it as skipped if it cannot be migrated, else queue it (ordered
--- runs) or stage it.  Returns false once a budget is spent: stop offering.
+-- Offer one inode (an inode object or number; path optional): opts.accept
+-- first (it gets the plan), then the core's criteria, plan and budgets.
+-- Unordered, what is selected is staged in batches as it comes.  Returns
+-- false once a budget is spent: stop offering.
 function Runner:offer(inode, path)
 	if self.stopped then return false end
-	if type(inode) ~= "userdata" and type(inode) ~= "table" then inode = self.fs:inode(inode) end
-	local s, o = self.summary, self.opts
-	s.examined = s.examined + 1
+	local o = self.opts
 	self.progress:tick()
-	if self.direct and not (o.max_files and s.files >= o.max_files) then
-		-- nothing to decide before staging: stage, and plan only once
-		self.tx = self.tx or self.fs:begin()
-		local plan = self.tx:try(inode.ino)
-		if not plan.ok then return self:skip(plan, path) end
-		return self:count(plan, path)
+	if o.accept then
+		if type(inode) ~= "userdata" and type(inode) ~= "table" then inode = self.fs:inode(inode) end
+		if not o.accept(inode:plan(), inode, path) then
+			self.rejected = self.rejected + 1
+			return true
+		end
 	end
-	local plan = inode:plan()
-	if (o.min_fragments and plan.runs < o.min_fragments) or
-		(o.accept and not o.accept(plan, inode, path)) then
-		s.filtered = s.filtered + 1
-		return true
-	end
-	if not plan.ok then return self:skip(plan, path) end
-	if self.queue then
-		plan.size, plan.path = inode.size, path
-		self:enqueue(plan)
-		return true
-	end
-	return self:stage(plan, path)
+	local ino = type(inode) == "number" and inode or inode.ino
+	if self.paths and path then self.paths[ino] = path end
+	local more = self.sel:offer(ino)
+	self:drain()
+	if not o.order then self:flush(self.batch) end
+	if not more then self.stopped = true end
+	return more
 end
 
--- Count plan (not ok) as skipped.  Returns true: offer on.
-function Runner:skip(plan, path)
-	local s = self.summary
-	s.skipped[plan.reason] = (s.skipped[plan.reason] or 0) + 1
-	s.skipped_total = s.skipped_total + 1
-	self:say(plan, path, plan.reason)
-	return true
-end
-
--- Queue plan for finish().  With --max-files N only the N + 1 first in
--- the order can matter (N staged, the next one says why the run stopped):
--- the queue is then a heap of those, its root the last in the order.
-function Runner:enqueue(plan)
-	local q, before, cap = self.queue, self.order, self.queue_cap
-	if not cap or #q < cap then
-		q[#q + 1] = plan
-		if not cap then return end
-		local i = #q		-- sift up: later in the order goes up
-		while i > 1 do
-			local up = i // 2
-			if not before(q[up], q[i]) then break end
-			q[up], q[i] = q[i], q[up]
-			i = up
+-- Offer every inode opts selects: with paths or opts.filter a Lua walk or
+-- scan, else one scan in the core (no Lua per inode).
+function Runner:select()
+	if self.opts.paths or self.opts.filter or self.opts.accept then
+		for inode, path in M.select(self.fs, self.opts) do
+			if not self:offer(inode, path) then break end
 		end
 		return
 	end
-	if not before(plan, q[1]) then return end
-	q[1] = plan
-	local i, n = 1, #q		-- sift down
-	while true do
-		local l, r, big = 2 * i, 2 * i + 1, i
-		if l <= n and before(q[big], q[l]) then big = l end
-		if r <= n and before(q[big], q[r]) then big = r end
-		if big == i then break end
-		q[i], q[big] = q[big], q[i]
-		i = big
-	end
+	local sel = self.sel
+	-- Nothing is staged before the scan ends: the scan may be building
+	-- the map of which blocks every inode owns, which staging relies on.
+	repeat
+		local done = sel:scan(SCAN_CHUNK)
+		self.progress:tick(math.min(SCAN_CHUNK, (self.progress.total or math.huge) - self.progress.n))
+		self:drain()
+	until done
 end
 
--- Stage (or, dry run, count) one migratable inode within the budgets,
--- committing every opts.batch inodes.  False if a budget stopped the run.
-function Runner:stage(plan, path)
-	local s = self.summary
-	local stop = self:over_budget(plan)
-	if stop then
-		s.stopped_by, self.stopped = stop, true
-		return false
-	end
-	if not s.dry_run then
+-- Stage and commit the selected inodes not staged yet, in batches of
+-- opts.batch inodes or M.BATCH_INDEX_BLOCKS index blocks, as long as at
+-- least `least` of them wait.
+function Runner:flush(least)
+	if self.summary.dry_run then return end
+	while self.sel:pending() >= least and self.sel:pending() > 0 do
 		self.tx = self.tx or self.fs:begin()
-		plan = self.tx:migrate(plan.ino)
+		self.staged = self.tx:stage(self.sel, self.batch, M.BATCH_INDEX_BLOCKS)
+		self.committing = true		-- for __close's message if it fails
+		self.tx:commit()
+		self:batch_written()
 	end
-	return self:count(plan, path)
-end
-
--- Count plan as migrated (staged, or in a dry run would be), committing
--- every opts.batch staged inodes or M.BATCH_INDEX_BLOCKS index blocks.
--- Returns true.
-function Runner:count(plan, path)
-	local s = self.summary
-	if not s.dry_run then
-		self.staged = self.staged + 1
-		self.staged_index = self.staged_index + plan.index_blocks
-	end
-	s.files = s.files + 1
-	for _, k in ipairs({ "data_blocks", "extents", "index_blocks", "meta_freed", "used_delta" }) do
-		s[k] = s[k] + plan[k]
-	end
-	self:say(plan, path)
-	if self.staged >= self.batch or self.staged_index >= M.BATCH_INDEX_BLOCKS then
-		self:commit()
-	end
-	return true
-end
-
--- Write the staged batch; the tx stays open for the next one.
-function Runner:commit()
-	if self.staged == 0 then return end
-	self.committing = true		-- for __close's message if it fails
-	self.tx:commit()
-	self:batch_written()
 end
 
 -- Account for a batch that reached the disk.
 function Runner:batch_written()
 	self.committing = false
 	self.committed = self.committed + self.staged
-	self.staged, self.staged_index = 0, 0
+	self.staged = 0
 	self.summary.batches = self.summary.batches + 1
 end
 
--- Finish the run: stage the ordered queue, commit the last batch, print
--- the summary and return it (see doc/policies.md for its fields).
-function Runner:finish()
-	if self.queue then
-		table.sort(self.queue, self.order)
-		local progress = progress_new(self.name, #self.queue, self.opts.progress)
-		self.progress:clear()
-		self.progress = progress
-		for i, plan in ipairs(self.queue) do
-			self.queue[i] = nil		-- staged plans are the tx's now
-			progress:tick()
-			if not self:stage(plan, plan.path) then break end
-		end
-		self.queue = nil
+-- A custom order (opts.order a function): the candidates' plans, sorted.
+function Runner:custom_order()
+	local plans = {}
+	for i, ino in ipairs(self.sel:candidates()) do
+		local plan = self.fs:plan(ino)
+		plan.size, plan.path = self.fs:inode(ino).size, self.paths and self.paths[ino]
+		plans[i] = plan
 	end
-	self:commit()
+	table.sort(plans, self.opts.order)
+	for i, plan in ipairs(plans) do plans[i] = plan.ino end
+	return plans
+end
+
+-- Finish the run: order (ordered runs), stage and commit what is left,
+-- print the summary and return it (see doc/policies.md for its fields).
+function Runner:finish()
+	if self.opts.order then
+		self.sel:finish(type(self.opts.order) == "function" and self:custom_order() or nil)
+		self:drain()
+	end
+	self:flush(1)
 	if self.tx then
 		self.tx:close()
 		self.tx = nil
 	end
 	self.progress:clear()
-	local s = self.summary
+	local s, t = self.summary, self.sel:totals()
+	for _, k in ipairs({ "examined", "files", "data_blocks", "extents", "index_blocks",
+		"meta_freed", "used_delta" }) do
+		s[k] = t[k]
+	end
+	s.examined = s.examined + self.rejected
+	s.filtered = t.filtered + self.rejected
+	s.skipped, s.skipped_total = t.reasons, t.skipped
+	s.stopped_by = t.stopped_by and "--" .. t.stopped_by:gsub("_", "-")
 	s.seconds = os.time() - self.start
 	s.free_after = s.dry_run and s.free_before - s.used_delta or self.fs.super.free_blocks_count
+	self.sel:close()
 	self.finished = true
 	self:report()
 	return s
@@ -811,6 +746,10 @@ end
 -- already committed if an error cut the run short.
 function Runner:__close(err)
 	self.progress:clear()
+	if self.finished then return end
+	local waiting = self.sel:pending()
+	self.sel:close()
+	if self.summary.dry_run or (not self.tx and waiting == 0) then return end
 	if self.tx then
 		-- An error (Ctrl-C) raised just after tx:commit() returned: the
 		-- commit finished if nothing is pending any more.
@@ -820,27 +759,26 @@ function Runner:__close(err)
 		end
 		pcall(self.tx.close, self.tx)	-- rolls back; the error in flight matters more
 		self.tx = nil
-		if self.committing then
-			io.stderr:write(string.format("%s: the commit of batch %d (%d inodes) failed; " ..
-				"%d inodes committed before it stay migrated\n", self.name,
-				self.summary.batches + 1, self.staged, self.committed))
-		elseif self.committed == 0 then
-			io.stderr:write(string.format("%s: stopped: nothing was written " ..
-				"(%d staged inodes rolled back)\n", self.name, self.staged))
-		else
-			io.stderr:write(string.format("%s: stopped: %d inodes committed in %d " ..
-				"batches stay migrated; the %d inodes staged since were not committed\n",
-				self.name, self.committed, self.summary.batches, self.staged))
-		end
+	end
+	local staged = self.staged + waiting
+	if self.committing then
+		io.stderr:write(string.format("%s: the commit of batch %d (%d inodes) failed; " ..
+			"%d inodes committed before it stay migrated\n", self.name,
+			self.summary.batches + 1, self.staged, self.committed))
+	elseif self.committed == 0 then
+		io.stderr:write(string.format("%s: stopped: nothing was written " ..
+			"(%d staged inodes rolled back)\n", self.name, staged))
+	else
+		io.stderr:write(string.format("%s: stopped: %d inodes committed in %d " ..
+			"batches stay migrated; the %d inodes staged since were not committed\n",
+			self.name, self.committed, self.summary.batches, staged))
 	end
 end
 
--- The whole run for opts: select, offer, finish.  Returns the summary.
+-- The whole run for opts: select, finish.  Returns the summary.
 function M.run(fs, opts)
 	local run <close> = M.runner(fs, opts)
-	for inode, path in M.select(fs, opts) do
-		if not run:offer(inode, path) then break end
-	end
+	run:select()
 	return run:finish()
 end
 

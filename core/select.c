@@ -1,0 +1,521 @@
+/*
+ * select.c -- which inodes a migration policy takes: criteria on inode
+ * fields and on the plan, an order, and budgets, applied in C so that a
+ * run over every inode costs one walk of every map and no Lua per inode.
+ *
+ * Inodes come from e2c_select_scan (the whole inode table) or one at a
+ * time from e2c_select_offer (a policy's own walk).  Each is planned;
+ * unordered, what passes goes straight to the output (budgets checked as
+ * it comes); ordered, the candidates are kept (only the N + 1 first in
+ * the order under --max-files N) and e2c_select_finish sorts them and
+ * applies the budgets.  The caller stages the output (e2c_select_take).
+ *
+ * A scan that starts before the owners map exists (core/owners.c) builds
+ * it in the same walk, planning without the shared-block check, and
+ * starts over in the rare case that the finished map shows a block
+ * mapped twice: the one walk is most of a migration's reading.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2c.h"
+
+struct cand {
+	ext2_ino_t ino;
+	__u64 key;			/* i_size or runs, by the order */
+	blk64_t data_blocks, extents, index_blocks, meta_freed;
+	long long used_delta;
+};
+
+struct e2c_select {
+	e2c_fs *fs;
+	struct e2c_criteria crit;
+	struct ext2_inode *inode;	/* buffer */
+	e2c_scan *scan;			/* an e2c_select_scan under way */
+	int building;			/* that scan builds the owners map */
+	ext2fs_inode_bitmap offered;	/* e2c_select_offer: each once */
+	struct cand *cands;		/* ordered: candidates (a heap
+					 * under max_files) */
+	size_t ncands, cands_cap;
+	ext2_ino_t *out;		/* what to stage, in order */
+	size_t nout, out_cap, taken;
+	struct e2c_plan *log;		/* with crit.log: every decision */
+	size_t nlog, log_cap;
+	struct e2c_select_totals t;
+	struct e2c_skip_count *skips;
+	size_t nskips, skips_cap;
+	int selecting;			/* 0 once a budget stopped the run */
+};
+
+/* Grow *arr (*cap elements of sz bytes) to hold need. */
+static errcode_t grow(void *arr, size_t *cap, size_t need, size_t sz)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*(void **)arr, ncap * sz);
+	if (!p)
+		return ENOMEM;
+	*(void **)arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static void reset(e2c_select *s)
+{
+	s->ncands = s->nout = s->taken = s->nlog = s->nskips = 0;
+	memset(&s->t, 0, sizeof(s->t));
+	s->selecting = 1;
+}
+
+errcode_t e2c_select_open(e2c_fs *fs, const struct e2c_criteria *crit,
+			  e2c_select **ret)
+{
+	e2c_select *s;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+	s->inode = calloc(1, e2c_inode_buf_size(fs));
+	if (!s->inode) {
+		free(s);
+		return ENOMEM;
+	}
+	s->fs = fs;
+	s->crit = *crit;
+	reset(s);
+	*ret = s;
+	return 0;
+}
+
+void e2c_select_close(e2c_select *s)
+{
+	if (!s)
+		return;
+	if (s->scan)
+		e2c_scan_close(s->scan);
+	if (s->building)
+		e2c_owners_end(s->fs, 0);
+	if (s->offered)
+		ext2fs_free_inode_bitmap(s->offered);
+	free(s->cands);
+	free(s->out);
+	free(s->log);
+	free(s->skips);
+	free(s->inode);
+	free(s);
+}
+
+/* The criteria on the inode's own fields. */
+static int fields_match(e2c_select *s, struct ext2_inode *in)
+{
+	const struct e2c_criteria *c = &s->crit;
+	__u16 m = in->i_mode;
+	unsigned type = LINUX_S_ISREG(m) ? E2C_TYPE_REGULAR :
+			LINUX_S_ISDIR(m) ? E2C_TYPE_DIRECTORY :
+			LINUX_S_ISLNK(m) ? E2C_TYPE_SYMLINK : E2C_TYPE_OTHER;
+	long long mtime;
+
+	if (c->types && !(c->types & type))
+		return 0;
+	if (c->use_uid && inode_uid(*in) != c->uid)
+		return 0;
+	if (c->use_gid && inode_gid(*in) != c->gid)
+		return 0;
+	if (c->use_min_size && EXT2_I_SIZE(in) < c->min_size)
+		return 0;
+	if (c->use_max_size && EXT2_I_SIZE(in) > c->max_size)
+		return 0;
+	if (c->use_mtime_before || c->use_mtime_after) {
+		mtime = E2C_XTIME(s->fs, in, mtime);
+		if (c->use_mtime_before && mtime >= c->mtime_before)
+			return 0;
+		if (c->use_mtime_after && mtime < c->mtime_after)
+			return 0;
+	}
+	return 1;
+}
+
+/* The budget a candidate would overrun, or E2C_BUDGET_NONE. */
+static enum e2c_budget over_budget(e2c_select *s, const struct cand *k)
+{
+	const struct e2c_criteria *c = &s->crit;
+	const struct e2c_select_totals *t = &s->t;
+
+	if (c->use_max_files && t->files + 1 > c->max_files)
+		return E2C_BUDGET_MAX_FILES;
+	if (c->use_max_data_blocks &&
+	    t->data_blocks + k->data_blocks > c->max_data_blocks)
+		return E2C_BUDGET_MAX_DATA_BLOCKS;
+	if (c->use_max_index_blocks &&
+	    t->index_blocks + k->index_blocks > c->max_index_blocks)
+		return E2C_BUDGET_MAX_INDEX_BLOCKS;
+	if (c->use_keep_free) {
+		ext2_filsys fs = s->fs->fs;
+		long double free_after =
+			(long double)ext2fs_free_blocks_count(fs->super) -
+			(t->used_delta + k->used_delta);
+
+		if (free_after * 100 < c->keep_free *
+		    (long double)ext2fs_blocks_count(fs->super))
+			return E2C_BUDGET_KEEP_FREE;
+	}
+	return E2C_BUDGET_NONE;
+}
+
+/* Into the output, within the budgets; 0 with s->selecting cleared when
+ * a budget stops the run. */
+static errcode_t admit(e2c_select *s, const struct cand *k)
+{
+	enum e2c_budget stop = over_budget(s, k);
+	errcode_t retval;
+
+	if (stop) {
+		s->t.stopped_by = stop;
+		s->selecting = 0;
+		return 0;
+	}
+	retval = grow(&s->out, &s->out_cap, s->nout + 1, sizeof(*s->out));
+	if (retval)
+		return retval;
+	s->out[s->nout++] = k->ino;
+	s->t.files++;
+	s->t.data_blocks += k->data_blocks;
+	s->t.extents += k->extents;
+	s->t.index_blocks += k->index_blocks;
+	s->t.meta_freed += k->meta_freed;
+	s->t.used_delta += k->used_delta;
+	return 0;
+}
+
+/* Whether a comes before b in the order (ties: lower inode first). */
+static int before(const e2c_select *s, const struct cand *a,
+		  const struct cand *b)
+{
+	if (a->key != b->key)
+		return s->crit.order == E2C_ORDER_SMALLEST ?
+			a->key < b->key : a->key > b->key;
+	return a->ino < b->ino;
+}
+
+/* Keep candidate k: all of them, or under max_files the max_files + 1
+ * first in the order (the one past the budget says why the run
+ * stopped), as a heap whose root is the last of them. */
+static errcode_t enqueue(e2c_select *s, const struct cand *k)
+{
+	/* A custom order is the caller's to apply: keep everything. */
+	size_t cap = s->crit.use_max_files &&
+		     s->crit.order != E2C_ORDER_CUSTOM ?
+		     s->crit.max_files + 1 : 0;
+	struct cand *q;
+	size_t i, n;
+	errcode_t retval;
+
+	if (!cap || s->ncands < cap) {
+		retval = grow(&s->cands, &s->cands_cap, s->ncands + 1,
+			      sizeof(*s->cands));
+		if (retval)
+			return retval;
+		q = s->cands;
+		i = s->ncands++;
+		q[i] = *k;
+		if (!cap)
+			return 0;
+		while (i > 0 && before(s, &q[(i - 1) / 2], &q[i])) {
+			struct cand tmp = q[i];
+
+			q[i] = q[(i - 1) / 2];
+			q[(i - 1) / 2] = tmp;
+			i = (i - 1) / 2;
+		}
+		return 0;
+	}
+	q = s->cands;
+	if (!before(s, k, &q[0]))
+		return 0;
+	q[0] = *k;
+	for (i = 0, n = s->ncands;;) {
+		size_t l = 2 * i + 1, r = l + 1, big = i;
+		struct cand tmp;
+
+		if (l < n && before(s, &q[big], &q[l]))
+			big = l;
+		if (r < n && before(s, &q[big], &q[r]))
+			big = r;
+		if (big == i)
+			break;
+		tmp = q[i];
+		q[i] = q[big];
+		q[big] = tmp;
+		i = big;
+	}
+	return 0;
+}
+
+static errcode_t count_skip(e2c_select *s, errcode_t code)
+{
+	size_t i;
+	errcode_t retval;
+
+	s->t.skipped++;
+	for (i = 0; i < s->nskips; i++)
+		if (s->skips[i].code == code) {
+			s->skips[i].count++;
+			return 0;
+		}
+	retval = grow(&s->skips, &s->skips_cap, s->nskips + 1,
+		      sizeof(*s->skips));
+	if (retval)
+		return retval;
+	s->skips[s->nskips].code = code;
+	s->skips[s->nskips++].count = 1;
+	return 0;
+}
+
+static errcode_t log_plan(e2c_select *s, const struct e2c_plan *plan)
+{
+	errcode_t retval;
+
+	if (!s->crit.log)
+		return 0;
+	retval = grow(&s->log, &s->log_cap, s->nlog + 1, sizeof(*s->log));
+	if (!retval)
+		s->log[s->nlog++] = *plan;
+	return retval;
+}
+
+/* One inode already read: criteria, plan, then the output or the queue. */
+static errcode_t consider(e2c_select *s, ext2_ino_t ino,
+			  struct ext2_inode *inode)
+{
+	struct e2c_plan plan;
+	struct cand k;
+	int walked = 0;
+	errcode_t retval;
+
+	if (s->building)
+		e2c_owners_claim_ea(s->fs, inode);
+	if (!s->selecting || !fields_match(s, inode)) {
+		if (s->building)
+			e2c_owners_claim_map(s->fs, ino, inode);
+		return 0;
+	}
+	s->t.examined++;
+	retval = e2c_plan_from(s->fs, ino, inode, &plan, NULL, &walked);
+	if (!retval && s->building && !walked)
+		e2c_owners_claim_map(s->fs, ino, inode);
+	if (retval)
+		return retval;
+	if (s->crit.min_runs && plan.runs < s->crit.min_runs) {
+		s->t.filtered++;
+		return 0;
+	}
+	if (plan.skip) {
+		retval = count_skip(s, plan.skip);
+		return retval ? retval : log_plan(s, &plan);
+	}
+	k.ino = ino;
+	k.key = s->crit.order == E2C_ORDER_FRAGMENTED ? plan.runs :
+		EXT2_I_SIZE(inode);
+	k.data_blocks = plan.data_blocks;
+	k.extents = plan.extents;
+	k.index_blocks = plan.index_blocks;
+	k.meta_freed = plan.meta_freed;
+	k.used_delta = plan.used_delta;
+	if (s->crit.order != E2C_ORDER_NONE)
+		return enqueue(s, &k);
+	retval = admit(s, &k);
+	if (!retval && s->selecting)
+		retval = log_plan(s, &plan);
+	return retval;
+}
+
+errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
+{
+	ext2_filsys fs = s->fs->fs;
+	errcode_t retval;
+
+	*stopped = !s->selecting;
+	if (!s->selecting)
+		return 0;
+	if (ino < 1 || ino > fs->super->s_inodes_count)
+		return EXT2_ET_BAD_INODE_NUM;
+	if (!s->offered) {
+		retval = ext2fs_allocate_inode_bitmap(fs, "offered inodes",
+						      &s->offered);
+		if (retval)
+			return retval;
+	}
+	if (ext2fs_test_inode_bitmap2(s->offered, ino))
+		return 0;		/* a hard link met again */
+	ext2fs_mark_inode_bitmap2(s->offered, ino);
+	retval = e2c_read_inode(s->fs, ino, s->inode);
+	if (!retval)
+		retval = consider(s, ino, s->inode);
+	*stopped = !s->selecting;
+	return retval;
+}
+
+errcode_t e2c_select_scan(e2c_select *s, size_t max, int *done)
+{
+	ext2_ino_t ino;
+	size_t n = 0;
+	errcode_t retval = 0;
+
+	*done = 0;
+	if (!s->scan) {
+		if (!s->fs->shared) {
+			retval = e2c_owners_begin(s->fs);
+			if (retval)
+				return retval;
+			s->building = 1;
+		}
+		retval = e2c_scan_open(s->fs, &s->scan);
+		if (retval)
+			return retval;
+	}
+	while (!max || n < max) {
+		if (e2c_interrupted)
+			return E2C_ERR_INTERRUPTED;
+		retval = e2c_scan_next(s->scan, &ino, s->inode);
+		if (retval)
+			return retval;
+		if (!ino)
+			break;
+		/* Done selecting and the owners map needs nothing more. */
+		if (!s->selecting && !s->building)
+			break;
+		retval = consider(s, ino, s->inode);
+		if (retval)
+			return retval;
+		n++;
+	}
+	if (ino && (s->selecting || s->building))
+		return 0;		/* more to come */
+	e2c_scan_close(s->scan);
+	s->scan = NULL;
+	if (s->building) {
+		s->building = 0;
+		e2c_owners_end(s->fs, 1);
+		if (e2c_owners_any_shared(s->fs)) {
+			/* Plans made while building did not check for shared
+			 * blocks: plan everything again, checking. */
+			reset(s);
+			return e2c_select_scan(s, max, done);
+		}
+	}
+	*done = 1;
+	return 0;
+}
+
+static int cmp_cand(const void *a, const void *b, void *arg)
+{
+	if (before(arg, a, b))
+		return -1;
+	return before(arg, b, a);
+}
+
+static int cmp_ino(const void *a, const void *b)
+{
+	ext2_ino_t x = ((const struct cand *)a)->ino;
+	ext2_ino_t y = ((const struct cand *)b)->ino;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Put the candidates in the caller's order: each once, unknown inodes
+ * ignored, candidates left out dropped. */
+static errcode_t custom_order(e2c_select *s, const ext2_ino_t *order,
+			      size_t n)
+{
+	struct cand *sorted, key, *k;
+	size_t i, m = 0;
+
+	sorted = calloc(s->ncands + 1, sizeof(*sorted));
+	if (!sorted)
+		return ENOMEM;
+	qsort(s->cands, s->ncands, sizeof(*s->cands), cmp_ino);
+	for (i = 0; i < n; i++) {
+		key.ino = order[i];
+		k = bsearch(&key, s->cands, s->ncands, sizeof(*s->cands),
+			    cmp_ino);
+		if (k && k->key != (__u64)-1) {
+			sorted[m++] = *k;
+			k->key = (__u64)-1;	/* taken */
+		}
+	}
+	free(s->cands);
+	s->cands = sorted;
+	s->ncands = m;
+	s->cands_cap = m + 1;
+	return 0;
+}
+
+errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
+{
+	struct e2c_plan plan;
+	size_t i;
+	errcode_t retval = 0;
+
+	if (s->crit.order == E2C_ORDER_NONE)
+		return 0;
+	if (s->crit.order == E2C_ORDER_CUSTOM)
+		retval = custom_order(s, order, n);
+	else
+		qsort_r(s->cands, s->ncands, sizeof(*s->cands), cmp_cand, s);
+	for (i = 0; !retval && i < s->ncands && s->selecting; i++) {
+		size_t had = s->nout;
+
+		retval = admit(s, &s->cands[i]);
+		if (!retval && s->nout > had && s->crit.log) {
+			retval = e2c_plan_inode(s->fs, s->cands[i].ino, &plan);
+			if (!retval)
+				retval = log_plan(s, &plan);
+		}
+	}
+	s->ncands = 0;
+	return retval;
+}
+
+const struct e2c_select_totals *e2c_select_totals(e2c_select *s)
+{
+	return &s->t;
+}
+
+const struct e2c_skip_count *e2c_select_skips(e2c_select *s, size_t *n)
+{
+	*n = s->nskips;
+	return s->skips;
+}
+
+ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i)
+{
+	return i < s->ncands ? s->cands[i].ino : 0;
+}
+
+const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n)
+{
+	size_t left = s->nout - s->taken;
+	const ext2_ino_t *p = s->out + s->taken;
+
+	*n = max && max < left ? max : left;
+	s->taken += *n;
+	return p;
+}
+
+size_t e2c_select_pending(e2c_select *s)
+{
+	return s->nout - s->taken;
+}
+
+const struct e2c_plan *e2c_select_log(e2c_select *s, size_t *n)
+{
+	*n = s->nlog;
+	s->nlog = 0;
+	return s->log;
+}
