@@ -310,6 +310,23 @@ static int sel_totals(lua_State *L)
 	return 1;
 }
 
+/* sel:inodes() -> {ino...}: everything selected so far, in order */
+static int sel_inodes(lua_State *L)
+{
+	struct e2l_sel *s = checksel(L, 1);
+	const ext2_ino_t *v;
+	size_t i, n;
+
+	e2l_checknargs(L, 1);
+	v = e2c_select_selected(s->sel, &n);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushinteger(L, v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 /* sel:pending() -> how many selected inodes are not staged yet */
 static int sel_pending(lua_State *L)
 {
@@ -370,6 +387,7 @@ void e2l_select_open(lua_State *L)
 		{ "candidates", sel_candidates },
 		{ "close", sel_close },
 		{ "finish", sel_finish },
+		{ "inodes", sel_inodes },
 		{ "log", sel_log },
 		{ "offer", sel_offer },
 		{ "pending", sel_pending },

@@ -472,6 +472,8 @@ const struct e2c_skip_count *e2c_select_skips(e2c_select *s, size_t *n);
  * order; the pointer is valid until the next call on s. */
 const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n);
 size_t e2c_select_pending(e2c_select *s);
+/* Everything selected so far, in order (staged or not). */
+const ext2_ino_t *e2c_select_selected(e2c_select *s, size_t *n);
 
 /* With crit.log: the plans decided since the last call, skipped and
  * selected, in the order decided (ordered runs: selected at finish). */

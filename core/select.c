@@ -508,6 +508,12 @@ const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n)
 	return p;
 }
 
+const ext2_ino_t *e2c_select_selected(e2c_select *s, size_t *n)
+{
+	*n = s->nout;
+	return s->out;
+}
+
 size_t e2c_select_pending(e2c_select *s)
 {
 	return s->nout - s->taken;

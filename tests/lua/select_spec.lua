@@ -1,0 +1,174 @@
+-- select_spec.lua -- fs:select (core/select.c) against an oracle written
+-- here in plain Lua over fs:inodes() and inode:plan(): the same inodes in
+-- the same order, the same counts and the same budget stop, for criteria
+-- on fields, fragmentation, the three orders, a custom order and every
+-- budget; then staging a selection with tx:stage, and bad criteria.
+-- images: ext3:1024:24M ext4noext:4096:32M
+local t = require "spec"
+local e2 = require "e2"
+local tmp = os.getenv("E2L_TMP")
+
+-- The oracle: every in-use inode, fields checked, planned; unordered,
+-- each candidate is admitted as it comes and a budget ends the scan;
+-- ordered, the candidates are sorted first.  Returns the selected inos
+-- and the totals.
+local function oracle(fs, c)
+	local tot = { examined = 0, filtered = 0, skipped = 0, files = 0, data_blocks = 0,
+		extents = 0, index_blocks = 0, meta_freed = 0, used_delta = 0, reasons = {} }
+	local super, out, cands = fs.super, {}, {}
+	local function admit(p)
+		local stop
+		if c.max_files and tot.files + 1 > c.max_files then stop = "max_files"
+		elseif c.max_data_blocks and tot.data_blocks + p.data_blocks > c.max_data_blocks then stop = "max_data_blocks"
+		elseif c.max_index_blocks and tot.index_blocks + p.index_blocks > c.max_index_blocks then stop = "max_index_blocks"
+		elseif c.keep_free and (super.free_blocks_count - (tot.used_delta + p.used_delta)) * 100 <
+			c.keep_free * super.blocks_count then stop = "keep_free" end
+		if stop then tot.stopped_by = stop return false end
+		out[#out + 1] = p.ino
+		tot.files = tot.files + 1
+		for _, k in ipairs { "data_blocks", "extents", "index_blocks", "meta_freed", "used_delta" } do
+			tot[k] = tot[k] + p[k]
+		end
+		return true
+	end
+	for i in fs:inodes() do
+		local type = (i.type == "regular" or i.type == "directory" or i.type == "symlink")
+			and i.type or "other"
+		if (not c.types or c.types[type]) and (not c.uid or i.uid == c.uid) and
+			(not c.min_size or i.size >= c.min_size) and
+			(not c.max_size or i.size <= c.max_size) and
+			(not c.mtime_before or i.mtime < c.mtime_before) and
+			(not c.mtime_after or i.mtime >= c.mtime_after) then
+			tot.examined = tot.examined + 1
+			local p = i:plan()
+			if c.min_runs and p.runs < c.min_runs then
+				tot.filtered = tot.filtered + 1
+			elseif not p.ok then
+				tot.skipped = tot.skipped + 1
+				tot.reasons[p.reason] = (tot.reasons[p.reason] or 0) + 1
+			elseif c.order then
+				p.size = i.size
+				cands[#cands + 1] = p
+			elseif not admit(p) then
+				break
+			end
+		end
+	end
+	local key = {
+		largest = function(a, b) if a.size ~= b.size then return a.size > b.size end return a.ino < b.ino end,
+		smallest = function(a, b) if a.size ~= b.size then return a.size < b.size end return a.ino < b.ino end,
+		fragmented = function(a, b) if a.runs ~= b.runs then return a.runs > b.runs end return a.ino < b.ino end,
+	}
+	if c.order then
+		table.sort(cands, key[c.order] or c.custom)
+		for _, p in ipairs(cands) do
+			if not admit(p) then break end
+		end
+	end
+	return out, tot
+end
+
+local function select_all(fs, c)
+	local crit = {}
+	for k, v in pairs(c) do if k ~= "custom" then crit[k] = v end end
+	local sel <close> = fs:select(crit)
+	repeat until sel:scan(7)	-- small chunks: resuming works
+	if c.custom then
+		local plans = {}
+		for i, ino in ipairs(sel:candidates()) do
+			plans[i] = fs:plan(ino)
+			plans[i].size = fs:inode(ino).size
+		end
+		table.sort(plans, c.custom)
+		for i, p in ipairs(plans) do plans[i] = p.ino end
+		sel:finish(plans)
+	else
+		sel:finish()
+	end
+	return sel:inodes(), sel:totals()
+end
+
+local function compare(img, fs, name, c)
+	local want, wt = oracle(fs, c)
+	local got, gt = select_all(fs, c)
+	t.eq(table.concat(got, ","), table.concat(want, ","), img .. " " .. name .. ": inodes")
+	for _, k in ipairs { "examined", "filtered", "skipped", "files", "data_blocks", "extents",
+		"index_blocks", "meta_freed", "used_delta", "stopped_by" } do
+		t.eq(gt[k], wt[k], img .. " " .. name .. ": " .. k)
+	end
+	for r, n in pairs(wt.reasons) do t.eq(gt.reasons[r], n, img .. " " .. name .. ": skipped " .. r) end
+	return want, wt
+end
+
+for _, img in ipairs(arg) do
+	local fs <close> = e2.open(img)
+	local super = fs.super
+	local all = compare(img, fs, "everything", {})
+	t.check(#all > 20, "%s: a few inodes to migrate (%d)", img, #all)
+	local med = fs:inode("/dir/big").mtime
+	local cases = {
+		{ "regular files", { types = { regular = true } } },
+		{ "directories and symlinks", { types = { directory = true, symlink = true } } },
+		{ "size range", { min_size = 2000, max_size = 200000 } },
+		{ "uid", { uid = fs:inode("/frag").uid } },
+		{ "mtime window", { mtime_before = med + 1, mtime_after = med } },
+		{ "fragmented", { min_runs = 3 } },
+		{ "largest 5", { order = "largest", max_files = 5 } },
+		{ "smallest, data budget", { order = "smallest", max_data_blocks = 40 } },
+		{ "most fragmented, index budget", { order = "fragmented", max_index_blocks = 1 } },
+		{ "in inode order, file budget", { max_files = 7 } },
+		{ "keep free", { keep_free = 100 * (super.free_blocks_count + 3) / super.blocks_count } },
+		{ "custom order", { order = "custom", max_files = 4,
+			custom = function(a, b) if a.runs ~= b.runs then return a.runs < b.runs end return a.ino > b.ino end } },
+	}
+	for _, case in ipairs(cases) do compare(img, fs, case[1], case[2]) end
+	fs:close()
+
+	-- Staging a selection: exactly the selected inodes, in batches.
+	local copy = tmp .. "/stage.img"
+	t.sh("cp '" .. img .. "' '" .. copy .. "'")
+	local wfs <close> = e2.open(copy, { write = true })
+	local want = oracle(wfs, { order = "largest", max_files = 6 })
+	local sel <close> = wfs:select { order = "largest", max_files = 6 }
+	repeat until sel:scan()
+	sel:finish()
+	t.eq(sel:pending(), 6, img .. ": 6 pending")
+	local tx <close> = wfs:begin()
+	local n = tx:stage(sel, 4)
+	t.eq(n, 4, img .. ": stage 4 of them")
+	t.eq(sel:pending(), 2, img .. ": 2 left")
+	local staged = {}
+	for i, p in ipairs((tx:pending())) do staged[i] = p.ino end
+	t.eq(table.concat(staged, ","), table.concat(want, ",", 1, 4), img .. ": staged in order")
+	tx:commit()
+	t.eq(tx:stage(sel), 2, img .. ": the rest")
+	tx:commit()
+	t.eq(tx:stage(sel), 0, img .. ": nothing more")
+	for _, ino in ipairs(want) do t.eq(wfs:inode(ino).extent_mapped, true, img .. ": <" .. ino .. "> migrated") end
+	wfs:close()
+	local out, clean = t.sh("e2fsck -fn '" .. copy .. "' 2>&1")
+	t.check(clean, "%s: e2fsck -fn after staging a selection: %s", img, out)
+end
+
+-- Bad criteria are Lua errors naming what is wrong; a selection of a
+-- closed fs cannot be used.
+local fs = e2.open(arg[1])
+for _, bad in ipairs {
+	{ { colour = "red" }, "colour" },
+	{ { types = { "regular", "pipe" } }, "pipe" },
+	{ { types = 3 }, "table expected" },
+	{ { max_files = -1 }, "max_files" },
+	{ { keep_free = 101 }, "keep_free" },
+	{ { order = "random" }, "random" },
+	{ { min_size = "big" }, "min_size" },
+} do
+	local ok, err = pcall(fs.select, fs, bad[1])
+	t.eq(ok, false, "bad criteria " .. bad[2])
+	t.check(tostring(err):find(bad[2], 1, true), "message names %s: %s", bad[2], tostring(err))
+end
+local sel = fs:select()
+fs:close()
+local ok, err = pcall(sel.scan, sel)
+t.eq(ok, false, "selection of a closed fs")
+t.check(tostring(err):find("closed", 1, true), "says closed: %s", tostring(err))
+t.done()
