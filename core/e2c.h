@@ -90,6 +90,7 @@ typedef struct e2c_fs {
 	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
 	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
 	struct e2c_owners *building; /* owned/shared being built by a scan */
+	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
 	struct e2c_tx *tx;	/* the open transaction, if any */
 } e2c_fs;
 
@@ -277,6 +278,8 @@ errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got);
 int e2c_map_is_extent(e2c_map *m);
 
 void e2c_map_close(e2c_map *m);
+/* Free the cursor kept for reuse (e2c_fs_close does). */
+void e2c_map_free_spare(e2c_fs *fs);
 
 /* Logical -> physical for one block (0 for a hole), via ext2fs_bmap2. */
 errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,

@@ -194,6 +194,7 @@ errcode_t e2c_fs_close(e2c_fs *e)
 	if (e->meta)
 		ext2fs_free_block_bitmap(e->meta);
 	e2c_fs_free_owners(e);
+	e2c_map_free_spare(e);
 	if (e->fs) {
 		/* Only a committed filesystem is flushed; everything else
 		 * in memory (a rolled-back stage, a read-only walk) is

@@ -105,10 +105,21 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 	struct e2c_map *m;
 	errcode_t retval;
 
-	/* One allocation: a cursor is opened for every inode of a scan. */
-	m = calloc(1, sizeof(*m) + isz);
-	if (!m)
-		return ENOMEM;
+	/* A cursor is opened for every inode of a scan: reuse the last one
+	 * closed (and its indirect-block buffers), else one allocation. */
+	if (fs->spare_map) {
+		blk_t *bufs[3];
+
+		m = fs->spare_map;
+		fs->spare_map = NULL;
+		memcpy(bufs, m->bufs, sizeof(bufs));
+		memset(m, 0, sizeof(*m) + isz);
+		memcpy(m->bufs, bufs, sizeof(bufs));
+	} else {
+		m = calloc(1, sizeof(*m) + isz);
+		if (!m)
+			return ENOMEM;
+	}
 	m->fs = fs;
 	m->ino = ino;
 	m->inode = (struct ext2_inode *)(m + 1);
@@ -170,6 +181,24 @@ void e2c_map_close(e2c_map *m)
 		return;
 	if (m->h)
 		ext2fs_extent_free(m->h);
+	m->h = NULL;
+	if (!m->fs->spare_map) {
+		m->fs->spare_map = m;
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		free(m->bufs[i]);
+	free(m);
+}
+
+void e2c_map_free_spare(e2c_fs *fs)
+{
+	struct e2c_map *m = fs->spare_map;
+	int i;
+
+	if (!m)
+		return;
+	fs->spare_map = NULL;
 	for (i = 0; i < 3; i++)
 		free(m->bufs[i]);
 	free(m);
@@ -192,9 +221,14 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 		}
 		blk = f->ptrs[f->i];
 		if (!blk) {
-			/* Holes: sparse indirect blocks are mostly zeros. */
-			while (++f->i < f->n && !f->ptrs[f->i])
-				;
+			/* Holes: sparse indirect blocks are mostly zeros (a
+			 * local index: the loop stays in registers). */
+			unsigned int i = f->i + 1, n = f->n;
+			const blk_t *ptrs = f->ptrs;
+
+			while (i < n && !ptrs[i])
+				i++;
+			f->i = i;
 			continue;
 		}
 		if (f->inode_frame)
