@@ -301,7 +301,8 @@ static void account_nodes(ext2_filsys fs, const struct staged *s, int inuse)
 	}
 }
 
-/* Step 1: every index block, checksummed, written in runs. */
+/* Step 1: every index block, checksummed, written in runs (step 2's
+ * flush makes them durable). */
 static errcode_t write_nodes(e2c_tx *tx)
 {
 	ext2_filsys fs = tx->fs->fs;
@@ -329,40 +330,189 @@ static errcode_t write_nodes(e2c_tx *tx)
 				return retval;
 		}
 	}
-	return io_channel_flush(fs->io);
+	return 0;
 }
 
-/* Step 3: one inode, re-read whole and given its tree and i_blocks. */
-static errcode_t write_inode(e2c_tx *tx, const struct staged *s,
-			     struct ext2_inode *buf)
+/* Inode-table bytes step 3 reads and writes at once, at most (a bound
+ * on its buffer: 16 blocks of 4 KiB, 64 of 1 KiB). */
+#define ITABLE_CHUNK (64 * 1024)
+
+/* A staged inode's place on disk. */
+struct iloc {
+	blk64_t blk;		/* its inode-table block */
+	__u32 off;		/* its byte offset in that block */
+	__u32 i;		/* its index in tx->v */
+};
+
+/* Where ino lives, the table location checked as ext2fs_write_inode2
+ * checks it (a bad descriptor must not aim the write elsewhere). */
+static errcode_t inode_loc(ext2_filsys fs, ext2_ino_t ino, struct iloc *loc)
+{
+	__u32 ipg = EXT2_INODES_PER_GROUP(fs->super);
+	dgrp_t group;
+	blk64_t table;
+	unsigned long long off;
+
+	if (ino < 1 || ino > fs->super->s_inodes_count)
+		return EXT2_ET_BAD_INODE_NUM;
+	group = (ino - 1) / ipg;
+	off = (unsigned long long)((ino - 1) % ipg) *
+		EXT2_INODE_SIZE(fs->super);
+	table = ext2fs_inode_table_loc(fs, group);
+	if (!table)
+		return EXT2_ET_MISSING_INODE_TABLE;
+	if (table < fs->super->s_first_data_block ||
+	    table + fs->inode_blocks_per_group - 1 >=
+	    ext2fs_blocks_count(fs->super))
+		return EXT2_ET_GDESC_BAD_INODE_TABLE;
+	loc->blk = table + off / fs->blocksize;
+	loc->off = off % fs->blocksize;
+	return 0;
+}
+
+static int iloc_cmp(const void *a, const void *b)
+{
+	const struct iloc *x = a, *y = b;
+
+	if (x->blk != y->blk)
+		return x->blk < y->blk ? -1 : 1;
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+/* Every staged inode's place, in inode-table order: inode-number order
+ * wherever the tables lie in group order, and the order the scan stages
+ * in, so usually no sort is needed.  Run before anything is written, so
+ * a bad inode table stops the commit while the disk is untouched. */
+static errcode_t inode_locs(e2c_tx *tx, struct iloc **ret)
 {
 	ext2_filsys fs = tx->fs->fs;
+	struct iloc *v;
+	size_t i;
+	int sorted = 1;
 	errcode_t retval;
 
-	retval = e2c_read_inode(tx->fs, s->plan.ino, buf);
-	if (retval)
-		return retval;
-	retval = e2c_iblocks_swap(fs, buf, &s->plan);
-	if (retval)
-		return retval;
-	buf->i_flags |= EXT4_EXTENTS_FL;
-	memcpy(buf->i_block, s->root, sizeof(buf->i_block));
-	return ext2fs_write_inode_full(fs, s->plan.ino, buf,
-				       EXT2_INODE_SIZE(fs->super));
+	v = malloc(tx->n * sizeof(*v));
+	if (!v)
+		return ENOMEM;
+	for (i = 0; i < tx->n; i++) {
+		v[i].i = i;
+		retval = inode_loc(fs, tx->v[i].plan.ino, &v[i]);
+		if (retval) {
+			free(v);
+			return retval;
+		}
+		if (i && iloc_cmp(&v[i - 1], &v[i]) > 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(v, tx->n, sizeof(*v), iloc_cmp);
+	*ret = v;
+	return 0;
 }
 
-/* ext2fs_flush, with the backup superblocks and descriptors too when the
- * feature set changed: a backup without "extent" would make e2fsck,
- * recovering from it, clear every migrated inode. */
-static errcode_t flush_fs(ext2_filsys fs, int backups)
+/* Give the on-disk inode raw (little-endian, in an inode-table block) its
+ * tree, EXTENTS_FL and i_blocks, and a fresh checksum.  host is scratch
+ * of the inode size for a big-endian host. */
+static errcode_t patch_inode(ext2_filsys fs, const struct staged *s,
+			     char *raw, struct ext2_inode_large *host)
+{
+	struct ext2_inode_large *disk = (struct ext2_inode_large *)raw;
+	struct ext2_inode *inode;
+	errcode_t retval;
+
+	/* As ext2fs_read_inode2 would have: never re-checksum an inode
+	 * that changed under us into one that looks valid. */
+	if (!(fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS) &&
+	    !ext2fs_inode_csum_verify(fs, s->plan.ino, disk))
+		return EXT2_ET_INODE_CSUM_INVALID;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ext2fs_swap_inode_full(fs, host, disk, 0, EXT2_INODE_SIZE(fs->super));
+	inode = EXT2_INODE(host);
+#else
+	(void)host;
+	inode = EXT2_INODE(disk);
+#endif
+	retval = e2c_iblocks_swap(fs, inode, &s->plan);
+	if (retval)
+		return retval;
+	inode->i_flags |= EXT4_EXTENTS_FL;
+	/* The root is in disk order already, as extent data always is. */
+	memcpy(inode->i_block, s->root, sizeof(inode->i_block));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ext2fs_swap_inode_full(fs, disk, host, 1, EXT2_INODE_SIZE(fs->super));
+#endif
+	return ext2fs_inode_csum_set(fs, s->plan.ino, disk);
+}
+
+/* Step 3: the inodes, by inode-table block.  Each run of contiguous
+ * blocks holding staged inodes (at most ITABLE_CHUNK bytes) is read,
+ * patched and written back at once; blocks holding none are not
+ * written. */
+static errcode_t write_inodes(e2c_tx *tx, const struct iloc *loc)
+{
+	ext2_filsys fs = tx->fs->fs;
+	char *buf = NULL;
+	struct ext2_inode_large *host = NULL;
+	blk64_t len, cap = ITABLE_CHUNK / fs->blocksize;
+	size_t i, j, k;
+	errcode_t retval;
+
+	buf = malloc(cap * fs->blocksize);
+	host = malloc(e2c_inode_buf_size(tx->fs));
+	if (!buf || !host) {
+		retval = ENOMEM;
+		goto errout;
+	}
+	for (i = 0; i < tx->n; i = j) {
+		len = 1;
+		for (j = i + 1; j < tx->n; j++) {
+			if (loc[j].blk == loc[i].blk + len - 1)
+				continue;
+			if (loc[j].blk != loc[i].blk + len || len == cap)
+				break;
+			len++;
+		}
+		retval = io_channel_read_blk64(fs->io, loc[i].blk, len, buf);
+		if (retval)
+			goto errout;
+		for (k = i; k < j; k++) {
+			retval = patch_inode(fs, &tx->v[loc[k].i], buf +
+				(loc[k].blk - loc[i].blk) * fs->blocksize +
+				loc[k].off, host);
+			if (retval)
+				goto errout;
+		}
+		retval = io_channel_write_blk64(fs->io, loc[i].blk, len, buf);
+		if (retval)
+			goto errout;
+		tx->written += j - i;
+	}
+	retval = 0;
+errout:
+	/* Inodes went to disk behind libext2fs's inode cache. */
+	ext2fs_flush_icache(fs);
+	free(host);
+	free(buf);
+	return retval;
+}
+
+/* ext2fs_flush, with the backup superblocks and descriptors too when
+ * backups (the feature set changed: a backup without "extent" would make
+ * e2fsck, recovering from it, clear every migrated inode).  one_sync: a
+ * single fsync after everything instead of one before and one after the
+ * primary superblock; only for a superblock that says "not clean", whose
+ * order against the rest does not matter (doc/crash.md). */
+static errcode_t flush_fs(ext2_filsys fs, int backups, int one_sync)
 {
 	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
 	errcode_t retval;
 
 	if (backups)
 		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush(fs);
+	retval = ext2fs_flush2(fs, one_sync ? EXT2_FLAG_FLUSH_NO_SYNC : 0);
 	fs->flags |= master_only;
+	if (!retval && one_sync)
+		retval = io_channel_flush(fs->io);
 	return retval;
 }
 
@@ -373,7 +523,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	__u16 old_state = sb->s_state;
 	__u32 old_incompat = sb->s_feature_incompat;
 	int new_feature = !ext2fs_has_feature_extents(sb);
-	struct ext2_inode *buf = NULL;
+	struct iloc *loc = NULL;
 	size_t i, marked = 0;
 	errcode_t retval;
 
@@ -385,29 +535,32 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		tx->step = COMMIT_DONE;
 		return 0;
 	}
-	buf = calloc(1, e2c_inode_buf_size(tx->fs));
-	if (!buf)
-		return ENOMEM;
+	retval = inode_locs(tx, &loc);
+	if (retval)
+		return retval;
 
-	/* (0) Not clean until done; the feature before any inode uses it. */
+	/* (0) Not clean until done; the feature before any inode uses it.
+	 * Durable on its own: nothing below may reach the disk while it
+	 * still says clean. */
 	sb->s_state &= ~EXT2_VALID_FS;
 	ext2fs_set_feature_extents(sb);
 	ext2fs_mark_super_dirty(fs);
-	retval = flush_fs(fs, new_feature);
+	retval = flush_fs(fs, new_feature, 1);
 	if (retval)
 		goto restore;
 
-	/* (1) The new trees, into blocks nobody uses. */
+	/* (1) The new trees, into blocks nobody uses; (2) those blocks
+	 * used, in bitmaps and counts.  One fsync for both: until step 3
+	 * nothing refers to the blocks, so any part of 1 and 2 on disk is
+	 * at worst a bitmap difference on a filesystem marked not clean. */
 	tx->step = 1;
 	retval = write_nodes(tx);
 	if (retval)
 		goto restore;
-
-	/* (2) Those blocks used, in bitmaps and counts. */
 	tx->step = 2;
 	for (marked = 0; marked < tx->n; marked++)
 		account_nodes(fs, &tx->v[marked], +1);
-	retval = ext2fs_flush(fs);
+	retval = flush_fs(fs, 0, 1);
 	if (retval)
 		goto restore;
 
@@ -415,17 +568,15 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * old indirect blocks are still allocated, so a crash leaves either
 	 * map intact; e2fsck -f frees what the survivor does not use. */
 	tx->step = 3;
-	for (i = 0; i < tx->n; i++) {
-		retval = write_inode(tx, &tx->v[i], buf);
-		if (retval)
-			goto partial;
-		tx->written++;
-	}
-	retval = io_channel_flush(fs->io);
+	retval = write_inodes(tx, loc);
+	if (!retval)
+		retval = io_channel_flush(fs->io);
 	if (retval)
 		goto partial;
 
-	/* (4) Only now the old indirect blocks go. */
+	/* (4) Only now the old indirect blocks go; (5) clean again.  One
+	 * ext2fs_flush: it makes bitmaps and descriptors durable (fsync)
+	 * before it writes the primary superblock that says clean. */
 	tx->step = 4;
 	for (i = 0; i < tx->n; i++) {
 		const struct staged *s = &tx->v[i];
@@ -438,44 +589,39 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 				     s->freed[r].len);
 		}
 	}
-	retval = ext2fs_flush(fs);
-	if (retval)
-		goto partial;
-
-	/* (5) Clean again. */
-	tx->step = 5;
 	sb->s_state = old_state;
 	ext2fs_mark_super_dirty(fs);
-	retval = ext2fs_flush(fs);
+	retval = flush_fs(fs, 0, 0);
 	if (retval)
 		goto partial;
 	tx->step = COMMIT_DONE;
 	tx->fs->committed = 1;
 	drop_all(tx);
-	free(buf);
+	free(loc);
 	return 0;
 
 restore:
 	/* Nothing refers to the new blocks: give them back, put the
-	 * superblock as it was, and the disk means what it meant. */
+	 * superblock as it was, and the disk means what it meant.  Two
+	 * fsyncs: this superblock may say clean. */
 	while (marked--)
 		account_nodes(fs, &tx->v[marked], -1);
 	sb->s_state = old_state;
 	sb->s_feature_incompat = old_incompat;
 	ext2fs_mark_super_dirty(fs);
-	flush_fs(fs, new_feature);
-	free(buf);
+	flush_fs(fs, new_feature, 0);
+	free(loc);
 	return retval;
 
 partial:
 	/* The fs stays marked not clean, on disk and in memory (closing
-	 * flushes it so, even when step 5 had set it clean again); e2fsck
+	 * flushes it so, even when step 4 had set it clean again); e2fsck
 	 * -f finishes the job. */
 	sb->s_state = old_state & ~EXT2_VALID_FS;
 	ext2fs_mark_super_dirty(fs);
 	ext2fs_flush(fs);
 	tx->broken = 1;
 	tx->fs->committed = 1;
-	free(buf);
+	free(loc);
 	return E2C_ERR_COMMIT_PARTIAL;
 }
