@@ -109,6 +109,8 @@ int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */
 int e2l_tx_begin(lua_State *L, int fsidx);
+/* The core transaction of the open e2.tx at idx (raises otherwise). */
+e2c_tx *e2l_checktx(lua_State *L, int idx);
 /* fs:select([criteria]): the fs userdata at fsidx, criteria after it. */
 int e2l_select_new(lua_State *L, int fsidx);
 /* The core selection of the open e2.selection at idx (raises otherwise). */

@@ -190,17 +190,29 @@ int e2l_select_new(lua_State *L, int fsidx)
 	return 1;
 }
 
-/* sel:scan([max]) -> true once every inode was considered */
+/* sel:scan([max [, tx [, tx_max]]]) -> true once every inode was
+ * considered; with tx (empty, unordered run), selected inodes are staged
+ * into it as they come, up to tx_max of them */
 static int sel_scan(lua_State *L)
 {
 	struct e2l_sel *s = checksel(L, 1);
 	lua_Integer max = luaL_optinteger(L, 2, 0);
+	e2c_tx *tx = lua_isnoneornil(L, 3) ? NULL : e2l_checktx(L, 3);
+	lua_Integer tx_max = luaL_optinteger(L, 4, 0);
+	char name[E2L_INOBUF];
 	errcode_t retval;
 	int done;
 
-	e2l_checknargs(L, 2);
+	e2l_checknargs(L, 4);
 	luaL_argcheck(L, max >= 0, 2, "must be >= 0");
-	retval = e2c_select_scan(s->sel, (size_t)max, &done);
+	luaL_argcheck(L, !tx || s->fs->tx == tx, 3,
+		      "a transaction of the selection's filesystem");
+	luaL_argcheck(L, tx_max >= 0, 4, "must be >= 0");
+	retval = e2c_select_scan(s->sel, (size_t)max, tx, (size_t)tx_max,
+				 &done);
+	if (retval && e2c_select_stage_failed(s->sel))
+		return e2l_error(L, retval, "migrate", e2l_inoname(name,
+				 e2c_select_stage_failed(s->sel)));
 	if (retval)
 		return e2l_error(L, retval, "select", s->fs->path);
 	lua_pushboolean(L, done);

@@ -96,6 +96,11 @@ static struct e2l_tx *checktx(lua_State *L, int idx)
 	return t;
 }
 
+e2c_tx *e2l_checktx(lua_State *L, int idx)
+{
+	return checktx(L, idx)->tx;
+}
+
 int e2l_tx_begin(lua_State *L, int fsidx)
 {
 	struct e2l_fs *f = e2l_checkfsud(L, fsidx);
@@ -158,28 +163,27 @@ static int tx_try(lua_State *L)
 	return stage(L, 1);
 }
 
-/* tx:stage(sel [, max [, max_index]]) -> inodes staged, index blocks:
- * the selection's next inodes, at most max of them (0 or nil: all), and
- * none after the one that brings the index blocks to max_index.  An inode
- * that cannot be staged raises, as tx:migrate does. */
+/* tx:stage(sel [, max]) -> inodes staged: the selection's next inodes,
+ * until the tx holds max (0 or nil: no limit) or is full (as much as one
+ * commit should hold: E2C_TX_MAX_*).  An inode that cannot be staged
+ * raises, as tx:migrate does. */
 static int tx_stage(lua_State *L)
 {
 	struct e2l_tx *t = checktx(L, 1);
 	e2c_select *sel = e2l_checkselect(L, 2);
 	lua_Integer max = luaL_optinteger(L, 3, 0);
-	lua_Integer max_index = luaL_optinteger(L, 4, 0);
 	char name[E2L_INOBUF];
 	struct e2c_plan plan;
 	const ext2_ino_t *ino;
 	ext2_ino_t cur;
-	lua_Integer n = 0, index = 0;
+	lua_Integer n = 0;
 	size_t got;
 	errcode_t retval;
 
-	e2l_checknargs(L, 4);
+	e2l_checknargs(L, 3);
 	luaL_argcheck(L, max >= 0, 3, "must be >= 0");
-	luaL_argcheck(L, max_index >= 0, 4, "must be >= 0");
-	while ((!max || n < max) && (!max_index || index < max_index)) {
+	while ((!max || (lua_Integer)e2c_tx_count(t->tx) < max) &&
+	       !e2c_tx_full(t->tx)) {
 		if (e2c_interrupted)
 			return e2l_error(L, E2C_ERR_INTERRUPTED, "migrate",
 					 t->fs->path);
@@ -194,11 +198,16 @@ static int tx_stage(lua_State *L)
 			return e2l_error(L, retval, "migrate",
 					 e2l_inoname(name, cur));
 		n++;
-		index += (lua_Integer)plan.index_blocks;
 	}
 	lua_pushinteger(L, n);
-	lua_pushinteger(L, index);
-	return 2;
+	return 1;
+}
+
+/* #tx: the inodes staged */
+static int tx_len(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)e2c_tx_count(checktx(L, 1)->tx));
+	return 1;
 }
 
 /* tx:pending() -> {plan...}, totals */
@@ -290,6 +299,7 @@ void e2l_tx_open(lua_State *L)
 		{ "__gc", tx_close },
 		{ "__close", tx_close },
 		{ "__tostring", tx_tostring },
+		{ "__len", tx_len },
 		{ NULL, NULL }
 	};
 	static const luaL_Reg methods[] = {

@@ -56,8 +56,14 @@ enum {
 	E2C_ERR_SIZE_RANGE,		/* i_size beyond the map's reach */
 	E2C_ERR_DESC_CSUM,		/* group descriptor checksum bad */
 	E2C_STOP,			/* a search callback asks to stop */
+	E2C_ERR_STAGE_CHANGED,		/* inode changed since staged */
+	E2C_ERR_SCANNING,		/* owners map being built by a scan */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
+
+/* Grow the array *arr (*cap elements of sz bytes, realloc()ed) to hold at
+ * least need elements, doubling; ENOMEM leaves it as it was. */
+errcode_t e2c_grow(void *arr, size_t *cap, size_t need, size_t sz);
 
 /* Register the error table (idempotent).  Call before error_message(). */
 void e2c_init(void);
@@ -90,6 +96,7 @@ typedef struct e2c_fs {
 	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
 	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
 	struct e2c_owners *building; /* owned/shared being built by a scan */
+	int claiming;		/* that scan's own planning: claim, no checks */
 	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
 	struct e2c_tx *tx;	/* the open transaction, if any */
 } e2c_fs;
@@ -112,6 +119,8 @@ errcode_t e2c_fs_close(e2c_fs *fs);
  * array when that is small (fast to test), else libext2fs's default. */
 errcode_t e2c_fs_block_map(e2c_fs *fs, const char *descr,
 			   ext2fs_block_bitmap *ret);
+errcode_t e2c_fs_inode_map(e2c_fs *fs, const char *descr,
+			   ext2fs_inode_bitmap *ret);
 
 /* Whether any of blk..blk+len-1 holds filesystem metadata (superblocks,
  * group descriptors, reserved GDT blocks, bitmaps, inode tables). */
@@ -129,8 +138,10 @@ errcode_t e2c_fs_owned(e2c_fs *fs, blk64_t blk, int *owned);
  * to walk every map once): begin, then for every in-use inode claim its
  * EA block and every piece of its map (claim_map walks it; or claim each
  * piece of a walk made anyway), then end (complete: publish the maps;
- * else drop them).  While building, plans skip the shared check: their
- * caller checks e2c_owners_any_shared once the maps are published.
+ * else drop them).  The scan's own plans (fs->claiming set around them)
+ * claim their pieces instead of checking for shared blocks, and the scan
+ * checks e2c_owners_any_shared once the maps are published; anything
+ * else needing the maps meanwhile gets E2C_ERR_SCANNING.
  */
 errcode_t e2c_owners_begin(e2c_fs *fs);
 void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len);
@@ -459,8 +470,18 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped);
 
 /* Consider every in-use inode, at most max (0: no limit) per call, until
  * *done.  Interruptible.  When the owners map is not built yet this walk
- * builds it: stage nothing from it before *done. */
-errcode_t e2c_select_scan(e2c_select *s, size_t max, int *done);
+ * builds it: commit nothing staged from it before *done.  tx (may be
+ * NULL; used only when empty and the run is unordered) gets the inodes
+ * staged as they are selected, from the same walk, until it holds tx_max
+ * (0: no limit) or is full (e2c_tx_full); the rest waits for
+ * e2c_select_take.  A tx closed meanwhile is let go. */
+struct e2c_tx;
+errcode_t e2c_select_scan(e2c_select *s, size_t max, struct e2c_tx *tx,
+			  size_t tx_max, int *done);
+
+/* After e2c_select_scan failed: the inode whose staging failed (the
+ * error is staging's), or 0 (the scan's). */
+ext2_ino_t e2c_select_stage_failed(e2c_select *s);
 
 /* Ordered runs: order the candidates (E2C_ORDER_CUSTOM: as in order[],
  * n entries; candidates not in it are dropped) and apply the budgets. */
@@ -501,9 +522,24 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret);
 errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan);
 
 size_t e2c_tx_count(e2c_tx *tx);
-/* Plan of the i-th staged inode (0-based, staging order). */
+/* Whether tx holds what one commit should at most, memory kept bounded:
+ * E2C_TX_MAX_KEPT inodes that keep a record of their own (those with
+ * indirect blocks or index blocks; the others keep only their number)
+ * or E2C_TX_MAX_INDEX index blocks. */
+#define E2C_TX_MAX_KEPT 4096
+#define E2C_TX_MAX_INDEX 1024
+int e2c_tx_full(e2c_tx *tx);
+/* Plan of the i-th staged inode (0-based: those needing a struct of
+ * their own in staging order, then those whose tree is their direct
+ * blocks, in staging order). */
 errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan);
 void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t);
+
+/* Staging done while the owners map was being built (e2c_select_scan
+ * with a tx) reserved index blocks without asking it: once it is built,
+ * *clash says whether one of them is mapped by an inode after all (a
+ * corrupt bitmap; roll back and stage again). */
+errcode_t e2c_tx_verify(e2c_tx *tx, int *clash);
 
 /*
  * Write everything staged, in the crash-safe order: mark not clean (+

@@ -42,6 +42,8 @@ static const char *const e2c_msgs[] = {
 	"File size beyond what the block map can address",
 	"Group descriptor checksum does not match: run e2fsck -f first",
 	"Search stopped by its caller",
+	"Inode changed since it was staged",
+	"A selection scan is building the block owners map: finish it first",
 };
 
 static const struct error_table e2c_error_table = {

@@ -211,8 +211,9 @@ errcode_t e2c_fs_close(e2c_fs *e)
 	return retval;
 }
 
-/* Bit arrays up to this many blocks (16 MiB a map), red-black trees past
- * it: the maps below are tested once per run of every map walked. */
+/* Bit arrays up to this many blocks or inodes (16 MiB a map), red-black
+ * trees past it: the maps below are tested once per run of every map
+ * walked, and a scattered set costs a tree node per run. */
 #define BITARRAY_MAX_BLOCKS (1ULL << 27)
 
 errcode_t e2c_fs_block_map(e2c_fs *e, const char *descr,
@@ -225,6 +226,20 @@ errcode_t e2c_fs_block_map(e2c_fs *e, const char *descr,
 	if (ext2fs_blocks_count(fs->super) <= BITARRAY_MAX_BLOCKS)
 		fs->default_bitmap_type = EXT2FS_BMAP64_BITARRAY;
 	retval = ext2fs_allocate_block_bitmap(fs, descr, ret);
+	fs->default_bitmap_type = type;
+	return retval;
+}
+
+errcode_t e2c_fs_inode_map(e2c_fs *e, const char *descr,
+			   ext2fs_inode_bitmap *ret)
+{
+	ext2_filsys fs = e->fs;
+	__u16 type = fs->default_bitmap_type;
+	errcode_t retval;
+
+	if (fs->super->s_inodes_count <= BITARRAY_MAX_BLOCKS)
+		fs->default_bitmap_type = EXT2FS_BMAP64_BITARRAY;
+	retval = ext2fs_allocate_inode_bitmap(fs, descr, ret);
 	fs->default_bitmap_type = type;
 	return retval;
 }

@@ -1,6 +1,6 @@
 /*
- * migrate.h -- private to core/plan.c and core/tx.c: what planning hands
- * to staging.  Not part of the e2c.h contract.
+ * migrate.h -- private to core/plan.c, core/tx.c and core/select.c: what
+ * planning hands to staging.  Not part of the e2c.h contract.
  */
 #ifndef E2C_MIGRATE_H
 #define E2C_MIGRATE_H
@@ -28,6 +28,12 @@ struct e2c_collect {
 errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
 			   struct e2c_collect *c);
 void e2c_collect_free(struct e2c_collect *c);
+
+/* Stage the inode of plan p (migratable), its runs collected in c by
+ * e2c_plan_from: c's list of old indirect blocks is taken over, c is
+ * left for the caller to free or reuse. */
+errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
+			       struct e2c_collect *c);
 
 /* Turn inode's i_blocks into what it is after the swap: minus the freed
  * indirect blocks, plus the index blocks, in the fs's units (huge_file

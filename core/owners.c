@@ -145,6 +145,9 @@ static errcode_t build_owners(e2c_fs *fs)
 {
 	errcode_t retval;
 
+	if (fs->building)
+		return E2C_ERR_SCANNING;
+
 	retval = e2c_owners_begin(fs);
 	if (retval)
 		return retval;

@@ -70,24 +70,6 @@ static int is_corrupt_map(errcode_t code)
 	       code == E2C_ERR_PTR_SHARED || code == E2C_ERR_LBLK_RANGE;
 }
 
-/* Grow *arr (of *cap elements of size sz) to hold at least need. */
-static errcode_t grow(void *arr, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap = *cap ? *cap : 16;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*(void **)arr, ncap * sz);
-	if (!p)
-		return ENOMEM;
-	*(void **)arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static errcode_t add_freed(struct e2c_collect *c, blk64_t blk)
 {
 	struct e2c_range *last = c->nfreed ? &c->freed[c->nfreed - 1] : NULL;
@@ -97,7 +79,7 @@ static errcode_t add_freed(struct e2c_collect *c, blk64_t blk)
 		last->len++;
 		return 0;
 	}
-	retval = grow(&c->freed, &c->freed_cap, c->nfreed + 1,
+	retval = e2c_grow(&c->freed, &c->freed_cap, c->nfreed + 1,
 		      sizeof(*c->freed));
 	if (retval)
 		return retval;
@@ -132,7 +114,7 @@ static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
 		plan->extents++;
 		if (!c)
 			continue;
-		retval = grow(&c->ext, &c->ext_cap, plan->extents,
+		retval = e2c_grow(&c->ext, &c->ext_cap, plan->extents,
 			      sizeof(*c->ext));
 		if (retval)
 			return retval;
@@ -181,7 +163,7 @@ static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 					break;
 			}
 		}
-		if (e->building)
+		if (e->claiming)
 			e2c_owners_claim(e, p.pblk, p.len);
 		else {
 			retval = e2c_fs_shared(e, p.pblk, p.len, &shared);

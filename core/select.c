@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "migrate.h"
 
 struct cand {
 	ext2_ino_t ino;
@@ -46,25 +46,14 @@ struct e2c_select {
 	struct e2c_skip_count *skips;
 	size_t nskips, skips_cap;
 	int selecting;			/* 0 once a budget stopped the run */
+	e2c_tx *tx;			/* staging into it as selected */
+	e2c_tx *scan_tx;		/* the tx given to this scan */
+	size_t tx_max;			/* ... to hold at most this many */
+	ext2_ino_t stage_failed;	/* the inode staging failed on */
+	struct e2c_collect c;		/* the runs of the inode planned */
 };
 
-/* Grow *arr (*cap elements of sz bytes) to hold need. */
-static errcode_t grow(void *arr, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *p;
 
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*(void **)arr, ncap * sz);
-	if (!p)
-		return ENOMEM;
-	*(void **)arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 static void reset(e2c_select *s)
 {
@@ -108,6 +97,7 @@ void e2c_select_close(e2c_select *s)
 	free(s->log);
 	free(s->skips);
 	free(s->inode);
+	e2c_collect_free(&s->c);
 	free(s);
 }
 
@@ -180,7 +170,7 @@ static errcode_t admit(e2c_select *s, const struct cand *k)
 		s->selecting = 0;
 		return 0;
 	}
-	retval = grow(&s->out, &s->out_cap, s->nout + 1, sizeof(*s->out));
+	retval = e2c_grow(&s->out, &s->out_cap, s->nout + 1, sizeof(*s->out));
 	if (retval)
 		return retval;
 	s->out[s->nout++] = k->ino;
@@ -217,7 +207,7 @@ static errcode_t enqueue(e2c_select *s, const struct cand *k)
 	errcode_t retval;
 
 	if (!cap || s->ncands < cap) {
-		retval = grow(&s->cands, &s->cands_cap, s->ncands + 1,
+		retval = e2c_grow(&s->cands, &s->cands_cap, s->ncands + 1,
 			      sizeof(*s->cands));
 		if (retval)
 			return retval;
@@ -268,7 +258,7 @@ static errcode_t count_skip(e2c_select *s, errcode_t code)
 			s->skips[i].count++;
 			return 0;
 		}
-	retval = grow(&s->skips, &s->skips_cap, s->nskips + 1,
+	retval = e2c_grow(&s->skips, &s->skips_cap, s->nskips + 1,
 		      sizeof(*s->skips));
 	if (retval)
 		return retval;
@@ -283,10 +273,28 @@ static errcode_t log_plan(e2c_select *s, const struct e2c_plan *plan)
 
 	if (!s->crit.log)
 		return 0;
-	retval = grow(&s->log, &s->log_cap, s->nlog + 1, sizeof(*s->log));
+	retval = e2c_grow(&s->log, &s->log_cap, s->nlog + 1, sizeof(*s->log));
 	if (!retval)
 		s->log[s->nlog++] = *plan;
 	return retval;
+}
+
+/* Stage the inode just selected from the walk that planned it; stop
+ * staging once the scan's share is staged. */
+static errcode_t stage_now(e2c_select *s, const struct e2c_plan *plan)
+{
+	errcode_t retval;
+
+	retval = e2c_tx_stage_planned(s->tx, plan, &s->c);
+	if (retval) {
+		s->stage_failed = plan->ino;
+		return retval;
+	}
+	s->taken = s->nout;
+	if (e2c_tx_full(s->tx) ||
+	    (s->tx_max && e2c_tx_count(s->tx) >= s->tx_max))
+		s->tx = NULL;
+	return 0;
 }
 
 /* One inode already read: criteria, plan, then the output or the queue. */
@@ -306,7 +314,11 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 		return 0;
 	}
 	s->t.examined++;
-	retval = e2c_plan_from(s->fs, ino, inode, &plan, NULL, &walked);
+	s->c.nfreed = 0;
+	s->fs->claiming = s->building;
+	retval = e2c_plan_from(s->fs, ino, inode, &plan, s->tx ? &s->c : NULL,
+			       &walked);
+	s->fs->claiming = 0;
 	if (!retval && s->building && !walked)
 		e2c_owners_claim_map(s->fs, ino, inode);
 	if (retval)
@@ -332,6 +344,11 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	retval = admit(s, &k);
 	if (!retval && s->selecting)
 		retval = log_plan(s, &plan);
+	if (!retval && s->selecting && s->tx) {
+		s->fs->claiming = s->building;
+		retval = stage_now(s, &plan);
+		s->fs->claiming = 0;
+	}
 	return retval;
 }
 
@@ -346,8 +363,8 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	if (ino < 1 || ino > fs->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	if (!s->offered) {
-		retval = ext2fs_allocate_inode_bitmap(fs, "offered inodes",
-						      &s->offered);
+		retval = e2c_fs_inode_map(s->fs, "offered inodes",
+					  &s->offered);
 		if (retval)
 			return retval;
 	}
@@ -361,11 +378,13 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	return retval;
 }
 
-errcode_t e2c_select_scan(e2c_select *s, size_t max, int *done)
+errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
+			  size_t tx_max, int *done)
 {
 	ext2_ino_t ino;
 	size_t n = 0;
 	errcode_t retval = 0;
+	int clash = 0;
 
 	*done = 0;
 	if (!s->scan) {
@@ -375,10 +394,18 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, int *done)
 				return retval;
 			s->building = 1;
 		}
+		/* Staged as selected: only in inode order, into an empty tx
+		 * (a rescan rolls it back whole). */
+		s->tx = s->scan_tx = tx && !e2c_tx_count(tx) &&
+			s->crit.order == E2C_ORDER_NONE ? tx : NULL;
+		s->tx_max = tx_max;
 		retval = e2c_scan_open(s->fs, &s->scan);
 		if (retval)
 			return retval;
 	}
+	/* A tx closed between calls is let go (never touched again). */
+	if (s->scan_tx && s->fs->tx != s->scan_tx)
+		s->tx = s->scan_tx = NULL;
 	while (!max || n < max) {
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;
@@ -399,14 +426,23 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, int *done)
 		return 0;		/* more to come */
 	e2c_scan_close(s->scan);
 	s->scan = NULL;
+	s->tx = NULL;
 	if (s->building) {
 		s->building = 0;
 		e2c_owners_end(s->fs, 1);
-		if (e2c_owners_any_shared(s->fs)) {
+		if (s->scan_tx)
+			retval = e2c_tx_verify(s->scan_tx, &clash);
+		if (retval)
+			return retval;
+		if (clash || e2c_owners_any_shared(s->fs)) {
 			/* Plans made while building did not check for shared
-			 * blocks: plan everything again, checking. */
+			 * blocks, nor reservations for blocks mapped but
+			 * free in the bitmap: do it all again, checking. */
+			if (s->scan_tx)
+				e2c_tx_rollback(s->scan_tx);
 			reset(s);
-			return e2c_select_scan(s, max, done);
+			return e2c_select_scan(s, max, s->scan_tx, s->tx_max,
+					       done);
 		}
 	}
 	*done = 1;
@@ -480,6 +516,11 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 	}
 	s->ncands = 0;
 	return retval;
+}
+
+ext2_ino_t e2c_select_stage_failed(e2c_select *s)
+{
+	return s->stage_failed;
 }
 
 const struct e2c_select_totals *e2c_select_totals(e2c_select *s)

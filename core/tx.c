@@ -33,6 +33,16 @@ struct e2c_tx {
 	ext2fs_inode_bitmap staged_map;	/* inodes staged */
 	struct staged *v;
 	size_t n, cap;
+	/* Staged inodes whose whole map is the direct slots of i_block and
+	 * whose tree is a root of at most four extents: nothing to reserve
+	 * or free, so all they keep is a bit in direct_map; the commit
+	 * rebuilds the root from the inode it reads anyway.  A bit each
+	 * instead of a struct staged: most files of most filesystems. */
+	ext2fs_inode_bitmap direct_map;
+	size_t ndirect;
+	size_t cur_k;		/* e2c_tx_entry's place among them: the */
+	ext2_ino_t cur_ino;	/* cur_k-th is cur_ino (0: none yet) */
+	int unverified;		/* reserved while the owners map was built */
 	struct e2c_tx_totals totals;
 	int broken;		/* a commit failed past the point of no return */
 	int step;		/* where the last commit stopped */
@@ -77,6 +87,9 @@ static void drop_all(e2c_tx *tx)
 	for (i = 0; i < tx->n; i++)
 		staged_free(&tx->v[i]);
 	tx->n = 0;
+	tx->ndirect = 0;
+	tx->cur_ino = 0;
+	tx->unverified = 0;
 	memset(&tx->totals, 0, sizeof(tx->totals));
 	if (tx->taken)
 		ext2fs_free_block_bitmap(tx->taken);
@@ -84,6 +97,9 @@ static void drop_all(e2c_tx *tx)
 	if (tx->staged_map)
 		ext2fs_free_inode_bitmap(tx->staged_map);
 	tx->staged_map = NULL;
+	if (tx->direct_map)
+		ext2fs_free_inode_bitmap(tx->direct_map);
+	tx->direct_map = NULL;
 }
 
 void e2c_tx_rollback(e2c_tx *tx)
@@ -105,15 +121,47 @@ void e2c_tx_free(e2c_tx *tx)
 
 size_t e2c_tx_count(e2c_tx *tx)
 {
-	return tx->n;
+	return tx->n + tx->ndirect;
+}
+
+int e2c_tx_full(e2c_tx *tx)
+{
+	return tx->n >= E2C_TX_MAX_KEPT ||
+	       tx->totals.index_blocks >= E2C_TX_MAX_INDEX;
 }
 
 errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 {
-	if (i >= tx->n)
+	ext2_ino_t last = tx->fs->fs->super->s_inodes_count;
+	size_t k, steps;
+	errcode_t retval;
+
+	if (i < tx->n) {
+		*plan = tx->v[i].plan;
+		return 0;
+	}
+	if (i - tx->n >= tx->ndirect)
 		return EXT2_ET_INVALID_ARGUMENT;
-	*plan = tx->v[i].plan;
-	return 0;
+	/* The k-th direct inode, found from the last one asked for (a
+	 * listing asks in order); nothing was kept but the bit: plan it
+	 * again (nothing has changed). */
+	k = i - tx->n;
+	if (!tx->cur_ino || k < tx->cur_k) {
+		tx->cur_ino = 0;
+		steps = k + 1;
+	} else {
+		steps = k - tx->cur_k;
+	}
+	while (steps--) {
+		retval = ext2fs_find_first_set_inode_bitmap2(tx->direct_map,
+				tx->cur_ino + 1, last, &tx->cur_ino);
+		if (retval) {
+			tx->cur_ino = 0;
+			return retval;
+		}
+	}
+	tx->cur_k = k;
+	return e2c_plan_inode(tx->fs, tx->cur_ino, plan);
 }
 
 void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t)
@@ -140,9 +188,15 @@ static errcode_t tx_maps(e2c_tx *tx)
 		if (retval)
 			return retval;
 	}
-	if (!tx->staged_map)
-		return ext2fs_allocate_inode_bitmap(fs, "staged inodes",
-						    &tx->staged_map);
+	if (!tx->staged_map) {
+		retval = e2c_fs_inode_map(tx->fs, "staged inodes",
+					  &tx->staged_map);
+		if (retval)
+			return retval;
+	}
+	if (!tx->direct_map)
+		return e2c_fs_inode_map(tx->fs, "direct inodes",
+					&tx->direct_map);
 	return 0;
 }
 
@@ -164,7 +218,12 @@ static errcode_t reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
 		if (retval == ENOENT && goal > first)
 			retval = ext2fs_find_first_zero_block_bitmap2(
 					tx->taken, first, goal - 1, &b);
-		if (!retval)
+		/* While the owners map is being built, it cannot answer
+		 * yet: e2c_tx_verify checks these blocks once it can. */
+		owned = 0;
+		if (!retval && tx->fs->claiming)
+			tx->unverified = 1;
+		else if (!retval)
 			retval = e2c_fs_owned(tx->fs, b, &owned);
 		if (retval)
 			break;
@@ -185,32 +244,12 @@ static errcode_t reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
 	return retval;
 }
 
-/* Room for one more staged inode. */
-static errcode_t grow_staged(e2c_tx *tx)
-{
-	size_t ncap = tx->cap ? tx->cap * 2 : 64;
-	struct staged *v;
-
-	if (tx->n < tx->cap)
-		return 0;
-	v = realloc(tx->v, ncap * sizeof(*v));
-	if (!v)
-		return ENOMEM;
-	tx->v = v;
-	tx->cap = ncap;
-	return 0;
-}
-
-errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
+/* Whether ino can be staged now (not staged yet, tx usable). */
+static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
 {
 	ext2_filsys fs = tx->fs->fs;
-	struct e2c_collect c = { 0 };
-	struct staged s;
-	struct e2c_plan p;
 	errcode_t retval;
-	int reserved = 0;
 
-	memset(&s, 0, sizeof(s));
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
 	retval = tx_maps(tx);
@@ -219,64 +258,131 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	if (ino >= 1 && ino <= fs->super->s_inodes_count &&
 	    ext2fs_test_inode_bitmap2(tx->staged_map, ino))
 		return E2C_ERR_STAGED;
+	return 0;
+}
 
-	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
-	if (plan)
-		*plan = p;
+static void count_staged(e2c_tx *tx, const struct e2c_plan *p)
+{
+	ext2fs_mark_inode_bitmap2(tx->staged_map, p->ino);
+	tx->totals.inodes++;
+	tx->totals.data_blocks += p->data_blocks;
+	tx->totals.extents += p->extents;
+	tx->totals.index_blocks += p->index_blocks;
+	tx->totals.meta_freed += p->meta_freed;
+	tx->totals.used_delta += p->used_delta;
+}
+
+/* A tree that is the inode's direct blocks in a root: see direct_map. */
+static int is_direct(const struct e2c_plan *p)
+{
+	return !p->meta_freed && !p->index_blocks;
+}
+
+errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
+			       struct e2c_collect *c)
+{
+	ext2_filsys fs = tx->fs->fs;
+	struct staged s;
+	errcode_t retval;
+	int reserved = 0;
+
+	memset(&s, 0, sizeof(s));
+	retval = stage_check(tx, p->ino);
 	if (retval)
 		return retval;
-	if (p.skip)
-		return p.skip;
-	retval = grow_staged(tx);
+	if (p->skip)
+		return p->skip;
+	if (is_direct(p)) {
+		ext2fs_mark_inode_bitmap2(tx->direct_map, p->ino);
+		tx->ndirect++;
+		count_staged(tx, p);
+		return 0;
+	}
+	retval = e2c_grow(&tx->v, &tx->cap, tx->n + 1, sizeof(*tx->v));
 	if (retval)
-		goto errout;
-
-	s.plan = p;
-	if (p.index_blocks) {
-		s.pblks = calloc(p.index_blocks, sizeof(*s.pblks));
-		s.nodes = malloc(p.index_blocks * fs->blocksize);
+		return retval;
+	s.plan = *p;
+	if (p->index_blocks) {
+		s.pblks = calloc(p->index_blocks, sizeof(*s.pblks));
+		s.nodes = malloc(p->index_blocks * fs->blocksize);
 		if (!s.pblks || !s.nodes) {
 			retval = ENOMEM;
 			goto errout;
 		}
 		/* Near the data: the first extent's block. */
-		retval = reserve(tx, ext2fs_le32_to_cpu(c.ext[0].ee_start) |
+		retval = reserve(tx, ext2fs_le32_to_cpu(c->ext[0].ee_start) |
 				 ((blk64_t)ext2fs_le16_to_cpu(
-					c.ext[0].ee_start_hi) << 32),
-				 p.index_blocks, s.pblks);
+					c->ext[0].ee_start_hi) << 32),
+				 p->index_blocks, s.pblks);
 		if (retval)
 			goto errout;
 		reserved = 1;
 	}
-	retval = e2c_tree_build(tx->fs, &p, c.ext, s.pblks, s.root, s.nodes);
+	retval = e2c_tree_build(tx->fs, p, c->ext, s.pblks, s.root, s.nodes);
 	if (retval)
 		goto errout;
 	/* The extents now live in the nodes; the old runs are kept. */
-	s.freed = c.freed;
-	s.nfreed = c.nfreed;
-	c.freed = NULL;
-	e2c_collect_free(&c);
+	s.freed = c->freed;
+	s.nfreed = c->nfreed;
+	c->freed = NULL;
+	c->nfreed = c->freed_cap = 0;
 
 	tx->v[tx->n++] = s;
-	ext2fs_mark_inode_bitmap2(tx->staged_map, ino);
-	tx->totals.inodes++;
-	tx->totals.data_blocks += p.data_blocks;
-	tx->totals.extents += p.extents;
-	tx->totals.index_blocks += p.index_blocks;
-	tx->totals.meta_freed += p.meta_freed;
-	tx->totals.used_delta += p.used_delta;
+	count_staged(tx, p);
 	return 0;
 
 errout:
 	if (reserved) {
 		blk64_t k;
 
-		for (k = 0; k < p.index_blocks; k++)
+		for (k = 0; k < p->index_blocks; k++)
 			ext2fs_unmark_block_bitmap2(tx->taken, s.pblks[k]);
 	}
 	staged_free(&s);
+	return retval;
+}
+
+errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
+{
+	struct e2c_collect c = { 0 };
+	struct e2c_plan p;
+	errcode_t retval;
+
+	retval = stage_check(tx, ino);
+	if (retval)
+		return retval;
+	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
+	if (plan)
+		*plan = p;
+	if (!retval)
+		retval = p.skip ? p.skip : e2c_tx_stage_planned(tx, &p, &c);
 	e2c_collect_free(&c);
 	return retval;
+}
+
+errcode_t e2c_tx_verify(e2c_tx *tx, int *clash)
+{
+	size_t i;
+	blk64_t k;
+	errcode_t retval;
+	int owned;
+
+	*clash = 0;
+	if (!tx->unverified)
+		return 0;
+	for (i = 0; i < tx->n; i++)
+		for (k = 0; k < tx->v[i].plan.index_blocks; k++) {
+			retval = e2c_fs_owned(tx->fs, tx->v[i].pblks[k],
+					      &owned);
+			if (retval)
+				return retval;
+			if (owned) {
+				*clash = 1;
+				return 0;
+			}
+		}
+	tx->unverified = 0;
+	return 0;
 }
 
 /* How many of pblks[k..n-1] are consecutive blocks from pblks[k] (node k
@@ -341,7 +447,6 @@ static errcode_t write_nodes(e2c_tx *tx)
 struct iloc {
 	blk64_t blk;		/* its inode-table block */
 	__u32 off;		/* its byte offset in that block */
-	__u32 i;		/* its index in tx->v */
 };
 
 /* Where ino lives, the table location checked as ext2fs_write_inode2
@@ -370,60 +475,111 @@ static errcode_t inode_loc(ext2_filsys fs, ext2_ino_t ino, struct iloc *loc)
 	return 0;
 }
 
-static int iloc_cmp(const void *a, const void *b)
+static int staged_cmp(const void *a, const void *b)
 {
-	const struct iloc *x = a, *y = b;
+	ext2_ino_t x = ((const struct staged *)a)->plan.ino;
+	ext2_ino_t y = ((const struct staged *)b)->plan.ino;
 
-	if (x->blk != y->blk)
-		return x->blk < y->blk ? -1 : 1;
-	return (x->off > y->off) - (x->off < y->off);
+	return (x > y) - (x < y);
 }
 
-/* Every staged inode's place, in inode-table order: inode-number order
- * wherever the tables lie in group order, and the order the scan stages
- * in, so usually no sort is needed.  Run before anything is written, so
- * a bad inode table stops the commit while the disk is untouched. */
-static errcode_t inode_locs(e2c_tx *tx, struct iloc **ret)
+/* The staged inodes in inode order (tx->v sorted first): the one after
+ * m's place, in *ino, with its struct staged in *s (NULL: a direct one);
+ * ENOENT at the end.  Inode order is table order wherever the tables lie
+ * in group order; elsewhere step 3 only writes in smaller runs. */
+struct merge {
+	ext2_ino_t ino;		/* the last one given */
+	size_t a;		/* next of tx->v */
+};
+
+static errcode_t next_staged(e2c_tx *tx, struct merge *m, ext2_ino_t *ino,
+			     const struct staged **s)
 {
-	ext2_filsys fs = tx->fs->fs;
-	struct iloc *v;
+	ext2_ino_t last = tx->fs->fs->super->s_inodes_count;
+	errcode_t retval;
+
+	if (m->ino >= last)
+		return ENOENT;
+	retval = ext2fs_find_first_set_inode_bitmap2(tx->staged_map,
+						     m->ino + 1, last, ino);
+	if (retval)
+		return retval;
+	m->ino = *ino;
+	*s = NULL;
+	if (!ext2fs_test_inode_bitmap2(tx->direct_map, *ino)) {
+		if (m->a >= tx->n || tx->v[m->a].plan.ino != *ino)
+			return EXT2_ET_INVALID_ARGUMENT;	/* cannot be */
+		*s = &tx->v[m->a++];
+	}
+	return 0;
+}
+
+/* Sort tx->v for next_staged (the scan stages in inode order: usually no
+ * sort), and check every staged inode's place before anything is
+ * written, so a bad inode table stops the commit with the disk
+ * untouched. */
+static errcode_t order_staged(e2c_tx *tx)
+{
+	struct merge m = { 0, 0 };
+	const struct staged *s;
+	struct iloc loc;
+	ext2_ino_t ino;
 	size_t i;
 	int sorted = 1;
 	errcode_t retval;
 
-	v = malloc(tx->n * sizeof(*v));
-	if (!v)
-		return ENOMEM;
-	for (i = 0; i < tx->n; i++) {
-		v[i].i = i;
-		retval = inode_loc(fs, tx->v[i].plan.ino, &v[i]);
-		if (retval) {
-			free(v);
-			return retval;
-		}
-		if (i && iloc_cmp(&v[i - 1], &v[i]) > 0)
-			sorted = 0;
-	}
+	for (i = 1; i < tx->n && sorted; i++)
+		sorted = tx->v[i - 1].plan.ino < tx->v[i].plan.ino;
 	if (!sorted)
-		qsort(v, tx->n, sizeof(*v), iloc_cmp);
-	*ret = v;
-	return 0;
+		qsort(tx->v, tx->n, sizeof(*tx->v), staged_cmp);
+	while (!(retval = next_staged(tx, &m, &ino, &s))) {
+		retval = inode_loc(tx->fs->fs, ino, &loc);
+		if (retval)
+			return retval;
+	}
+	return retval == ENOENT ? 0 : retval;
 }
 
-/* Give the on-disk inode raw (little-endian, in an inode-table block) its
- * tree, EXTENTS_FL and i_blocks, and a fresh checksum.  host is scratch
- * of the inode size for a big-endian host. */
-static errcode_t patch_inode(ext2_filsys fs, const struct staged *s,
-			     char *raw, struct ext2_inode_large *host)
+/* The root of a direct inode (tx->direct_map), planned again from the inode
+ * read for the commit, into s.  It was planned when staged and nothing
+ * can have changed it since (the image is locked): a different answer
+ * is refused rather than written. */
+static errcode_t direct_root(e2c_tx *tx, ext2_ino_t ino,
+			     struct ext2_inode *inode, struct staged *s)
 {
+	struct e2c_collect c = { 0 };
+	errcode_t retval;
+	int walked;
+
+	memset(s, 0, sizeof(*s));
+	retval = e2c_plan_from(tx->fs, ino, inode, &s->plan, &c, &walked);
+	if (!retval && (s->plan.skip || !is_direct(&s->plan)))
+		retval = E2C_ERR_STAGE_CHANGED;
+	if (!retval)
+		retval = e2c_tree_build(tx->fs, &s->plan, c.ext, NULL,
+					s->root, NULL);
+	e2c_collect_free(&c);
+	return retval;
+}
+
+/* Give the on-disk inode raw (little-endian, in an inode-table block) of
+ * staged inode ino (s: its record; NULL: a direct one) its tree,
+ * EXTENTS_FL and i_blocks, and a fresh checksum.  host is scratch of the
+ * inode size for a big-endian host. */
+static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
+			     const struct staged *s, char *raw,
+			     struct ext2_inode_large *host)
+{
+	ext2_filsys fs = tx->fs->fs;
 	struct ext2_inode_large *disk = (struct ext2_inode_large *)raw;
+	struct staged direct;
 	struct ext2_inode *inode;
 	errcode_t retval;
 
 	/* As ext2fs_read_inode2 would have: never re-checksum an inode
 	 * that changed under us into one that looks valid. */
 	if (!(fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS) &&
-	    !ext2fs_inode_csum_verify(fs, s->plan.ino, disk))
+	    !ext2fs_inode_csum_verify(fs, ino, disk))
 		return EXT2_ET_INODE_CSUM_INVALID;
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	ext2fs_swap_inode_full(fs, host, disk, 0, EXT2_INODE_SIZE(fs->super));
@@ -432,6 +588,12 @@ static errcode_t patch_inode(ext2_filsys fs, const struct staged *s,
 	(void)host;
 	inode = EXT2_INODE(disk);
 #endif
+	if (!s) {
+		retval = direct_root(tx, ino, inode, &direct);
+		if (retval)
+			return retval;
+		s = &direct;
+	}
 	retval = e2c_iblocks_swap(fs, inode, &s->plan);
 	if (retval)
 		return retval;
@@ -441,56 +603,80 @@ static errcode_t patch_inode(ext2_filsys fs, const struct staged *s,
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	ext2fs_swap_inode_full(fs, disk, host, 1, EXT2_INODE_SIZE(fs->super));
 #endif
-	return ext2fs_inode_csum_set(fs, s->plan.ino, disk);
+	return ext2fs_inode_csum_set(fs, ino, disk);
 }
 
 /* Step 3: the inodes, by inode-table block.  Each run of contiguous
  * blocks holding staged inodes (at most ITABLE_CHUNK bytes) is read,
  * patched and written back at once; blocks holding none are not
  * written. */
-static errcode_t write_inodes(e2c_tx *tx, const struct iloc *loc)
+static errcode_t write_inodes(e2c_tx *tx)
 {
 	ext2_filsys fs = tx->fs->fs;
 	char *buf = NULL;
 	struct ext2_inode_large *host = NULL;
 	blk64_t len, cap = ITABLE_CHUNK / fs->blocksize;
-	size_t i, j, k;
-	errcode_t retval;
+	/* the inodes of one run: at most a chunk's worth */
+	size_t max = ITABLE_CHUNK / EXT2_INODE_SIZE(fs->super);
+	struct member {
+		ext2_ino_t ino;
+		const struct staged *s;
+		struct iloc loc;
+	} *mem = NULL, next;
+	struct merge m = { 0, 0 };
+	blk64_t first;
+	size_t n, k;
+	errcode_t retval, more;
 
 	buf = malloc(cap * fs->blocksize);
 	host = malloc(e2c_inode_buf_size(tx->fs));
-	if (!buf || !host) {
+	mem = malloc(max * sizeof(*mem));
+	if (!buf || !host || !mem) {
 		retval = ENOMEM;
 		goto errout;
 	}
-	for (i = 0; i < tx->n; i = j) {
+	more = next_staged(tx, &m, &next.ino, &next.s);
+	while (!more) {
+		/* Gather the run starting at next. */
+		n = 0;
 		len = 1;
-		for (j = i + 1; j < tx->n; j++) {
-			if (loc[j].blk == loc[i].blk + len - 1)
-				continue;
-			if (loc[j].blk != loc[i].blk + len || len == cap)
+		do {
+			retval = inode_loc(fs, next.ino, &next.loc);
+			if (retval)
+				goto errout;
+			first = n ? mem[0].loc.blk : next.loc.blk;
+			if (n && next.loc.blk == first + len && len < cap)
+				len++;
+			else if (n && next.loc.blk != first + len - 1)
 				break;
-			len++;
+			mem[n++] = next;
+			more = next_staged(tx, &m, &next.ino, &next.s);
+		} while (!more && n < max);
+		if (more && more != ENOENT) {
+			retval = more;
+			goto errout;
 		}
-		retval = io_channel_read_blk64(fs->io, loc[i].blk, len, buf);
+		first = mem[0].loc.blk;
+		retval = io_channel_read_blk64(fs->io, first, len, buf);
 		if (retval)
 			goto errout;
-		for (k = i; k < j; k++) {
-			retval = patch_inode(fs, &tx->v[loc[k].i], buf +
-				(loc[k].blk - loc[i].blk) * fs->blocksize +
-				loc[k].off, host);
+		for (k = 0; k < n; k++) {
+			retval = patch_inode(tx, mem[k].ino, mem[k].s, buf +
+				(mem[k].loc.blk - first) * fs->blocksize +
+				mem[k].loc.off, host);
 			if (retval)
 				goto errout;
 		}
-		retval = io_channel_write_blk64(fs->io, loc[i].blk, len, buf);
+		retval = io_channel_write_blk64(fs->io, first, len, buf);
 		if (retval)
 			goto errout;
-		tx->written += j - i;
+		tx->written += n;
 	}
-	retval = 0;
+	retval = more == ENOENT ? 0 : more;
 errout:
 	/* Inodes went to disk behind libext2fs's inode cache. */
 	ext2fs_flush_icache(fs);
+	free(mem);
 	free(host);
 	free(buf);
 	return retval;
@@ -523,19 +709,21 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	__u16 old_state = sb->s_state;
 	__u32 old_incompat = sb->s_feature_incompat;
 	int new_feature = !ext2fs_has_feature_extents(sb);
-	struct iloc *loc = NULL;
 	size_t i, marked = 0;
 	errcode_t retval;
 
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
+	/* Staged from a scan whose checks are not complete yet. */
+	if (tx->fs->building)
+		return E2C_ERR_SCANNING;
 	tx->step = 0;
 	tx->written = 0;
-	if (!tx->n) {
+	if (!e2c_tx_count(tx)) {
 		tx->step = COMMIT_DONE;
 		return 0;
 	}
-	retval = inode_locs(tx, &loc);
+	retval = order_staged(tx);
 	if (retval)
 		return retval;
 
@@ -568,7 +756,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * old indirect blocks are still allocated, so a crash leaves either
 	 * map intact; e2fsck -f frees what the survivor does not use. */
 	tx->step = 3;
-	retval = write_inodes(tx, loc);
+	retval = write_inodes(tx);
 	if (!retval)
 		retval = io_channel_flush(fs->io);
 	if (retval)
@@ -597,7 +785,6 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	tx->step = COMMIT_DONE;
 	tx->fs->committed = 1;
 	drop_all(tx);
-	free(loc);
 	return 0;
 
 restore:
@@ -610,7 +797,6 @@ restore:
 	sb->s_feature_incompat = old_incompat;
 	ext2fs_mark_super_dirty(fs);
 	flush_fs(fs, new_feature, 0);
-	free(loc);
 	return retval;
 
 partial:
@@ -622,6 +808,5 @@ partial:
 	ext2fs_flush(fs);
 	tx->broken = 1;
 	tx->fs->committed = 1;
-	free(loc);
 	return E2C_ERR_COMMIT_PARTIAL;
 }

@@ -17,13 +17,12 @@ local e2 = require "e2"
 
 local M = {}
 
--- A batch is committed after this many staged inodes (--batch), or once
--- its new index blocks reach BATCH_INDEX_BLOCKS, whichever comes first:
--- what a transaction holds in memory stays bounded (the core keeps about
--- 200 bytes per staged inode, plus each index block whole), and few
--- commits mean few flushes.
-M.BATCH = 4096
-M.BATCH_INDEX_BLOCKS = 1024
+-- A batch is committed after this many staged inodes (--batch), or
+-- sooner once the transaction is full (tx:stage stops there: 4096 inodes
+-- with indirect or index blocks, which keep a record each, or 1024 index
+-- blocks): what a transaction holds stays bounded (the other inodes keep
+-- 4 bytes each), and few commits mean few fsyncs.
+M.BATCH = 65536
 
 -- Fail the way the rest of e2lua does: an e2.error "NAME: message" (the
 -- shell prints it without a traceback; pcall callers get .message).
@@ -641,25 +640,35 @@ function Runner:select()
 		return
 	end
 	local sel = self.sel
-	-- Nothing is staged before the scan ends: the scan may be building
+	-- Unordered, the scan stages what it selects as it goes (one walk);
+	-- nothing is committed before it ends: the first scan also builds
 	-- the map of which blocks every inode owns, which staging relies on.
+	local tx = not self.summary.dry_run and not self.opts.order and self:begin() or nil
 	repeat
-		local done = sel:scan(SCAN_CHUNK)
+		local done = sel:scan(SCAN_CHUNK, tx, self.batch)
 		self.progress:tick(math.min(SCAN_CHUNK, (self.progress.total or math.huge) - self.progress.n))
 		self:drain()
 	until done
+	if tx then self.staged = #tx end
 end
 
--- Stage and commit the selected inodes not staged yet, in batches of
--- opts.batch inodes or M.BATCH_INDEX_BLOCKS index blocks, as long as at
+-- The transaction, begun on first use.
+function Runner:begin()
+	self.tx = self.tx or self.fs:begin()
+	return self.tx
+end
+
+-- Commit what is staged, and stage and commit the selected inodes not
+-- staged yet in batches (opts.batch inodes, or a full tx), as long as at
 -- least `least` of them wait.
 function Runner:flush(least)
 	if self.summary.dry_run then return end
-	while self.sel:pending() >= least and self.sel:pending() > 0 do
-		self.tx = self.tx or self.fs:begin()
-		self.staged = self.tx:stage(self.sel, self.batch, M.BATCH_INDEX_BLOCKS)
+	while self.staged > 0 or (self.sel:pending() > 0 and self.sel:pending() >= least) do
+		local tx = self:begin()
+		tx:stage(self.sel, self.batch)
+		self.staged = #tx
 		self.committing = true		-- for __close's message if it fails
-		self.tx:commit()
+		tx:commit()
 		self:batch_written()
 	end
 end
