@@ -173,33 +173,17 @@ static int tx_stage(lua_State *L)
 	e2c_select *sel = e2l_checkselect(L, 2);
 	lua_Integer max = luaL_optinteger(L, 3, 0);
 	char name[E2L_INOBUF];
-	struct e2c_plan plan;
-	const ext2_ino_t *ino;
-	ext2_ino_t cur;
-	lua_Integer n = 0;
-	size_t got;
+	ext2_ino_t failed;
+	size_t n;
 	errcode_t retval;
 
 	e2l_checknargs(L, 3);
 	luaL_argcheck(L, max >= 0, 3, "must be >= 0");
-	while ((!max || (lua_Integer)e2c_tx_count(t->tx) < max) &&
-	       !e2c_tx_full(t->tx)) {
-		if (e2c_interrupted)
-			return e2l_error(L, E2C_ERR_INTERRUPTED, "migrate",
-					 t->fs->path);
-		ino = e2c_select_take(sel, 1, &got);
-		if (!got)
-			break;
-		cur = *ino;
-		retval = e2c_tx_migrate(t->tx, cur, &plan);
-		if (!retval && plan.skip)
-			retval = plan.skip;
-		if (retval)
-			return e2l_error(L, retval, "migrate",
-					 e2l_inoname(name, cur));
-		n++;
-	}
-	lua_pushinteger(L, n);
+	retval = e2c_select_stage(sel, t->tx, (size_t)max, &n, &failed);
+	if (retval)
+		return e2l_error(L, retval, "migrate", failed ?
+				 e2l_inoname(name, failed) : t->fs->path);
+	lua_pushinteger(L, (lua_Integer)n);
 	return 1;
 }
 

@@ -496,6 +496,12 @@ const struct e2c_skip_count *e2c_select_skips(e2c_select *s, size_t *n);
  * order; the pointer is valid until the next call on s. */
 const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n);
 size_t e2c_select_pending(e2c_select *s);
+
+/* Stage the next selected inodes into tx, until it holds max (0: no
+ * limit) or is full (e2c_tx_full); *staged says how many.  An inode that
+ * cannot be staged stops it with the error and *failed = that inode. */
+errcode_t e2c_select_stage(e2c_select *s, struct e2c_tx *tx, size_t max,
+			   size_t *staged, ext2_ino_t *failed);
 /* Everything selected so far, in order (staged or not). */
 const ext2_ino_t *e2c_select_selected(e2c_select *s, size_t *n);
 

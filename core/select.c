@@ -566,3 +566,31 @@ const struct e2c_plan *e2c_select_log(e2c_select *s, size_t *n)
 	s->nlog = 0;
 	return s->log;
 }
+
+errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
+			   size_t *staged, ext2_ino_t *failed)
+{
+	struct e2c_plan plan;
+	const ext2_ino_t *ino;
+	size_t got;
+	errcode_t retval;
+
+	*staged = 0;
+	*failed = 0;
+	while ((!max || e2c_tx_count(tx) < max) && !e2c_tx_full(tx)) {
+		if (e2c_interrupted)
+			return E2C_ERR_INTERRUPTED;
+		ino = e2c_select_take(s, 1, &got);
+		if (!got)
+			break;
+		retval = e2c_tx_migrate(tx, *ino, &plan);
+		if (!retval && plan.skip)
+			retval = plan.skip;
+		if (retval) {
+			*failed = *ino;
+			return retval;
+		}
+		(*staged)++;
+	}
+	return 0;
+}

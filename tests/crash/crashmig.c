@@ -9,7 +9,7 @@
  *
  * -n N acts on the Nth write to IMAGE; -s makes every write reach the file
  * at once (no write-back cache); -b commits every BATCH staged inodes
- * (default: one commit); -t logs every write and flush to TRACE.  On
+ * (default: as few commits as a full transaction allows, e2c_tx_full); -t logs every write and flush to TRACE.  On
  * success it prints "migrated INODES" and "writes WRITES" and exits 0.  A failed commit is reported on stderr with exit status 1; a
  * stopped run exits CRASH_EXIT (99).  -l lists "INO TYPE" for every inode
  * whose content the crash test compares (regular files, directories and
@@ -34,11 +34,6 @@ static void usage(void)
 	exit(2);
 }
 
-static int is_skip(errcode_t code)
-{
-	return code >= E2C_ERR_SKIP_NO_BLOCKS && code <= E2C_ERR_SKIP_TYPE;
-}
-
 /* Print "INO TYPE" for an inode whose content the test compares. */
 static errcode_t list_one(e2c_fs *fs, ext2_ino_t ino,
 			  struct ext2_inode *inode, void *arg, int *done)
@@ -59,7 +54,7 @@ static errcode_t list_one(e2c_fs *fs, ext2_ino_t ino,
 
 struct migration {
 	e2c_tx *tx;
-	size_t batch;		/* commit every batch inodes (0: at the end) */
+	size_t batch;		/* at most batch inodes a commit (0: no limit) */
 	size_t done;		/* inodes committed */
 	const char *op;		/* what failed, for the message */
 };
@@ -77,39 +72,33 @@ static errcode_t commit(struct migration *m)
 	return retval;
 }
 
-/* Stage one inode if it can be migrated; commit a full batch. */
-static errcode_t migrate_one(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode, void *arg, int *done)
-{
-	struct migration *m = arg;
-	errcode_t retval;
-
-	(void)fs;
-	(void)done;
-	(void)inode;
-	m->op = "migrate";
-	retval = e2c_tx_migrate(m->tx, ino, NULL);
-	if (is_skip(retval))
-		return 0;
-	if (retval)
-		return retval;
-	if (m->batch && e2c_tx_count(m->tx) >= m->batch)
-		return commit(m);
-	return 0;
-}
-
-/* Stage every migratable inode and commit, in batches if asked. */
+/* Migrate every migratable inode the way the policies do: one selection
+ * scan staging as it selects (batch: at most that many per commit), then
+ * what is left in batches. */
 static errcode_t migrate_all(e2c_fs *fs, struct migration *m)
 {
+	struct e2c_criteria crit = { 0 };
+	e2c_select *sel = NULL;
+	ext2_ino_t failed;
+	size_t staged;
 	errcode_t retval;
+	int done = 0;
 
 	m->op = "begin";
 	retval = e2c_tx_begin(fs, &m->tx);
-	if (retval)
-		return retval;
-	retval = e2c_scan_each(fs, migrate_one, m);
-	if (!retval && e2c_tx_count(m->tx))
+	if (!retval)
+		retval = e2c_select_open(fs, &crit, &sel);
+	m->op = "select";
+	while (!retval && !done)
+		retval = e2c_select_scan(sel, 0, m->tx, m->batch, &done);
+	m->op = "migrate";
+	while (!retval && e2c_tx_count(m->tx)) {
 		retval = commit(m);
+		if (!retval)
+			retval = e2c_select_stage(sel, m->tx, m->batch,
+						  &staged, &failed);
+	}
+	e2c_select_close(sel);
 	e2c_tx_free(m->tx);
 	return retval;
 }
