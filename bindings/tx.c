@@ -187,6 +187,16 @@ static int tx_stage(lua_State *L)
 	return 1;
 }
 
+/* tx:full() -> whether the tx holds what one commit should at most */
+static int tx_full(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+
+	e2l_checknargs(L, 1);
+	lua_pushboolean(L, e2c_tx_full(t->tx));
+	return 1;
+}
+
 /* #tx: the inodes staged */
 static int tx_len(lua_State *L)
 {
@@ -289,6 +299,7 @@ void e2l_tx_open(lua_State *L)
 	static const luaL_Reg methods[] = {
 		{ "close", tx_close },
 		{ "commit", tx_commit },
+		{ "full", tx_full },
 		{ "migrate", tx_migrate },
 		{ "pending", tx_pending },
 		{ "rollback", tx_rollback },

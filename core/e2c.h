@@ -532,7 +532,7 @@ size_t e2c_tx_count(e2c_tx *tx);
  * E2C_TX_MAX_KEPT inodes that keep a record of their own (those with
  * indirect blocks or index blocks; the others keep only their number)
  * or E2C_TX_MAX_INDEX index blocks. */
-#define E2C_TX_MAX_KEPT 4096
+#define E2C_TX_MAX_KEPT 8192
 #define E2C_TX_MAX_INDEX 1024
 int e2c_tx_full(e2c_tx *tx);
 /* Plan of the i-th staged inode (0-based: those needing a struct of

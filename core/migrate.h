@@ -35,11 +35,11 @@ void e2c_collect_free(struct e2c_collect *c);
 errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 			       struct e2c_collect *c);
 
-/* Turn inode's i_blocks into what it is after the swap: minus the freed
- * indirect blocks, plus the index blocks, in the fs's units (huge_file
+/* Turn inode's i_blocks into what it is after the swap: minus meta_freed
+ * indirect blocks, plus index_blocks, in the fs's units (huge_file
  * aware).  EOVERFLOW when i_blocks is below the freed count (corrupt). */
 errcode_t e2c_iblocks_swap(ext2_filsys fs, struct ext2_inode *inode,
-			   const struct e2c_plan *plan);
+			   blk64_t meta_freed, blk64_t index_blocks);
 
 /*
  * Lay out the tree of plan->extents leaf extents: root[] gets the new

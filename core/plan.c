@@ -192,13 +192,13 @@ static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 }
 
 errcode_t e2c_iblocks_swap(ext2_filsys fs, struct ext2_inode *inode,
-			   const struct e2c_plan *plan)
+			   blk64_t meta_freed, blk64_t index_blocks)
 {
 	errcode_t retval;
 
-	retval = ext2fs_iblk_sub_blocks(fs, inode, plan->meta_freed);
+	retval = ext2fs_iblk_sub_blocks(fs, inode, meta_freed);
 	if (!retval)
-		retval = ext2fs_iblk_add_blocks(fs, inode, plan->index_blocks);
+		retval = ext2fs_iblk_add_blocks(fs, inode, index_blocks);
 	return retval;
 }
 
@@ -209,7 +209,8 @@ static errcode_t iblocks_after(ext2_filsys fs, const struct ext2_inode *inode,
 	struct ext2_inode copy = *inode;
 	errcode_t retval;
 
-	retval = e2c_iblocks_swap(fs, &copy, plan);
+	retval = e2c_iblocks_swap(fs, &copy, plan->meta_freed,
+				  plan->index_blocks);
 	if (!retval)
 		plan->iblocks_after = ext2fs_get_stat_i_blocks(fs, &copy);
 	return retval;

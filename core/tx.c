@@ -17,15 +17,30 @@
 
 #include "migrate.h"
 
-/* One staged inode: its plan, new root, nodes and old indirect blocks. */
+/* One staged inode with indirect or index blocks: what the commit needs
+ * of its plan, its new root, nodes and old indirect blocks (about 110
+ * bytes: a transaction may hold thousands). */
 struct staged {
-	struct e2c_plan plan;
+	struct {
+		ext2_ino_t ino;
+		__u32 index_blocks;	/* nodes: pblks[], nodes */
+		__u32 meta_freed;	/* old indirect blocks */
+	} plan;
 	__u32 root[EXT2_N_BLOCKS];	/* the new i_block */
+	__u32 nfreed;			/* runs of old indirect blocks */
 	blk64_t *pblks;			/* where node k goes */
 	char *nodes;			/* plan.index_blocks blocks */
-	struct e2c_range *freed;	/* the old IND/DIND/TIND blocks */
-	size_t nfreed;
+	union {
+		struct e2c_range one;	/* nfreed 1: most files */
+		struct e2c_range *many;
+	} freed;
 };
+
+/* The runs of s's old indirect blocks. */
+static const struct e2c_range *freed_runs(const struct staged *s)
+{
+	return s->nfreed == 1 ? &s->freed.one : s->freed.many;
+}
 
 struct e2c_tx {
 	e2c_fs *fs;
@@ -74,7 +89,8 @@ static void staged_free(struct staged *s)
 {
 	free(s->pblks);
 	free(s->nodes);
-	free(s->freed);
+	if (s->nfreed > 1)
+		free(s->freed.many);
 }
 
 /* Forget everything staged; the next stage starts from the fs's bitmap.
@@ -136,15 +152,14 @@ errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 	size_t k, steps;
 	errcode_t retval;
 
-	if (i < tx->n) {
-		*plan = tx->v[i].plan;
-		return 0;
-	}
+	/* What is kept is what the commit needs: plan it again (nothing
+	 * has changed). */
+	if (i < tx->n)
+		return e2c_plan_inode(tx->fs, tx->v[i].plan.ino, plan);
 	if (i - tx->n >= tx->ndirect)
 		return EXT2_ET_INVALID_ARGUMENT;
 	/* The k-th direct inode, found from the last one asked for (a
-	 * listing asks in order); nothing was kept but the bit: plan it
-	 * again (nothing has changed). */
+	 * listing asks in order). */
 	k = i - tx->n;
 	if (!tx->cur_ino || k < tx->cur_k) {
 		tx->cur_ino = 0;
@@ -301,7 +316,9 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	retval = e2c_grow(&tx->v, &tx->cap, tx->n + 1, sizeof(*tx->v));
 	if (retval)
 		return retval;
-	s.plan = *p;
+	s.plan.ino = p->ino;
+	s.plan.index_blocks = p->index_blocks;
+	s.plan.meta_freed = p->meta_freed;
 	if (p->index_blocks) {
 		s.pblks = calloc(p->index_blocks, sizeof(*s.pblks));
 		s.nodes = malloc(p->index_blocks * fs->blocksize);
@@ -322,10 +339,15 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	if (retval)
 		goto errout;
 	/* The extents now live in the nodes; the old runs are kept. */
-	s.freed = c->freed;
 	s.nfreed = c->nfreed;
-	c->freed = NULL;
-	c->nfreed = c->freed_cap = 0;
+	if (c->nfreed == 1) {
+		s.freed.one = c->freed[0];
+	} else if (c->nfreed > 1) {
+		s.freed.many = c->freed;	/* taken over */
+		c->freed = NULL;
+		c->freed_cap = 0;
+	}
+	c->nfreed = 0;
 
 	tx->v[tx->n++] = s;
 	count_staged(tx, p);
@@ -548,16 +570,18 @@ static errcode_t direct_root(e2c_tx *tx, ext2_ino_t ino,
 			     struct ext2_inode *inode, struct staged *s)
 {
 	struct e2c_collect c = { 0 };
+	struct e2c_plan plan;
 	errcode_t retval;
 	int walked;
 
 	memset(s, 0, sizeof(*s));
-	retval = e2c_plan_from(tx->fs, ino, inode, &s->plan, &c, &walked);
-	if (!retval && (s->plan.skip || !is_direct(&s->plan)))
+	s->plan.ino = ino;
+	retval = e2c_plan_from(tx->fs, ino, inode, &plan, &c, &walked);
+	if (!retval && (plan.skip || !is_direct(&plan)))
 		retval = E2C_ERR_STAGE_CHANGED;
 	if (!retval)
-		retval = e2c_tree_build(tx->fs, &s->plan, c.ext, NULL,
-					s->root, NULL);
+		retval = e2c_tree_build(tx->fs, &plan, c.ext, NULL, s->root,
+					NULL);
 	e2c_collect_free(&c);
 	return retval;
 }
@@ -594,7 +618,8 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 			return retval;
 		s = &direct;
 	}
-	retval = e2c_iblocks_swap(fs, inode, &s->plan);
+	retval = e2c_iblocks_swap(fs, inode, s->plan.meta_freed,
+				  s->plan.index_blocks);
 	if (retval)
 		return retval;
 	inode->i_flags |= EXT4_EXTENTS_FL;
@@ -770,11 +795,12 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		const struct staged *s = &tx->v[i];
 		size_t r;
 
+		const struct e2c_range *f = freed_runs(s);
+
 		for (r = 0; r < s->nfreed; r++) {
-			ext2fs_block_alloc_stats_range(fs, s->freed[r].start,
-						       s->freed[r].len, -1);
-			e2c_fs_unmap(tx->fs, s->freed[r].start,
-				     s->freed[r].len);
+			ext2fs_block_alloc_stats_range(fs, f[r].start,
+						       f[r].len, -1);
+			e2c_fs_unmap(tx->fs, f[r].start, f[r].len);
 		}
 	}
 	sb->s_state = old_state;

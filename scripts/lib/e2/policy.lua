@@ -17,12 +17,12 @@ local e2 = require "e2"
 
 local M = {}
 
--- A batch is committed after this many staged inodes (--batch), or
--- sooner once the transaction is full (tx:stage stops there: 4096 inodes
+-- A batch is committed once the transaction is full (8192 inodes
 -- with indirect or index blocks, which keep a record each, or 1024 index
--- blocks): what a transaction holds stays bounded (the other inodes keep
--- 4 bytes each), and few commits mean few fsyncs.
-M.BATCH = 65536
+-- blocks: tx:full()), or after opts.batch staged inodes (--batch) if that
+-- comes first.  The other inodes keep a bit each, so what a transaction
+-- holds stays bounded however many inodes it stages, and few commits mean
+-- few fsyncs.
 
 -- Fail the way the rest of e2lua does: an e2.error "NAME: message" (the
 -- shell prints it without a traceback; pcall callers get .message).
@@ -125,7 +125,7 @@ local GROUPS = {
 		{ "--verbose", "-v", key = "verbose", flag = true,
 		  help = "one line per inode (migrated or skipped)" },
 		{ "--batch", key = "batch", value = "N", parse = function(s) return parse_count(s, 1) end,
-		  help = "commit every N inodes (default " .. M.BATCH .. ")" },
+		  help = "commit every N inodes (default: only when the transaction is full)" },
 		{ "--help", "-h", key = "help", flag = true, help = "show this help" },
 	},
 	select = {
@@ -230,7 +230,7 @@ function M.options(args, spec)
 	for _, o in ipairs(spec_options(spec)) do
 		for _, n in ipairs(o) do byname[n] = o end
 	end
-	local opts = { name = spec.name, batch = M.BATCH }
+	local opts = { name = spec.name }
 	local given = {}
 	local function fail(msg)
 		M.fail(spec.name, "%s\nusage: %s [OPTIONS]; --help lists them", msg, spec.name)
@@ -565,7 +565,7 @@ function M.runner(fs, opts)
 	local super = fs.super
 	local self = setmetatable({
 		fs = fs, opts = opts, name = opts.name or "policy",
-		batch = opts.batch or M.BATCH, staged = 0, committed = 0,
+		batch = opts.batch or 0, staged = 0, committed = 0,
 		rejected = 0, paths = opts.verbose and {} or nil,
 		out = opts.out or print,
 		summary = {
@@ -625,7 +625,7 @@ function Runner:offer(inode, path)
 	if self.paths and path then self.paths[ino] = path end
 	local more = self.sel:offer(ino)
 	self:drain()
-	if not o.order then self:flush(self.batch) end
+	if not o.order then self:flush(false) end
 	if not more then self.stopped = true end
 	return more
 end
@@ -658,15 +658,17 @@ function Runner:begin()
 	return self.tx
 end
 
--- Commit what is staged, and stage and commit the selected inodes not
--- staged yet in batches (opts.batch inodes, or a full tx), as long as at
--- least `least` of them wait.
-function Runner:flush(least)
+-- Stage the selected inodes not staged yet and commit each batch that is
+-- complete (opts.batch inodes, or a full transaction); final: commit the
+-- last one too.
+function Runner:flush(final)
 	if self.summary.dry_run then return end
-	while self.staged > 0 or (self.sel:pending() > 0 and self.sel:pending() >= least) do
+	while true do
 		local tx = self:begin()
 		tx:stage(self.sel, self.batch)
 		self.staged = #tx
+		local full = tx:full() or (self.batch > 0 and self.staged >= self.batch)
+		if self.staged == 0 or not (full or final) then return end
 		self.committing = true		-- for __close's message if it fails
 		tx:commit()
 		self:batch_written()
@@ -701,7 +703,7 @@ function Runner:finish()
 		self.sel:finish(type(self.opts.order) == "function" and self:custom_order() or nil)
 		self:drain()
 	end
-	self:flush(1)
+	self:flush(true)
 	if self.tx then
 		self.tx:close()
 		self.tx = nil
