@@ -150,6 +150,41 @@ for _, img in ipairs(arg) do
 	t.check(clean, "%s: e2fsck -fn after staging a selection: %s", img, out)
 end
 
+-- A scan staging as it selects: while it builds the owners map nothing
+-- may commit or plan elsewhere; once done, one commit migrates exactly
+-- what it selected.
+do
+	local img = arg[2]
+	local copy = tmp .. "/scanstage.img"
+	t.sh("cp '" .. img .. "' '" .. copy .. "'")
+	local rfs = e2.open(img)
+	local want = oracle(rfs, { types = { regular = true } })
+	rfs:close()
+	local wfs <close> = e2.open(copy, { write = true })
+	local sel <close> = wfs:select { types = { regular = true } }
+	local tx <close> = wfs:begin()
+	t.eq(sel:scan(20, tx), false, "scan: not done after 20 inodes")
+	t.check(#tx > 0, "scan: staged as it selects (%d)", #tx)
+	t.raises(function() tx:commit() end, "selection scan", "commit during the first scan")
+	t.raises(function() wfs:plan("/dind") end, "selection scan", "plan during the first scan")
+	repeat until sel:scan(64, tx)
+	t.eq(#tx, #want, "scan: every selected inode staged")
+	t.eq(sel:pending(), 0, "scan: nothing left to stage")
+	t.eq(wfs:plan("/dind").ok, true, "plan after the scan")
+	tx:commit()
+	for _, ino in ipairs(want) do
+		t.eq(wfs:inode(ino).extent_mapped, true, "scan-staged <" .. ino .. "> migrated")
+	end
+	local other = 0
+	for i in wfs:inodes() do
+		if i.extent_mapped then other = other + 1 end
+	end
+	t.eq(other, #want, "nothing else migrated")
+	wfs:close()
+	local out, clean = t.sh("e2fsck -fn '" .. copy .. "' 2>&1")
+	t.check(clean, "e2fsck -fn after a scan-staged commit: %s", out)
+end
+
 -- Bad criteria are Lua errors naming what is wrong; a selection of a
 -- closed fs cannot be used.
 local fs = e2.open(arg[1])
