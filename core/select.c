@@ -21,12 +21,29 @@
 
 #include "migrate.h"
 
+/* What staging needs of a candidate, kept from the walk that planned it
+ * (the N + 1 kept under --max-files N only: staging them then walks
+ * nothing again). */
+struct kept {
+	struct e2c_plan plan;
+	struct e2c_collect c;
+};
+
 struct cand {
 	ext2_ino_t ino;
 	__u64 key;			/* i_size or runs, by the order */
 	blk64_t data_blocks, extents, index_blocks, meta_freed;
 	long long used_delta;
+	struct kept *kept;		/* or NULL */
 };
+
+static void kept_free(struct kept *k)
+{
+	if (!k)
+		return;
+	e2c_collect_free(&k->c);
+	free(k);
+}
 
 struct e2c_select {
 	e2c_fs *fs;
@@ -36,8 +53,10 @@ struct e2c_select {
 	int building;			/* that scan builds the owners map */
 	ext2fs_inode_bitmap offered;	/* e2c_select_offer: each once */
 	struct cand *cands;		/* ordered: candidates (a heap
-					 * under max_files) */
+					 * under max_files); after finish,
+					 * sorted, out[i] = cands[i] */
 	size_t ncands, cands_cap;
+	int finished;
 	ext2_ino_t *out;		/* what to stage, in order */
 	size_t nout, out_cap, taken;
 	struct e2c_plan *log;		/* with crit.log: every decision */
@@ -51,13 +70,25 @@ struct e2c_select {
 	size_t tx_max;			/* ... to hold at most this many */
 	ext2_ino_t stage_failed;	/* the inode staging failed on */
 	struct e2c_collect c;		/* the runs of the inode planned */
+	int collected;			/* ... if it collected them */
 };
 
 
 
+static void drop_cands(e2c_select *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncands; i++)
+		kept_free(s->cands[i].kept);
+	s->ncands = 0;
+}
+
 static void reset(e2c_select *s)
 {
-	s->ncands = s->nout = s->taken = s->nlog = s->nskips = 0;
+	drop_cands(s);
+	s->finished = 0;
+	s->nout = s->taken = s->nlog = s->nskips = 0;
 	memset(&s->t, 0, sizeof(s->t));
 	s->selecting = 1;
 }
@@ -92,6 +123,7 @@ void e2c_select_close(e2c_select *s)
 		e2c_owners_end(s->fs, 0);
 	if (s->offered)
 		ext2fs_free_inode_bitmap(s->offered);
+	drop_cands(s);
 	free(s->cands);
 	free(s->out);
 	free(s->log);
@@ -196,12 +228,52 @@ static int before(const e2c_select *s, const struct cand *a,
 /* Keep candidate k: all of them, or under max_files the max_files + 1
  * first in the order (the one past the budget says why the run
  * stopped), as a heap whose root is the last of them. */
-static errcode_t enqueue(e2c_select *s, const struct cand *k)
+/* The bound on the candidates kept: max_files + 1 in a heap, or 0 (all;
+ * and a custom order is the caller's to apply: keep everything). */
+static size_t heap_cap(const e2c_select *s)
 {
-	/* A custom order is the caller's to apply: keep everything. */
-	size_t cap = s->crit.use_max_files &&
-		     s->crit.order != E2C_ORDER_CUSTOM ?
-		     s->crit.max_files + 1 : 0;
+	return s->crit.order != E2C_ORDER_NONE && s->crit.use_max_files &&
+	       s->crit.order != E2C_ORDER_CUSTOM ? s->crit.max_files + 1 : 0;
+}
+
+/* Whether ino could join the heap of candidates (and its runs are worth
+ * collecting): the heap has room, or the order's key, when the inode
+ * alone gives it, beats the heap's last. */
+static int may_keep(const e2c_select *s, ext2_ino_t ino,
+		    const struct ext2_inode *inode)
+{
+	struct cand k;
+
+	if (!heap_cap(s))
+		return 0;
+	if (s->ncands < heap_cap(s) || s->crit.order == E2C_ORDER_FRAGMENTED)
+		return 1;
+	k.ino = ino;
+	k.key = EXT2_I_SIZE(inode);
+	return before(s, &k, &s->cands[0]);
+}
+
+/* Keep what staging k needs: its plan, and the runs collected in s->c
+ * (taken over). */
+static errcode_t keep(e2c_select *s, struct cand *k,
+		      const struct e2c_plan *plan)
+{
+	k->kept = NULL;
+	if (!s->collected)		/* staging walks it again */
+		return 0;
+	k->kept = malloc(sizeof(*k->kept));
+	if (!k->kept)
+		return ENOMEM;
+	k->kept->plan = *plan;
+	k->kept->c = s->c;
+	memset(&s->c, 0, sizeof(s->c));
+	return 0;
+}
+
+static errcode_t enqueue(e2c_select *s, struct cand *k,
+			 const struct e2c_plan *plan)
+{
+	size_t cap = heap_cap(s);
 	struct cand *q;
 	size_t i, n;
 	errcode_t retval;
@@ -212,6 +284,12 @@ static errcode_t enqueue(e2c_select *s, const struct cand *k)
 		if (retval)
 			return retval;
 		q = s->cands;
+		k->kept = NULL;
+		if (cap) {
+			retval = keep(s, k, plan);
+			if (retval)
+				return retval;
+		}
 		i = s->ncands++;
 		q[i] = *k;
 		if (!cap)
@@ -228,6 +306,10 @@ static errcode_t enqueue(e2c_select *s, const struct cand *k)
 	q = s->cands;
 	if (!before(s, k, &q[0]))
 		return 0;
+	retval = keep(s, k, plan);
+	if (retval)
+		return retval;
+	kept_free(q[0].kept);
 	q[0] = *k;
 	for (i = 0, n = s->ncands;;) {
 		size_t l = 2 * i + 1, r = l + 1, big = i;
@@ -316,8 +398,9 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	s->t.examined++;
 	s->c.nfreed = 0;
 	s->fs->claiming = s->building;
-	retval = e2c_plan_from(s->fs, ino, inode, &plan, s->tx ? &s->c : NULL,
-			       &walked);
+	s->collected = s->tx || may_keep(s, ino, inode);
+	retval = e2c_plan_from(s->fs, ino, inode, &plan,
+			       s->collected ? &s->c : NULL, &walked);
 	s->fs->claiming = 0;
 	if (!retval && s->building && !walked)
 		e2c_owners_claim_map(s->fs, ino, inode);
@@ -340,7 +423,7 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	k.meta_freed = plan.meta_freed;
 	k.used_delta = plan.used_delta;
 	if (s->crit.order != E2C_ORDER_NONE)
-		return enqueue(s, &k);
+		return enqueue(s, &k, &plan);
 	retval = admit(s, &k);
 	if (!retval && s->selecting)
 		retval = log_plan(s, &plan);
@@ -504,6 +587,7 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 		retval = custom_order(s, order, n);
 	else
 		qsort_r(s->cands, s->ncands, sizeof(*s->cands), cmp_cand, s);
+	s->finished = 1;
 	for (i = 0; !retval && i < s->ncands && s->selecting; i++) {
 		size_t had = s->nout;
 
@@ -514,7 +598,11 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 				retval = log_plan(s, &plan);
 		}
 	}
-	s->ncands = 0;
+	/* Those not admitted are not staged: drop what was kept. */
+	for (; i < s->ncands; i++) {
+		kept_free(s->cands[i].kept);
+		s->cands[i].kept = NULL;
+	}
 	return retval;
 }
 
@@ -536,7 +624,7 @@ const struct e2c_skip_count *e2c_select_skips(e2c_select *s, size_t *n)
 
 ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i)
 {
-	return i < s->ncands ? s->cands[i].ino : 0;
+	return !s->finished && i < s->ncands ? s->cands[i].ino : 0;
 }
 
 const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n)
@@ -572,7 +660,8 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 {
 	struct e2c_plan plan;
 	const ext2_ino_t *ino;
-	size_t got;
+	struct kept *k;
+	size_t got, pos;
 	errcode_t retval;
 
 	*staged = 0;
@@ -580,12 +669,21 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 	while ((!max || e2c_tx_count(tx) < max) && !e2c_tx_full(tx)) {
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;
+		pos = s->taken;
 		ino = e2c_select_take(s, 1, &got);
 		if (!got)
 			break;
-		retval = e2c_tx_migrate(tx, *ino, &plan);
-		if (!retval && plan.skip)
-			retval = plan.skip;
+		k = s->finished && pos < s->ncands ? s->cands[pos].kept : NULL;
+		if (k) {
+			/* Planned by the scan: no walk again. */
+			retval = e2c_tx_stage_planned(tx, &k->plan, &k->c);
+			kept_free(k);
+			s->cands[pos].kept = NULL;
+		} else {
+			retval = e2c_tx_migrate(tx, *ino, &plan);
+			if (!retval && plan.skip)
+				retval = plan.skip;
+		}
 		if (retval) {
 			*failed = *ino;
 			return retval;
