@@ -170,6 +170,9 @@ size_t e2c_inode_buf_size(e2c_fs *fs);
 /* "regular", "directory", "symlink", "chardev", "blockdev", "fifo",
  * "socket" or "unknown". */
 const char *e2c_inode_type(const struct ext2_inode *inode);
+/* Whether that is anything but "unknown" (no string compare: a scan asks
+ * for every inode). */
+int e2c_inode_type_known(const struct ext2_inode *inode);
 
 /* Whether the inode's extra space (past 128 bytes) holds the field of
  * struct ext2_inode_large ending at byte end. */

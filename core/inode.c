@@ -19,6 +19,17 @@ errcode_t e2c_read_inode(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *buf)
 				      EXT2_INODE_SIZE(e->fs->super));
 }
 
+int e2c_inode_type_known(const struct ext2_inode *inode)
+{
+	switch (inode->i_mode & LINUX_S_IFMT) {
+	case LINUX_S_IFREG: case LINUX_S_IFDIR: case LINUX_S_IFLNK:
+	case LINUX_S_IFCHR: case LINUX_S_IFBLK: case LINUX_S_IFIFO:
+	case LINUX_S_IFSOCK:
+		return 1;
+	}
+	return 0;
+}
+
 const char *e2c_inode_type(const struct ext2_inode *inode)
 {
 	__u16 m = inode->i_mode;

@@ -51,7 +51,7 @@ static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
 		return E2C_ERR_SKIP_INLINE;
 	if (inode->i_flags & EXT4_EXTENTS_FL)
 		return E2C_ERR_SKIP_EXTENTS;
-	if (!strcmp(e2c_inode_type(inode), "unknown"))
+	if (!e2c_inode_type_known(inode))
 		return E2C_ERR_SKIP_TYPE;
 	if (!e2c_inode_has_blocks(e, inode))
 		return E2C_ERR_SKIP_NO_BLOCKS;
