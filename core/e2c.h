@@ -288,6 +288,16 @@ errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got);
  * under missing indirect subtrees are reported whole. */
 errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got);
 
+/* The map of a block-mapped inode whose indirect slots are empty: its
+ * pieces, exactly as a cursor gives them (at most 12, validated the same
+ * way: a bad pointer ends them, after the valid blocks before it, with
+ * the cursor's error), without a cursor: a scan meets such inodes by the
+ * hundred thousand.  e2c_map_is_direct says whether the inode is one. */
+int e2c_map_is_direct(const struct ext2_inode *inode);
+errcode_t e2c_map_direct(e2c_fs *fs, ext2_ino_t ino,
+			 const struct ext2_inode *inode,
+			 struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n);
+
 /* Whether the walk is of an extent tree. */
 int e2c_map_is_extent(e2c_map *m);
 

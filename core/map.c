@@ -80,9 +80,19 @@ static void slot_info(struct e2c_map *m, unsigned int slot, int *depth,
 		*lblk += m->p * m->p;
 }
 
-static errcode_t check_ptr(struct e2c_map *m, blk64_t blk, blk64_t len)
+/* Reserved inodes (resize inode, journal) legitimately point into the
+ * reserved GDT area; only ordinary inodes are held to it. */
+static int checks_meta(e2c_fs *fs, ext2_ino_t ino)
 {
-	ext2_filsys fs = m->fs->fs;
+	return ino == EXT2_ROOT_INO || ino >= EXT2_FIRST_INO(fs->fs->super);
+}
+
+/* blk..blk+len-1 inside the filesystem and, with check_meta, clear of
+ * its metadata. */
+static errcode_t check_range(e2c_fs *e, int check_meta, blk64_t blk,
+			     blk64_t len)
+{
+	ext2_filsys fs = e->fs;
 	int meta = 0;
 	errcode_t retval;
 
@@ -90,12 +100,74 @@ static errcode_t check_ptr(struct e2c_map *m, blk64_t blk, blk64_t len)
 	    blk >= ext2fs_blocks_count(fs->super) ||
 	    len > ext2fs_blocks_count(fs->super) - blk)
 		return E2C_ERR_PTR_RANGE;
-	if (!m->check_meta)
+	if (!check_meta)
 		return 0;
-	retval = e2c_fs_is_metadata(m->fs, blk, len, &meta);
+	retval = e2c_fs_is_metadata(e, blk, len, &meta);
 	if (retval)
 		return retval;
 	return meta ? E2C_ERR_PTR_METADATA : 0;
+}
+
+static errcode_t check_ptr(struct e2c_map *m, blk64_t blk, blk64_t len)
+{
+	return check_range(m->fs, m->check_meta, blk, len);
+}
+
+/* Of the len pointers from ptrs, contiguous from blk: how many are valid
+ * before the first bad one (all: len), and that one's error. */
+static blk64_t valid_prefix(e2c_fs *e, int check_meta, blk64_t blk,
+			    blk64_t len, errcode_t *err)
+{
+	blk64_t k;
+
+	*err = check_range(e, check_meta, blk, len);
+	if (!*err)
+		return len;
+	for (k = 0; !check_range(e, check_meta, blk + k, 1); k++)
+		;
+	*err = check_range(e, check_meta, blk + k, 1);
+	return k;
+}
+
+int e2c_map_is_direct(const struct ext2_inode *inode)
+{
+	return !(inode->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) &&
+	       !inode->i_block[EXT2_IND_BLOCK] &&
+	       !inode->i_block[EXT2_DIND_BLOCK] &&
+	       !inode->i_block[EXT2_TIND_BLOCK];
+}
+
+errcode_t e2c_map_direct(e2c_fs *fs, ext2_ino_t ino,
+			 const struct ext2_inode *inode,
+			 struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n)
+{
+	int check_meta = checks_meta(fs, ino);
+	unsigned int i = 0, j;
+	errcode_t err;
+
+	*n = 0;
+	while (i < EXT2_NDIR_BLOCKS) {
+		blk_t blk = inode->i_block[i];
+
+		if (!blk) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < EXT2_NDIR_BLOCKS &&
+		     inode->i_block[j] == blk + (j - i); j++)
+			;
+		memset(&p[*n], 0, sizeof(p[*n]));
+		p[*n].kind = E2C_DATA;
+		p[*n].lblk = i;
+		p[*n].pblk = blk;
+		p[*n].len = valid_prefix(fs, check_meta, blk, j - i, &err);
+		if (p[*n].len)
+			(*n)++;
+		if (err)
+			return err;
+		i = j;
+	}
+	return 0;
 }
 
 errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
@@ -134,10 +206,7 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 	/* Rounded up without overflow: i_size may be anything. */
 	m->size_blocks = EXT2_I_SIZE(m->inode) / fs->fs->blocksize +
 			 (EXT2_I_SIZE(m->inode) % fs->fs->blocksize != 0);
-	/* Reserved inodes (resize inode, journal) legitimately point into
-	 * the reserved GDT area; only ordinary inodes are held to it. */
-	m->check_meta = ino == EXT2_ROOT_INO ||
-			ino >= EXT2_FIRST_INO(fs->fs->super);
+	m->check_meta = checks_meta(fs, ino);
 
 	if (!e2c_inode_has_blocks(fs, m->inode)) {
 		m->empty = 1;
@@ -254,16 +323,13 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 				p->len++;
 				f->i++;
 			}
-			if (check_ptr(m, p->pblk, p->len)) {
-				/* Report the valid blocks before the first
-				 * bad one; the next call fails on it. */
-				for (p->len = 0; !check_ptr(m, blk + p->len, 1);
-				     p->len++)
-					;
-				f->i = first + p->len;
-				if (!p->len)
-					return check_ptr(m, blk, 1);
-			}
+			/* Report the valid blocks before the first bad
+			 * one; the next call fails on it. */
+			p->len = valid_prefix(m->fs, m->check_meta, blk,
+					      p->len, &retval);
+			f->i = first + p->len;
+			if (!p->len)
+				return retval;
 			p->kind = E2C_DATA;
 			*got = 1;
 			return 0;

@@ -58,15 +58,23 @@ void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
 
 void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 {
-	struct e2c_piece p;
+	struct e2c_piece p, direct[EXT2_NDIR_BLOCKS];
+	size_t i, n;
 	e2c_map *m;
 	int got;
 
 	/* A map that cannot be walked counts as far as it goes: past a bad
 	 * pointer nothing is mapped, and that inode's own plan is refused
 	 * anyway. */
-	if (!e2c_inode_has_blocks(fs, inode) ||
-	    e2c_map_open(fs, ino, inode, &m))
+	if (!e2c_inode_has_blocks(fs, inode))
+		return;
+	if (e2c_map_is_direct(inode)) {
+		e2c_map_direct(fs, ino, inode, direct, &n);
+		for (i = 0; i < n; i++)
+			e2c_owners_claim(fs, direct[i].pblk, direct[i].len);
+		return;
+	}
+	if (e2c_map_open(fs, ino, inode, &m))
 		return;
 	while (!e2c_map_next(m, &p, &got) && got)
 		if (p.len)
