@@ -228,12 +228,12 @@ static int cmd_pending(lua_State *L)
 /* commit: write what is staged (core/tx.c, doc/migration.md). */
 static int cmd_commit(lua_State *L)
 {
-	/* What a failure past the point of no return (steps 3-5) left. */
+	/* What a failure past the point of no return left: step 3, or
+	 * steps 4 and 5 (one flush since the commit was sped up). */
 	static const char *const done[] = {
 		"some inodes were switched to their extent trees",
 		("every inode was switched; the old indirect blocks were "
-		 "being released"),
-		"everything was written but the filesystem's clean state",
+		 "being released and the clean state written"),
 	};
 	int fsi, step;
 	e2c_fs *fs = getfs(L, &fsi);
@@ -255,7 +255,7 @@ static int cmd_commit(lua_State *L)
 			"but the filesystem is marked not clean: run\n"
 			"  e2fsck -f %s\nbefore using it.  (rollback drops "
 			"what is left of this transaction.)\n", step,
-			done[step - 3], written, t.inodes,
+			done[step > 3], written, t.inodes,
 			fs->path);
 		return e2l_error(L, err, "commit", fs->path);
 	}
