@@ -128,12 +128,56 @@ out:
 	e2c_fs_close(fs);
 }
 
+/*
+ * The policies' path: an ordered selection (read-only), then a selection
+ * scan staging as it selects into a transaction, committed, and the rest
+ * staged and committed; at most MAX_INODES inodes scanned per selection.
+ */
+static void select_pass(int write)
+{
+	struct e2c_open_opts opts = { .write = write };
+	struct e2c_criteria crit = { 0 };
+	e2c_select *sel = NULL;
+	e2c_tx *tx = NULL;
+	ext2_ino_t failed;
+	size_t staged;
+	e2c_fs *fs;
+	int done = 0;
+
+	if (e2c_fs_open(image, &opts, &fs))
+		return;
+	if (!write) {
+		crit.order = E2C_ORDER_LARGEST;
+		crit.use_max_files = 1;
+		crit.max_files = 5;
+	}
+	if ((write && e2c_tx_begin(fs, &tx)) ||
+	    e2c_select_open(fs, &crit, &sel) ||
+	    e2c_select_scan(sel, MAX_INODES, tx, 0, &done) || !done)
+		goto out;
+	if (!write) {
+		e2c_select_finish(sel, NULL, 0);
+		goto out;
+	}
+	while (e2c_tx_count(tx) && !e2c_tx_commit(tx) &&
+	       !e2c_select_stage(sel, tx, 0, &staged, &failed))
+		;
+out:
+	e2c_select_close(sel);
+	e2c_tx_free(tx);
+	e2c_fs_close(fs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (image_path() || put_image(data, size))
 		abort();	/* /dev/shm unusable: not a finding */
 	pass(0);
+	select_pass(0);
 	pass(1);
+	if (put_image(data, size))
+		abort();
+	select_pass(1);
 	return 0;
 }
 
