@@ -558,8 +558,9 @@ static errcode_t custom_order(e2c_select *s, const ext2_ino_t *order,
 	sorted = calloc(s->ncands + 1, sizeof(*sorted));
 	if (!sorted)
 		return ENOMEM;
-	qsort(s->cands, s->ncands, sizeof(*s->cands), cmp_ino);
-	for (i = 0; i < n; i++) {
+	if (s->ncands)		/* else cands may be NULL: no qsort/bsearch */
+		qsort(s->cands, s->ncands, sizeof(*s->cands), cmp_ino);
+	for (i = 0; i < n && s->ncands; i++) {
 		key.ino = order[i];
 		k = bsearch(&key, s->cands, s->ncands, sizeof(*s->cands),
 			    cmp_ino);
@@ -585,7 +586,7 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 		return 0;
 	if (s->crit.order == E2C_ORDER_CUSTOM)
 		retval = custom_order(s, order, n);
-	else
+	else if (s->ncands)	/* none: cands may be NULL, qsort_r's nonnull */
 		qsort_r(s->cands, s->ncands, sizeof(*s->cands), cmp_cand, s);
 	s->finished = 1;
 	for (i = 0; !retval && i < s->ncands && s->selecting; i++) {

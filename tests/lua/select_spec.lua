@@ -137,6 +137,7 @@ for _, img in ipairs(arg) do
 		{ "smallest, data budget", { order = "smallest", max_data_blocks = 40 } },
 		{ "most fragmented, index budget", { order = "fragmented", max_index_blocks = 1 } },
 		{ "in inode order, file budget", { max_files = 7 } },
+		{ "ordered, nothing matches", { order = "largest", min_size = 1 << 50, max_files = 3 } },
 		{ "keep free", { keep_free = 100 * (super.free_blocks_count + 3) / super.blocks_count } },
 		{ "custom order", { order = "custom", max_files = 4,
 			custom = function(a, b) if a.runs ~= b.runs then return a.runs < b.runs end return a.ino > b.ino end } },
