@@ -11,6 +11,11 @@
 
 #include "e2c.h"
 
+/* Bit arrays up to this many blocks or inodes (16 MiB a map), red-black
+ * trees past it: the maps below are tested once per run of every map
+ * walked, and a scattered set costs a tree node per run. */
+#define BITARRAY_MAX_BLOCKS (1ULL << 27)
+
 /* Features whose on-disk meaning e2lua's writes respect.  Anything else
  * makes an open for write fail: we would not know what we might break. */
 #define OK_COMPAT (EXT2_FEATURE_COMPAT_DIR_PREALLOC |			\
@@ -153,7 +158,12 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		e->fs = NULL;
 		goto errout;
 	}
-	e->fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	/* The fs's own bitmaps as bit arrays when small (loaded and tested
+	 * fastest: a scan tests one per inode), else red-black trees. */
+	e->fs->default_bitmap_type =
+		ext2fs_blocks_count(e->fs->super) <= BITARRAY_MAX_BLOCKS &&
+		e->fs->super->s_inodes_count <= BITARRAY_MAX_BLOCKS ?
+		EXT2FS_BMAP64_BITARRAY : EXT2FS_BMAP64_RBTREE;
 
 	if (opts->write && !opts->catastrophic) {
 		retval = check_writable(e->fs);
@@ -211,10 +221,6 @@ errcode_t e2c_fs_close(e2c_fs *e)
 	return retval;
 }
 
-/* Bit arrays up to this many blocks or inodes (16 MiB a map), red-black
- * trees past it: the maps below are tested once per run of every map
- * walked, and a scattered set costs a tree node per run. */
-#define BITARRAY_MAX_BLOCKS (1ULL << 27)
 
 errcode_t e2c_fs_block_map(e2c_fs *e, const char *descr,
 			   ext2fs_block_bitmap *ret)
