@@ -762,11 +762,13 @@ function Runner:__close(err)
 	self.sel:close()
 	if self.summary.dry_run or (not self.tx and waiting == 0) then return end
 	if self.tx then
-		-- An error (Ctrl-C) raised just after tx:commit() returned: the
-		-- commit finished if nothing is pending any more.
+		local ok, n = pcall(function() return #self.tx end)
 		if self.committing then
-			local ok, items = pcall(self.tx.pending, self.tx)
-			if ok and #items == 0 then self:batch_written() end
+			-- An error (Ctrl-C) raised just after tx:commit() returned:
+			-- the commit finished if nothing is staged any more.
+			if ok and n == 0 then self:batch_written() end
+		elseif ok then
+			self.staged = n		-- a scan stages as it goes
 		end
 		pcall(self.tx.close, self.tx)	-- rolls back; the error in flight matters more
 		self.tx = nil
