@@ -497,7 +497,8 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, struct e2c_tx *tx,
 ext2_ino_t e2c_select_stage_failed(e2c_select *s);
 
 /* Ordered runs: order the candidates (E2C_ORDER_CUSTOM: as in order[],
- * n entries; candidates not in it are dropped) and apply the budgets. */
+ * n entries; candidates not in it are dropped) and apply the budgets.
+ * Once: offer and scan before it. */
 errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n);
 /* The i-th candidate kept for ordering (0 past the end), before finish. */
 ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i);

@@ -582,7 +582,7 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 	size_t i;
 	errcode_t retval = 0;
 
-	if (s->crit.order == E2C_ORDER_NONE)
+	if (s->crit.order == E2C_ORDER_NONE || s->finished)
 		return 0;
 	if (s->crit.order == E2C_ORDER_CUSTOM)
 		retval = custom_order(s, order, n);
@@ -674,7 +674,8 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 		ino = e2c_select_take(s, 1, &got);
 		if (!got)
 			break;
-		k = s->finished && pos < s->ncands ? s->cands[pos].kept : NULL;
+		k = s->finished && pos < s->ncands &&
+		    s->cands[pos].ino == *ino ? s->cands[pos].kept : NULL;
 		if (k) {
 			/* Planned by the scan: no walk again. */
 			retval = e2c_tx_stage_planned(tx, &k->plan, &k->c);
