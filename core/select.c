@@ -443,6 +443,9 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	*stopped = !s->selecting;
 	if (!s->selecting)
 		return 0;
+	/* Mid-scan the inode may have been claimed already. */
+	if (s->scan)
+		return E2C_ERR_SCANNING;
 	if (ino < 1 || ino > fs->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	if (!s->offered) {

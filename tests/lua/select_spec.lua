@@ -188,6 +188,7 @@ do
 	t.check(#tx > 0, "scan: staged as it selects (%d)", #tx)
 	t.raises(function() tx:commit() end, "selection scan", "commit during the first scan")
 	t.raises(function() wfs:plan("/dind") end, "selection scan", "plan during the first scan")
+	t.raises(function() sel:offer("/dind") end, "selection scan", "offer during a scan")
 	repeat until sel:scan(64, tx)
 	t.eq(#tx, #want, "scan: every selected inode staged")
 	t.eq(sel:pending(), 0, "scan: nothing left to stage")
