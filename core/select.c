@@ -119,8 +119,13 @@ void e2c_select_close(e2c_select *s)
 		return;
 	if (s->scan)
 		e2c_scan_close(s->scan);
-	if (s->building)
+	if (s->building) {
+		/* Left mid-scan: what it staged was never checked against a
+		 * complete owners map, so it must not be committed. */
 		e2c_owners_end(s->fs, 0);
+		if (s->scan_tx && s->fs->tx == s->scan_tx)
+			e2c_tx_rollback(s->scan_tx);
+	}
 	if (s->offered)
 		ext2fs_free_inode_bitmap(s->offered);
 	drop_cands(s);

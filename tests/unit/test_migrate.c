@@ -209,6 +209,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	char img[200], orig[256], undo[256], cmd[1024];
 	struct e2c_open_opts wr = { .write = 1 };
 	struct e2c_tx_totals t;
+	struct e2c_plan t_plan;
 	struct ext2_inode *now;
 	struct before *v;
 	e2c_tx *tx;
@@ -258,6 +259,35 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	CHECK(stage_all(tx, v, n) == migratable, "staged again");
 	e2c_fs_close(fs);	/* frees the tx: rolls back */
 	CHECK(same_file(img, orig), "rollback/quit changed the image");
+
+	/* A selection scan staging as it selects, interrupted: no commit
+	 * while it builds the owners map; left unfinished, it takes back
+	 * what it staged (never checked against the whole map). */
+	CHECK(!e2c_fs_open(img, &wr, &fs), "open -w");
+	CHECK(!e2c_tx_begin(fs, &tx), "begin");
+	{
+		struct e2c_criteria crit = { 0 };
+		e2c_select *sel = NULL;
+		int done = 0;
+
+		CHECK(!e2c_select_open(fs, &crit, &sel), "select");
+		CHECK(!e2c_select_scan(sel, 20, tx, 0, &done) && !done,
+		      "a first chunk");
+		CHECK(e2c_tx_count(tx) > 0, "staged as selected");
+		CHECK(e2c_tx_commit(tx) == E2C_ERR_SCANNING,
+		      "no commit mid-scan");
+		e2c_interrupted = 1;
+		CHECK(e2c_select_scan(sel, 20, tx, 0, &done) ==
+		      E2C_ERR_INTERRUPTED, "interrupted");
+		e2c_interrupted = 0;
+		e2c_select_close(sel);
+		CHECK(e2c_tx_count(tx) == 0, "an abandoned scan unstages");
+		CHECK(!e2c_tx_commit(tx), "nothing left to commit");
+		CHECK(!e2c_plan_inode(fs, lookup(fs, "/twelve"), &t_plan),
+		      "planning works again");
+	}
+	e2c_fs_close(fs);
+	CHECK(same_file(img, orig), "an interrupted scan changed the image");
 
 	/* No space: the inode that needs index blocks is refused, the tx
 	 * keeps the others.  The fs's in-memory bitmap is filled up; it is
