@@ -92,7 +92,7 @@ assert_grep "interrupted!" "$T/err" "interrupted run: the error"
 # Ctrl-C lands while staging ("stopped: N inodes committed") or inside a
 # commit, which the core stops before writing any inode ("the commit of
 # batch B failed; N inodes committed before it").
-n=$(sed -n -e 's/^slow: stopped: \([0-9]*\) inodes committed in [0-9]* batches stay migrated.*/\1/p' \
+n=$(sed -n -e 's/^slow: stopped: \([0-9]*\) inodes committed in [0-9]* batch[es]* stay migrated.*/\1/p' \
 	-e 's/^slow: the commit of batch [0-9]* ([0-9]* inodes) failed; \([0-9]*\) inodes committed before it.*/\1/p' "$T/err")
 [ -n "$n" ] && [ "$n" -gt 0 ] && [ $((n % 50)) = 0 ] ||
 	fail "interrupted run: committed [$n]: $(cat "$T/err")"

@@ -759,10 +759,10 @@ function Runner:__close(err)
 	self.progress:clear()
 	if self.finished then return end
 	local waiting = self.sel:pending()
-	self.sel:close()
+	local ok, n = pcall(function() return #self.tx end)	-- before sel:close(),
+	self.sel:close()		-- which unstages what an unfinished scan staged
 	if self.summary.dry_run or (not self.tx and waiting == 0) then return end
 	if self.tx then
-		local ok, n = pcall(function() return #self.tx end)
 		if self.committing then
 			-- An error (Ctrl-C) raised just after tx:commit() returned:
 			-- the commit finished if nothing is staged any more.
@@ -783,8 +783,9 @@ function Runner:__close(err)
 			"(%d staged inodes rolled back)\n", self.name, staged))
 	else
 		io.stderr:write(string.format("%s: stopped: %d inodes committed in %d " ..
-			"batches stay migrated; the %d inodes staged since were not committed\n",
-			self.name, self.committed, self.summary.batches, staged))
+			"batch%s stay migrated; the %d inodes staged since were not committed\n",
+			self.name, self.committed, self.summary.batches,
+			self.summary.batches == 1 and "" or "es", staged))
 	end
 end
 
