@@ -5,6 +5,8 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <unistd.h>
+#include <lauxlib.h>
 
 #include "aux.h"
 
@@ -281,6 +283,18 @@ static int e2_strerror(lua_State *L)
 	return 1;
 }
 
+/* e2.isatty(file) -> whether the Lua file (io.stderr, ...) is a terminal:
+ * progress lines are drawn only there (cheaper than a test(1) process) */
+static int e2_isatty(lua_State *L)
+{
+	luaL_Stream *f = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+
+	e2l_checknargs(L, 1);
+	luaL_argcheck(L, f->closef != NULL, 1, "closed file");
+	lua_pushboolean(L, isatty(fileno(f->f)));
+	return 1;
+}
+
 /* e2.errors: the codes scripts compare err.code with, by C name. */
 static void push_errors(lua_State *L)
 {
@@ -323,6 +337,7 @@ int luaopen_e2(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {
 		{ "command", e2_command },
+		{ "isatty", e2_isatty },
 		{ "open", e2l_open },
 		{ "strerror", e2_strerror },
 		{ NULL, NULL }

@@ -491,13 +491,9 @@ end
 
 -- Progress ----------------------------------------------------------------
 
--- Is stderr a terminal?  Asked once, through the shell's test(1).
-local stderr_tty
+-- Is stderr a terminal?
 local function stderr_is_tty()
-	if stderr_tty == nil then
-		stderr_tty = (os.execute and io.stderr and os.execute("test -t 2")) == true
-	end
-	return stderr_tty
+	return io.stderr ~= nil and e2.isatty(io.stderr)
 end
 
 local Progress = {}
