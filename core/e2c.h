@@ -115,13 +115,6 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
  * committed to is discarded with ext2fs_free(): nothing is written. */
 errcode_t e2c_fs_close(e2c_fs *fs);
 
-/* An empty block bitmap over the fs for the core's own bookkeeping: a bit
- * array when that is small (fast to test), else libext2fs's default. */
-errcode_t e2c_fs_block_map(e2c_fs *fs, const char *descr,
-			   ext2fs_block_bitmap *ret);
-errcode_t e2c_fs_inode_map(e2c_fs *fs, const char *descr,
-			   ext2fs_inode_bitmap *ret);
-
 /* Whether any of blk..blk+len-1 holds filesystem metadata (superblocks,
  * group descriptors, reserved GDT blocks, bitmaps, inode tables). */
 errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
@@ -288,15 +281,14 @@ errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got);
  * under missing indirect subtrees are reported whole. */
 errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got);
 
-/* The map of a block-mapped inode whose indirect slots are empty: its
- * pieces, exactly as a cursor gives them (at most 12, validated the same
- * way: a bad pointer ends them, after the valid blocks before it, with
- * the cursor's error), without a cursor: a scan meets such inodes by the
- * hundred thousand.  e2c_map_is_direct says whether the inode is one. */
-int e2c_map_is_direct(const struct ext2_inode *inode);
-errcode_t e2c_map_direct(e2c_fs *fs, ext2_ino_t ino,
-			 const struct ext2_inode *inode,
-			 struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n);
+/* Every piece of ino's map, in e2c_map_next's order, to fn until it
+ * returns nonzero (returned) or the walk fails (its error, after the
+ * pieces before the bad pointer).  A block map whose indirect slots are
+ * empty is walked without a cursor: a scan meets such inodes by the
+ * hundred thousand.  An inode without blocks walks as empty. */
+typedef errcode_t (*e2c_piece_fn)(const struct e2c_piece *p, void *arg);
+errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		       e2c_piece_fn fn, void *arg);
 
 /* Whether the walk is of an extent tree. */
 int e2c_map_is_extent(e2c_map *m);
@@ -487,7 +479,7 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped);
  * NULL; used only when empty and the run is unordered) gets the inodes
  * staged as they are selected, from the same walk, until it holds tx_max
  * (0: no limit) or is full (e2c_tx_full); the rest waits for
- * e2c_select_take.  A tx closed meanwhile is let go. */
+ * e2c_select_stage.  A tx closed meanwhile is let go. */
 struct e2c_tx;
 errcode_t e2c_select_scan(e2c_select *s, size_t max, struct e2c_tx *tx,
 			  size_t tx_max, int *done);
@@ -506,9 +498,6 @@ ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i);
 const struct e2c_select_totals *e2c_select_totals(e2c_select *s);
 const struct e2c_skip_count *e2c_select_skips(e2c_select *s, size_t *n);
 
-/* The next (at most max, 0: all) selected inodes not taken yet, in
- * order; the pointer is valid until the next call on s. */
-const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n);
 size_t e2c_select_pending(e2c_select *s);
 
 /* Stage the next selected inodes into tx, until it holds max (0: no

@@ -12,8 +12,9 @@
 #include "e2c.h"
 
 /* Bit arrays up to this many blocks or inodes (16 MiB a map), red-black
- * trees past it: the maps below are tested once per run of every map
- * walked, and a scattered set costs a tree node per run. */
+ * trees past it: the type of every bitmap of the fs, its own and the
+ * core's (metadata, owners, staged inodes), which scans test once per
+ * inode or run, and where a scattered set costs a tree node per run. */
 #define BITARRAY_MAX_BLOCKS (1ULL << 27)
 
 /* Features whose on-disk meaning e2lua's writes respect.  Anything else
@@ -221,35 +222,6 @@ errcode_t e2c_fs_close(e2c_fs *e)
 	return retval;
 }
 
-
-errcode_t e2c_fs_block_map(e2c_fs *e, const char *descr,
-			   ext2fs_block_bitmap *ret)
-{
-	ext2_filsys fs = e->fs;
-	__u16 type = fs->default_bitmap_type;
-	errcode_t retval;
-
-	if (ext2fs_blocks_count(fs->super) <= BITARRAY_MAX_BLOCKS)
-		fs->default_bitmap_type = EXT2FS_BMAP64_BITARRAY;
-	retval = ext2fs_allocate_block_bitmap(fs, descr, ret);
-	fs->default_bitmap_type = type;
-	return retval;
-}
-
-errcode_t e2c_fs_inode_map(e2c_fs *e, const char *descr,
-			   ext2fs_inode_bitmap *ret)
-{
-	ext2_filsys fs = e->fs;
-	__u16 type = fs->default_bitmap_type;
-	errcode_t retval;
-
-	if (fs->super->s_inodes_count <= BITARRAY_MAX_BLOCKS)
-		fs->default_bitmap_type = EXT2FS_BMAP64_BITARRAY;
-	retval = ext2fs_allocate_inode_bitmap(fs, descr, ret);
-	fs->default_bitmap_type = type;
-	return retval;
-}
-
 /* Mark every block that holds filesystem metadata. */
 static errcode_t build_meta_map(e2c_fs *e)
 {
@@ -258,7 +230,7 @@ static errcode_t build_meta_map(e2c_fs *e)
 	dgrp_t g;
 	errcode_t retval;
 
-	retval = e2c_fs_block_map(e, "metadata blocks", &map);
+	retval = ext2fs_allocate_block_bitmap(fs, "metadata blocks", &map);
 	if (retval)
 		return retval;
 	for (g = 0; g < fs->group_desc_count; g++) {

@@ -129,7 +129,8 @@ static blk64_t valid_prefix(e2c_fs *e, int check_meta, blk64_t blk,
 	return k;
 }
 
-int e2c_map_is_direct(const struct ext2_inode *inode)
+/* A block map whose indirect slots are empty: most inodes of a scan. */
+static int is_direct(const struct ext2_inode *inode)
 {
 	return !(inode->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) &&
 	       !inode->i_block[EXT2_IND_BLOCK] &&
@@ -137,9 +138,12 @@ int e2c_map_is_direct(const struct ext2_inode *inode)
 	       !inode->i_block[EXT2_TIND_BLOCK];
 }
 
-errcode_t e2c_map_direct(e2c_fs *fs, ext2_ino_t ino,
-			 const struct ext2_inode *inode,
-			 struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n)
+/* Its pieces exactly as a cursor gives them (at most 12, validated the
+ * same way: a bad pointer ends them, after the valid blocks before it,
+ * with the cursor's error), without opening one. */
+static errcode_t direct_pieces(e2c_fs *fs, ext2_ino_t ino,
+			       const struct ext2_inode *inode,
+			       struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n)
 {
 	int check_meta = checks_meta(fs, ino);
 	unsigned int i = 0, j;
@@ -517,6 +521,34 @@ errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got)
 		*got = 1;
 	}
 	return 0;
+}
+
+errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		       e2c_piece_fn fn, void *arg)
+{
+	struct e2c_piece p, direct[EXT2_NDIR_BLOCKS];
+	size_t i, n;
+	e2c_map *m;
+	errcode_t retval, walk;
+	int got;
+
+	if (!e2c_inode_has_blocks(fs, inode))
+		return 0;
+	if (is_direct(inode)) {
+		walk = direct_pieces(fs, ino, inode, direct, &n);
+		for (i = 0, retval = 0; i < n && !retval; i++)
+			retval = fn(&direct[i], arg);
+		return retval ? retval : walk;
+	}
+	retval = e2c_map_open(fs, ino, inode, &m);
+	while (!retval) {
+		retval = e2c_map_next(m, &p, &got);
+		if (retval || !got)
+			break;
+		retval = fn(&p, arg);
+	}
+	e2c_map_close(m);
+	return retval;
 }
 
 errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,

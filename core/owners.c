@@ -56,30 +56,19 @@ void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
 	}
 }
 
+static errcode_t claim_piece(const struct e2c_piece *p, void *arg)
+{
+	if (p->len)
+		e2c_owners_claim(arg, p->pblk, p->len);
+	return 0;
+}
+
 void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 {
-	struct e2c_piece p, direct[EXT2_NDIR_BLOCKS];
-	size_t i, n;
-	e2c_map *m;
-	int got;
-
 	/* A map that cannot be walked counts as far as it goes: past a bad
 	 * pointer nothing is mapped, and that inode's own plan is refused
 	 * anyway. */
-	if (!e2c_inode_has_blocks(fs, inode))
-		return;
-	if (e2c_map_is_direct(inode)) {
-		e2c_map_direct(fs, ino, inode, direct, &n);
-		for (i = 0; i < n; i++)
-			e2c_owners_claim(fs, direct[i].pblk, direct[i].len);
-		return;
-	}
-	if (e2c_map_open(fs, ino, inode, &m))
-		return;
-	while (!e2c_map_next(m, &p, &got) && got)
-		if (p.len)
-			e2c_owners_claim(fs, p.pblk, p.len);
-	e2c_map_close(m);
+	e2c_map_each(fs, ino, inode, claim_piece, fs);
 }
 
 static void owners_free(struct e2c_owners *o)
@@ -101,11 +90,14 @@ errcode_t e2c_owners_begin(e2c_fs *fs)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return ENOMEM;
-	retval = e2c_fs_block_map(fs, "mapped blocks", &o->owned);
+	retval = ext2fs_allocate_block_bitmap(fs->fs, "mapped blocks",
+					      &o->owned);
 	if (!retval)
-		retval = e2c_fs_block_map(fs, "shared blocks", &o->shared);
+		retval = ext2fs_allocate_block_bitmap(fs->fs, "shared blocks",
+						      &o->shared);
 	if (!retval)
-		retval = e2c_fs_block_map(fs, "EA blocks", &o->acl);
+		retval = ext2fs_allocate_block_bitmap(fs->fs, "EA blocks",
+						      &o->acl);
 	if (retval) {
 		owners_free(o);
 		return retval;

@@ -127,15 +127,22 @@ static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
 	return 0;
 }
 
+/* Where the pieces of one map walk go. */
+struct walk {
+	e2c_fs *e;
+	struct e2c_plan *plan;
+	struct e2c_collect *c;
+	struct e2c_piece r;		/* the data run being coalesced */
+};
+
 /* One piece of the map walk: counted and checked for blocks mapped twice
  * (here or by another inode: freeing a shared indirect block would hand
  * out a block still in use), or claimed while the owners map is being
  * built; an indirect block goes to c; data pieces are coalesced into runs
- * in r (holes stay holes) as e2c_map_next_run does, runs into extents. */
-static errcode_t take_piece(e2c_fs *e, const struct e2c_piece *p,
-			    struct e2c_plan *plan, struct e2c_collect *c,
-			    struct e2c_piece *r)
+ * (holes stay holes) as e2c_map_next_run does, runs into extents. */
+static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 {
+	struct walk *w = arg;
 	errcode_t retval = 0;
 	int shared;
 
@@ -144,19 +151,19 @@ static errcode_t take_piece(e2c_fs *e, const struct e2c_piece *p,
 	if (p->kind == E2C_DATA) {
 		if (p->lblk + p->len > (1ULL << 32))
 			return E2C_ERR_LBLK_RANGE;
-		plan->data_blocks += p->len;
+		w->plan->data_blocks += p->len;
 	} else {
-		plan->meta_freed++;
-		if (c) {
-			retval = add_freed(c, p->pblk);
+		w->plan->meta_freed++;
+		if (w->c) {
+			retval = add_freed(w->c, p->pblk);
 			if (retval)
 				return retval;
 		}
 	}
-	if (e->claiming) {
-		e2c_owners_claim(e, p->pblk, p->len);
+	if (w->e->claiming) {
+		e2c_owners_claim(w->e, p->pblk, p->len);
 	} else {
-		retval = e2c_fs_shared(e, p->pblk, p->len, &shared);
+		retval = e2c_fs_shared(w->e, p->pblk, p->len, &shared);
 		if (!retval && shared)
 			retval = E2C_ERR_PTR_SHARED;
 		if (retval)
@@ -164,50 +171,27 @@ static errcode_t take_piece(e2c_fs *e, const struct e2c_piece *p,
 	}
 	if (p->kind != E2C_DATA)
 		return 0;
-	if (r->len && p->lblk == r->lblk + r->len &&
-	    p->pblk == r->pblk + r->len && p->flags == r->flags) {
-		r->len += p->len;
+	if (w->r.len && p->lblk == w->r.lblk + w->r.len &&
+	    p->pblk == w->r.pblk + w->r.len && p->flags == w->r.flags) {
+		w->r.len += p->len;
 		return 0;
 	}
-	if (r->len)
-		retval = add_run(r, plan, c);
-	*r = *p;
+	if (w->r.len)
+		retval = add_run(&w->r, w->plan, w->c);
+	w->r = *p;
 	return retval;
 }
 
-/* One walk of the map (the cursor's, or for a map that is all direct
- * slots the same pieces without one), every piece through take_piece. */
+/* One walk of the map, every piece through take_piece. */
 static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 			  struct e2c_plan *plan, struct e2c_collect *c)
 {
-	struct e2c_piece p, r = { 0 }, direct[EXT2_NDIR_BLOCKS];
-	size_t i, n;
-	e2c_map *m;
-	int got;
-	errcode_t retval, walk;
+	struct walk w = { e, plan, c, { 0 } };
+	errcode_t retval;
 
-	if (e2c_map_is_direct(inode)) {
-		walk = e2c_map_direct(e, ino, inode, direct, &n);
-		for (i = 0, retval = 0; i < n && !retval; i++)
-			retval = take_piece(e, &direct[i], plan, c, &r);
-		if (!retval)
-			retval = walk;
-	} else {
-		retval = e2c_map_open(e, ino, inode, &m);
-		if (retval)
-			return retval;
-		for (;;) {
-			retval = e2c_map_next(m, &p, &got);
-			if (retval || !got)
-				break;
-			retval = take_piece(e, &p, plan, c, &r);
-			if (retval)
-				break;
-		}
-		e2c_map_close(m);
-	}
-	if (!retval && r.len)
-		retval = add_run(&r, plan, c);
+	retval = e2c_map_each(e, ino, inode, take_piece, &w);
+	if (!retval && w.r.len)
+		retval = add_run(&w.r, plan, c);
 	return retval;
 }
 

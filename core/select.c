@@ -8,7 +8,7 @@
  * unordered, what passes goes straight to the output (budgets checked as
  * it comes); ordered, the candidates are kept (only the N + 1 first in
  * the order under --max-files N) and e2c_select_finish sorts them and
- * applies the budgets.  The caller stages the output (e2c_select_take).
+ * applies the budgets.  The caller stages the output (e2c_select_stage).
  *
  * A scan that starts before the owners map exists (core/owners.c) builds
  * it in the same walk, planning without the shared-block check, and
@@ -454,8 +454,8 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	if (ino < 1 || ino > fs->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	if (!s->offered) {
-		retval = e2c_fs_inode_map(s->fs, "offered inodes",
-					  &s->offered);
+		retval = ext2fs_allocate_inode_bitmap(fs, "offered inodes",
+						      &s->offered);
 		if (retval)
 			return retval;
 	}
@@ -636,15 +636,6 @@ ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i)
 	return !s->finished && i < s->ncands ? s->cands[i].ino : 0;
 }
 
-const ext2_ino_t *e2c_select_take(e2c_select *s, size_t max, size_t *n)
-{
-	size_t left = s->nout - s->taken;
-	const ext2_ino_t *p = s->out + s->taken;
-
-	*n = max && max < left ? max : left;
-	s->taken += *n;
-	return p;
-}
 
 const ext2_ino_t *e2c_select_selected(e2c_select *s, size_t *n)
 {
@@ -664,13 +655,19 @@ const struct e2c_plan *e2c_select_log(e2c_select *s, size_t *n)
 	return s->log;
 }
 
+/* The next selected inode not staged yet, or 0. */
+static ext2_ino_t take(e2c_select *s)
+{
+	return s->taken < s->nout ? s->out[s->taken++] : 0;
+}
+
 errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 			   size_t *staged, ext2_ino_t *failed)
 {
 	struct e2c_plan plan;
-	const ext2_ino_t *ino;
+	ext2_ino_t ino;
 	struct kept *k;
-	size_t got, pos;
+	size_t pos;
 	errcode_t retval;
 
 	*staged = 0;
@@ -679,23 +676,23 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;
 		pos = s->taken;
-		ino = e2c_select_take(s, 1, &got);
-		if (!got)
+		ino = take(s);
+		if (!ino)
 			break;
 		k = s->finished && pos < s->ncands &&
-		    s->cands[pos].ino == *ino ? s->cands[pos].kept : NULL;
+		    s->cands[pos].ino == ino ? s->cands[pos].kept : NULL;
 		if (k) {
 			/* Planned by the scan: no walk again. */
 			retval = e2c_tx_stage_planned(tx, &k->plan, &k->c);
 			kept_free(k);
 			s->cands[pos].kept = NULL;
 		} else {
-			retval = e2c_tx_migrate(tx, *ino, &plan);
+			retval = e2c_tx_migrate(tx, ino, &plan);
 			if (!retval && plan.skip)
 				retval = plan.skip;
 		}
 		if (retval) {
-			*failed = *ino;
+			*failed = ino;
 			return retval;
 		}
 		(*staged)++;

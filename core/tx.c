@@ -204,14 +204,14 @@ static errcode_t tx_maps(e2c_tx *tx)
 			return retval;
 	}
 	if (!tx->staged_map) {
-		retval = e2c_fs_inode_map(tx->fs, "staged inodes",
-					  &tx->staged_map);
+		retval = ext2fs_allocate_inode_bitmap(fs, "staged inodes",
+						      &tx->staged_map);
 		if (retval)
 			return retval;
 	}
 	if (!tx->direct_map)
-		return e2c_fs_inode_map(tx->fs, "direct inodes",
-					&tx->direct_map);
+		return ext2fs_allocate_inode_bitmap(fs, "direct inodes",
+						    &tx->direct_map);
 	return 0;
 }
 
