@@ -68,6 +68,26 @@ errcode_t e2c_grow(void *arr, size_t *cap, size_t need, size_t sz);
 /* Register the error table (idempotent).  Call before error_message(). */
 void e2c_init(void);
 
+/*
+ * What a plan's skip code means for a report (the policies' summaries, the
+ * shell's plan): the one place that sorts skip codes.
+ *   E2C_SKIP_RESERVED  a reserved inode: not a user's file at all
+ *   E2C_SKIP_PLAIN     nothing to do or nothing to migrate (already
+ *                      extents, no block map, inline data, unlinked, type)
+ *   E2C_SKIP_NO_SPACE  left: not enough free space for its index blocks
+ *   E2C_SKIP_CORRUPT   the inode or its map is corrupt: run e2fsck -f
+ * A code not listed in core/err.c counts as corruption (the safe side).
+ */
+enum e2c_skip_class {
+	E2C_SKIP_NONE,		/* code 0: not skipped */
+	E2C_SKIP_RESERVED,
+	E2C_SKIP_PLAIN,
+	E2C_SKIP_NO_SPACE,
+	E2C_SKIP_CORRUPT,
+};
+enum e2c_skip_class e2c_skip_class(errcode_t code);
+int e2c_skip_is_corruption(errcode_t code);
+
 /* Set by a signal handler; long loops in the core check it between units
  * of work and stop with E2C_ERR_INTERRUPTED where stopping is safe. */
 extern volatile sig_atomic_t e2c_interrupted;

@@ -2,6 +2,8 @@
  * err.c -- e2lua's com_err table, so error_message() speaks for the core's
  * own codes the same way it does for libext2fs's.
  */
+#include <errno.h>
+
 #include "e2c.h"
 
 volatile sig_atomic_t e2c_interrupted;
@@ -53,6 +55,39 @@ static const struct error_table e2c_error_table = {
 /* The table must cover the enum exactly. */
 _Static_assert(sizeof(e2c_msgs) / sizeof(e2c_msgs[0]) ==
 	       E2C_ERR_COUNT_ - E2C_ERR_BASE, "e2c_msgs out of sync");
+
+enum e2c_skip_class e2c_skip_class(errcode_t code)
+{
+	switch (code) {
+	case 0:
+		return E2C_SKIP_NONE;
+	case E2C_ERR_SKIP_RESERVED:
+		return E2C_SKIP_RESERVED;
+	case E2C_ERR_SKIP_NO_BLOCKS:
+	case E2C_ERR_SKIP_INLINE:
+	case E2C_ERR_SKIP_EXTENTS:
+	case E2C_ERR_SKIP_UNLINKED:
+	case E2C_ERR_SKIP_TYPE:
+		return E2C_SKIP_PLAIN;
+	/* Corrupt maps and inodes.  EOVERFLOW: i_blocks below the count
+	 * of the indirect blocks (ext2fs_iblk_sub_blocks). */
+	case E2C_ERR_PTR_RANGE:
+	case E2C_ERR_PTR_METADATA:
+	case E2C_ERR_PTR_SHARED:
+	case E2C_ERR_LBLK_RANGE:
+	case E2C_ERR_EXTENT_DEPTH:
+	case E2C_ERR_EXTENT_ORDER:
+	case E2C_ERR_SIZE_RANGE:
+	case EOVERFLOW:
+	default:
+		return E2C_SKIP_CORRUPT;
+	}
+}
+
+int e2c_skip_is_corruption(errcode_t code)
+{
+	return e2c_skip_class(code) == E2C_SKIP_CORRUPT;
+}
 
 void e2c_init(void)
 {
