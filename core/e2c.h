@@ -473,6 +473,7 @@ struct e2c_select_totals {
 	size_t filtered;	/* ... then failed min_runs */
 	size_t skipped;		/* ... or could not be migrated */
 	size_t files;		/* selected */
+	size_t regular, directories, symlinks;	/* ... by type */
 	blk64_t data_blocks, extents, index_blocks, meta_freed;
 	long long used_delta;
 	enum e2c_budget stopped_by;

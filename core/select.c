@@ -31,6 +31,7 @@ struct kept {
 
 struct cand {
 	ext2_ino_t ino;
+	unsigned type;			/* E2C_TYPE_*: the totals by type */
 	__u64 key;			/* i_size or runs, by the order */
 	blk64_t data_blocks, extents, index_blocks, meta_freed;
 	long long used_delta;
@@ -138,17 +139,22 @@ void e2c_select_close(e2c_select *s)
 	free(s);
 }
 
+static unsigned inode_type(const struct ext2_inode *in)
+{
+	__u16 m = in->i_mode;
+
+	return LINUX_S_ISREG(m) ? E2C_TYPE_REGULAR :
+	       LINUX_S_ISDIR(m) ? E2C_TYPE_DIRECTORY :
+	       LINUX_S_ISLNK(m) ? E2C_TYPE_SYMLINK : E2C_TYPE_OTHER;
+}
+
 /* The criteria on the inode's own fields. */
 static int fields_match(e2c_select *s, struct ext2_inode *in)
 {
 	const struct e2c_criteria *c = &s->crit;
-	__u16 m = in->i_mode;
-	unsigned type = LINUX_S_ISREG(m) ? E2C_TYPE_REGULAR :
-			LINUX_S_ISDIR(m) ? E2C_TYPE_DIRECTORY :
-			LINUX_S_ISLNK(m) ? E2C_TYPE_SYMLINK : E2C_TYPE_OTHER;
 	long long mtime;
 
-	if (c->types && !(c->types & type))
+	if (c->types && !(c->types & inode_type(in)))
 		return 0;
 	if (c->use_uid && inode_uid(*in) != c->uid)
 		return 0;
@@ -212,6 +218,9 @@ static errcode_t admit(e2c_select *s, const struct cand *k)
 		return retval;
 	s->out[s->nout++] = k->ino;
 	s->t.files++;
+	s->t.regular += k->type == E2C_TYPE_REGULAR;
+	s->t.directories += k->type == E2C_TYPE_DIRECTORY;
+	s->t.symlinks += k->type == E2C_TYPE_SYMLINK;
 	s->t.data_blocks += k->data_blocks;
 	s->t.extents += k->extents;
 	s->t.index_blocks += k->index_blocks;
@@ -420,6 +429,7 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 		return retval ? retval : log_plan(s, &plan);
 	}
 	k.ino = ino;
+	k.type = inode_type(inode);
 	k.key = s->crit.order == E2C_ORDER_FRAGMENTED ? plan.runs :
 		EXT2_I_SIZE(inode);
 	k.data_blocks = plan.data_blocks;
