@@ -105,6 +105,9 @@ int e2l_scan_cursor(lua_State *L, int fsidx, int filteridx);
 int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 		    const char *path);
 
+/* The name of a skip code's class (e2c_skip_class): "skip", "reserved",
+ * "no_space", "corrupt"; NULL for 0. */
+const char *e2l_skip_class_name(errcode_t code);
 /* A plan table (fs:plan, ino:plan, tx:migrate, tx:pending). */
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */

@@ -282,9 +282,10 @@ static int sel_finish(lua_State *L)
 	return 0;
 }
 
-/* sel:totals() -> {examined=, filtered=, skipped=, files=, data_blocks=,
- * extents=, index_blocks=, meta_freed=, used_delta=, reasons = {reason =
- * count}, stopped_by = nil | "max_files" | ...} */
+/* sel:totals() -> {examined=, filtered=, skipped=, files=, regular=,
+ * directories=, symlinks=, data_blocks=, extents=, index_blocks=,
+ * meta_freed=, used_delta=, reasons = {reason = count}, skips = {{code=,
+ * reason=, class=, count=}...}, stopped_by = nil | "max_files" | ...} */
 static int sel_totals(lua_State *L)
 {
 	static const char *const budgets[] = {
@@ -299,11 +300,14 @@ static int sel_totals(lua_State *L)
 	size_t i, n;
 
 	e2l_checknargs(L, 1);
-	lua_createtable(L, 0, 11);
+	lua_createtable(L, 0, 16);
 	SETINT("examined", t->examined);
 	SETINT("filtered", t->filtered);
 	SETINT("skipped", t->skipped);
 	SETINT("files", t->files);
+	SETINT("regular", t->regular);
+	SETINT("directories", t->directories);
+	SETINT("symlinks", t->symlinks);
 	SETINT("data_blocks", t->data_blocks);
 	SETINT("extents", t->extents);
 	SETINT("index_blocks", t->index_blocks);
@@ -319,6 +323,18 @@ static int sel_totals(lua_State *L)
 	for (i = 0; i < n; i++)
 		SETINT(error_message(k[i].code), k[i].count);
 	lua_setfield(L, -2, "reasons");
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_createtable(L, 0, 4);
+		SETINT("code", k[i].code);
+		lua_pushstring(L, error_message(k[i].code));
+		lua_setfield(L, -2, "reason");
+		lua_pushstring(L, e2l_skip_class_name(k[i].code));
+		lua_setfield(L, -2, "class");
+		SETINT("count", k[i].count);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "skips");
 	return 1;
 }
 

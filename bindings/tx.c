@@ -21,9 +21,33 @@ struct e2l_tx {
 #define SETINT(name, v) \
 	(lua_pushinteger(L, (lua_Integer)(v)), lua_setfield(L, -2, (name)))
 
+const char *e2l_skip_class_name(errcode_t code)
+{
+	static const char *const names[] = {
+		[E2C_SKIP_NONE] = NULL,
+		[E2C_SKIP_RESERVED] = "reserved",
+		[E2C_SKIP_PLAIN] = "skip",
+		[E2C_SKIP_NO_SPACE] = "no_space",
+		[E2C_SKIP_CORRUPT] = "corrupt",
+	};
+
+	return names[e2c_skip_class(code)];
+}
+
+/* e2.skip_class(code) -> "skip", "reserved", "no_space", "corrupt", or
+ * nil for 0 (core/e2c.h: e2c_skip_class) */
+static int e2_skip_class(lua_State *L)
+{
+	lua_Integer code = luaL_checkinteger(L, 1);
+
+	e2l_checknargs(L, 1);
+	lua_pushstring(L, e2l_skip_class_name((errcode_t)code));
+	return 1;
+}
+
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
 {
-	lua_createtable(L, 0, 12);
+	lua_createtable(L, 0, 13);
 	SETINT("ino", p->ino);
 	lua_pushboolean(L, p->skip == 0);
 	lua_setfield(L, -2, "ok");
@@ -32,6 +56,8 @@ void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
 		lua_pushstring(L, error_message(p->skip));
 		lua_setfield(L, -2, "reason");
 		SETINT("code", p->skip);
+		lua_pushstring(L, e2l_skip_class_name(p->skip));
+		lua_setfield(L, -2, "skip_class");
 	}
 	SETINT("data_blocks", p->data_blocks);
 	SETINT("runs", p->runs);
@@ -309,4 +335,6 @@ void e2l_tx_open(lua_State *L)
 	};
 
 	e2l_newmeta(L, E2L_TX, meta, methods, NULL);
+	lua_pushcfunction(L, e2_skip_class);		/* [e2, fn] */
+	lua_setfield(L, -2, "skip_class");
 }
