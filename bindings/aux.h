@@ -83,6 +83,8 @@ void e2l_inode_open(lua_State *L);
 void e2l_cursor_open(lua_State *L);
 void e2l_tx_open(lua_State *L);
 void e2l_select_open(lua_State *L);
+/* e2.user, e2.group (host.c): into the module table on top. */
+void e2l_host_open(lua_State *L);
 
 /* Inode objects: a snapshot of the inode taken when pushed, tied to the
  * fs userdata at fsidx.  buf may be NULL: the inode is then read. */

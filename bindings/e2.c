@@ -351,6 +351,7 @@ int luaopen_e2(lua_State *L)
 	e2l_cursor_open(L);
 	e2l_tx_open(L);
 	e2l_select_open(L);
+	e2l_host_open(L);
 	push_commands(L);
 	lua_setfield(L, -2, "commands");
 	push_errors(L);
