@@ -49,18 +49,18 @@ static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
 	t->used_delta += p->used_delta;
 }
 
-#define TABLE_HEAD "    INO STATUS      DATA  EXTENTS DEPTH  INDEX  FREED PATH\n"
+#define TABLE_HEAD "    INO STATUS       DATA  EXTENTS DEPTH  INDEX  FREED PATH\n"
 
 /* One table row; the path last, with the reason after it if skipped. */
 static void print_row(const struct e2c_plan *p, const char *status,
 		      const char *path)
 {
 	if (p->skip) {
-		printf("%7u %-6s %9s %8s %5s %6s %6s %s: %s\n", p->ino, status,
+		printf("%7u %-7s %9s %8s %5s %6s %6s %s: %s\n", p->ino, status,
 		       "-", "-", "-", "-", "-", path, error_message(p->skip));
 		return;
 	}
-	printf("%7u %-6s %9llu %8llu %5d %6llu %6llu %s\n", p->ino, status,
+	printf("%7u %-7s %9llu %8llu %5d %6llu %6llu %s\n", p->ino, status,
 	       (unsigned long long)p->data_blocks,
 	       (unsigned long long)p->extents, p->depth,
 	       (unsigned long long)p->index_blocks,
@@ -107,7 +107,7 @@ static int cmd_plan(lua_State *L)
 	e2c_fs *fs = getfs(L, &fsi);
 	struct e2c_tx_totals ok = { 0 };
 	errcode_t err = 0;
-	size_t skipped = 0;
+	size_t skipped = 0, corrupt = 0;
 
 	printf(TABLE_HEAD);
 	for (i = 1; i <= n; i++) {
@@ -124,16 +124,23 @@ static int cmd_plan(lua_State *L)
 			failed++;
 			continue;
 		}
-		print_row(&p, p.skip ? "skip" : "ok", lua_tostring(L, i));
-		if (p.skip)
+		/* A corrupt map is a problem, not a file to pass over. */
+		if (e2c_skip_is_corruption(p.skip))
+			corrupt++;
+		else if (p.skip)
 			skipped++;
 		else
 			add_plan(&ok, &p);
+		print_row(&p, e2c_skip_is_corruption(p.skip) ? "CORRUPT" :
+			  p.skip ? "skip" : "ok", lua_tostring(L, i));
 	}
 	printf("total: %zu inode%s, %zu migratable, %zu skipped: ",
-	       ok.inodes + skipped, plural(ok.inodes + skipped), ok.inodes,
-	       skipped);
+	       ok.inodes + skipped + corrupt,
+	       plural(ok.inodes + skipped + corrupt), ok.inodes, skipped);
 	print_figures(&ok);
+	if (corrupt)
+		printf("corrupt: %zu inode%s with a corrupt map or inode, not "
+		       "migrated: run e2fsck -f\n", corrupt, plural(corrupt));
 	if (failed)
 		return fail_args(L, "plan", failed, n, err);
 	return 0;
