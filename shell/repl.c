@@ -69,6 +69,26 @@ static int is_e2error(lua_State *L, int idx)
 	return yes;
 }
 
+/*
+ * An e2.error with a status field (1 to 125) is a message for the user,
+ * not a bug (a policy's usage error, its "files were left" ending): it is
+ * printed as it is, without the script's line, and e2lua exits with that
+ * status (e2sh_fail).  Whether the error at idx is one.
+ */
+static int user_status(lua_State *L, int idx)
+{
+	lua_Integer st;
+	int isint;
+
+	lua_getfield(L, idx, "status");
+	st = lua_tointegerx(L, -1, &isint);
+	lua_pop(L, 1);
+	if (!isint || st < 1 || st > 125)
+		return 0;
+	e2sh_get(L)->status = (int)st;
+	return 1;
+}
+
 /* Push "src:line: " for the innermost Lua function running, or "". */
 static void push_where(lua_State *L)
 {
@@ -99,8 +119,10 @@ static int msghandler(lua_State *L)
 
 	if (msg == NULL) {
 		if (is_e2error(L, 1)) {
+			int plain = user_status(L, 1);
+
 			luaL_tolstring(L, 1, NULL);		/* [err, text] */
-			if (chunk) {
+			if (chunk && !plain) {
 				push_where(L);
 				lua_insert(L, -2);
 				lua_concat(L, 2);
@@ -140,6 +162,8 @@ int e2sh_docall(struct e2sh *sh, int narg, int nres, enum e2sh_how how)
 	sigaction(SIGINT, &old, NULL);
 	lua_sethook(L, NULL, 0, 0);	/* a Ctrl-C that came too late */
 	lua_remove(L, base);
+	if (status == LUA_OK)
+		sh->status = 0;		/* an inner failure was caught */
 	if (e2c_interrupted)
 		sh->stop = 1;
 	return status;
@@ -165,6 +189,7 @@ void e2sh_report(struct e2sh *sh, const char *msg)
 {
 	struct e2sh_input *in = sh->in;
 
+	sh->status = 0;		/* reported, not failed: no exit status */
 	fflush(stdout);		/* keep transcripts in order with 2>&1 */
 	if (in == NULL || in->oneshot)
 		fprintf(stderr, "%s: %s\n", E2SH_PROGNAME, msg);
@@ -177,8 +202,11 @@ void e2sh_report(struct e2sh *sh, const char *msg)
 
 void e2sh_fail(struct e2sh *sh, const char *msg)
 {
+	int status = sh->status ? sh->status : 1;
+
 	e2sh_report(sh, msg);
-	sh->failed = 1;
+	if (status > sh->failed)
+		sh->failed = status;
 	if (sh->bail)
 		sh->stop = 1;
 }

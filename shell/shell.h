@@ -35,7 +35,9 @@ struct e2sh {
 	lua_State *L;
 	int interactive;	/* terminal session: prompts, questions */
 	int bail;		/* --bail: stop at the first error */
-	int failed;		/* something failed: exit status 1 */
+	int failed;		/* the exit status: 1 something failed,
+				 * or the highest an e2.error asked for */
+	int status;		/* ... that the error being raised asks */
 	int stop;		/* bail or Ctrl-C: leave non-tty inputs */
 	int quit;		/* quit/q: leave every input */
 	int depth;		/* nesting of inputs being read */
