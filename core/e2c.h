@@ -215,9 +215,9 @@ errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
 
 /*
  * A path naming ino (malloc()ed, caller frees), or *path = NULL (and 0)
- * when it has none.  A directory's comes from its ".." chain
- * (ext2fs_get_pathname; its partial answers, with "..." or "???" parts,
- * count as none); any other inode's is its first name found by
+ * when it has none.  A directory's comes from its ".." chain, however
+ * deep (a broken chain or a loop counts as none); any other inode's is its
+ * first name found by
  * e2c_find_names under its directory's path: one scan per call.
  */
 errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path);

@@ -32,23 +32,99 @@ errcode_t e2c_lookup(e2c_fs *e, ext2_ino_t cwd, const char *spec,
 			    spec, ino);
 }
 
-/* A directory's path by its ".." chain, NULL when ext2fs_get_pathname
- * could only give a partial answer: it marks the parts it could not name
- * with "..." and "???", and a non-directory with "<n>". */
-static errcode_t dir_pathname(e2c_fs *e, ext2_ino_t dir, char **path)
+/* The deepest ".." chain followed: deeper is taken for a loop in a
+ * corrupt tree (a path that deep is over 8 KiB, twice PATH_MAX). */
+#define MAX_DEPTH 4096
+
+struct name_of {
+	ext2_ino_t ino;		/* the entry looked for (0: none) */
+	ext2_ino_t dotdot;	/* out: the directory's ".." */
+	char *name;		/* out: ino's name, NULL if not found */
+	errcode_t err;
+};
+
+/* ext2fs_dir_iterate callback: note "..", find ino's name. */
+static int name_of_cb(struct ext2_dir_entry *dirent, int offset,
+		      int blocksize, char *buf, void *priv)
+{
+	struct name_of *n = priv;
+	int len = ext2fs_dirent_name_len(dirent);
+
+	(void)offset;
+	(void)blocksize;
+	(void)buf;
+	if (len == 2 && memcmp(dirent->name, "..", 2) == 0) {
+		n->dotdot = dirent->inode;
+		return n->ino ? 0 : DIRENT_ABORT;	/* only ".." wanted */
+	}
+	if (dirent->inode != n->ino || (len == 1 && dirent->name[0] == '.'))
+		return 0;
+	n->name = strndup(dirent->name, (size_t)len);
+	if (!n->name)
+		n->err = ENOMEM;
+	return DIRENT_ABORT;
+}
+
+/* Look for ino's name in dir, and dir's "..": n filled in. */
+static errcode_t name_in(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t ino,
+			 struct name_of *n)
 {
 	errcode_t retval;
 
+	n->ino = ino;
+	n->dotdot = 0;
+	n->name = NULL;
+	n->err = 0;
+	retval = ext2fs_dir_iterate(fs, dir, 0, NULL, name_of_cb, n);
+	return retval ? retval : n->err;
+}
+
+/*
+ * A directory's path by its ".." chain, one directory read per level (as
+ * ext2fs_get_pathname does, without its 32-level limit: its "..." answer
+ * left deep trees without names).  NULL when the chain breaks: a ".."
+ * that is not a directory or does not list the child, or a loop.
+ */
+static errcode_t dir_pathname(e2c_fs *e, ext2_ino_t dir, char **path)
+{
+	ext2_filsys fs = e->fs;
+	struct name_of n;
+	ext2_ino_t parent;
+	char *p = NULL, *q;
+	errcode_t retval;
+	int depth;
+
 	*path = NULL;
-	retval = ext2fs_get_pathname(e->fs, dir, 0, path);
-	if (retval)
-		return retval;
-	if ((*path)[0] != '/' || strstr(*path, "/???") ||
-	    strstr(*path, "/...")) {
-		ext2fs_free_mem(path);
-		*path = NULL;
+	retval = name_in(fs, dir, 0, &n);	/* dir's ".." */
+	parent = n.dotdot;
+	for (depth = 0; !retval && dir != EXT2_ROOT_INO; depth++) {
+		if (!parent || depth == MAX_DEPTH)
+			goto none;
+		retval = name_in(fs, parent, dir, &n);
+		if (retval || !n.name)
+			break;
+		q = malloc(strlen(n.name) + (p ? strlen(p) : 0) + 2);
+		if (!q) {
+			free(n.name);
+			retval = ENOMEM;
+			break;
+		}
+		sprintf(q, "/%s%s", n.name, p ? p : "");
+		free(n.name);
+		free(p);
+		p = q;
+		dir = parent;
+		parent = n.dotdot;
 	}
-	return 0;
+	if (retval == EXT2_ET_NO_DIRECTORY)
+		retval = 0;		/* a broken chain: no path */
+	if (retval || dir != EXT2_ROOT_INO)
+		goto none;
+	*path = p ? p : strdup("/");
+	return *path ? 0 : ENOMEM;
+none:
+	free(p);
+	return retval;
 }
 
 struct first_name {
@@ -97,7 +173,7 @@ errcode_t e2c_pathname(e2c_fs *e, ext2_ino_t ino, char **path)
 	sprintf(*path, "%s%s%s", dirpath, strcmp(dirpath, "/") ? "/" : "",
 		f.name);
 errout:
-	ext2fs_free_mem(&dirpath);
+	free(dirpath);
 	free(f.name);
 	return retval;
 }
