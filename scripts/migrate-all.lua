@@ -19,4 +19,4 @@ if not opts then return end		-- --help
 
 local run <close> = policy.runner(fs, opts)	-- an error rolls back the open batch
 run:select()			-- every inode: one scan in the core, no Lua per inode
-return run:finish()		-- stages and commits in batches; prints and returns the summary
+return policy.exit(run:finish())		-- stages and commits in batches; prints and returns the summary

@@ -24,4 +24,4 @@ end
 
 local run <close> = policy.runner(fs, opts)
 run:select()		-- a scan in the core, or walks for --path
-return run:finish()
+return policy.exit(run:finish())

@@ -21,4 +21,4 @@ if not opts then return end		-- --help
 
 local run <close> = policy.runner(fs, opts)
 run:select()		-- a scan in the core, or walks for --path
-return run:finish()
+return policy.exit(run:finish())

@@ -209,8 +209,9 @@ free_blocks() {
 # must migrate and the free blocks it must leave come from tests/verify.py
 # expect BASE.json MODEL ARGS (an independent model); checks check_migrated,
 # the dry run's file count, and that the free block count equals the dry
-# run's prediction, the model's and e2fsck's.  EMPTY_OK=1 allows a model
-# that selects nothing.
+# run's prediction, the model's and e2fsck's, and the summary's count of
+# inodes by type ("3 inodes (2 files, 1 directory)") against the model's
+# inodes' types.  EMPTY_OK=1 allows a model that selects nothing.
 policy_case() {
 	pc_base=$1 pc_img0=$2 pc_name=$3 pc_margs=$4
 	shift 4
@@ -221,16 +222,24 @@ policy_case() {
 		{ fail "$pc_what: model failed"; return; }
 	pc_inos=$(sed -n 1p "$T/model")
 	pc_model_free=$(sed -n 2p "$T/model")
-	pc_nfiles=$(echo "$pc_inos" | tr ',' '\n' | grep -c .)
+	pc_count=$(python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))['inodes']
+inos = [i for i in sys.argv[2].split(',') if i]
+n = lambda k, one, many: '%d %s' % (k, one if k == 1 else many)
+ts = [s[i]['type'] for i in inos]
+kinds = [n(ts.count(t), one, many) for t, one, many in (('regular', 'file', 'files'),
+         ('directory', 'directory', 'directories'), ('symlink', 'symlink', 'symlinks')) if t in ts]
+print(n(len(inos), 'inode', 'inodes') + (' (%s)' % ', '.join(kinds) if kinds else ''))" "$pc_base" "$pc_inos")
 	[ -n "$pc_inos" ] || [ "${EMPTY_OK:-0}" = 1 ] ||
 		fail "$pc_what: the model selects nothing (the test could not fail)"
 	expect_rc 0 "$E2LUA" -w "$pc_img" "$TOP/scripts/$pc_name.lua" --dry-run "$@"
 	cmp -s "$pc_img0" "$pc_img" || fail "$pc_what --dry-run: the image changed"
 	pc_dry_free=$(sed -n 's/^  free blocks: *[0-9]* -> \([0-9]*\).*/\1/p' "$T/out")
-	assert_grep "dry run, nothing written: $pc_nfiles files would" "$T/out" "$pc_what --dry-run"
+	assert_grep "dry run, nothing written: $pc_count would be migrated$" "$T/out" "$pc_what --dry-run"
 	expect_rc 0 "$E2LUA" -w "$pc_img" "$TOP/scripts/$pc_name.lua" "$@"
 	cp "$T/out" "$T/run.out"
-	assert_grep "migrated $pc_nfiles files" "$T/run.out" "$pc_what"
+	assert_grep "migrated $pc_count in " "$T/run.out" "$pc_what"
 	check_migrated "$pc_base" "$pc_img" "$pc_inos" "$pc_what"
 	pc_fsck_used=$(sed -n 's|.* \([0-9]*\)/\([0-9]*\) blocks$|\1 \2|p' "$T/fsck.out")
 	assert_eq "$pc_model_free" "$pc_dry_free" "$pc_what: dry-run free blocks vs the model's"

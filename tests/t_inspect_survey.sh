@@ -37,7 +37,7 @@ PY
 
 # What it says is migratable is what the migrate-all dry run would migrate.
 expect_rc 0 "$E2LUA" -w "$T/img" "$TOP/scripts/migrate-all.lua" --dry-run
-want=$(sed -n 's/.*: \([0-9]*\) files would be migrated/\1/p' "$T/out")
+want=$(sed -n 's/.*: \([0-9]*\) inodes (.*) would be migrated/\1/p' "$T/out")
 got=$(sed -n 's/^Migratable: \([0-9]*\) inodes.*/\1/p' "$T/survey")
 # migrate-all also converts block-mapped inodes with no name under / (none
 # here) and empty files/dirs, which survey counts the same way.

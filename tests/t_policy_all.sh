@@ -13,17 +13,17 @@ for case in ext2:1024:7 ext3:4096:1000 ext4noext:1024:100 ext4noext:4096:1; do
 	snapshot "$T/$kind.$bs" "$T/base.json"
 	policy_case "$T/base.json" "$T/$kind.$bs" migrate-all "" --batch "$batch"
 	# the number of commits follows --batch
-	files=$(sed -n 's/.*migrated \([0-9]*\) files.*/\1/p' "$T/run.out")
+	files=$(sed -n 's/.*migrated \([0-9]*\) inodes (.*/\1/p' "$T/run.out")
 	batches=$(( (files + batch - 1) / batch ))
 	[ "$batches" = 1 ] && b=batch || b=batches
-	assert_grep "migrated $files files in $batches $b\$" "$T/run.out" "$kind $bs --batch $batch"
+	assert_grep "migrated $files inodes (.*) in $batches $b\$" "$T/run.out" "$kind $bs --batch $batch"
 done
 
 # A dry run needs no -w.
 img=$T/ext2.1024
 cp "$img" "$T/ro.img"
 expect_rc 0 "$E2LUA" "$T/ro.img" "$TOP/scripts/migrate-all.lua" --dry-run
-assert_grep "dry run, nothing written: [1-9][0-9]* files would be migrated" "$T/out" "read-only dry run"
+assert_grep "dry run, nothing written: [1-9][0-9]* inodes (.*) would be migrated" "$T/out" "read-only dry run"
 cmp -s "$img" "$T/ro.img" || fail "read-only dry run changed the image"
 
 # From the prompt (`run NAME ARGS`), --verbose lines, and a second run has
@@ -38,7 +38,7 @@ assert_grep "^  skip <421> /fastlink: " "$T/out" "--verbose: skipped inodes and 
 check_migrated "$T/base.json" "$img" "$inos" "run migrate-all"
 before=$(sum "$img")
 expect_rc 0 "$E2LUA" -w "$img" "$TOP/scripts/migrate-all.lua"
-assert_grep "migrated 0 files in 0 batches" "$T/out" "second migrate-all"
+assert_grep "migrated 0 inodes in 0 batches" "$T/out" "second migrate-all"
 assert_grep "already extent-mapped.*: $(echo "$inos" | tr ',' '\n' | grep -c .)" "$T/out" \
 	"second migrate-all counts the extent-mapped inodes as skipped"
 

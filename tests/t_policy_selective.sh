@@ -56,7 +56,7 @@ assert_grep "^  skipped:        1 (.*fast symlink" "$T/run.out" "fast symlink sk
 # At the prompt, relative patterns start at the current directory.
 printf 'cd /dir\nrun selective --path sub --path "big/f000?" --dry-run -v\n' >"$T/cd.cmds"
 expect_rc 0 "$E2LUA" -f "$T/cd.cmds" "$base"
-assert_grep "dry run, nothing written: 13 files would" "$T/out" "cd + relative --path"
+assert_grep "dry run, nothing written: 13 inodes (11 files, 2 directories) would" "$T/out" "cd + relative --path"
 assert_grep "^  <[0-9]*> /dir/sub/deep/x: " "$T/out" "cd + relative --path: /dir/sub"
 assert_grep "^  <[0-9]*> /dir/big/f0009: " "$T/out" "cd + relative --path: /dir/big glob"
 

@@ -46,7 +46,7 @@ policy_case "$T/ext3.json" "$img" sized "--order largest --max-data-blocks 2000"
 	--order largest --max-data-blocks 2000 --batch 2
 n=$(python3 "$TOP/tests/verify.py" expect "$T/ext3.json" --order largest --max-data-blocks 2000 |
 	sed -n 1p | tr ',' '\n' | grep -c .)
-assert_grep "migrated $n files in $(( (n + 1) / 2 )) batches" "$T/run.out" "--batch 2"
+assert_grep "migrated $n inodes (.*) in $(( (n + 1) / 2 )) batches" "$T/run.out" "--batch 2"
 
 # Bad budgets and orders: a message, exit 1, nothing written.
 cp "$base" "$T/bad.img"
