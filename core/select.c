@@ -420,13 +420,15 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 		e2c_owners_claim_map(s->fs, ino, inode);
 	if (retval)
 		return retval;
-	if (s->crit.min_runs && plan.runs < s->crit.min_runs) {
-		s->t.filtered++;
-		return 0;
-	}
+	/* A skip first: a skipped plan has no runs to filter on, and a
+	 * corrupt inode is reported whatever the criteria. */
 	if (plan.skip) {
 		retval = count_skip(s, plan.skip);
 		return retval ? retval : log_plan(s, &plan);
+	}
+	if (s->crit.min_runs && plan.runs < s->crit.min_runs) {
+		s->t.filtered++;
+		return 0;
 	}
 	k.ino = ino;
 	k.type = inode_type(inode);

@@ -41,11 +41,11 @@ local function oracle(fs, c)
 			(not c.mtime_after or i.mtime >= c.mtime_after) then
 			tot.examined = tot.examined + 1
 			local p = i:plan()
-			if c.min_runs and p.runs < c.min_runs then
-				tot.filtered = tot.filtered + 1
-			elseif not p.ok then
+			if not p.ok then
 				tot.skipped = tot.skipped + 1
 				tot.reasons[p.reason] = (tot.reasons[p.reason] or 0) + 1
+			elseif c.min_runs and p.runs < c.min_runs then
+				tot.filtered = tot.filtered + 1
 			elseif c.order then
 				p.size = i.size
 				cands[#cands + 1] = p
