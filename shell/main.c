@@ -62,7 +62,8 @@ static void print_usage(FILE *f)
 "-R, -f and -e may be repeated and run in order; stdin is then not read.\n"
 "SCRIPT runs with arg[0] = SCRIPT, arg[1..] = ARGS and the image as the\n"
 "global fs.  Exit status: 0 all succeeded, 1 something failed, 2 usage\n"
-"error or IMAGE cannot be opened.  See e2lua(1).\n", E2SH_PROGNAME);
+"error or IMAGE cannot be opened, 3 a policy left inodes (no free space),\n"
+"4 a policy found corrupt inodes.  See e2lua(1).\n", E2SH_PROGNAME);
 }
 
 static int usage_error(const char *fmt, ...)
