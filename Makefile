@@ -11,7 +11,7 @@
 # The deps step installs missing Debian packages as root, or says exactly
 # what to install.
 
-PKGS     := ext2fs e2p com_err lua5.4 readline
+PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PREFIX   ?= /usr/local
@@ -20,7 +20,7 @@ BUILD    := build
 # pkg-config runs only after tools/deps.sh made sure it and the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CORE_LIBS  = $(shell pkg-config --libs ext2fs com_err)
+CORE_LIBS  = $(shell pkg-config --libs ext2fs com_err libcrypto libxxhash)
 
 WARN     := -Wall -Wextra -Werror
 ALL_CFLAGS = -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE $(PKG_CFLAGS) -Icore -Ibindings $(CFLAGS)

@@ -58,6 +58,11 @@ enum {
 	E2C_STOP,			/* a search callback asks to stop */
 	E2C_ERR_STAGE_CHANGED,		/* inode changed since staged */
 	E2C_ERR_SCANNING,		/* owners map being built by a scan */
+	E2C_ERR_UNKNOWN_ALGO,		/* checksum algorithm not known */
+	E2C_ERR_DIGEST,			/* the digest library failed */
+	E2C_ERR_EXISTS,			/* dump: output exists, not replaced */
+	E2C_ERR_UNSAFE_NAME,		/* rdump: name unusable on the host */
+	E2C_ERR_DIR_LOOP,		/* directory reached twice */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -234,6 +239,85 @@ struct e2c_dirent {
 errcode_t e2c_dir_list(e2c_fs *fs, ext2_ino_t dir, struct e2c_dirent **ents,
 		       size_t *count);
 void e2c_dir_free(struct e2c_dirent *ents, size_t count);
+
+/* ------------------------------------------------------------------ */
+/* Contents (core/content.c, core/dump.c)                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An inode's data as a file: i_size bytes, holes and unwritten extents
+ * read as zeros, inline data and a fast symlink's target as stored.  Any
+ * inode type reads (a directory gives its raw blocks).  inode may be
+ * NULL (it is then read); the reader keeps its own copy and a map cursor
+ * (every pointer validated, E2C_ERR_PTR_*).  Reading forward is one walk
+ * of the map; reading before the last position walks it again.
+ */
+typedef struct e2c_file e2c_file;
+
+errcode_t e2c_file_open(e2c_fs *fs, ext2_ino_t ino,
+			const struct ext2_inode *inode, e2c_file **ret);
+__u64 e2c_file_size(e2c_file *f);
+/* Up to len bytes at off: *got is less only at the end of the file (0 at
+ * or past it).  Interruptible (E2C_ERR_INTERRUPTED). */
+errcode_t e2c_file_pread(e2c_file *f, __u64 off, void *buf, size_t len,
+			 size_t *got);
+void e2c_file_close(e2c_file *f);
+
+/*
+ * Checksum of the whole content with algo: "xxh64", "xxh128" (libxxhash,
+ * canonical byte order as xxhsum prints) or an OpenSSL digest name
+ * ("sha256", "sha1", "md5", "sha512", ...; not the XOFs).  md holds
+ * E2C_DIGEST_MAX bytes; *len gets the digest's size.  Errors:
+ * E2C_ERR_UNKNOWN_ALGO, reading errors.
+ */
+#define E2C_DIGEST_MAX 64
+errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,
+			    size_t *len);
+/* The digest size of algo, or E2C_ERR_UNKNOWN_ALGO. */
+errcode_t e2c_digest_size(const char *algo, size_t *len);
+
+#define E2C_DUMP_PRESERVE 0x1	/* owner, permissions, atime and mtime */
+#define E2C_DUMP_FORCE    0x2	/* replace an existing output file */
+
+/*
+ * Write ino's content to the host file out, as debugfs dump does.  out
+ * must not exist (E2C_ERR_EXISTS) unless E2C_DUMP_FORCE: then a regular
+ * file or symlink there is replaced at once (rename of a file written
+ * beside it), never a directory (EISDIR).  PRESERVE sets the owner (an
+ * unprivileged user's EPERM is ignored), the permission bits (0777 only,
+ * as debugfs: no setuid, setgid or sticky bit) and atime and mtime (with
+ * nanoseconds and dates past 2038).  A failure leaves nothing at out.
+ * Host errors are errno values; *on_host says whether the failure was
+ * the host's (writing out) rather than the image's.
+ */
+errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const char *out,
+		   unsigned int flags, int *on_host);
+
+struct e2c_rdump_totals {
+	size_t files, dirs, symlinks;	/* created */
+	size_t skipped;			/* devices, fifos, sockets, unused */
+	size_t failed;			/* reported to fail() */
+};
+
+/*
+ * Recreate the tree at ino under the host directory outdir as debugfs
+ * rdump does: directories, regular files and symlinks (special files are
+ * skipped and counted), hard links as separate copies, owner, permission
+ * bits and times as E2C_DUMP_PRESERVE sets them (symlinks: owner and
+ * times).  It is created as outdir/name; an empty name puts ino's
+ * entries into outdir itself (which is left as it was).  Nothing existing
+ * is overwritten or followed: every host object is made new, relative to
+ * its parent's descriptor (openat, O_NOFOLLOW); an entry whose name is
+ * not a plain host name ("/" or NUL in it, "." or "..") is refused.  Each
+ * failure goes to fail (the host path, or parent/<ino> for a refused
+ * name) and the rest goes on.  Returns an error only when nothing could
+ * start (outdir) or on E2C_ERR_INTERRUPTED.
+ */
+typedef void (*e2c_rdump_fail_fn)(const char *path, errcode_t code,
+				  void *arg);
+errcode_t e2c_rdump(e2c_fs *fs, ext2_ino_t ino, const char *name,
+		    const char *outdir, e2c_rdump_fail_fn fail, void *arg,
+		    struct e2c_rdump_totals *t);
 
 /* ------------------------------------------------------------------ */
 /* Map walking (core/map.c)                                            */

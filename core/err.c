@@ -46,6 +46,11 @@ static const char *const e2c_msgs[] = {
 	"Search stopped by its caller",
 	"Inode changed since it was staged",
 	"A selection scan is building the block owners map: finish it first",
+	"Unknown checksum algorithm",
+	"The digest library failed",
+	"Output file exists (not overwritten)",
+	"Name unusable on the host (contains '/' or NUL, or is '.' or '..')",
+	"Directory reached twice (a directory loop)",
 };
 
 static const struct error_table e2c_error_table = {
