@@ -95,6 +95,17 @@ ext2_ino_t e2l_checkinode(lua_State *L, int idx, e2c_fs **fs);
 /* The inode snapshot held by the e2.inode at idx. */
 const struct ext2_inode *e2l_inodebuf(lua_State *L, int idx);
 
+/* Contents (content.c): the e2.inode methods read, lines, chunks,
+ * checksum, dump and rdump, and the e2.reader type behind lines and
+ * chunks. */
+int e2l_inode_read(lua_State *L);
+int e2l_inode_lines(lua_State *L);
+int e2l_inode_chunks(lua_State *L);
+int e2l_inode_checksum(lua_State *L);
+int e2l_inode_dump(lua_State *L);
+int e2l_inode_rdump(lua_State *L);
+void e2l_reader_open(lua_State *L);
+
 /* Cursors.  Each returns the 4 values of a generic for: the iterator, the
  * cursor as state, nil, and the cursor again as the to-be-closed value. */
 enum e2l_walk_kind {

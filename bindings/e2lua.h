@@ -19,6 +19,7 @@
 #define E2L_FS      "e2.fs"
 #define E2L_INODE   "e2.inode"
 #define E2L_CURSOR  "e2.cursor"
+#define E2L_READER  "e2.reader"
 #define E2L_TX      "e2.tx"
 #define E2L_SELECTION "e2.selection"
 #define E2L_ERROR   "e2.error"

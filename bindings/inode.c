@@ -362,10 +362,16 @@ void e2l_inode_open(lua_State *L)
 	};
 	static const luaL_Reg methods[] = {
 		{ "blocks", inode_blocks },
+		{ "checksum", e2l_inode_checksum },
+		{ "chunks", e2l_inode_chunks },
+		{ "dump", e2l_inode_dump },
 		{ "extents", inode_extents },
 		{ "holes", inode_holes },
+		{ "lines", e2l_inode_lines },
 		{ "path", inode_path },
 		{ "plan", inode_plan },
+		{ "rdump", e2l_inode_rdump },
+		{ "read", e2l_inode_read },
 		{ "runs", inode_runs },
 		{ "tree", inode_tree },
 		{ NULL, NULL }
@@ -373,4 +379,5 @@ void e2l_inode_open(lua_State *L)
 
 	e2l_newmeta(L, E2L_INODE, meta, methods, inode_index);
 	e2l_setfields(L, E2L_INODE, field_names);
+	e2l_reader_open(L);
 }
