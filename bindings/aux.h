@@ -105,6 +105,8 @@ int e2l_inode_checksum(lua_State *L);
 int e2l_inode_dump(lua_State *L);
 int e2l_inode_rdump(lua_State *L);
 void e2l_reader_open(lua_State *L);
+/* e2.hash(algo, s). */
+int e2l_hash(lua_State *L);
 
 /* Cursors.  Each returns the 4 values of a generic for: the iterator, the
  * cursor as state, nil, and the cursor again as the to-be-closed value. */

@@ -268,15 +268,26 @@ static int reader_tostring(lua_State *L)
 /* Checksums and dumps                                               */
 /* ---------------------------------------------------------------- */
 
+/* Push md as lowercase hex. */
+static void pushhex(lua_State *L, const unsigned char *md, size_t len)
+{
+	char hex[2 * E2C_DIGEST_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	lua_pushlstring(L, hex, 2 * len);
+}
+
 /* ino:checksum([algo]) -> lowercase hex digest of the content (default
  * "sha256") */
 int e2l_inode_checksum(lua_State *L)
 {
 	const char *algo = luaL_optstring(L, 2, "sha256");
 	unsigned char md[E2C_DIGEST_MAX];
-	char hex[2 * E2C_DIGEST_MAX + 1], name[E2L_INOBUF];
+	char name[E2L_INOBUF];
 	ext2_ino_t ino = e2l_checkinode(L, 1, NULL);
-	size_t len, i;
+	size_t len;
 	e2c_file *f;
 	errcode_t retval;
 
@@ -290,9 +301,24 @@ int e2l_inode_checksum(lua_State *L)
 	if (retval)
 		return e2l_error(L, retval, "checksum",
 				 e2l_inoname(name, ino));
-	for (i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	lua_pushlstring(L, hex, 2 * len);
+	pushhex(L, md, len);
+	return 1;
+}
+
+/* e2.hash(algo, s) -> lowercase hex digest of the string s */
+int e2l_hash(lua_State *L)
+{
+	const char *algo = luaL_checkstring(L, 1);
+	size_t n, len;
+	const char *s = luaL_checklstring(L, 2, &n);
+	unsigned char md[E2C_DIGEST_MAX];
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	retval = e2c_checksum_buf(algo, s, n, md, &len);
+	if (retval)
+		return e2l_error(L, retval, "hash", algo);
+	pushhex(L, md, len);
 	return 1;
 }
 

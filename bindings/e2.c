@@ -339,6 +339,7 @@ int luaopen_e2(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {
 		{ "command", e2_command },
+		{ "hash", e2l_hash },
 		{ "isatty", e2_isatty },
 		{ "open", e2l_open },
 		{ "strerror", e2_strerror },

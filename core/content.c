@@ -423,3 +423,21 @@ errout:
 	hash_free(&h);
 	return retval;
 }
+
+errcode_t e2c_checksum_buf(const char *algo, const void *buf, size_t n,
+			   unsigned char *md, size_t *len)
+{
+	struct hasher h;
+	errcode_t retval;
+
+	retval = hash_pick(algo, &h);
+	if (retval)
+		return retval;
+	retval = hash_begin(&h);
+	if (!retval)
+		retval = hash_update(&h, buf, n);
+	if (!retval)
+		retval = hash_end(&h, md, len);
+	hash_free(&h);
+	return retval;
+}

@@ -165,10 +165,10 @@ static int temp_beside(const char *out, char **tmp)
 	return -1;
 }
 
-errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const char *out,
-		   unsigned int flags, int *on_host)
+errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const struct ext2_inode *inode,
+		   const char *out, unsigned int flags, int *on_host)
 {
-	struct ext2_inode *inode = malloc(e2c_inode_buf_size(fs));
+	struct ext2_inode *buf = malloc(e2c_inode_buf_size(fs));
 	char *tmp = NULL;
 	const char *made = NULL;	/* what to remove on failure */
 	e2c_file *f = NULL;
@@ -178,12 +178,16 @@ errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const char *out,
 	errcode_t retval;
 
 	*on_host = 0;
-	if (!inode)
+	if (!buf)
 		return ENOMEM;
-	retval = e2c_read_inode(fs, ino, inode);
-	if (retval)
-		goto errout;
-	retval = e2c_file_open(fs, ino, inode, &f);
+	if (inode) {
+		memcpy(buf, inode, EXT2_INODE_SIZE(fs->fs->super));
+	} else {
+		retval = e2c_read_inode(fs, ino, buf);
+		if (retval)
+			goto errout;
+	}
+	retval = e2c_file_open(fs, ino, buf, &f);
 	if (retval)
 		goto errout;
 	*on_host = 1;
@@ -212,7 +216,7 @@ errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const char *out,
 		goto errout;
 	*on_host = 1;
 	if (flags & E2C_DUMP_PRESERVE) {
-		get_perms(fs, inode, &p);
+		get_perms(fs, buf, &p);
 		retval = set_perms(fd, &p);
 		if (retval)
 			goto errout;
@@ -228,7 +232,7 @@ errout:
 		unlink(made);
 	free(tmp);
 	e2c_file_close(f);
-	free(inode);
+	free(buf);
 	return retval;
 }
 

@@ -273,6 +273,9 @@ void e2c_file_close(e2c_file *f);
 #define E2C_DIGEST_MAX 64
 errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,
 			    size_t *len);
+/* The same over n bytes at buf. */
+errcode_t e2c_checksum_buf(const char *algo, const void *buf, size_t n,
+			   unsigned char *md, size_t *len);
 /* The digest size of algo, or E2C_ERR_UNKNOWN_ALGO. */
 errcode_t e2c_digest_size(const char *algo, size_t *len);
 
@@ -280,7 +283,8 @@ errcode_t e2c_digest_size(const char *algo, size_t *len);
 #define E2C_DUMP_FORCE    0x2	/* replace an existing output file */
 
 /*
- * Write ino's content to the host file out, as debugfs dump does.  out
+ * Write ino's content to the host file out, as debugfs dump does (inode:
+ * as for e2c_file_open; the preserved fields come from it).  out
  * must not exist (E2C_ERR_EXISTS) unless E2C_DUMP_FORCE: then a regular
  * file or symlink there is replaced at once (rename of a file written
  * beside it), never a directory (EISDIR).  PRESERVE sets the owner (an
@@ -290,8 +294,8 @@ errcode_t e2c_digest_size(const char *algo, size_t *len);
  * Host errors are errno values; *on_host says whether the failure was
  * the host's (writing out) rather than the image's.
  */
-errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const char *out,
-		   unsigned int flags, int *on_host);
+errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const struct ext2_inode *inode,
+		   const char *out, unsigned int flags, int *on_host);
 
 struct e2c_rdump_totals {
 	size_t files, dirs, symlinks;	/* created */

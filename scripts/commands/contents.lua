@@ -1,0 +1,209 @@
+-- contents.lua -- the commands that read file contents: cat, dump, rdump
+-- (as debugfs's) and sum (checksums, as sha256sum prints them).
+--
+--   e2lua: cat /etc/hostname
+--   e2lua: dump -p /etc/passwd passwd.copy
+--   e2lua: rdump /etc /tmp/restore
+--   e2lua: sum -r /home
+--   9f86d08...  /home/u/notes.txt
+--
+-- The reading is the core's (ino:chunks, ino:dump, ino:rdump, ino:checksum):
+-- holes and unwritten extents read as zeros, inline data and fast symlinks
+-- as stored, every block pointer checked.  A command given several files
+-- goes on past one that fails, reports every failure and fails at the end.
+
+-- Split the options of argv ({...}) by spec: a table of option letter ->
+-- true (a flag) or "value" (takes an argument, "-aX" or "-a X").  Returns
+-- the options set and the remaining arguments; raises the usage line on an
+-- unknown option or a missing value.  "--" ends the options.
+local function getopt(name, usage, spec, argv)
+	local opts, rest, i = {}, {}, 1
+	local function bad(why)
+		error(string.format("%s: %s\nUsage: %s %s", name, why, name, usage), 0)
+	end
+	while i <= #argv do
+		local a = argv[i]
+		if a == "--" then
+			i = i + 1
+			break
+		end
+		if a:sub(1, 1) ~= "-" or a == "-" then break end
+		local j = 2
+		while j <= #a do
+			local c = a:sub(j, j)
+			if spec[c] == true then
+				opts[c] = true
+			elseif spec[c] == "value" then
+				local v = a:sub(j + 1)
+				if v == "" then
+					i = i + 1
+					v = argv[i]
+					if not v then bad("option -" .. c .. " needs a value") end
+				end
+				opts[c] = v
+				break
+			else
+				bad("unknown option -" .. c)
+			end
+			j = j + 1
+		end
+		i = i + 1
+	end
+	for k = i, #argv do rest[#rest + 1] = argv[k] end
+	return opts, rest
+end
+
+-- Run f(item, keep) for every item; a failure is kept and the next item
+-- goes on (f may keep failures of its own with keep(err) and go on too).
+-- At the end, raise every failure (one per line) if there was one.
+local function each(items, f)
+	local errs = {}
+	local function keep(err) errs[#errs + 1] = tostring(err) end
+	for _, item in ipairs(items) do
+		local ok, err = pcall(f, item, keep)
+		if not ok then keep(err) end
+	end
+	if #errs > 0 then error(table.concat(errs, "\n"), 0) end
+end
+
+-- The inode at spec; a failure names op ("cat /x: File not found ...").
+local function inode(op, spec)
+	local ok, ino = pcall(fs.inode, fs, spec)
+	if ok then return ino end
+	if type(ino) == "table" then ino.op = op end
+	error(ino, 0)
+end
+
+-- The same, refusing a directory.
+local function not_dir(op, spec, hint)
+	local ino = inode(op, spec)
+	if ino.type == "directory" then
+		error(e2.error("Is a directory" .. (hint or ""), op, spec), 0)
+	end
+	return ino
+end
+
+e2.command{
+	name = "cat",
+	usage = "<file>...",
+	help = "Print the contents of files (holes read as zeros), as debugfs cat",
+	min = 1, max = -1, needs = "fs", args = "inode",
+	run = function(...)
+		each({ ... }, function(spec)
+			local ino = not_dir("cat", spec)
+			for s in ino:chunks() do io.stdout:write(s) end
+		end)
+		io.stdout:flush()
+		return true
+	end,
+}
+
+local DUMP_USAGE = "[-p] [-f] <file> <out>"
+
+e2.command{
+	name = "dump",
+	aliases = { "dump_inode" },
+	usage = DUMP_USAGE,
+	help = "Copy a file out of the image to a new host file (-p: owner, mode, times; -f: replace OUT)",
+	min = 2, max = 4, needs = "fs", args = "inode",
+	run = function(...)
+		local o, a = getopt("dump", DUMP_USAGE, { p = true, f = true }, { ... })
+		if #a ~= 2 then error("Usage: dump " .. DUMP_USAGE, 0) end
+		local ino = not_dir("dump", a[1], " (use rdump)")
+		local ok, err = pcall(ino.dump, ino, a[2], { preserve = o.p, force = o.f })
+		if not ok then
+			if type(err) == "table" and err.code == e2.errors.E2C_ERR_EXISTS then
+				err = e2.error(err.message .. "; dump -f replaces it", "dump", a[2])
+			end
+			error(err, 0)
+		end
+		return true
+	end,
+}
+
+-- The name rdump gives src under OUT: its last component, as debugfs does
+-- ("" for "/": the root's entries go into OUT itself); for "." and ".."
+-- the directory's own name.
+local function rdump_name(ino, src)
+	local base = src:gsub("/+$", ""):match("[^/]*$")
+	if src:find("^/+$") then return "" end
+	if base == "." or base == ".." then
+		local path = ino:path() or ""
+		return path:match("[^/]*$")
+	end
+	return base
+end
+
+e2.command{
+	name = "rdump",
+	usage = "<dir>... <out>",
+	help = "Recreate directories (files, symlinks, owners, modes, times) under the host directory OUT",
+	min = 2, max = -1, needs = "fs", args = "inode",
+	run = function(...)
+		local argv = { ... }
+		local out = table.remove(argv)
+		local skipped = 0
+		each(argv, function(src, keep)
+			local ino = inode("rdump", src)
+			local t = ino:rdump(out, rdump_name(ino, src))
+			skipped = skipped + t.skipped
+			for _, err in ipairs(t.errors) do keep(err) end
+		end)
+		if skipped > 0 then
+			io.stderr:write(string.format("rdump: %d special file%s (device, fifo, " ..
+				"socket) not dumped\n", skipped, skipped == 1 and "" or "s"))
+		end
+		return true
+	end,
+}
+
+-- A path as sha256sum prints it: with "\\", "\n" or "\r" in it, the line
+-- starts with "\\" and those are escaped.
+local ESC = { ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r" }
+local function sum_line(hash, path)
+	if path:find("[\\\n\r]") then
+		return "\\" .. hash .. "  " .. path:gsub("[\\\n\r]", ESC) .. "\n"
+	end
+	return hash .. "  " .. path .. "\n"
+end
+
+local SUM_USAGE = "[-a algo] [-r] <file>..."
+
+e2.command{
+	name = "sum",
+	usage = SUM_USAGE,
+	help = "Checksums of file contents, printed as sha256sum does (-a md5|sha1|sha512|xxh64|..., -r: directories)",
+	min = 1, max = -1, needs = "fs", args = "inode",
+	run = function(...)
+		local o, files = getopt("sum", SUM_USAGE, { a = "value", r = true }, { ... })
+		if #files == 0 then error("Usage: sum " .. SUM_USAGE, 0) end
+		local algo = o.a or "sha256"
+		-- An unknown algorithm fails before any output.
+		if not pcall(e2.hash, algo, "") then
+			error(e2.error("unknown checksum algorithm (md5, sha1, sha256, sha512, " ..
+				"xxh64, xxh128, ...)", "sum -a", algo), 0)
+		end
+		each(files, function(spec, keep)
+			local ino = inode("sum", spec)
+			if ino.type ~= "directory" then
+				io.stdout:write(sum_line(ino:checksum(algo), spec))
+				return
+			end
+			if not o.r then
+				error(e2.error("Is a directory (sum -r reads directories)", "sum", spec), 0)
+			end
+			for path, i in fs:walk(spec) do
+				if i.type == "regular" or i.type == "symlink" then
+					local ok, hash = pcall(i.checksum, i, algo)
+					if ok then
+						io.stdout:write(sum_line(hash, path))
+					else
+						keep(e2.error(hash.message or tostring(hash), "sum", path))
+					end
+				end
+			end
+		end)
+		io.stdout:flush()
+		return true
+	end,
+}
