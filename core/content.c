@@ -113,8 +113,6 @@ errcode_t e2c_file_open(e2c_fs *fs, ext2_ino_t ino,
 	} else {
 		f->src = SRC_NONE;
 	}
-	if (f->mem_len > f->size)
-		f->mem_len = f->size;
 	*ret = f;
 	return 0;
 errout:
