@@ -380,7 +380,8 @@ errcode_t e2c_map_next(e2c_map *m, struct e2c_piece *p, int *got);
 
 /* Next run of data blocks (metadata and empty leaves skipped), coalesced
  * across pieces when logically and physically contiguous with the same
- * flags; *got is 0 at the end.  Use one of next/next_run/next_hole per
+ * flags; *got is 0 at the end.  A bad pointer ends the run before it; the
+ * error comes with the next call.  Use one of next/next_run/next_hole per
  * cursor. */
 errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got);
 

@@ -471,10 +471,10 @@ errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got)
 			return retval;
 	}
 	for (;;) {
+		/* A failure past the run comes with the next call (the walk's
+		 * error is sticky): the run before a bad pointer is valid. */
 		retval = next_data(m, &p, &more);
-		if (retval)
-			return retval;
-		if (!more)
+		if (retval || !more)
 			return 0;
 		if (p.lblk == r->lblk + r->len && p.pblk == r->pblk + r->len &&
 		    p.flags == r->flags) {
