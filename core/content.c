@@ -272,14 +272,17 @@ enum hash_kind { H_EVP, H_XXH64, H_XXH128 };
 
 struct hasher {
 	enum hash_kind kind;
-	const EVP_MD *md;
+	EVP_MD *md;
 	EVP_MD_CTX *ctx;
 	XXH64_state_t *x64;
 	XXH3_state_t *x128;
 };
 
-/* Which algorithm name is: OpenSSL's digests by name (not the
- * variable-length XOFs), or xxh64 / xxh128 of libxxhash. */
+static void hash_free(struct hasher *h);
+
+/* Which algorithm name is: a digest an OpenSSL provider implements (not
+ * the variable-length XOFs), or xxh64 / xxh128 of libxxhash.  hash_free
+ * afterwards, whatever it returns. */
 static errcode_t hash_pick(const char *algo, struct hasher *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -292,7 +295,9 @@ static errcode_t hash_pick(const char *algo, struct hasher *h)
 		return 0;
 	}
 	h->kind = H_EVP;
-	h->md = EVP_get_digestbyname(algo);
+	/* Fetched, not looked up by name: a known name whose provider is not
+	 * loaded (md4 needs "legacy") is no algorithm here. */
+	h->md = EVP_MD_fetch(NULL, algo, NULL);
 	if (!h->md || (EVP_MD_get_flags(h->md) & EVP_MD_FLAG_XOF) ||
 	    EVP_MD_get_size(h->md) <= 0 ||
 	    EVP_MD_get_size(h->md) > E2C_DIGEST_MAX)
@@ -305,11 +310,11 @@ errcode_t e2c_digest_size(const char *algo, size_t *len)
 	struct hasher h;
 	errcode_t retval = hash_pick(algo, &h);
 
-	if (retval)
-		return retval;
-	*len = h.kind == H_XXH64 ? 8 : h.kind == H_XXH128 ? 16 :
-		(size_t)EVP_MD_get_size(h.md);
-	return 0;
+	if (!retval)
+		*len = h.kind == H_XXH64 ? 8 : h.kind == H_XXH128 ? 16 :
+			(size_t)EVP_MD_get_size(h.md);
+	hash_free(&h);
+	return retval;
 }
 
 static errcode_t hash_begin(struct hasher *h)
@@ -382,6 +387,7 @@ static void hash_free(struct hasher *h)
 	XXH64_freeState(h->x64);
 	XXH3_freeState(h->x128);
 	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
 }
 
 errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,
@@ -394,9 +400,8 @@ errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,
 	errcode_t retval;
 
 	retval = hash_pick(algo, &h);
-	if (retval)
-		return retval;
-	retval = hash_begin(&h);
+	if (!retval)
+		retval = hash_begin(&h);
 	if (retval)
 		goto errout;
 	buf = malloc(SUM_CHUNK);
@@ -429,9 +434,8 @@ errcode_t e2c_checksum_buf(const char *algo, const void *buf, size_t n,
 	errcode_t retval;
 
 	retval = hash_pick(algo, &h);
-	if (retval)
-		return retval;
-	retval = hash_begin(&h);
+	if (!retval)
+		retval = hash_begin(&h);
 	if (!retval)
 		retval = hash_update(&h, buf, n);
 	if (!retval)
