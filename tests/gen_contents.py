@@ -11,6 +11,7 @@ back with cat, dump, rdump, sum, ino:read and ino:lines.
   mid          40 blocks, a hole at 10-19 (ext4: fallocated, unwritten)
   lines.txt    text: empty lines, CRLF, a 70000-byte line, no final newline
   nl.txt       "x\\n";  nonl.txt  "abc"
+  etc/         hostname, passwd: for the examples of the documentation
   tree/        names with a space, a newline, a backslash, a tab, UTF-8;
                modes 0600, 0751, 0444, a 0555 directory with a file in it;
                a hard link, fast and slow symlinks, a symlink to a
@@ -64,6 +65,11 @@ def main():
     write(j("lines.txt"), [(0, b"\n".join(lines) + b"\nlast line, no newline")])
     write(j("nl.txt"), [(0, b"x\n")])
     write(j("nonl.txt"), [(0, b"abc")])
+    os.makedirs(j("etc"), exist_ok=True)	# for the documentation's examples
+    write(j("etc", "hostname"), [(0, b"e2lua-test\n")])
+    write(j("etc", "passwd"), [(0, b"root:x:0:0:root:/root:/bin/sh\n"
+                                  b"daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                                  b"toor:x:0:0:also root:/root:/bin/sh\n")])
 
     t = lambda *a: j("tree", *a)
     os.makedirs(t("sub", "deeper"), exist_ok=True)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_inspect_contents.sh -- cat, dump, dump -p, rdump and sum against
-# debugfs and sha256sum (and md5sum, sha1sum, sha512sum, xxhsum), and
+# debugfs and sha256sum (and md5sum, sha1sum, sha512sum, b2sum, xxhsum), and
 # ino:read / ino:lines / ino:chunks against the real bytes, on images made
 # with mke2fs -d from tests/gen_contents.py: ext3 with 1 KiB blocks (block
 # maps), ext4 with 4 KiB blocks (extents, inline data, an unwritten extent
@@ -212,9 +212,10 @@ check_image() {	# tag img src bs
 	# sum: sha256sum's lines; other algorithms: their tools' hashes.
 	expect_rc 0 "$E2LUA" -R "sum $(echo $FILES)" "$img"
 	cmp -s "$w/want.sum" "$T/out" || fail "$tag: sum: $(diff "$w/want.sum" "$T/out" | head -5)"
-	for a in md5 sha1 sha512 xxh64 xxh128; do
+	for a in md5 sha1 sha512 blake2b512 xxh64 xxh128; do
 		case $a in
-		xxh64) tool="xxhsum -H1" ;; xxh128) tool="xxhsum -H2" ;; *) tool=${a}sum ;;
+		xxh64) tool="xxhsum -H1" ;; xxh128) tool="xxhsum -H2" ;;
+		blake2b512) tool=b2sum ;; *) tool=${a}sum ;;
 		esac
 		expect_rc 0 "$E2LUA" -R "sum -a $a /dind /tiny /empty" "$img"
 		want=$(for n in 6 2 1; do $tool <"$w/d.$n" | cut -d' ' -f1; done | tr '\n' ' ')
@@ -325,6 +326,8 @@ EOF
 expect_rc 0 "$E2LUA" -R "cat /prealloc" "$T/pre.img"
 assert_eq abc "$(cat "$T/out")" "cat of a file with blocks past its end"
 
+"$E2LUA" -R "sum -r /" "$T/ext3.img" >"$T/ext3.sum" || fail "sum -r / of ext3"
+
 # A migration keeps every byte: doc/migration.md's workflow, as written.
 cp "$T/ext3.img" "$T/disk.img"
 sed -n '/^<!-- test: sum-workflow -->$/,/^```$/p' "$TOP/doc/migration.md" |
@@ -368,6 +371,30 @@ assert_eq 1 "$(grep -c "rdump $T/evout/evil/<[0-9]*>: Name unusable on the host"
 [ -e "$T/escape" ] || [ -e "$T/evout/escape" ] && fail "rdump wrote outside OUT"
 assert_eq "evil evil/ok" "$(cd "$T/evout" && find . -mindepth 1 | sed 's|^\./||' | sort | tr '\n' ' ' | sed 's/ $//')" \
 	"rdump made only the safe entries"
+
+# A bad block pointer: the commands name the file and fail, dump leaves
+# nothing, rdump and sum -r do the rest; ino:read of the blocks before it
+# works.
+img=$T/bad.img
+cp "$T/ext3.img" "$img"
+debugfs -w -R "sif /twelve block[2] 99999999" "$img" >/dev/null 2>&1
+expect_rc 1 "$E2LUA" -R "cat /twelve" "$img"
+assert_grep "^e2lua: cat /twelve: Block pointer outside the filesystem" "$T/err" "cat of a bad map"
+expect_rc 1 "$E2LUA" -R "dump /twelve $T/bad.out" "$img"
+assert_grep "^e2lua: dump /twelve: Block pointer outside the filesystem" "$T/err" "dump of a bad map"
+[ -e "$T/bad.out" ] && fail "a failed dump left its output"
+expect_rc 1 "$E2LUA" -R "sum -r /" "$img"
+assert_grep "^e2lua: sum /twelve: Block pointer outside the filesystem" "$T/err" "sum -r of a bad map"
+assert_eq "$(grep -v '  /twelve$' "$T/ext3.sum" | grep -v '^.*  /evil' )" "$(cat "$T/out")" "sum -r goes on past a bad map"
+mkdir "$T/badrd"
+expect_rc 1 "$E2LUA" -R "rdump / $T/badrd" "$img"
+assert_grep "rdump $T/badrd/twelve: Block pointer outside the filesystem" "$T/err" "rdump of a bad map"
+[ -e "$T/badrd/twelve" ] && fail "rdump left a partial file"
+[ -f "$T/badrd/thirteen" ] || fail "rdump stopped at a bad map"
+expect_rc 0 "$E2LUA" -e 'local i = fs:inode("/twelve")
+	assert(#i:read(0, 2 * fs.block_size) == 2 * fs.block_size)
+	local ok, err = pcall(i.read, i, 0, 3 * fs.block_size)
+	assert(not ok and err.code == e2.errors.E2C_ERR_PTR_RANGE, tostring(err))' "$img"
 
 # Bad input: clear messages, exit 1, nothing written.
 img=$T/ext3.img

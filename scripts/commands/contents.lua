@@ -66,12 +66,18 @@ local function each(items, f)
 	if #errs > 0 then error(table.concat(errs, "\n"), 0) end
 end
 
+-- f(...)'s first result; an e2.error it raises is raised again as
+-- "op object: message" (the bindings name inodes "<12>", and their own op).
+local function as(op, object, f, ...)
+	local ok, r = pcall(f, ...)
+	if ok then return r end
+	if type(r) == "table" then r.op, r.object = op, object end
+	error(r, 0)
+end
+
 -- The inode at spec; a failure names op ("cat /x: File not found ...").
 local function inode(op, spec)
-	local ok, ino = pcall(fs.inode, fs, spec)
-	if ok then return ino end
-	if type(ino) == "table" then ino.op = op end
-	error(ino, 0)
+	return as(op, spec, fs.inode, fs, spec)
 end
 
 -- The same, refusing a directory.
@@ -91,7 +97,9 @@ e2.command{
 	run = function(...)
 		each({ ... }, function(spec)
 			local ino = not_dir("cat", spec)
-			for s in ino:chunks() do io.stdout:write(s) end
+			as("cat", spec, function()
+				for s in ino:chunks() do io.stdout:write(s) end
+			end)
 		end)
 		io.stdout:flush()
 		return true
@@ -114,6 +122,8 @@ e2.command{
 		if not ok then
 			if type(err) == "table" and err.code == e2.errors.E2C_ERR_EXISTS then
 				err = e2.error(err.message .. "; dump -f replaces it", "dump", a[2])
+			elseif type(err) == "table" and err.object ~= a[2] then
+				err.object = a[1]	-- the image's side failed
 			end
 			error(err, 0)
 		end
@@ -186,7 +196,7 @@ e2.command{
 		each(files, function(spec, keep)
 			local ino = inode("sum", spec)
 			if ino.type ~= "directory" then
-				io.stdout:write(sum_line(ino:checksum(algo), spec))
+				io.stdout:write(sum_line(as("sum", spec, ino.checksum, ino, algo), spec))
 				return
 			end
 			if not o.r then
@@ -194,11 +204,11 @@ e2.command{
 			end
 			for path, i in fs:walk(spec) do
 				if i.type == "regular" or i.type == "symlink" then
-					local ok, hash = pcall(i.checksum, i, algo)
+					local ok, hash = pcall(as, "sum", path, i.checksum, i, algo)
 					if ok then
 						io.stdout:write(sum_line(hash, path))
 					else
-						keep(e2.error(hash.message or tostring(hash), "sum", path))
+						keep(hash)
 					end
 				end
 			end
