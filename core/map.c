@@ -528,7 +528,7 @@ errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 {
 	struct e2c_piece p, direct[EXT2_NDIR_BLOCKS];
 	size_t i, n;
-	e2c_map *m;
+	e2c_map *m = NULL;	/* a failed open sets nothing to close */
 	errcode_t retval, walk;
 	int got;
 
