@@ -111,6 +111,40 @@ static errcode_t write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The unit holes are left in: a run of this many zero bytes at this
+ * alignment is skipped (lseek) rather than written. */
+#define HOLE_UNIT 4096
+
+/* n bytes at p to fd, leaving holes where whole units are zero (as cp
+ * --sparse=always), so that a sparse file copies as one: a 1 TiB file
+ * with 4 KiB of data does not fill the host's disk. */
+static errcode_t write_sparse(int fd, const char *p, size_t n)
+{
+	static const char zeros[HOLE_UNIT];
+	size_t i = 0, j, unit;
+	errcode_t retval;
+
+	while (i < n) {
+		unit = n - i < HOLE_UNIT ? n - i : HOLE_UNIT;
+		if (unit == HOLE_UNIT && !memcmp(p + i, zeros, unit)) {
+			if (lseek(fd, unit, SEEK_CUR) < 0)
+				return errno;
+			i += unit;
+			continue;
+		}
+		for (j = i + unit; j < n && (n - j < HOLE_UNIT ||
+		     memcmp(p + j, zeros, HOLE_UNIT)); j += HOLE_UNIT)
+			;
+		if (j > n)
+			j = n;
+		retval = write_all(fd, p + i, j - i);
+		if (retval)
+			return retval;
+		i = j;
+	}
+	return 0;
+}
+
 /* The whole content of f to fd; *on_host says which side failed. */
 static errcode_t copy_out(e2c_file *f, int fd, int *on_host)
 {
@@ -126,12 +160,17 @@ static errcode_t copy_out(e2c_file *f, int fd, int *on_host)
 		retval = e2c_file_pread(f, off, buf, COPY_CHUNK, &got);
 		if (retval || !got)
 			break;
-		retval = write_all(fd, buf, got);
+		retval = write_sparse(fd, buf, got);
 		if (retval) {
 			*on_host = 1;
 			break;
 		}
 		off += got;
+	}
+	/* A hole at the end was skipped, not written: set the size. */
+	if (!retval && ftruncate(fd, (off_t)off)) {
+		retval = errno;
+		*on_host = 1;
 	}
 	free(buf);
 	return retval;

@@ -207,6 +207,9 @@ check_image() {	# tag img src bs
 		cmp -s "$w/d.$i" "$w/ep.$i" || fail "$tag: dump -p of file $i: bytes differ"
 		cmp -s "$w/d.$i" "$w/e.$i" || fail "$tag: dump of file $i: bytes differ"
 	done
+	# Holes stay holes: /sparse_tail (50 blocks, one of data) is sparse.
+	[ "$(stat -c %b "$w/e.8")" -le 16 ] ||
+		fail "$tag: dump of /sparse_tail is not sparse ($(stat -c %b "$w/e.8") sectors)"
 	# An unwritten extent over non-zero blocks reads as zeros.
 	cmp -s "$w/d.9" "$src/mid" || fail "$tag: /mid is not the source's bytes"
 	# sum: sha256sum's lines; other algorithms: their tools' hashes.

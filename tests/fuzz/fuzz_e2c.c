@@ -3,8 +3,8 @@
  *
  * libext2fs opens paths, so each input is written to one per-process file
  * on /dev/shm (memory, not disk), unlinked and opened as /proc/self/fd/N.  The harness opens it read-only, walks
- * every in-use inode's map three ways (pieces, coalesced runs, holes) and
- * plans it; then opens the same file for write and stages and commits the
+ * every in-use inode's map three ways (pieces, coalesced runs, holes),
+ * plans it and reads parts of its content; then opens the same file for write and stages and commits the
  * migration of every inode that can be migrated.  Every core entry point a
  * corrupt image can reach is exercised; libext2fs errors are expected and
  * ignored, crashes and sanitizer reports are the findings.
@@ -85,8 +85,28 @@ static void walk(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	e2c_map_close(m);
 }
 
+/* Read ino's content the way the commands do: its start, its last byte
+ * (the reader walks its map again from the start to go back), a bounded
+ * window around the middle (a corrupt size may be huge: never all). */
+static void read_content(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
+{
+	static char buf[65536];
+	e2c_file *f;
+	__u64 size;
+	size_t got;
+
+	if (e2c_file_open(fs, ino, inode, &f))
+		return;
+	size = e2c_file_size(f);
+	if (!e2c_file_pread(f, 0, buf, sizeof(buf), &got) && size)
+		e2c_file_pread(f, size - 1, buf, 1, &got);
+	e2c_file_pread(f, size / 2, buf, sizeof(buf), &got);
+	e2c_file_close(f);
+}
+
 /*
- * One pass over the image.  Read-only: walk and plan every in-use inode.
+ * One pass over the image.  Read-only: walk, plan and read every in-use
+ * inode.
  * Write: stage every inode (those that cannot be migrated fail to stage,
  * as they should) and commit.
  */
@@ -118,6 +138,7 @@ static void pass(int write)
 		walk(fs, ino, inode, 1);
 		walk(fs, ino, inode, 2);
 		e2c_plan_inode(fs, ino, &plan);
+		read_content(fs, ino, inode);
 	}
 	if (tx && e2c_tx_count(tx))
 		e2c_tx_commit(tx);

@@ -7,7 +7,8 @@
 #
 # Seeds: the test images (tests/lib.sh mk_image, 1 KiB blocks, 4 MiB: ext2,
 # ext3, ext4 without extents with metadata_csum, ext4) and tiny 256 KiB
-# images with one file of each shape, where a mutation is likely to land in
+# images (ext2, ext4 without extents, ext4 with inline data) with one file
+# of each shape, where a mutation is likely to land in
 # metadata rather than file data.  Plus the regression inputs in
 # tests/fuzz/regress/.
 set -u
@@ -49,6 +50,7 @@ EOF
 	case $1 in
 	ext2) o="-t ext2" ;;
 	ext4noext) o="-t ext4 -O ^extent,^64bit,^has_journal,metadata_csum,huge_file,flex_bg" ;;
+	ext4inline) o="-t ext4 -O inline_data,^has_journal" ;;
 	esac
 	E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F $o -b 1024 -N 64 \
 		-U 6d2a4b3c-1111-4222-8333-444455556666 \
@@ -74,7 +76,7 @@ if [ ! -f "$F/seeds.done" ]; then
 			tests/fuzz-seed "$F/seeds/$k.img" $k >/dev/null ||
 			{ echo "run.sh: mk_image $k failed" >&2; exit 1; }
 	done
-	for k in ext2 ext4noext; do
+	for k in ext2 ext4noext ext4inline; do
 		tiny $k "$F/seeds/tiny-$k.img" ||
 			{ echo "run.sh: tiny $k failed" >&2; exit 1; }
 	done
