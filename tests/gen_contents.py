@@ -23,14 +23,7 @@ import os
 import random
 import sys
 
-
-def write(path, chunks, size=None):
-    with open(path, "wb") as f:
-        for off, b in chunks:
-            f.seek(off)
-            f.write(b)
-        if size is not None:
-            f.truncate(size)
+from gen_tree import write	# (path, [(offset, bytes)...], size)
 
 
 def main():
