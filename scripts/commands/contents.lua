@@ -75,6 +75,13 @@ local function as(op, object, f, ...)
 	error(r, 0)
 end
 
+-- Write s to stdout; a failure (a closed pipe, a full disk) stops the
+-- command rather than reading on for nothing.
+local function out(s)
+	local ok, err = io.stdout:write(s)
+	if not ok then error("stdout: " .. tostring(err), 0) end
+end
+
 -- The inode at spec; a failure names op ("cat /x: File not found ...").
 local function inode(op, spec)
 	return as(op, spec, fs.inode, fs, spec)
@@ -98,7 +105,7 @@ e2.command{
 		each({ ... }, function(spec)
 			local ino = not_dir("cat", spec)
 			as("cat", spec, function()
-				for s in ino:chunks() do io.stdout:write(s) end
+				for s in ino:chunks() do out(s) end
 			end)
 		end)
 		io.stdout:flush()
@@ -196,7 +203,7 @@ e2.command{
 		each(files, function(spec, keep)
 			local ino = inode("sum", spec)
 			if ino.type ~= "directory" then
-				io.stdout:write(sum_line(as("sum", spec, ino.checksum, ino, algo), spec))
+				out(sum_line(as("sum", spec, ino.checksum, ino, algo), spec))
 				return
 			end
 			if not o.r then
@@ -206,7 +213,7 @@ e2.command{
 				if i.type == "regular" or i.type == "symlink" then
 					local ok, hash = pcall(as, "sum", path, i.checksum, i, algo)
 					if ok then
-						io.stdout:write(sum_line(hash, path))
+						out(sum_line(hash, path))
 					else
 						keep(hash)
 					end
