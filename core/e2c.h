@@ -180,6 +180,10 @@ blk64_t e2c_blockmap_limit(e2c_fs *fs);
 errcode_t e2c_read_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *buf);
 size_t e2c_inode_buf_size(e2c_fs *fs);
 
+/* The EXT2_FT_* type a directory entry for this mode carries
+ * (EXT2_FT_UNKNOWN for a mode of no known type): the one mode-to-type
+ * mapping, which the names and masks below are looked up from. */
+int e2c_mode_ftype(__u16 mode);
 /* "regular", "directory", "symlink", "chardev", "blockdev", "fifo",
  * "socket" or "unknown". */
 const char *e2c_inode_type(const struct ext2_inode *inode);

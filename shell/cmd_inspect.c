@@ -415,23 +415,18 @@ static errcode_t print_contents(e2c_fs *fs, ext2_ino_t ino,
 	return 0;
 }
 
+/* debugfs's names of the types. */
 static const char *type_name(__u16 mode)
 {
-	if (LINUX_S_ISDIR(mode))
-		return "directory";
-	if (LINUX_S_ISREG(mode))
-		return "regular";
-	if (LINUX_S_ISLNK(mode))
-		return "symlink";
-	if (LINUX_S_ISBLK(mode))
-		return "block special";
-	if (LINUX_S_ISCHR(mode))
-		return "character special";
-	if (LINUX_S_ISFIFO(mode))
-		return "FIFO";
-	if (LINUX_S_ISSOCK(mode))
-		return "socket";
-	return "bad type";
+	static const char *const names[EXT2_FT_MAX] = {
+		[EXT2_FT_UNKNOWN] = "bad type", [EXT2_FT_REG_FILE] = "regular",
+		[EXT2_FT_DIR] = "directory", [EXT2_FT_CHRDEV] =
+		"character special", [EXT2_FT_BLKDEV] = "block special",
+		[EXT2_FT_FIFO] = "FIFO", [EXT2_FT_SOCK] = "socket",
+		[EXT2_FT_SYMLINK] = "symlink",
+	};
+
+	return names[e2c_mode_ftype(mode)];
 }
 
 /* debugfs's stat layout. */
@@ -716,26 +711,6 @@ struct ncheck {
 	char *parent;		/* its path, NULL: none */
 };
 
-/* The EXT2_FT_* a directory entry for this mode should carry. */
-static int mode_ftype(__u16 mode)
-{
-	if (LINUX_S_ISREG(mode))
-		return EXT2_FT_REG_FILE;
-	if (LINUX_S_ISDIR(mode))
-		return EXT2_FT_DIR;
-	if (LINUX_S_ISCHR(mode))
-		return EXT2_FT_CHRDEV;
-	if (LINUX_S_ISBLK(mode))
-		return EXT2_FT_BLKDEV;
-	if (LINUX_S_ISLNK(mode))
-		return EXT2_FT_SYMLINK;
-	if (LINUX_S_ISFIFO(mode))
-		return EXT2_FT_FIFO;
-	if (LINUX_S_ISSOCK(mode))
-		return EXT2_FT_SOCK;
-	return 0;
-}
-
 /* e2c_find_names callback: print one name, as debugfs does (its parent's
  * path from ext2fs_get_pathname, partial or not, else "<dir>"). */
 static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
@@ -756,7 +731,7 @@ static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
 		printf("%u\t<%u>/%s", ino, dir, d->name);
 	if (c->check && d->ftype &&
 	    !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
-	    d->ftype != mode_ftype(inode.i_mode))
+	    d->ftype != e2c_mode_ftype(inode.i_mode))
 		fputs("  <--- BAD FILETYPE", stdout);
 	putchar('\n');
 	return 0;
