@@ -58,6 +58,7 @@ enum {
 	E2C_STOP,			/* a search callback asks to stop */
 	E2C_ERR_STAGE_CHANGED,		/* inode changed since staged */
 	E2C_ERR_SCANNING,		/* owners map being built by a scan */
+	E2C_ERR_DIR_LOOP,		/* a walk reached a directory twice */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -238,6 +239,25 @@ struct e2c_dirent {
 errcode_t e2c_dir_list(e2c_fs *fs, ext2_ino_t dir, struct e2c_dirent **ents,
 		       size_t *count);
 void e2c_dir_free(struct e2c_dirent *ents, size_t count);
+
+/*
+ * The tree under ino, reported as path (core/walk.c): ino itself first,
+ * then depth first, each directory before its entries, in on-disk order;
+ * "." and ".." are skipped and symlinks not followed; paths are built from
+ * path as given ("dir", "dir/a", ...).  A directory reached twice (a loop,
+ * or a hard-linked directory: corruption) stops the walk with
+ * E2C_ERR_DIR_LOOP.
+ */
+typedef struct e2c_walk e2c_walk;
+errcode_t e2c_walk_open(e2c_fs *fs, ext2_ino_t ino, const char *path,
+			e2c_walk **ret);
+/* The next inode: *got is 0 at the end; else *ino, its *path (valid until
+ * the next call) and the inode read into inode (e2c_inode_buf_size()
+ * bytes).  After an error, *ino and *path name what failed (the entry, or
+ * the directory whose entry could not be named) and the walk is over. */
+errcode_t e2c_walk_next(e2c_walk *w, ext2_ino_t *ino, const char **path,
+			struct ext2_inode *inode, int *got);
+void e2c_walk_close(e2c_walk *w);
 
 /* ------------------------------------------------------------------ */
 /* Map walking (core/map.c)                                            */

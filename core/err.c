@@ -46,6 +46,7 @@ static const char *const e2c_msgs[] = {
 	"Search stopped by its caller",
 	"Inode changed since it was staged",
 	"A selection scan is building the block owners map: finish it first",
+	"Directory reached twice (a directory loop)",
 };
 
 static const struct error_table e2c_error_table = {
