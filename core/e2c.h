@@ -341,6 +341,21 @@ void e2c_map_close(e2c_map *m);
 /* Free the cursor kept for reuse (e2c_fs_close does). */
 void e2c_map_free_spare(e2c_fs *fs);
 
+/* One node of an extent tree. */
+struct e2c_node {
+	int level;		/* 0: the root, in i_block */
+	blk64_t pblk;		/* its block (0 for the root) */
+	int entries, max_entries;
+};
+
+/* The nodes of an extent-mapped inode's tree in walk order (each node
+ * before the nodes under it; never none: an empty tree is its root) and
+ * the tree's depth (core/tree.c).  *nodes is malloc()ed: free() it.
+ * EXT2_ET_INODE_NOT_EXTENT for a block-mapped inode; map walk errors. */
+errcode_t e2c_extent_nodes(e2c_fs *fs, ext2_ino_t ino,
+			   const struct ext2_inode *inode,
+			   struct e2c_node **nodes, size_t *count, int *depth);
+
 /* Logical -> physical for one block (0 for a hole), via ext2fs_bmap2. */
 errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,
 		   int *uninit);
