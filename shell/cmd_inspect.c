@@ -1094,7 +1094,7 @@ static int cmd_stats(lua_State *L)
 	return 0;
 }
 
-const struct e2l_cmd e2sh_inspect_cmds[] = {
+const struct e2sh_cmd e2sh_inspect_cmds[] = {
 	{ "stats", "super show_super_stats", STATS_USAGE,
 	  "Show the superblock (and the group descriptors unless -h)",
 	  0, 1, "fs", "", cmd_stats },

@@ -294,7 +294,7 @@ static int cmd_rollback(lua_State *L)
 	return 0;
 }
 
-const struct e2l_cmd e2sh_migrate_cmds[] = {
+const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	{ "plan", NULL, "<file>...",
 	  "What migrating files to extents would take (writes nothing)",
 	  1, -1, "fs", "file", cmd_plan },

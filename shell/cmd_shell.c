@@ -233,7 +233,7 @@ static const char *push_names(lua_State *L, int idx)
 	return lua_tostring(L, -1);
 }
 
-/* help: every command of e2.commands, sorted; help NAME: its usage. */
+/* help: every command, sorted; help NAME: its usage. */
 static int cmd_help(lua_State *L)
 {
 	const char **names, *list, *usage, *help;
@@ -254,9 +254,7 @@ static int cmd_help(lua_State *L)
 			printf("Names: %s\n", list);
 		return 0;
 	}
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	lua_getfield(L, -1, "e2");
-	lua_getfield(L, -1, "commands");		/* [.., cmds] */
+	e2sh_pushcommands(L);				/* [.., cmds] */
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		n++;
@@ -320,7 +318,7 @@ static int cmd_lua(lua_State *L)
 	return 0;
 }
 
-const struct e2l_cmd e2sh_shell_cmds[] = {
+const struct e2sh_cmd e2sh_shell_cmds[] = {
 	{ "open", NULL,
 	  "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE",
 	  "Open a filesystem image or device (read-only unless -w)",

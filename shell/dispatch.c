@@ -1,7 +1,7 @@
 /*
- * dispatch.c -- command lines: shell-like tokenizing, lookup in
- * e2.commands (the only command table), the argument-count and "needs"
- * checks, and the protected call of the command's run function.
+ * dispatch.c -- command lines: shell-like tokenizing, the argument-count
+ * and "needs" checks of the declaration (registry.c), and the protected
+ * call of the command's run function.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,25 +94,6 @@ static lua_Integer intfield(lua_State *L, int idx, const char *key)
 	n = lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	return n;
-}
-
-int e2sh_pushcmd(lua_State *L, const char *name, size_t len)
-{
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	rawfield(L, -1, "e2");
-	rawfield(L, -1, "commands");			/* [loaded, e2, cmds] */
-	if (lua_istable(L, -1)) {
-		lua_pushlstring(L, name, len);
-		lua_rawget(L, -2);
-	} else {
-		lua_pushnil(L);
-	}
-	lua_replace(L, -4);
-	lua_pop(L, 2);					/* [decl] */
-	if (lua_istable(L, -1))
-		return 1;
-	lua_pop(L, 1);
-	return 0;
 }
 
 e2c_fs *e2sh_fs(lua_State *L)

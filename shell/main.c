@@ -375,6 +375,7 @@ static int pmain(lua_State *L)
 	luaL_openlibs(L);
 	luaL_requiref(L, "e2", luaopen_e2, 1);
 	lua_pop(L, 1);
+	e2sh_registry_open(L);
 	e2sh_set(L, sh);
 	if (o->version) {
 		printf("%s\n", push_version(L));
@@ -382,9 +383,9 @@ static int pmain(lua_State *L)
 	}
 	if (o->image && (o->status = open_image(L, o)) != 0)
 		return 0;
-	e2l_register_commands(L, e2sh_shell_cmds);
-	e2l_register_commands(L, e2sh_inspect_cmds);
-	e2l_register_commands(L, e2sh_migrate_cmds);
+	e2sh_register(L, e2sh_shell_cmds);
+	e2sh_register(L, e2sh_inspect_cmds);
+	e2sh_register(L, e2sh_migrate_cmds);
 	load_scripts(sh);
 
 	for (i = 0; i < o->nactions && !sh->quit && !sh->stop; i++)

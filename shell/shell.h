@@ -1,7 +1,8 @@
 /*
- * shell.h -- private to the e2lua program (shell/): its state, the input
- * loop, dispatch and readline.  The commands themselves live in
- * e2.commands (see bindings/e2lua.h and commands.h).
+ * shell.h -- private to the e2lua program (shell/): its state, the
+ * command registry, the input loop, dispatch and readline.  The commands
+ * themselves are declared in the cmd_*.c files (commands.h) and by Lua
+ * scripts (e2.command).
  */
 #ifndef SHELL_H
 #define SHELL_H
@@ -70,13 +71,47 @@ int e2sh_source(struct e2sh *sh, const char *path);
  * top-nargs+1..top, popped); LUA_OK, or an error message pushed. */
 int e2sh_run_script(struct e2sh *sh, const char *script, int nargs);
 
+/*
+ * registry.c: the command registry, name (and each alias) -> declaration.
+ * It is the one declaration of every shell command, C or Lua, and drives
+ * dispatch, usage errors, help and completion.  A declaration is a table:
+ *   name     canonical name (string)
+ *   aliases  array of other names (may be empty)
+ *   usage    argument synopsis, e.g. "[-l] <file>"
+ *   help     one-line description
+ *   min,max  argument counts (max = -1: unlimited)
+ *   needs    "" | "fs" | "write" | "bitmaps" (what must be open)
+ *   args     "" | "inode" | "file" | "block": completion of arguments
+ *   run      function(argv...) -> true/nil; raise an error to fail
+ *   source   "C" or the chunk name of the Lua file that declared it
+ * Aliases are also keys of the table (pointing at the same declaration).
+ * Lua registers with e2.command{...}; C with e2sh_register.
+ */
+struct e2sh_cmd {
+	const char *name;
+	const char *aliases;	/* space-separated, or NULL */
+	const char *usage;
+	const char *help;
+	int min_args, max_args;	/* max -1: unlimited */
+	const char *needs;	/* "", "fs", "write", "bitmaps" */
+	const char *args;	/* "", "inode", "file", "block" */
+	lua_CFunction run;	/* gets the arguments as strings */
+};
+/* Make the table, publish it as e2.commands with e2.command (after
+ * require "e2"). */
+void e2sh_registry_open(lua_State *L);
+/* Register a { NULL }-terminated array. */
+void e2sh_register(lua_State *L, const struct e2sh_cmd *cmds);
+/* Push the table. */
+void e2sh_pushcommands(lua_State *L);
+/* Push the declaration of name (len bytes) and return 1, or push nothing
+ * and return 0. */
+int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
+
 /* dispatch.c */
 /* Split a command line with shell-like quoting; NULL-terminated argv (one
  * allocation, free() it), or NULL with *err set. */
 char **e2sh_tokenize(const char *line, int *argc, const char **err);
-/* Push e2.commands[name] (name: len bytes; a declaration table) and
- * return 1, or push nothing and return 0. */
-int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
 /* Check and run argv[0] (declaration on top, popped); 0 ok, 1 failed. */
 int e2sh_dispatch(struct e2sh *sh, int argc, char **argv);
 /* The open filesystem of the global fs, or NULL. */

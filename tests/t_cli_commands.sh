@@ -96,5 +96,10 @@ Names: quit, q" "$(cat "$T/out")" "help q"
 expect_rc 0 "$E2LUA" -R '? cd'
 out_has "^Usage: \? cd|^Usage: cd <dir>$" "? cd"
 
+# e2.command and e2.commands as scripts see them (a stock lua5.4 has
+# neither: tests/lua/api_spec.lua).
+LUA_PATH="$TOP/tests/lua/?.lua;;" expect_rc 0 "$E2LUA" "$img" "$TOP/tests/lua/shell_registry.lua"
+out_has "^[0-9]+ passed, 0 failed$" "shell_registry.lua"
+
 assert_eq "$s0" "$(sum "$img")" "read-only runs left the image unchanged"
 finish
