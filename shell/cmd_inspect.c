@@ -34,14 +34,6 @@
 /* Argument helpers                                                    */
 /* ------------------------------------------------------------------ */
 
-/* The current filesystem (global fs), pushed; *idx is its stack slot. */
-static e2c_fs *getfs(lua_State *L, int *idx)
-{
-	lua_getglobal(L, "fs");
-	*idx = lua_gettop(L);
-	return e2l_checkfs(L, *idx);
-}
-
 /*
  * Leading single-letter options ("-l", "-nl") among the n string
  * arguments.  Returns a mask with bit i set for letters[i]; *first is the
@@ -135,7 +127,7 @@ static int inode_cmd(lua_State *L, const char *op,
 		     errcode_t (*show)(e2c_fs *, ext2_ino_t))
 {
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	ext2_ino_t ino = e2l_checkino(L, fsi, 1, op);
 	errcode_t retval = show(fs, ino);
 
@@ -595,7 +587,7 @@ static errcode_t print_extents(e2c_fs *fs, ext2_ino_t ino,
 static int cmd_extents(lua_State *L)
 {
 	int fsi, first, which;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct ext2_inode_large *inode = NULL;
 	const char *arg;
 	ext2_ino_t ino;
@@ -629,7 +621,7 @@ static int cmd_extents(lua_State *L)
 static int cmd_bmap(lua_State *L)
 {
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "bmap");
 	blk64_t lblk = checknum(L, 2, "bmap", "logical block");
 	struct ext2_inode_large *inode = NULL;
@@ -670,7 +662,7 @@ static void icheck_bad_map(ext2_ino_t ino, errcode_t err, void *priv)
 static int cmd_icheck(lua_State *L)
 {
 	int fsi, i, bad_maps = 0;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_owner *q;
 	size_t n = fsi - 1;
 	errcode_t retval;
@@ -750,7 +742,7 @@ static void ncheck_bad_dir(ext2_ino_t dir, errcode_t err, void *priv)
 static int cmd_ncheck(lua_State *L)
 {
 	int fsi, first, i, n;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct ncheck c = { fs, 0, 0, 0, NULL };
 	struct ext2_inode inode;
 	ext2_ino_t *inos;
@@ -969,7 +961,7 @@ static errcode_t list_dir(struct ls *ls, ext2_ino_t dir)
 static int cmd_ls(lua_State *L)
 {
 	int fsi, first;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct ls ls = { .fs = fs };
 	const char *arg = NULL;
 	ext2_ino_t dir;
@@ -997,7 +989,7 @@ static int cmd_ls(lua_State *L)
 static int cmd_testb(lua_State *L)
 {
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	blk64_t blk = checknum(L, 1, "testb", "block number");
 	blk64_t count = fsi > 2 ? checknum(L, 2, "testb", "count") : 1;
 	blk64_t end = ext2fs_blocks_count(fs->fs->super);
@@ -1065,7 +1057,7 @@ static void print_group(ext2_filsys fs, dgrp_t g, const char *units,
 static int cmd_stats(lua_State *L)
 {
 	int fsi, first, header;
-	e2c_fs *e = getfs(L, &fsi);
+	e2c_fs *e = e2sh_checkfs(L, &fsi);
 	ext2_filsys fs = e->fs;
 	unsigned int dirs = 0;
 	dgrp_t g;

@@ -13,14 +13,6 @@
 
 #include "commands.h"
 
-/* The current filesystem (global fs), pushed; *idx is its stack slot. */
-static e2c_fs *getfs(lua_State *L, int *idx)
-{
-	lua_getglobal(L, "fs");
-	*idx = lua_gettop(L);
-	return e2l_checkfs(L, *idx);
-}
-
 static const char *plural(unsigned long long n)
 {
 	return n == 1 ? "" : "s";
@@ -104,7 +96,7 @@ static int fail_args(lua_State *L, const char *op, int failed, int total,
 static int cmd_plan(lua_State *L)
 {
 	int n = lua_gettop(L), i, fsi, failed = 0;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals ok = { 0 };
 	errcode_t err = 0;
 	size_t skipped = 0, corrupt = 0;
@@ -165,7 +157,7 @@ static e2c_tx *shell_tx(lua_State *L, e2c_fs *fs, const char *op)
 static int cmd_migrate(lua_State *L)
 {
 	int n = lua_gettop(L), i, fsi, failed = 0;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	e2c_tx *tx = shell_tx(L, fs, "migrate");
 	struct e2c_tx_totals t;
 	errcode_t err = 0;
@@ -204,7 +196,7 @@ static int cmd_migrate(lua_State *L)
 static int cmd_pending(lua_State *L)
 {
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals t;
 	size_t i, n = fs->tx ? e2c_tx_count(fs->tx) : 0;
 
@@ -243,7 +235,7 @@ static int cmd_commit(lua_State *L)
 		 "being released and the clean state written"),
 	};
 	int fsi, step;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals t;
 	size_t written;
 	errcode_t err;
@@ -282,7 +274,7 @@ static int cmd_commit(lua_State *L)
 static int cmd_rollback(lua_State *L)
 {
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	size_t n = fs->tx ? e2c_tx_count(fs->tx) : 0;
 
 	if (fs->tx)

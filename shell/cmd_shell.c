@@ -117,12 +117,11 @@ static void settle(lua_State *L, e2c_fs *fs)
 /* close: settle staged work, then fs:close() and fs = nil. */
 static int cmd_close(lua_State *L)
 {
-	e2c_fs *fs = e2sh_fs(L);
+	e2c_fs *fs = e2sh_pushfs(L);
 
 	if (!fs)
 		return 0;
 	settle(L, fs);
-	lua_getglobal(L, "fs");
 	lua_pushnil(L);
 	lua_setglobal(L, "fs");
 	lua_getfield(L, -1, "close");
@@ -141,17 +140,10 @@ int e2sh_close_fs(struct e2sh *sh)
 	return 1;
 }
 
-/* The global fs (checked open) at the top of the stack. */
-static e2c_fs *push_fs(lua_State *L)
-{
-	lua_getglobal(L, "fs");
-	return e2l_checkfs(L, -1);
-}
-
 static int cmd_cd(lua_State *L)
 {
-	e2c_fs *fs = push_fs(L);
-	int fsidx = lua_gettop(L);
+	int fsidx;
+	e2c_fs *fs = e2sh_checkfs(L, &fsidx);
 	ext2_ino_t ino = e2l_checkino(L, fsidx, 1, "cd");
 	errcode_t retval = ext2fs_check_directory(fs->fs, ino);
 
@@ -164,8 +156,9 @@ static int cmd_cd(lua_State *L)
 /* pwd: debugfs's two lines, the current directory and the root. */
 static int cmd_pwd(lua_State *L)
 {
-	e2c_fs *fs = push_fs(L);
-	ext2_ino_t dirs[2] = { e2l_getcwd(L, -1), EXT2_ROOT_INO };
+	int fsidx;
+	e2c_fs *fs = e2sh_checkfs(L, &fsidx);
+	ext2_ino_t dirs[2] = { e2l_getcwd(L, fsidx), EXT2_ROOT_INO };
 	const char *tags[2] = { "[pwd] ", "[root]" };
 	char *path;
 	int i;

@@ -96,14 +96,26 @@ static lua_Integer intfield(lua_State *L, int idx, const char *key)
 	return n;
 }
 
-e2c_fs *e2sh_fs(lua_State *L)
+e2c_fs *e2sh_pushfs(lua_State *L)
 {
-	e2c_fs *fs;
-
 	lua_pushglobaltable(L);
 	rawfield(L, -1, "fs");
-	fs = e2l_tofs(L, -1);
-	lua_pop(L, 2);
+	lua_remove(L, -2);
+	return e2l_tofs(L, -1);
+}
+
+e2c_fs *e2sh_checkfs(lua_State *L, int *idx)
+{
+	e2sh_pushfs(L);
+	*idx = lua_gettop(L);
+	return e2l_checkfs(L, *idx);
+}
+
+e2c_fs *e2sh_fs(lua_State *L)
+{
+	e2c_fs *fs = e2sh_pushfs(L);
+
+	lua_pop(L, 1);
 	return fs;
 }
 

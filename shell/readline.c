@@ -344,10 +344,7 @@ static void complete_paths(lua_State *L, const char *text)
 	ext2_ino_t dir;
 	e2c_fs *fs;
 
-	lua_pushglobaltable(L);
-	lua_pushliteral(L, "fs");
-	lua_rawget(L, -2);
-	fs = e2l_tofs(L, -1);
+	fs = e2sh_pushfs(L);
 	if (!fs)
 		return;
 	dir = e2l_getcwd(L, -1);

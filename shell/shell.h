@@ -114,7 +114,12 @@ int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
 char **e2sh_tokenize(const char *line, int *argc, const char **err);
 /* Check and run argv[0] (declaration on top, popped); 0 ok, 1 failed. */
 int e2sh_dispatch(struct e2sh *sh, int argc, char **argv);
-/* The open filesystem of the global fs, or NULL. */
+/* The current filesystem, the global fs: e2sh_pushfs pushes the global
+ * (whatever it is) and returns its open filesystem or NULL; e2sh_checkfs
+ * raises unless it is an open e2.fs (*idx: its stack slot); e2sh_fs
+ * pushes nothing. */
+e2c_fs *e2sh_pushfs(lua_State *L);
+e2c_fs *e2sh_checkfs(lua_State *L, int *idx);
 e2c_fs *e2sh_fs(lua_State *L);
 
 /* readline.c */
