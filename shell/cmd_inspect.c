@@ -34,39 +34,6 @@
 /* Argument helpers                                                    */
 /* ------------------------------------------------------------------ */
 
-/*
- * Leading single-letter options ("-l", "-nl") among the n string
- * arguments.  Returns a mask with bit i set for letters[i]; *first is the
- * index of the first operand.  An unknown letter is a usage error.
- */
-static int getopts(lua_State *L, int n, const char *letters, const char *cmd,
-		   const char *usage, int *first)
-{
-	int mask = 0, i;
-
-	for (i = 1; i <= n; i++) {
-		const char *a = luaL_checkstring(L, i);
-
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		for (a++; *a; a++) {
-			const char *p = strchr(letters, *a);
-
-			if (!p)
-				return luaL_error(L, "%s: invalid option -%c\n"
-						  "Usage: %s %s", cmd, *a,
-						  cmd, usage);
-			mask |= 1 << (p - letters);
-		}
-	}
-	*first = i;
-	return mask;
-}
-
 /* A number in C notation (decimal, 0x hex, 0 octal), as debugfs reads
  * block numbers: the len bytes of s must all be part of it. */
 static int parse_num(const char *s, size_t len, unsigned long long *v)
@@ -593,7 +560,7 @@ static int cmd_extents(lua_State *L)
 	ext2_ino_t ino;
 	errcode_t retval;
 
-	which = getopts(L, fsi - 1, "nl", "dump_extents", EX_USAGE, &first);
+	which = e2sh_flags(L, fsi - 1, "nl", "dump_extents", EX_USAGE, &first);
 	if (first != fsi - 1)
 		return luaL_error(L, "Usage: dump_extents " EX_USAGE);
 	arg = lua_tostring(L, first);
@@ -748,7 +715,7 @@ static int cmd_ncheck(lua_State *L)
 	ext2_ino_t *inos;
 	errcode_t retval;
 
-	c.check = getopts(L, fsi - 1, "c", "ncheck", NCHECK_USAGE, &first);
+	c.check = e2sh_flags(L, fsi - 1, "c", "ncheck", NCHECK_USAGE, &first);
 	n = fsi - first;
 	if (n < 1)
 		return luaL_error(L, "Usage: ncheck " NCHECK_USAGE);
@@ -967,7 +934,7 @@ static int cmd_ls(lua_State *L)
 	ext2_ino_t dir;
 	errcode_t retval;
 
-	ls.opts = getopts(L, fsi - 1, "cdlpr", "ls", LS_USAGE, &first);
+	ls.opts = e2sh_flags(L, fsi - 1, "cdlpr", "ls", LS_USAGE, &first);
 	if (first < fsi - 1)
 		return luaL_error(L, "Usage: ls " LS_USAGE);
 	if (first == fsi - 1) {
@@ -1062,7 +1029,7 @@ static int cmd_stats(lua_State *L)
 	unsigned int dirs = 0;
 	dgrp_t g;
 
-	header = getopts(L, fsi - 1, "h", "stats", STATS_USAGE, &first);
+	header = e2sh_flags(L, fsi - 1, "h", "stats", STATS_USAGE, &first);
 	if (first != fsi)
 		return luaL_error(L, "Usage: stats " STATS_USAGE);
 	fflush(stdout);

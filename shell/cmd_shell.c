@@ -9,50 +9,41 @@
 #include "commands.h"
 #include "shell.h"
 
+#define OPEN_USAGE "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE"
+
 /* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE */
 static int cmd_open(lua_State *L)
 {
 	struct e2c_open_opts opts = { 0 };
-	int i, n = lua_gettop(L);
-	const char *image = NULL, *why;
+	int n = lua_gettop(L), c;
+	const char *image, *why;
+	struct e2sh_opt o;
 	e2c_fs *fs;
 	errcode_t retval;
 
-	for (i = 1; i <= n; i++) {
-		const char *a = lua_tostring(L, i);
-		const char *val = i < n ? lua_tostring(L, i + 1) : NULL;
-
-		if (image)
-			return luaL_error(L, "open: unexpected argument '%s' "
-					  "after the image", a);
-		if (a[0] != '-' || a[1] == '\0') {
-			image = a;
-		} else if (strcmp(a, "-w") == 0) {
+	e2sh_opt_begin(L, &o, n, "open", OPEN_USAGE);
+	while ((c = e2sh_opt_next(&o, "wcb:s:z:")) != -1) {
+		if (c == 'w')
 			opts.write = 1;
-		} else if (strcmp(a, "-c") == 0) {
+		else if (c == 'c')
 			opts.catastrophic = 1;
-		} else if (strcmp(a, "-b") && strcmp(a, "-s") && strcmp(a, "-z")) {
-			return luaL_error(L, "open: unknown option '%s'", a);
-		} else if (!val) {
-			return luaL_error(L, "open: option '%s' needs an "
-					  "argument", a);
-		} else {
-			i++;
-			if (a[1] == 'z')
-				opts.undo_file = val;
-			else if (a[1] == 'b' &&
-				 e2sh_parse_blocksize(val, &opts.blocksize))
-				return luaL_error(L, "open: bad block size '%s' "
-						  "(a power of two from 1024 "
-						  "to 65536)", val);
-			else if (a[1] == 's' &&
-				 e2sh_parse_superblock(val, &opts.superblock))
-				return luaL_error(L, "open: bad superblock '%s' "
-						  "(a block number > 0)", val);
-		}
+		else if (c == 'z')
+			opts.undo_file = o.arg;
+		else if (c == 'b' && e2sh_parse_blocksize(o.arg, &opts.blocksize))
+			return luaL_error(L, "open: bad block size '%s' (a "
+					  "power of two from 1024 to 65536)",
+					  o.arg);
+		else if (c == 's' &&
+			 e2sh_parse_superblock(o.arg, &opts.superblock))
+			return luaL_error(L, "open: bad superblock '%s' (a "
+					  "block number > 0)", o.arg);
 	}
-	if (!image)
+	if (o.ind > n)
 		return luaL_error(L, "open: no image given");
+	if (o.ind < n)
+		return luaL_error(L, "open: unexpected argument '%s' after "
+				  "the image", lua_tostring(L, o.ind + 1));
+	image = lua_tostring(L, o.ind);
 	why = e2sh_check_open_opts(&opts);
 	if (why)
 		return luaL_error(L, "open: %s", why);
@@ -312,8 +303,7 @@ static int cmd_lua(lua_State *L)
 }
 
 const struct e2sh_cmd e2sh_shell_cmds[] = {
-	{ "open", NULL,
-	  "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE",
+	{ "open", NULL, OPEN_USAGE,
 	  "Open a filesystem image or device (read-only unless -w)",
 	  1, -1, "", "", cmd_open },
 	{ "close", NULL, "", "Close the filesystem (staged work: see quit)",

@@ -122,6 +122,30 @@ e2c_fs *e2sh_pushfs(lua_State *L);
 e2c_fs *e2sh_checkfs(lua_State *L, int *idx);
 e2c_fs *e2sh_fs(lua_State *L);
 
+/*
+ * Options of a command, with getopt (reset for every parse) over its n
+ * string arguments at stack 1..n; the usage goes into the messages:
+ * "ls: unknown option '-z'", "open: option '-b' needs an argument", each
+ * followed by "Usage: CMD USAGE".  e2sh_opt_begin pushes the argv it
+ * builds; e2sh_opt_next returns the next letter (its value in o->arg) or
+ * -1 at the first operand, whose stack index is then o->ind.  e2sh_flags
+ * does all of it for options without values: a mask with bit i set for
+ * letters[i], *first the first operand (nothing left pushed).
+ */
+struct e2sh_opt {
+	lua_State *L;
+	const char *cmd, *usage;
+	int argc;
+	char **argv;
+	int ind;
+	const char *arg;
+};
+void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
+		    const char *cmd, const char *usage);
+int e2sh_opt_next(struct e2sh_opt *o, const char *optstring);
+int e2sh_flags(lua_State *L, int n, const char *letters, const char *cmd,
+	       const char *usage, int *first);
+
 /* readline.c */
 void e2sh_rl_open(struct e2sh *sh);
 void e2sh_rl_close(void);

@@ -21,6 +21,8 @@ usage() {
 usage 2 "unknown option '-x'" -x "$img"
 usage 2 "unknown option '--nope'" --nope "$img"
 usage 2 "unknown option '-q'" -wq "$img"
+usage 2 "option '--bail' takes no argument" --bail=1 "$img"
+usage 2 "unknown option '-x'" "$img" -x	# options may follow IMAGE
 for o in R f e b s z; do
 	usage 2 "option '-$o' needs an argument" "-$o"
 done
