@@ -45,10 +45,9 @@ void e2l_pushfs(lua_State *L, e2c_fs *fs);
 e2c_fs *e2l_checkfs(lua_State *L, int idx);
 e2c_fs *e2l_tofs(lua_State *L, int idx);
 
-/* The fs's current directory (the "cd" of the shell and of relative paths
- * given to fs:inode() and friends). */
+/* The fs's current directory (fs:cd: the "cd" of the shell and of
+ * relative paths given to fs:inode() and friends). */
 ext2_ino_t e2l_getcwd(lua_State *L, int idx);
-void e2l_setcwd(lua_State *L, int idx, ext2_ino_t dir);
 
 /* Resolve an inode argument ("<12>", 12, or a path relative to the fs's
  * cwd) at stack index arg; raises an e2.error naming op and the argument. */

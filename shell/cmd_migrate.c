@@ -225,7 +225,7 @@ static int cmd_pending(lua_State *L)
 }
 
 /* commit: write what is staged (core/tx.c, doc/migration.md). */
-static int cmd_commit(lua_State *L)
+int e2sh_commit(lua_State *L)
 {
 	/* What a failure past the point of no return left: step 3, or
 	 * steps 4 and 5 (one flush since the commit was sped up). */
@@ -296,7 +296,7 @@ const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	{ "pending", NULL, "", "List the staged migrations, with totals",
 	  0, 0, "fs", "", cmd_pending },
 	{ "commit", NULL, "", "Write the staged migrations",
-	  0, 0, "write", "", cmd_commit },
+	  0, 0, "write", "", e2sh_commit },
 	{ "rollback", NULL, "", "Drop the staged migrations (nothing written)",
 	  0, 0, "write", "", cmd_rollback },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }

@@ -59,19 +59,6 @@ static int cmd_open(lua_State *L)
 	return 0;
 }
 
-/* Commit the staged migrations of fs through the core (run protected). */
-static int commit_fs(lua_State *L)
-{
-	e2c_fs *fs = lua_touserdata(L, 1);
-	size_t n = e2c_tx_count(fs->tx);
-	errcode_t retval = e2c_tx_commit(fs->tx);
-
-	if (retval)
-		return e2l_error(L, retval, "commit", fs->path);
-	printf("committed %zu inode%s\n", n, n == 1 ? "" : "s");
-	return 0;
-}
-
 /* Work staged in a transaction must not vanish silently: ask at a
  * terminal, otherwise roll back and say so.  Raises if the commit fails. */
 static void settle(lua_State *L, e2c_fs *fs)
@@ -94,9 +81,8 @@ static void settle(lua_State *L, e2c_fs *fs)
 		lua_pop(L, 1);
 	}
 	if (yes) {
-		lua_pushcfunction(L, commit_fs);
-		lua_pushlightuserdata(L, fs);
-		lua_call(L, 1, 0);
+		lua_pushcfunction(L, e2sh_commit);
+		lua_call(L, 0, 0);
 		return;
 	}
 	e2c_tx_rollback(fs->tx);
@@ -131,16 +117,16 @@ int e2sh_close_fs(struct e2sh *sh)
 	return 1;
 }
 
+/* cd DIR: fs:cd, the one implementation */
 static int cmd_cd(lua_State *L)
 {
 	int fsidx;
-	e2c_fs *fs = e2sh_checkfs(L, &fsidx);
-	ext2_ino_t ino = e2l_checkino(L, fsidx, 1, "cd");
-	errcode_t retval = ext2fs_check_directory(fs->fs, ino);
 
-	if (retval)
-		return e2l_error(L, retval, "cd", lua_tostring(L, 1));
-	e2l_setcwd(L, fsidx, ino);
+	e2sh_checkfs(L, &fsidx);
+	lua_getfield(L, fsidx, "cd");
+	lua_pushvalue(L, fsidx);
+	lua_pushvalue(L, 1);
+	lua_call(L, 2, 0);
 	return 0;
 }
 
