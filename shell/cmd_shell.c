@@ -1,7 +1,7 @@
 /*
- * cmd_shell.c -- the commands of the shell itself: open, close, cd, pwd,
- * source, run, help, quit, lua; and leaving a filesystem with staged
- * migration work.
+ * cmd_shell.c -- the commands of the shell itself: open, close, source,
+ * run, help, quit, lua; and leaving a filesystem with staged migration
+ * work.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -115,39 +115,6 @@ int e2sh_close_fs(struct e2sh *sh)
 	e2sh_fail(sh, lua_tostring(sh->L, -1));
 	lua_pop(sh->L, 1);
 	return 1;
-}
-
-/* cd DIR: fs:cd, the one implementation */
-static int cmd_cd(lua_State *L)
-{
-	int fsidx;
-
-	e2sh_checkfs(L, &fsidx);
-	lua_getfield(L, fsidx, "cd");
-	lua_pushvalue(L, fsidx);
-	lua_pushvalue(L, 1);
-	lua_call(L, 2, 0);
-	return 0;
-}
-
-/* pwd: debugfs's two lines, the current directory and the root. */
-static int cmd_pwd(lua_State *L)
-{
-	int fsidx;
-	e2c_fs *fs = e2sh_checkfs(L, &fsidx);
-	ext2_ino_t dirs[2] = { e2l_getcwd(L, fsidx), EXT2_ROOT_INO };
-	const char *tags[2] = { "[pwd] ", "[root]" };
-	char *path;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (ext2fs_get_pathname(fs->fs, dirs[i], 0, &path))
-			path = NULL;
-		printf("%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
-		       path ? path : "NULL");
-		free(path);
-	}
-	return 0;
 }
 
 static int cmd_source(lua_State *L)
@@ -294,10 +261,6 @@ const struct e2sh_cmd e2sh_shell_cmds[] = {
 	  1, -1, "", "", cmd_open },
 	{ "close", NULL, "", "Close the filesystem (staged work: see quit)",
 	  0, 0, "fs", "", cmd_close },
-	{ "cd", NULL, "<dir>", "Change the current directory",
-	  1, 1, "fs", "inode", cmd_cd },
-	{ "pwd", NULL, "", "Print the current and root directories",
-	  0, 0, "fs", "", cmd_pwd },
 	{ "source", NULL, "FILE", "Run the lines of FILE, echoing them",
 	  1, 1, "", "", cmd_source },
 	{ "run", NULL, "SCRIPT [ARGS...]",

@@ -9,7 +9,9 @@
 #include "shell.h"
 
 extern const struct e2sh_cmd e2sh_shell_cmds[];	 /* shell/cmd_shell.c */
-extern const struct e2sh_cmd e2sh_inspect_cmds[]; /* shell/cmd_inspect.c */
+extern const struct e2sh_cmd e2sh_inode_cmds[];	 /* shell/cmd_inode.c */
+extern const struct e2sh_cmd e2sh_dir_cmds[];	 /* shell/cmd_dir.c */
+extern const struct e2sh_cmd e2sh_fs_cmds[];	 /* shell/cmd_fs.c */
 extern const struct e2sh_cmd e2sh_migrate_cmds[]; /* shell/cmd_migrate.c */
 
 /* The commit command (also run by close and quit when asked to). */

@@ -397,7 +397,9 @@ static int pmain(lua_State *L)
 	if (o->image && (o->status = open_image(L, o)) != 0)
 		return 0;
 	e2sh_register(L, e2sh_shell_cmds);
-	e2sh_register(L, e2sh_inspect_cmds);
+	e2sh_register(L, e2sh_inode_cmds);
+	e2sh_register(L, e2sh_dir_cmds);
+	e2sh_register(L, e2sh_fs_cmds);
 	e2sh_register(L, e2sh_migrate_cmds);
 	load_scripts(sh);
 

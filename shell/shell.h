@@ -122,6 +122,13 @@ e2c_fs *e2sh_pushfs(lua_State *L);
 e2c_fs *e2sh_checkfs(lua_State *L, int *idx);
 e2c_fs *e2sh_fs(lua_State *L);
 
+/* args.c */
+/* A number in C notation (decimal, 0x hex, 0 octal), as debugfs reads
+ * block numbers: the len bytes of s must all be part of it; 0 or -1. */
+int e2sh_parse_num(const char *s, size_t len, unsigned long long *v);
+/* The number at stack index arg; raises "cmd str: invalid what". */
+unsigned long long e2sh_checknum(lua_State *L, int arg, const char *cmd,
+				 const char *what);
 /*
  * Options of a command, with getopt (reset for every parse) over its n
  * string arguments at stack 1..n; the usage goes into the messages:
