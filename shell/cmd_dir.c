@@ -37,6 +37,7 @@ static int cmd_cd(lua_State *L)
 /* pwd: debugfs's two lines, the current directory and the root. */
 static int cmd_pwd(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsidx;
 	e2c_fs *fs = e2sh_checkfs(L, &fsidx);
 	ext2_ino_t dirs[2] = { e2l_getcwd(L, fsidx), EXT2_ROOT_INO };
@@ -47,8 +48,8 @@ static int cmd_pwd(lua_State *L)
 	for (i = 0; i < 2; i++) {
 		if (ext2fs_get_pathname(fs->fs, dirs[i], 0, &path))
 			path = NULL;
-		printf("%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
-		       path ? path : "NULL");
+		fprintf(out, "%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
+			path ? path : "NULL");
 		free(path);
 	}
 	return 0;
@@ -67,6 +68,7 @@ static int cmd_pwd(lua_State *L)
 
 struct ls {
 	e2c_fs *fs;
+	FILE *out;
 	int opts;
 	int col;		/* output column (short format) */
 	int seen;		/* entries so far ("." and ".." show raw) */
@@ -115,6 +117,7 @@ static int ls_inode(struct ls *ls, ext2_ino_t ino, struct ext2_inode *in)
 static void ls_long(struct ls *ls, int entry, struct ext2_dir_entry *d,
 		    ext2_ino_t ino, char lbr, char rbr, int opts)
 {
+	FILE *out = ls->out;
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct ext2_inode in;
@@ -131,23 +134,24 @@ static void ls_long(struct ls *ls, int entry, struct ext2_dir_entry *d,
 				 tm.tm_mday, mon[tm.tm_mon], 1900 + tm.tm_year,
 				 tm.tm_hour, tm.tm_min);
 	}
-	printf("%c%6u%c %6o ", lbr, ino, rbr, in.i_mode);
+	fprintf(out, "%c%6u%c %6o ", lbr, ino, rbr, in.i_mode);
 	if (entry == DIRENT_CHECKSUM) {
-		printf("(dirblock checksum: 0x%08x)\n",
-		       ((struct ext2_dir_entry_tail *)d)->det_checksum);
+		fprintf(out, "(dirblock checksum: 0x%08x)\n",
+			((struct ext2_dir_entry_tail *)d)->det_checksum);
 		return;
 	}
-	printf("(%d)  %5d  %5d   %5llu %s ", ext2fs_dirent_file_type(d),
-	       inode_uid(in), inode_gid(in),
-	       (unsigned long long)EXT2_I_SIZE(&in), date);
-	ls_name(stdout, d, opts);
-	putchar('\n');
+	fprintf(out, "(%d)  %5d  %5d   %5llu %s ", ext2fs_dirent_file_type(d),
+		inode_uid(in), inode_gid(in),
+		(unsigned long long)EXT2_I_SIZE(&in), date);
+	ls_name(out, d, opts);
+	fputc('\n', out);
 }
 
 static int ls_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
 		 int offset, int blocksize, char *buf, void *priv)
 {
 	struct ls *ls = priv;
+	FILE *out = ls->out;
 	ext2_ino_t ino = d->inode;
 	char lbr = ' ', rbr = ' ', tmp[EXT2_NAME_LEN + 64];
 	int opts = ls->opts, len;
@@ -169,12 +173,14 @@ static int ls_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
 	if (opts & LS_PARSE) {
 		if (ls_inode(ls, ino, &in))
 			return 0;
-		printf("/%u/%06o/%d/%d/%.*s/", ino, in.i_mode, inode_uid(in),
-		       inode_gid(in), ext2fs_dirent_name_len(d), d->name);
+		fprintf(out, "/%u/%06o/%d/%d/%.*s/", ino, in.i_mode,
+			inode_uid(in), inode_gid(in),
+			ext2fs_dirent_name_len(d), d->name);
 		if (LINUX_S_ISDIR(in.i_mode))
-			fputs("/\n", stdout);
+			fputs("/\n", out);
 		else
-			printf("%llu/\n", (unsigned long long)EXT2_I_SIZE(&in));
+			fprintf(out, "%llu/\n",
+				(unsigned long long)EXT2_I_SIZE(&in));
 	} else if (opts & LS_LONG) {
 		ls_long(ls, entry, d, ino, lbr, rbr, opts);
 	} else {
@@ -190,13 +196,13 @@ static int ls_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
 			len = strlen(tmp) + 3 + ls_name(NULL, d, opts);
 		}
 		if (ls->col + len > 80) {
-			putchar('\n');
+			fputc('\n', out);
 			ls->col = 0;
 		}
-		fputs(tmp, stdout);
+		fputs(tmp, out);
 		if (entry != DIRENT_CHECKSUM) {
-			ls_name(stdout, d, opts);
-			fputs("   ", stdout);
+			ls_name(out, d, opts);
+			fputs("   ", out);
 		}
 		ls->col += len;
 	}
@@ -221,7 +227,7 @@ static errcode_t list_dir(struct ls *ls, ext2_ino_t dir)
 	if (ls->opts & LS_DELETED)
 		flags |= DIRENT_FLAG_INCLUDE_REMOVED;
 	retval = ext2fs_dir_iterate2(ls->fs->fs, dir, flags, NULL, ls_cb, ls);
-	putchar('\n');
+	fputc('\n', ls->out);
 	return retval ? retval : ls->err;
 }
 
@@ -229,7 +235,7 @@ static int cmd_ls(lua_State *L)
 {
 	int fsi, first;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	struct ls ls = { .fs = fs };
+	struct ls ls = { .fs = fs, .out = e2sh_out(L) };
 	const char *arg = NULL;
 	ext2_ino_t dir;
 	errcode_t retval;
@@ -255,6 +261,7 @@ static int cmd_ls(lua_State *L)
 
 struct ncheck {
 	e2c_fs *fs;
+	FILE *out;
 	int check;		/* -c: compare the entry's file type */
 	int bad_dirs;		/* directories that could not be read */
 	ext2_ino_t dir;		/* the directory parent names */
@@ -267,6 +274,7 @@ static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
 			      const struct e2c_dirent *d, void *priv)
 {
 	struct ncheck *c = priv;
+	FILE *out = c->out;
 	struct ext2_inode inode;
 
 	if (dir != c->dir) {
@@ -276,14 +284,14 @@ static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
 			c->parent = NULL;
 	}
 	if (c->parent)
-		printf("%u\t%s/%s", ino, c->parent, d->name);
+		fprintf(out, "%u\t%s/%s", ino, c->parent, d->name);
 	else
-		printf("%u\t<%u>/%s", ino, dir, d->name);
+		fprintf(out, "%u\t<%u>/%s", ino, dir, d->name);
 	if (c->check && d->ftype &&
 	    !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
 	    d->ftype != e2c_mode_ftype(inode.i_mode))
-		fputs("  <--- BAD FILETYPE", stdout);
-	putchar('\n');
+		fputs("  <--- BAD FILETYPE", out);
+	fputc('\n', out);
 	return 0;
 }
 
@@ -301,7 +309,7 @@ static int cmd_ncheck(lua_State *L)
 {
 	int fsi, first, i, n;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	struct ncheck c = { fs, 0, 0, 0, NULL };
+	struct ncheck c = { fs, e2sh_out(L), 0, 0, 0, NULL };
 	struct ext2_inode inode;
 	ext2_ino_t *inos;
 	errcode_t retval;
@@ -333,7 +341,7 @@ static int cmd_ncheck(lua_State *L)
 			e2l_error(L, retval, "ncheck", lua_tostring(L, -1));
 		}
 	}
-	printf("Inode\tPathname\n");
+	fprintf(c.out, "Inode\tPathname\n");
 	retval = e2c_find_names(fs, inos, n, ncheck_found, ncheck_bad_dir, &c);
 	ext2fs_free_mem(&c.parent);
 	if (retval)

@@ -21,47 +21,48 @@
 /* ------------------------------------------------------------------ */
 
 /* One group descriptor, debugfs's "stats" layout. */
-static void print_group(ext2_filsys fs, dgrp_t g, const char *units,
-			int csum)
+static void print_group(FILE *out, ext2_filsys fs, dgrp_t g,
+			const char *units, int csum)
 {
 	__u32 fb = ext2fs_bg_free_blocks_count(fs, g);
 	__u32 fi = ext2fs_bg_free_inodes_count(fs, g);
 	__u32 ud = ext2fs_bg_used_dirs_count(fs, g);
 	int first = 1;
 
-	printf(" Group %2d: block bitmap at %llu, inode bitmap at %llu, "
-	       "inode table at %llu\n"
-	       "           %u free %s%s, %u free %s, %u used %s%s", g,
-	       (unsigned long long)ext2fs_block_bitmap_loc(fs, g),
-	       (unsigned long long)ext2fs_inode_bitmap_loc(fs, g),
-	       (unsigned long long)ext2fs_inode_table_loc(fs, g),
-	       fb, units, fb != 1 ? "s" : "", fi,
-	       fi != 1 ? "inodes" : "inode", ud,
-	       ud != 1 ? "directories" : "directory", csum ? ", " : "\n");
+	fprintf(out, " Group %2d: block bitmap at %llu, inode bitmap at %llu, "
+		"inode table at %llu\n"
+		"           %u free %s%s, %u free %s, %u used %s%s", g,
+		(unsigned long long)ext2fs_block_bitmap_loc(fs, g),
+		(unsigned long long)ext2fs_inode_bitmap_loc(fs, g),
+		(unsigned long long)ext2fs_inode_table_loc(fs, g),
+		fb, units, fb != 1 ? "s" : "", fi,
+		fi != 1 ? "inodes" : "inode", ud,
+		ud != 1 ? "directories" : "directory", csum ? ", " : "\n");
 	if (csum)
-		printf("%u unused %s\n", ext2fs_bg_itable_unused(fs, g),
-		       ext2fs_bg_itable_unused(fs, g) != 1 ? "inodes" :
-		       "inode");
+		fprintf(out, "%u unused %s\n", ext2fs_bg_itable_unused(fs, g),
+			ext2fs_bg_itable_unused(fs, g) != 1 ? "inodes" :
+			"inode");
 	if (ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT)) {
-		fputs("           [Inode not init", stdout);
+		fputs("           [Inode not init", out);
 		first = 0;
 	}
 	if (ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT)) {
 		fputs(first ? "           [Block not init" :
-		      ", Block not init", stdout);
+		      ", Block not init", out);
 		first = 0;
 	}
 	if (csum) {
-		printf("%sChecksum 0x%04x", first ? "           [" : ", ",
-		       ext2fs_bg_checksum(fs, g));
+		fprintf(out, "%sChecksum 0x%04x", first ? "           [" : ", ",
+			ext2fs_bg_checksum(fs, g));
 		first = 0;
 	}
 	if (!first)
-		fputs("]\n", stdout);
+		fputs("]\n", out);
 }
 
 static int cmd_stats(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi, first, header;
 	e2c_fs *e = e2sh_checkfs(L, &fsi);
 	ext2_filsys fs = e->fs;
@@ -71,23 +72,23 @@ static int cmd_stats(lua_State *L)
 	header = e2sh_flags(L, fsi - 1, "h", "stats", STATS_USAGE, &first);
 	if (first != fsi)
 		return luaL_error(L, "Usage: stats " STATS_USAGE);
-	fflush(stdout);
-	list_super2(fs->super, stdout);
+	fflush(out);
+	list_super2(fs->super, out);
 	if (ext2fs_has_feature_metadata_csum(fs->super) &&
 	    !ext2fs_superblock_csum_verify(fs, fs->super)) {
 		/* Compute the expected sum on a copy: never touch fs->super. */
 		struct ext2_super_block sb = *fs->super;
 
 		ext2fs_superblock_csum_set(fs, &sb);
-		printf("Expected Checksum:        0x%08x\n", sb.s_checksum);
+		fprintf(out, "Expected Checksum:        0x%08x\n", sb.s_checksum);
 	}
 	for (g = 0; g < fs->group_desc_count; g++)
 		dirs += ext2fs_bg_used_dirs_count(fs, g);
-	printf("Directories:              %u\n", dirs);
+	fprintf(out, "Directories:              %u\n", dirs);
 	if (header)
 		return 0;
 	for (g = 0; g < fs->group_desc_count; g++)
-		print_group(fs, g, ext2fs_has_feature_bigalloc(fs->super) ?
+		print_group(out, fs, g, ext2fs_has_feature_bigalloc(fs->super) ?
 			    "cluster" : "block", ext2fs_has_group_desc_csum(fs));
 	return 0;
 }
@@ -98,6 +99,7 @@ static int cmd_stats(lua_State *L)
 
 static int cmd_testb(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	blk64_t blk = e2sh_checknum(L, 1, "testb", "block number");
@@ -114,9 +116,9 @@ static int cmd_testb(lua_State *L)
 				  "filesystem (%I blocks)", lua_tostring(L, 1),
 				  (lua_Integer)end);
 	for (; count > 0; count--, blk++)
-		printf("Block %llu %s\n", (unsigned long long)blk,
-		       ext2fs_test_block_bitmap2(fs->fs->block_map, blk) ?
-		       "marked in use" : "not in use");
+		fprintf(out, "Block %llu %s\n", (unsigned long long)blk,
+			ext2fs_test_block_bitmap2(fs->fs->block_map, blk) ?
+			"marked in use" : "not in use");
 	return 0;
 }
 
@@ -136,6 +138,7 @@ static void icheck_bad_map(ext2_ino_t ino, errcode_t err, void *priv)
 
 static int cmd_icheck(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi, i, bad_maps = 0;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_owner *q;
@@ -151,14 +154,14 @@ static int cmd_icheck(lua_State *L)
 	retval = e2c_find_owners(fs, q, n, icheck_bad_map, &bad_maps);
 	if (retval)
 		e2l_error(L, retval, "icheck", NULL);
-	printf("Block\tInode number\n");
+	fprintf(out, "Block\tInode number\n");
 	for (i = 0; i < (int)n; i++) {
 		if (q[i].ino)
-			printf("%llu\t%u\n", (unsigned long long)q[i].blk,
-			       q[i].ino);
+			fprintf(out, "%llu\t%u\n", (unsigned long long)q[i].blk,
+				q[i].ino);
 		else
-			printf("%llu\t<block not found>\n",
-			       (unsigned long long)q[i].blk);
+			fprintf(out, "%llu\t<block not found>\n",
+				(unsigned long long)q[i].blk);
 	}
 	if (bad_maps)
 		return luaL_error(L, "icheck: %d inode map(s) could not be "

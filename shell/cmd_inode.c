@@ -60,12 +60,12 @@ static errcode_t next_piece(e2c_map *m, struct e2c_piece *p, int *got)
 /* The shape of every "<file>" command: resolve the argument, print with
  * show, raise show's error as "op file: message". */
 static int inode_cmd(lua_State *L, const char *op,
-		     errcode_t (*show)(e2c_fs *, ext2_ino_t))
+		     errcode_t (*show)(FILE *, e2c_fs *, ext2_ino_t))
 {
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	ext2_ino_t ino = e2l_checkino(L, fsi, 1, op);
-	errcode_t retval = show(fs, ino);
+	errcode_t retval = show(e2sh_out(L), fs, ino);
 
 	if (retval)
 		e2l_error(L, retval, op, lua_tostring(L, 1));
@@ -78,7 +78,7 @@ static int inode_cmd(lua_State *L, const char *op,
 
 /* Every block of the map, metadata included, "N " each, then a newline
  * (also after a failure, so the line is terminated). */
-static errcode_t print_blocks(e2c_fs *fs, ext2_ino_t ino)
+static errcode_t print_blocks(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 {
 	struct e2c_piece p;
 	e2c_map *m = NULL;
@@ -94,9 +94,9 @@ static errcode_t print_blocks(e2c_fs *fs, ext2_ino_t ino)
 		if (retval || !got)
 			break;
 		for (i = 0; i < p.len; i++)
-			printf("%llu ", (unsigned long long)(p.pblk + i));
+			fprintf(out, "%llu ", (unsigned long long)(p.pblk + i));
 	}
-	putchar('\n');
+	fputc('\n', out);
 	e2c_map_close(m);
 	return retval;
 }
@@ -130,6 +130,7 @@ static long long xtime(__u32 t, __u32 extra)
 /* The BLOCKS: list of a block-mapped inode: contiguous data ranges
  * "(l0-l1):p0-p1", metadata "(IND):p", then TOTAL (all blocks). */
 struct ranges {
+	FILE *out;
 	int first;		/* nothing printed yet */
 	long long total;
 	blk64_t l0, l1, p0, p1;	/* the open range; p0 == 0: none */
@@ -137,29 +138,32 @@ struct ranges {
 
 static void range_flush(struct ranges *r)
 {
+	FILE *out = r->out;
+
 	if (!r->p0)
 		return;
-	printf("%s", r->first ? "" : ", ");
+	fprintf(out, "%s", r->first ? "" : ", ");
 	r->first = 0;
 	if (r->p0 == r->p1)
-		printf("(%llu):%llu", (unsigned long long)r->l0,
-		       (unsigned long long)r->p0);
+		fprintf(out, "(%llu):%llu", (unsigned long long)r->l0,
+			(unsigned long long)r->p0);
 	else
-		printf("(%llu-%llu):%llu-%llu", (unsigned long long)r->l0,
-		       (unsigned long long)r->l1, (unsigned long long)r->p0,
-		       (unsigned long long)r->p1);
+		fprintf(out, "(%llu-%llu):%llu-%llu", (unsigned long long)r->l0,
+			(unsigned long long)r->l1, (unsigned long long)r->p0,
+			(unsigned long long)r->p1);
 	r->p0 = 0;
 }
 
 static void range_add(struct ranges *r, const struct e2c_piece *p)
 {
 	static const char *const tag[] = { "", "IND", "DIND", "TIND", "ETB" };
+	FILE *out = r->out;
 
 	r->total += p->len;
 	if (p->kind != E2C_DATA) {
 		range_flush(r);
-		printf("%s(%s):%llu", r->first ? "" : ", ", tag[p->kind],
-		       (unsigned long long)p->pblk);
+		fprintf(out, "%s(%s):%llu", r->first ? "" : ", ", tag[p->kind],
+			(unsigned long long)p->pblk);
 		r->first = 0;
 		return;
 	}
@@ -178,10 +182,10 @@ static void range_add(struct ranges *r, const struct e2c_piece *p)
 }
 
 /* "BLOCKS:" or "EXTENTS:" and the map, as debugfs's stat shows it. */
-static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
+static errcode_t print_map(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 			   const struct ext2_inode *inode)
 {
-	struct ranges r = { .first = 1 };
+	struct ranges r = { .out = out, .first = 1 };
 	struct e2c_piece p;
 	e2c_map *m = NULL;
 	errcode_t retval;
@@ -191,7 +195,7 @@ static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
 	if (retval)
 		return retval;
 	ext = e2c_map_is_extent(m);
-	fputs(ext ? "EXTENTS:\n" : "BLOCKS:\n", stdout);
+	fputs(ext ? "EXTENTS:\n" : "BLOCKS:\n", out);
 	for (;;) {
 		retval = next_piece(m, &p, &got);
 		if (retval || !got)
@@ -202,20 +206,20 @@ static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
 		}
 		/* Extents are listed one by one, never merged. */
 		if (p.kind == E2C_NODE)
-			printf("%s(ETB%d):%llu", r.first ? "" : ", ", p.level,
-			       (unsigned long long)p.pblk);
+			fprintf(out, "%s(ETB%d):%llu", r.first ? "" : ", ", p.level,
+				(unsigned long long)p.pblk);
 		else if (p.len == 1)
-			printf("%s(%llu%s):%llu", r.first ? "" : ", ",
-			       (unsigned long long)p.lblk,
-			       p.flags & E2C_UNINIT ? "[u]" : "",
-			       (unsigned long long)p.pblk);
+			fprintf(out, "%s(%llu%s):%llu", r.first ? "" : ", ",
+				(unsigned long long)p.lblk,
+				p.flags & E2C_UNINIT ? "[u]" : "",
+				(unsigned long long)p.pblk);
 		else if (p.len)
-			printf("%s(%llu-%llu%s):%llu-%llu",
-			       r.first ? "" : ", ", (unsigned long long)p.lblk,
-			       (unsigned long long)(p.lblk + p.len - 1),
-			       p.flags & E2C_UNINIT ? "[u]" : "",
-			       (unsigned long long)p.pblk,
-			       (unsigned long long)(p.pblk + p.len - 1));
+			fprintf(out, "%s(%llu-%llu%s):%llu-%llu",
+				r.first ? "" : ", ", (unsigned long long)p.lblk,
+				(unsigned long long)(p.lblk + p.len - 1),
+				p.flags & E2C_UNINIT ? "[u]" : "",
+				(unsigned long long)p.pblk,
+				(unsigned long long)(p.pblk + p.len - 1));
 		else
 			continue;
 		r.first = 0;
@@ -223,12 +227,12 @@ static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
 	if (!ext)
 		range_flush(&r);
 	if (!r.first)
-		putchar('\n');
+		fputc('\n', out);
 	/* A map cut short by an error gets no TOTAL: it would be wrong. */
 	if (!ext && !retval) {
 		if (r.total)
-			printf("TOTAL: %lld\n", r.total);
-		putchar('\n');
+			fprintf(out, "TOTAL: %lld\n", r.total);
+		fputc('\n', out);
 	}
 	e2c_map_close(m);
 	return retval;
@@ -236,7 +240,7 @@ static errcode_t print_map(e2c_fs *fs, ext2_ino_t ino,
 
 /* An extended attribute value as debugfs's stat shows it: quoted C string
  * when mostly printable, else hex bytes. */
-static void print_xattr_value(const char *v, size_t len)
+static void print_xattr_value(FILE *out, const char *v, size_t len)
 {
 	size_t i, printable = 0;
 
@@ -245,41 +249,43 @@ static void print_xattr_value(const char *v, size_t len)
 			printable++;
 	if (printable <= len * 7 / 8) {
 		for (i = 0; i < len; i++)
-			printf("%02x ", (unsigned char)v[i]);
+			fprintf(out, "%02x ", (unsigned char)v[i]);
 		return;
 	}
-	putchar('"');
+	fputc('"', out);
 	for (i = 0; i < len; i++) {
 		unsigned char c = v[i];
 		const char *esc = strchr("\a\b\f\n\t\v\\'\"", c);
 
 		if (c && esc)
-			printf("\\%c", "abfntv\\'\""[esc - "\a\b\f\n\t\v\\'\""]);
+			fprintf(out, "\\%c",
+				"abfntv\\'\""[esc - "\a\b\f\n\t\v\\'\""]);
 		else if (c < 32 || c > 126)
-			printf("\\%03o", c);
+			fprintf(out, "\\%03o", c);
 		else
-			putchar(c);
+			fputc(c, out);
 	}
-	putchar('"');
+	fputc('"', out);
 }
 
 static int xattr_cb(char *name, char *value, size_t len, void *priv)
 {
-	(void)priv;
-	printf("  %s (%zu)", name, len);
+	FILE *out = priv;
+
+	fprintf(out, "  %s (%zu)", name, len);
 	if (!strcmp(name, "system.data"))
 		len = 0;
 	if (len && len < 40) {
-		fputs(" = ", stdout);
-		print_xattr_value(value, len);
+		fputs(" = ", out);
+		print_xattr_value(out, value, len);
 	}
-	putchar('\n');
+	fputc('\n', out);
 	return 0;
 }
 
 /* The "Extended attributes:" section; unreadable attributes are skipped
  * silently, as debugfs does. */
-static void print_xattrs(e2c_fs *fs, ext2_ino_t ino)
+static void print_xattrs(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 {
 	struct ext2_xattr_handle *h;
 	size_t n = 0;
@@ -287,14 +293,14 @@ static void print_xattrs(e2c_fs *fs, ext2_ino_t ino)
 	if (ext2fs_xattrs_open(fs->fs, ino, &h))
 		return;
 	if (!ext2fs_xattrs_read(h) && !ext2fs_xattrs_count(h, &n) && n) {
-		fputs("Extended attributes:\n", stdout);
-		ext2fs_xattrs_iterate(h, xattr_cb, NULL);
+		fputs("Extended attributes:\n", out);
+		ext2fs_xattrs_iterate(h, xattr_cb, out);
 	}
 	ext2fs_xattrs_close(&h);
 }
 
 /* Symlink target, device numbers, inline data size or the map. */
-static errcode_t print_contents(e2c_fs *fs, ext2_ino_t ino,
+static errcode_t print_contents(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 				struct ext2_inode *inode)
 {
 	__u16 mode = inode->i_mode;
@@ -302,8 +308,8 @@ static errcode_t print_contents(e2c_fs *fs, ext2_ino_t ino,
 	size_t size;
 
 	if (LINUX_S_ISLNK(mode) && ext2fs_is_fast_symlink(inode)) {
-		printf("Fast link dest: \"%.*s\"\n", (int)EXT2_I_SIZE(inode),
-		       (char *)inode->i_block);
+		fprintf(out, "Fast link dest: \"%.*s\"\n", (int)EXT2_I_SIZE(inode),
+			(char *)inode->i_block);
 	} else if (inode->i_flags & EXT4_INLINE_DATA_FL) {
 		char *buf;
 
@@ -311,7 +317,7 @@ static errcode_t print_contents(e2c_fs *fs, ext2_ino_t ino,
 		if (retval)
 			return retval;
 		if (!LINUX_S_ISLNK(mode)) {
-			printf("Size of inline data: %zu\n", size);
+			fprintf(out, "Size of inline data: %zu\n", size);
 			return 0;
 		}
 		buf = calloc(1, size + 1);
@@ -319,7 +325,7 @@ static errcode_t print_contents(e2c_fs *fs, ext2_ino_t ino,
 			return ENOMEM;
 		retval = ext2fs_inline_data_get(fs->fs, ino, inode, buf, &size);
 		if (!retval)
-			printf("Fast link dest: \"%.*s\"\n", (int)size, buf);
+			fprintf(out, "Fast link dest: \"%.*s\"\n", (int)size, buf);
 		free(buf);
 		return retval;
 	} else if (LINUX_S_ISBLK(mode) || LINUX_S_ISCHR(mode)) {
@@ -335,10 +341,10 @@ static errcode_t print_contents(e2c_fs *fs, ext2_ino_t ino,
 				((inode->i_block[1] >> 12) & 0xfff00);
 			note = "(New-style) ";
 		}
-		printf("%sDevice major/minor number: %02u:%02u "
-		       "(hex %02x:%02x)\n", note, major, minor, major, minor);
+		fprintf(out, "%sDevice major/minor number: %02u:%02u "
+			"(hex %02x:%02x)\n", note, major, minor, major, minor);
 	} else {
-		return print_map(fs, ino, inode);
+		return print_map(out, fs, ino, inode);
 	}
 	return 0;
 }
@@ -358,7 +364,7 @@ static const char *type_name(__u16 mode)
 }
 
 /* debugfs's stat layout. */
-static errcode_t show_inode(e2c_fs *fs, ext2_ino_t ino)
+static errcode_t show_inode(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 {
 	struct ext2_super_block *sb = fs->fs->super;
 	struct ext2_inode_large *li = NULL;
@@ -374,71 +380,72 @@ static errcode_t show_inode(e2c_fs *fs, ext2_ino_t ino)
 	in = (struct ext2_inode *)li;
 	large = large && li->i_extra_isize >= 24;
 
-	printf("Inode: %u   Type: %s    Mode:  0%03o   Flags: 0x%x\n", ino,
-	       type_name(in->i_mode), in->i_mode & 07777, in->i_flags);
+	fprintf(out, "Inode: %u   Type: %s    Mode:  0%03o   Flags: 0x%x\n", ino,
+		type_name(in->i_mode), in->i_mode & 07777, in->i_flags);
 	if (large)
-		printf("Generation: %u    Version: 0x%08x:%08x\n",
-		       in->i_generation, li->i_version_hi,
-		       in->osd1.linux1.l_i_version);
+		fprintf(out, "Generation: %u    Version: 0x%08x:%08x\n",
+			in->i_generation, li->i_version_hi,
+			in->osd1.linux1.l_i_version);
 	else
-		printf("Generation: %u    Version: 0x%08x\n", in->i_generation,
-		       in->osd1.linux1.l_i_version);
-	printf("User: %5d   Group: %5d", inode_uid(*in), inode_gid(*in));
+		fprintf(out, "Generation: %u    Version: 0x%08x\n",
+			in->i_generation, in->osd1.linux1.l_i_version);
+	fprintf(out, "User: %5d   Group: %5d", inode_uid(*in), inode_gid(*in));
 	if (EXT2_INODE_SIZE(sb) > EXT2_GOOD_OLD_INODE_SIZE &&
 	    li->i_extra_isize >= 32)
-		printf("   Project: %5d", li->i_projid);
+		fprintf(out, "   Project: %5d", li->i_projid);
 	if (LINUX_S_ISREG(in->i_mode) || LINUX_S_ISDIR(in->i_mode))
-		printf("   Size: %llu\n", (unsigned long long)EXT2_I_SIZE(in));
+		fprintf(out, "   Size: %llu\n",
+			(unsigned long long)EXT2_I_SIZE(in));
 	else
-		printf("   Size: %u\n", in->i_size);
+		fprintf(out, "   Size: %u\n", in->i_size);
 	if (hurd) {
-		printf("File ACL: %u Translator: %u\n", in->i_file_acl,
-		       in->osd1.hurd1.h_i_translator);
-		printf("Links: %u   Blockcount: %u\n", in->i_links_count,
-		       in->i_blocks);
+		fprintf(out, "File ACL: %u Translator: %u\n", in->i_file_acl,
+			in->osd1.hurd1.h_i_translator);
+		fprintf(out, "Links: %u   Blockcount: %u\n", in->i_links_count,
+			in->i_blocks);
 	} else {
-		printf("File ACL: %llu\n", in->i_file_acl |
-		       ((unsigned long long)in->osd2.linux2.l_i_file_acl_high
+		fprintf(out, "File ACL: %llu\n", in->i_file_acl |
+			((unsigned long long)in->osd2.linux2.l_i_file_acl_high
 			<< 32));
-		printf("Links: %u   Blockcount: %llu\n", in->i_links_count,
-		       ((unsigned long long)in->osd2.linux2.l_i_blocks_hi
+		fprintf(out, "Links: %u   Blockcount: %llu\n", in->i_links_count,
+			((unsigned long long)in->osd2.linux2.l_i_blocks_hi
 			<< 32) + in->i_blocks);
 	}
-	printf("Fragment:  Address: %u    Number: %u    Size: %u\n",
-	       in->i_faddr, hurd ? in->osd2.hurd2.h_i_frag : 0,
-	       hurd ? in->osd2.hurd2.h_i_fsize : 0);
+	fprintf(out, "Fragment:  Address: %u    Number: %u    Size: %u\n",
+		in->i_faddr, hurd ? in->osd2.hurd2.h_i_frag : 0,
+		hurd ? in->osd2.hurd2.h_i_fsize : 0);
 	if (large) {
-		printf(" ctime: 0x%08x:%08x -- %s", in->i_ctime,
-		       li->i_ctime_extra,
-		       time_str(xtime(in->i_ctime, li->i_ctime_extra), tb));
-		printf(" atime: 0x%08x:%08x -- %s", in->i_atime,
-		       li->i_atime_extra,
-		       time_str(xtime(in->i_atime, li->i_atime_extra), tb));
-		printf(" mtime: 0x%08x:%08x -- %s", in->i_mtime,
-		       li->i_mtime_extra,
-		       time_str(xtime(in->i_mtime, li->i_mtime_extra), tb));
-		printf("crtime: 0x%08x:%08x -- %s", li->i_crtime,
-		       li->i_crtime_extra,
-		       time_str(xtime(li->i_crtime, li->i_crtime_extra), tb));
+		fprintf(out, " ctime: 0x%08x:%08x -- %s", in->i_ctime,
+			li->i_ctime_extra,
+			time_str(xtime(in->i_ctime, li->i_ctime_extra), tb));
+		fprintf(out, " atime: 0x%08x:%08x -- %s", in->i_atime,
+			li->i_atime_extra,
+			time_str(xtime(in->i_atime, li->i_atime_extra), tb));
+		fprintf(out, " mtime: 0x%08x:%08x -- %s", in->i_mtime,
+			li->i_mtime_extra,
+			time_str(xtime(in->i_mtime, li->i_mtime_extra), tb));
+		fprintf(out, "crtime: 0x%08x:%08x -- %s", li->i_crtime,
+			li->i_crtime_extra,
+			time_str(xtime(li->i_crtime, li->i_crtime_extra), tb));
 		if (in->i_dtime)
-			printf(" dtime: 0x%08x:(%08x) -- %s", in->i_dtime,
-			       li->i_ctime_extra,
-			       time_str(xtime(in->i_dtime, li->i_ctime_extra),
+			fprintf(out, " dtime: 0x%08x:(%08x) -- %s", in->i_dtime,
+				li->i_ctime_extra,
+				time_str(xtime(in->i_dtime, li->i_ctime_extra),
 					tb));
 	} else {
-		printf("ctime: 0x%08x -- %s", in->i_ctime,
-		       time_str((__s32)in->i_ctime, tb));
-		printf("atime: 0x%08x -- %s", in->i_atime,
-		       time_str((__s32)in->i_atime, tb));
-		printf("mtime: 0x%08x -- %s", in->i_mtime,
-		       time_str((__s32)in->i_mtime, tb));
+		fprintf(out, "ctime: 0x%08x -- %s", in->i_ctime,
+			time_str((__s32)in->i_ctime, tb));
+		fprintf(out, "atime: 0x%08x -- %s", in->i_atime,
+			time_str((__s32)in->i_atime, tb));
+		fprintf(out, "mtime: 0x%08x -- %s", in->i_mtime,
+			time_str((__s32)in->i_mtime, tb));
 		if (in->i_dtime)
-			printf("dtime: 0x%08x -- %s", in->i_dtime,
-			       time_str((__s32)in->i_dtime, tb));
+			fprintf(out, "dtime: 0x%08x -- %s", in->i_dtime,
+				time_str((__s32)in->i_dtime, tb));
 	}
 	if (EXT2_INODE_SIZE(sb) > EXT2_GOOD_OLD_INODE_SIZE)
-		printf("Size of extra inode fields: %u\n", li->i_extra_isize);
-	print_xattrs(fs, ino);
+		fprintf(out, "Size of extra inode fields: %u\n", li->i_extra_isize);
+	print_xattrs(out, fs, ino);
 	if (ext2fs_has_feature_metadata_csum(sb)) {
 		__u32 crc = in->osd2.linux2.l_i_checksum_lo;
 
@@ -447,9 +454,9 @@ static errcode_t show_inode(e2c_fs *fs, ext2_ino_t ino)
 						  i_checksum_hi) -
 					 EXT2_GOOD_OLD_INODE_SIZE)
 			crc |= (__u32)li->i_checksum_hi << 16;
-		printf("Inode checksum: 0x%08x\n", crc);
+		fprintf(out, "Inode checksum: 0x%08x\n", crc);
 	}
-	retval = print_contents(fs, ino, in);
+	retval = print_contents(out, fs, ino, in);
 	free(li);
 	return retval;
 }
@@ -478,7 +485,7 @@ static int width(unsigned long long v)
 
 /* debugfs's dump_extents table.  Lengths are 32-bit, so "lblk + len - 1"
  * of an empty extent wraps exactly as debugfs prints it. */
-static errcode_t print_extents(e2c_fs *fs, ext2_ino_t ino,
+static errcode_t print_extents(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 			       const struct ext2_inode *inode, int which)
 {
 	blk64_t bs = fs->fs->blocksize;
@@ -492,8 +499,8 @@ static errcode_t print_extents(e2c_fs *fs, ext2_ino_t ino,
 	retval = e2c_map_open(fs, ino, inode, &m);
 	if (retval)
 		return retval;
-	printf("Level Entries %*s %*s Length Flags\n", lw * 2 + 3, "Logical",
-	       pw * 2 + 3, "Physical");
+	fprintf(out, "Level Entries %*s %*s Length Flags\n", lw * 2 + 3, "Logical",
+		pw * 2 + 3, "Physical");
 	for (;;) {
 		__u32 len, last;
 
@@ -504,17 +511,18 @@ static errcode_t print_extents(e2c_fs *fs, ext2_ino_t ino,
 			continue;
 		len = p.kind == E2C_NODE ? p.span : p.len;
 		last = len - 1;
-		printf("%2d/%2d %3d/%3d %*llu - %*llu ", p.level, p.max_depth,
-		       p.entry, p.entries, lw, (unsigned long long)p.lblk, lw,
-		       (unsigned long long)p.lblk + last);
+		fprintf(out, "%2d/%2d %3d/%3d %*llu - %*llu ", p.level,
+			p.max_depth, p.entry, p.entries, lw,
+			(unsigned long long)p.lblk, lw,
+			(unsigned long long)p.lblk + last);
 		if (p.kind == E2C_NODE)
-			printf("%*llu%*s %6u\n", pw, (unsigned long long)p.pblk,
-			       pw + 3, "", len);
+			fprintf(out, "%*llu%*s %6u\n", pw,
+				(unsigned long long)p.pblk, pw + 3, "", len);
 		else
-			printf("%*llu - %*llu %6u %s\n", pw,
-			       (unsigned long long)p.pblk, pw,
-			       (unsigned long long)p.pblk + last, len,
-			       p.flags & E2C_UNINIT ? "Uninit" : "");
+			fprintf(out, "%*llu - %*llu %6u %s\n", pw,
+				(unsigned long long)p.pblk, pw,
+				(unsigned long long)p.pblk + last, len,
+				p.flags & E2C_UNINIT ? "Uninit" : "");
 	}
 	e2c_map_close(m);
 	return retval;
@@ -542,7 +550,8 @@ static int cmd_extents(lua_State *L)
 		return luaL_error(L, "%s: does not uses extent block maps",
 				  arg);
 	}
-	retval = print_extents(fs, ino, (struct ext2_inode *)inode,
+	retval = print_extents(e2sh_out(L), fs, ino,
+			       (struct ext2_inode *)inode,
 			       which ? which : EX_NODES | EX_LEAVES);
 	free(inode);
 	if (retval)
@@ -556,6 +565,7 @@ static int cmd_extents(lua_State *L)
 
 static int cmd_bmap(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "bmap");
@@ -577,7 +587,8 @@ static int cmd_bmap(lua_State *L)
 	retval = e2c_bmap(fs, ino, lblk, &pblk, &uninit);
 	if (retval)
 		e2l_error(L, retval, "bmap", lua_tostring(L, 1));
-	printf("%llu%s\n", (unsigned long long)pblk, uninit ? " (uninit)" : "");
+	fprintf(out, "%llu%s\n", (unsigned long long)pblk,
+		uninit ? " (uninit)" : "");
 	return 0;
 }
 

@@ -20,15 +20,15 @@ static const char *plural(unsigned long long n)
 
 /* "1234 data blocks, 56 extents, 7 index blocks, 20 indirect blocks
  * freed, used blocks -13": the figures every command reports. */
-static void print_figures(const struct e2c_tx_totals *t)
+static void print_figures(FILE *out, const struct e2c_tx_totals *t)
 {
-	printf("%llu data block%s, %llu extent%s, %llu index block%s, "
-	       "%llu indirect block%s freed, used blocks %+lld\n",
-	       (unsigned long long)t->data_blocks, plural(t->data_blocks),
-	       (unsigned long long)t->extents, plural(t->extents),
-	       (unsigned long long)t->index_blocks, plural(t->index_blocks),
-	       (unsigned long long)t->meta_freed, plural(t->meta_freed),
-	       t->used_delta);
+	fprintf(out, "%llu data block%s, %llu extent%s, %llu index block%s, "
+		"%llu indirect block%s freed, used blocks %+lld\n",
+		(unsigned long long)t->data_blocks, plural(t->data_blocks),
+		(unsigned long long)t->extents, plural(t->extents),
+		(unsigned long long)t->index_blocks, plural(t->index_blocks),
+		(unsigned long long)t->meta_freed, plural(t->meta_freed),
+		t->used_delta);
 }
 
 static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
@@ -44,19 +44,20 @@ static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
 #define TABLE_HEAD "    INO STATUS       DATA  EXTENTS DEPTH  INDEX  FREED PATH\n"
 
 /* One table row; the path last, with the reason after it if skipped. */
-static void print_row(const struct e2c_plan *p, const char *status,
-		      const char *path)
+static void print_row(FILE *out, const struct e2c_plan *p,
+		      const char *status, const char *path)
 {
 	if (p->skip) {
-		printf("%7u %-7s %9s %8s %5s %6s %6s %s: %s\n", p->ino, status,
-		       "-", "-", "-", "-", "-", path, error_message(p->skip));
+		fprintf(out, "%7u %-7s %9s %8s %5s %6s %6s %s: %s\n", p->ino,
+			status, "-", "-", "-", "-", "-", path,
+			error_message(p->skip));
 		return;
 	}
-	printf("%7u %-7s %9llu %8llu %5d %6llu %6llu %s\n", p->ino, status,
-	       (unsigned long long)p->data_blocks,
-	       (unsigned long long)p->extents, p->depth,
-	       (unsigned long long)p->index_blocks,
-	       (unsigned long long)p->meta_freed, path);
+	fprintf(out, "%7u %-7s %9llu %8llu %5d %6llu %6llu %s\n", p->ino,
+		status, (unsigned long long)p->data_blocks,
+		(unsigned long long)p->extents, p->depth,
+		(unsigned long long)p->index_blocks,
+		(unsigned long long)p->meta_freed, path);
 }
 
 /* A failure on argument i of n: with several arguments, said on stderr
@@ -65,7 +66,7 @@ static void report(lua_State *L, const char *op, int i, int n, errcode_t err)
 {
 	if (n == 1)
 		return;
-	fflush(stdout);
+	fflush(e2sh_out(L));
 	fprintf(stderr, "%s %s: %s\n", op, lua_tostring(L, i),
 		error_message(err));
 }
@@ -95,13 +96,14 @@ static int fail_args(lua_State *L, const char *op, int failed, int total,
 /* plan <file>...: what migrating each would take; writes nothing. */
 static int cmd_plan(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int n = lua_gettop(L), i, fsi, failed = 0;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals ok = { 0 };
 	errcode_t err = 0;
 	size_t skipped = 0, corrupt = 0;
 
-	printf(TABLE_HEAD);
+	fprintf(out, TABLE_HEAD);
 	for (i = 1; i <= n; i++) {
 		struct e2c_plan p;
 		ext2_ino_t ino;
@@ -123,16 +125,18 @@ static int cmd_plan(lua_State *L)
 			skipped++;
 		else
 			add_plan(&ok, &p);
-		print_row(&p, e2c_skip_is_corruption(p.skip) ? "CORRUPT" :
-			  p.skip ? "skip" : "ok", lua_tostring(L, i));
+		print_row(out, &p, e2c_skip_is_corruption(p.skip) ?
+			  "CORRUPT" : p.skip ? "skip" : "ok",
+			  lua_tostring(L, i));
 	}
-	printf("total: %zu inode%s, %zu migratable, %zu skipped: ",
-	       ok.inodes + skipped + corrupt,
-	       plural(ok.inodes + skipped + corrupt), ok.inodes, skipped);
-	print_figures(&ok);
+	fprintf(out, "total: %zu inode%s, %zu migratable, %zu skipped: ",
+		ok.inodes + skipped + corrupt,
+		plural(ok.inodes + skipped + corrupt), ok.inodes, skipped);
+	print_figures(out, &ok);
 	if (corrupt)
-		printf("corrupt: %zu inode%s with a corrupt map or inode, not "
-		       "migrated: run e2fsck -f\n", corrupt, plural(corrupt));
+		fprintf(out, "corrupt: %zu inode%s with a corrupt map or "
+			"inode, not migrated: run e2fsck -f\n", corrupt,
+			plural(corrupt));
 	if (failed)
 		return fail_args(L, "plan", failed, n, err);
 	return 0;
@@ -156,6 +160,7 @@ static e2c_tx *shell_tx(lua_State *L, e2c_fs *fs, const char *op)
  * makes the command fail, the others stay staged. */
 static int cmd_migrate(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int n = lua_gettop(L), i, fsi, failed = 0;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	e2c_tx *tx = shell_tx(L, fs, "migrate");
@@ -176,17 +181,17 @@ static int cmd_migrate(lua_State *L)
 			failed++;
 			continue;
 		}
-		printf("staged %u %s: %llu extent%s, depth %d, %llu index "
-		       "block%s, %llu indirect block%s freed\n", p.ino,
-		       lua_tostring(L, i), (unsigned long long)p.extents,
-		       plural(p.extents), p.depth,
-		       (unsigned long long)p.index_blocks,
-		       plural(p.index_blocks),
-		       (unsigned long long)p.meta_freed, plural(p.meta_freed));
+		fprintf(out, "staged %u %s: %llu extent%s, depth %d, %llu index "
+			"block%s, %llu indirect block%s freed\n", p.ino,
+			lua_tostring(L, i), (unsigned long long)p.extents,
+			plural(p.extents), p.depth,
+			(unsigned long long)p.index_blocks,
+			plural(p.index_blocks),
+			(unsigned long long)p.meta_freed, plural(p.meta_freed));
 	}
 	e2c_tx_totals(tx, &t);
-	printf("pending: %zu inode%s, ", t.inodes, plural(t.inodes));
-	print_figures(&t);
+	fprintf(out, "pending: %zu inode%s, ", t.inodes, plural(t.inodes));
+	print_figures(out, &t);
 	if (failed)
 		return fail_args(L, "migrate", failed, n, err);
 	return 0;
@@ -195,16 +200,17 @@ static int cmd_migrate(lua_State *L)
 /* pending: what is staged, in staging order, with totals. */
 static int cmd_pending(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals t;
 	size_t i, n = fs->tx ? e2c_tx_count(fs->tx) : 0;
 
 	if (!n) {
-		printf("nothing staged\n");
+		fprintf(out, "nothing staged\n");
 		return 0;
 	}
-	printf(TABLE_HEAD);
+	fprintf(out, TABLE_HEAD);
 	for (i = 0; i < n; i++) {
 		struct e2c_plan p;
 		char *path = NULL, num[16];
@@ -215,12 +221,12 @@ static int cmd_pending(lua_State *L)
 		/* A path is a courtesy: the inode number is what counts. */
 		if (ext2fs_get_pathname(fs->fs, p.ino, 0, &path))
 			path = NULL;
-		print_row(&p, "staged", path ? path : num);
+		print_row(out, &p, "staged", path ? path : num);
 		free(path);
 	}
 	e2c_tx_totals(fs->tx, &t);
-	printf("total: %zu inode%s, ", t.inodes, plural(t.inodes));
-	print_figures(&t);
+	fprintf(out, "total: %zu inode%s, ", t.inodes, plural(t.inodes));
+	print_figures(out, &t);
 	return 0;
 }
 
@@ -234,6 +240,7 @@ int e2sh_commit(lua_State *L)
 		("every inode was switched; the old indirect blocks were "
 		 "being released and the clean state written"),
 	};
+	FILE *out = e2sh_out(L);
 	int fsi, step;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals t;
@@ -241,14 +248,14 @@ int e2sh_commit(lua_State *L)
 	errcode_t err;
 
 	if (!fs->tx || !e2c_tx_count(fs->tx)) {
-		printf("nothing to commit\n");
+		fprintf(out, "nothing to commit\n");
 		return 0;
 	}
 	e2c_tx_totals(fs->tx, &t);
 	err = e2c_tx_commit(fs->tx);
 	if (err == E2C_ERR_COMMIT_PARTIAL) {
 		e2c_tx_progress(fs->tx, &step, &written);
-		fflush(stdout);
+		fflush(out);
 		fprintf(stderr, "commit: failed at step %d of 5 (%s): %zu of "
 			"%zu inodes were converted.\nNo file data is lost, "
 			"but the filesystem is marked not clean: run\n"
@@ -259,20 +266,21 @@ int e2sh_commit(lua_State *L)
 		return e2l_error(L, err, "commit", fs->path);
 	}
 	if (err) {
-		fflush(stdout);
+		fflush(out);
 		fprintf(stderr, "commit: nothing was changed on disk; %zu "
 			"inode%s still staged (commit again or rollback)\n",
 			t.inodes, plural(t.inodes));
 		return e2l_error(L, err, "commit", fs->path);
 	}
-	printf("committed %zu inode%s: ", t.inodes, plural(t.inodes));
-	print_figures(&t);
+	fprintf(out, "committed %zu inode%s: ", t.inodes, plural(t.inodes));
+	print_figures(out, &t);
 	return 0;
 }
 
 /* rollback: drop what is staged; nothing was written. */
 static int cmd_rollback(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	size_t n = fs->tx ? e2c_tx_count(fs->tx) : 0;
@@ -280,9 +288,9 @@ static int cmd_rollback(lua_State *L)
 	if (fs->tx)
 		e2c_tx_rollback(fs->tx);
 	if (n)
-		printf("rolled back %zu staged inode%s\n", n, plural(n));
+		fprintf(out, "rolled back %zu staged inode%s\n", n, plural(n));
 	else
-		printf("nothing staged\n");
+		fprintf(out, "nothing staged\n");
 	return 0;
 }
 

@@ -86,7 +86,7 @@ static void settle(lua_State *L, e2c_fs *fs)
 		return;
 	}
 	e2c_tx_rollback(fs->tx);
-	fflush(stdout);
+	fflush(sh->out);
 	fprintf(stderr, "%s: rolled back %zu staged inode%s (not committed)\n",
 		E2SH_PROGNAME, n, s);
 }
@@ -173,6 +173,7 @@ static const char *push_names(lua_State *L, int idx)
 /* help: every command, sorted; help NAME: its usage. */
 static int cmd_help(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	const char **names, *list, *usage, *help;
 	size_t n = 0, i;
 
@@ -185,10 +186,10 @@ static int cmd_help(lua_State *L)
 		lua_getfield(L, -2, "help");		/* [decl, usage, help] */
 		list = push_names(L, -3);
 		usage = luaL_optstring(L, -3, "");
-		printf("Usage: %s%s%s\n%s\n", name, *usage ? " " : "", usage,
-		       luaL_optstring(L, -2, ""));
+		fprintf(out, "Usage: %s%s%s\n%s\n", name, *usage ? " " : "", usage,
+			luaL_optstring(L, -2, ""));
 		if (strchr(list, ','))
-			printf("Names: %s\n", list);
+			fprintf(out, "Names: %s\n", list);
 		return 0;
 	}
 	e2sh_pushcommands(L);				/* [.., cmds] */
@@ -209,21 +210,21 @@ static int cmd_help(lua_State *L)
 		lua_pop(L, 2);
 	}
 	qsort(names, n, sizeof(*names), cmp_names);
-	printf("Commands (help NAME shows its usage):\n");
+	fprintf(out, "Commands (help NAME shows its usage):\n");
 	for (i = 0; i < n; i++) {
 		e2sh_pushcmd(L, names[i], strlen(names[i]));
 		lua_getfield(L, -1, "help");
 		help = luaL_optstring(L, -1, "");
 		list = push_names(L, -2);
 		if (strlen(list) < 24)
-			printf("  %-24s %s\n", list, help);
+			fprintf(out, "  %-24s %s\n", list, help);
 		else
-			printf("  %s\n  %-24s %s\n", list, "", help);
+			fprintf(out, "  %s\n  %-24s %s\n", list, "", help);
 		lua_pop(L, 3);
 	}
-	printf("Other lines are Lua: bare expressions print their values, "
-	       "=EXPR prints,\nlua CHUNK runs CHUNK as Lua even if it starts "
-	       "with a command name.\n");
+	fprintf(out, "Other lines are Lua: bare expressions print their values, "
+		"=EXPR prints,\nlua CHUNK runs CHUNK as Lua even if it starts "
+		"with a command name.\n");
 	return 0;
 }
 

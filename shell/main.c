@@ -445,6 +445,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	sh.bail = o.bail;
+	sh.out = stdout;
 	sh.L = luaL_newstate();
 	if (!sh.L) {
 		fprintf(stderr, "%s: cannot create the Lua state\n",

@@ -34,6 +34,11 @@ struct e2sh *e2sh_get(lua_State *L)
 	return sh;
 }
 
+FILE *e2sh_out(lua_State *L)
+{
+	return e2sh_get(L)->out;
+}
+
 /* ---- protected calls and Ctrl-C (lua.c's scheme) ---------------------- */
 
 static lua_State *signal_L;	/* where the SIGINT handler sets its hook */

@@ -44,6 +44,8 @@ struct e2sh {
 	int depth;		/* nesting of inputs being read */
 	char *scripts;		/* the scripts directory, or NULL */
 	struct e2sh_input *in;	/* input being read; NULL: -e, script */
+	FILE *out;		/* where commands write: stdout, or what
+				 * e2.run captures */
 };
 
 /* main.c: option checks shared with the open command (0 or -1). */
@@ -56,6 +58,8 @@ const char *e2sh_check_open_opts(const struct e2c_open_opts *opts);
 enum e2sh_how { E2SH_CHUNK, E2SH_COMMAND };
 void e2sh_set(lua_State *L, struct e2sh *sh);
 struct e2sh *e2sh_get(lua_State *L);
+/* Where commands write their output (stderr is for messages). */
+FILE *e2sh_out(lua_State *L);
 /* lua_pcall with the message handler for how, Ctrl-C turned into an
  * "interrupted!" error; on failure the message is a string on top. */
 int e2sh_docall(struct e2sh *sh, int narg, int nres, enum e2sh_how how);
