@@ -1,6 +1,7 @@
 /*
  * e2.c -- the module table: luaopen_e2, e2.open, e2.strerror, e2.version,
- * e2.errors, and e2.command, which raises outside the e2lua shell.
+ * e2.errors, and e2.command and e2.run, which raise outside the e2lua
+ * shell.
  */
 #include <string.h>
 #include <unistd.h>
@@ -8,12 +9,13 @@
 
 #include "aux.h"
 
-/* e2.command{...} outside e2lua: commands are the shell's (the registry
- * is in shell/registry.c, which replaces this in the e2lua program). */
-static int e2_command(lua_State *L)
+/* e2.command and e2.run outside e2lua: commands are the shell's (its
+ * registry, shell/registry.c, puts the real ones in the module). */
+static int shell_only(lua_State *L)
 {
-	return luaL_error(L, "e2.command: shell commands need the e2lua shell "
-			  "(a stock Lua has no command line to run them)");
+	return luaL_error(L, "e2.%s: shell commands need the e2lua shell (a "
+			  "stock Lua has no command line to run them)",
+			  lua_tostring(L, lua_upvalueindex(1)));
 }
 
 /* e2.strerror(code) -> the message error_message() gives */
@@ -79,7 +81,6 @@ static void push_errors(lua_State *L)
 int luaopen_e2(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {
-		{ "command", e2_command },
 		{ "isatty", e2_isatty },
 		{ "open", e2l_open },
 		{ "strerror", e2_strerror },
@@ -95,6 +96,12 @@ int luaopen_e2(lua_State *L)
 	e2l_tx_open(L);
 	e2l_select_open(L);
 	e2l_host_open(L);
+	lua_pushliteral(L, "command");
+	lua_pushcclosure(L, shell_only, 1);
+	lua_setfield(L, -2, "command");
+	lua_pushliteral(L, "run");
+	lua_pushcclosure(L, shell_only, 1);
+	lua_setfield(L, -2, "run");
 	push_errors(L);
 	lua_setfield(L, -2, "errors");
 	lua_pushliteral(L, E2LUA_VERSION);

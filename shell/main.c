@@ -389,6 +389,7 @@ static int pmain(lua_State *L)
 	luaL_requiref(L, "e2", luaopen_e2, 1);
 	lua_pop(L, 1);
 	e2sh_registry_open(L);
+	e2sh_run_open(L);
 	e2sh_set(L, sh);
 	if (o->version) {
 		printf("%s\n", push_version(L));

@@ -483,23 +483,6 @@ static int is_lua_cmd(lua_State *L)
 	return yes;
 }
 
-/* A command line: tokenize and dispatch (declaration on top, popped). */
-static void run_command(struct e2sh *sh, const char *p)
-{
-	const char *err = NULL;
-	char **argv;
-	int argc;
-
-	argv = e2sh_tokenize(p, &argc, &err);
-	if (!argv) {
-		lua_pop(sh->L, 1);
-		e2sh_fail(sh, err);
-		return;
-	}
-	e2sh_dispatch(sh, argc, argv);
-	free(argv);
-}
-
 static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 {
 	lua_State *L = sh->L;
@@ -541,8 +524,9 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 			return;
 		}
 	}
+	lua_settop(L, top);
 	remember(in, line);
-	run_command(sh, p);
+	e2sh_command(sh, p);
 }
 
 void e2sh_run_input(struct e2sh *sh, struct e2sh_input *in)

@@ -46,6 +46,8 @@ struct e2sh {
 	struct e2sh_input *in;	/* input being read; NULL: -e, script */
 	FILE *out;		/* where commands write: stdout, or what
 				 * e2.run captures */
+	struct e2sh_words *cmd;	/* the command line being run, or NULL */
+	int cmd_lua;		/* ... and its command is written in Lua */
 };
 
 /* main.c: option checks shared with the open command (0 or -1). */
@@ -113,11 +115,21 @@ void e2sh_pushcommands(lua_State *L);
 int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
 
 /* dispatch.c */
-/* Split a command line with shell-like quoting; NULL-terminated argv (one
- * allocation, free() it), or NULL with *err set. */
-char **e2sh_tokenize(const char *line, int *argc, const char **err);
-/* Check and run argv[0] (declaration on top, popped); 0 ok, 1 failed. */
-int e2sh_dispatch(struct e2sh *sh, int argc, char **argv);
+/* A command line split into words. */
+struct e2sh_words {
+	int argc;
+	char **argv;		/* NULL-terminated */
+};
+/* Split a command line with shell-like quoting into a userdata (pushed),
+ * or return NULL (nothing pushed) with *err set. */
+struct e2sh_words *e2sh_tokenize(lua_State *L, const char *line,
+				 const char **err);
+/* Run a command line whose first word is a command (checked against its
+ * declaration); failures are reported: 0 ok, 1 failed. */
+int e2sh_command(struct e2sh *sh, const char *line);
+/* Put e2.run in the module (e2lua only), and a global print that writes
+ * to the shell's output stream. */
+void e2sh_run_open(lua_State *L);
 /* The current filesystem, the global fs: e2sh_pushfs pushes the global
  * (whatever it is) and returns its open filesystem or NULL; e2sh_checkfs
  * raises unless it is an open e2.fs (*idx: its stack slot); e2sh_fs

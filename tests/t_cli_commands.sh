@@ -96,6 +96,41 @@ Names: quit, q" "$(cat "$T/out")" "help q"
 expect_rc 0 "$E2LUA" -R '? cd'
 out_has "^Usage: \? cd|^Usage: cd <dir>$" "? cd"
 
+# e2.run: a command's output as a string, byte for byte what -R prints
+# (C and Lua commands, print and io.write), nothing on stdout meanwhile;
+# its error is raised as raised (an e2.error keeps its code).
+for c in "stat /dir/big.txt" "ls -l /dir" "blocks /dir/big.txt" "stats -h" \
+	"pwd" "frag /dir/big.txt" "help cd" "icheck 1 2"; do
+	"$E2LUA" -R "$c" "$img" >"$T/want" 2>&1 || fail "-R $c"
+	expect_rc 0 "$E2LUA" -e "io.stdout:write(e2.run('$c'))" "$img"
+	cmp -s "$T/want" "$T/out" || fail "e2.run('$c'): $(diff "$T/want" "$T/out" | head -5)"
+done
+cat >"$T/run.lua" <<'LUA'
+e2.command{name = "twice", min = 1, max = 1, run = function(c)
+	io.write("io.write ") print("print")
+	io.write(e2.run(c), e2.run(c))
+end}
+local s = e2.run("twice pwd")
+assert(s == "io.write print\n" .. string.rep("[pwd]   INODE:      2  PATH: /\n[root]  INODE:      2  PATH: /\n", 2), s)
+local ok, err = pcall(e2.run, "stat /nope")
+assert(not ok and err.code == e2.errors.EXT2_ET_FILE_NOT_FOUND and err.op == "stat", tostring(err))
+ok, err = pcall(e2.run, "nosuch x")
+assert(not ok and err:match("^nosuch: no such command"), err)
+ok, err = pcall(e2.run, "stat")
+assert(not ok and err == "Usage: stat <file>", err)
+ok, err = pcall(e2.run, "stat 'x")
+assert(not ok and err:match("unterminated quote"), err)
+-- a reference to the capture kept past the run is a closed file
+local kept
+e2.command{name = "keep", run = function() kept = io.output() end}
+e2.run("keep")
+assert(tostring(kept) == "file (closed)", tostring(kept))
+assert(not pcall(kept.write, kept, "x"))
+io.write("stdout is back\n")
+LUA
+expect_rc 0 "$E2LUA" "$img" "$T/run.lua"
+assert_eq "stdout is back" "$(cat "$T/out")" "e2.run: nothing else on stdout"
+
 # e2.command and e2.commands as scripts see them (a stock lua5.4 has
 # neither: tests/lua/api_spec.lua).
 LUA_PATH="$TOP/tests/lua/?.lua;;" expect_rc 0 "$E2LUA" "$img" "$TOP/tests/lua/shell_registry.lua"

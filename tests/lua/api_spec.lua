@@ -22,6 +22,8 @@ t.eq(e2.strerror(e2.errors.E2C_ERR_MOUNTED), "Filesystem is mounted: refusing to
 t.eq(e2.commands, nil, "no e2.commands outside e2lua")
 t.raises(function() e2.command { name = "x", run = print } end,
 	"e2.command: shell commands need the e2lua shell", "e2.command outside e2lua")
+t.raises(function() e2.run("stat /") end,
+	"e2.run: shell commands need the e2lua shell", "e2.run outside e2lua")
 t.raises(function() e2.strerror("x") end, "bad argument #1 to 'strerror'", "strerror type")
 local notty = io.open(os.getenv("E2L_TMP") .. "/notty", "w")
 t.eq(e2.isatty(notty), false, "isatty: a file is not a terminal")
