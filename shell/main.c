@@ -34,6 +34,7 @@ struct options {
 	int nactions;
 	int interactive;		/* -i */
 	int bail;			/* --bail */
+	int traceback;			/* --traceback */
 	int version;			/* -V */
 	int status;			/* 2: the image cannot be opened */
 };
@@ -57,6 +58,7 @@ static void print_usage(FILE *f)
 "  -i             interactive after -R, -f, -e or SCRIPT\n"
 "  -V             print the version and exit\n"
 "  --bail         stop at the first error\n"
+"  --traceback    a Lua traceback with every error (not only Lua bugs)\n"
 "  --help         print this help and exit\n"
 "  --             end of options\n"
 "\n"
@@ -152,10 +154,11 @@ static int option_value(struct options *o, int opt, const char *val)
  * status (0 after --help). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_BAIL = 256 };
+	enum { OPT_BAIL = 256, OPT_TRACEBACK };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "bail", no_argument, NULL, OPT_BAIL },
+		{ "traceback", no_argument, NULL, OPT_TRACEBACK },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, rc, before, ended = 0;
@@ -186,6 +189,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'i': o->interactive = 1; break;
 		case 'V': o->version = 1; break;
 		case OPT_BAIL: o->bail = 1; break;
+		case OPT_TRACEBACK: o->traceback = 1; break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -446,6 +450,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	sh.bail = o.bail;
+	sh.traceback = o.traceback;
 	sh.out = stdout;
 	sh.L = luaL_newstate();
 	if (!sh.L) {

@@ -36,6 +36,7 @@ struct e2sh {
 	lua_State *L;
 	int interactive;	/* terminal session: prompts, questions */
 	int bail;		/* --bail: stop at the first error */
+	int traceback;		/* --traceback: with every Lua error */
 	int failed;		/* the exit status: 1 something failed,
 				 * or the highest an e2.error asked for */
 	int status;		/* ... that the error being raised asks */

@@ -96,6 +96,30 @@ Names: quit, q" "$(cat "$T/out")" "help q"
 expect_rc 0 "$E2LUA" -R '? cd'
 out_has "^Usage: \? cd|^Usage: cd <dir>$" "? cd"
 
+# Errors of commands name the command as typed: an alias, a Lua command's
+# inner operation on an argument ("frag /nope", not "inode /nope"), an
+# inner operation on something else after it; error() in a Lua command
+# without the position inside its script; a Lua bug in one with it and a
+# traceback.
+cat >"$T/named.lua" <<'LUA'
+e2.command{name = "oops", run = function() error("it broke") end}
+e2.command{name = "buggy", run = function() local t; return t.x end}
+e2.command{name = "other", min = 1, max = 1, run = function() fs:inode("/elsewhere") end}
+LUA
+named() {	# request expected-stderr-first-line
+	expect_rc 1 "$E2LUA" -e "dofile('$T/named.lua')" -R "$1" "$img"
+	assert_eq "$2" "$(sed -n 1p "$T/err")" "error of '$1'"
+}
+named "show_inode_info /nope" "e2lua: show_inode_info /nope: File not found by ext2_lookup"
+named "ex /nope" "e2lua: ex /nope: File not found by ext2_lookup"
+named "frag /nope" "e2lua: frag /nope: File not found by ext2_lookup"
+named "survey /nope" "e2lua: survey /nope: File not found by ext2_lookup"
+named "other x" "e2lua: other: inode /elsewhere: File not found by ext2_lookup"
+named "oops" "e2lua: oops: it broke"
+[ "$(wc -l <"$T/err")" = 1 ] || fail "error() in a command: a traceback: $(cat "$T/err")"
+named "buggy" "e2lua: buggy: $T/named.lua:2: attempt to index a nil value (local 't')"
+err_has "^stack traceback:" "a Lua bug in a command: traceback"
+
 # e2.run: a command's output as a string, byte for byte what -R prints
 # (C and Lua commands, print and io.write), nothing on stdout meanwhile;
 # its error is raised as raised (an e2.error keeps its code).
