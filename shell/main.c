@@ -35,7 +35,7 @@ struct options {
 	int interactive;		/* -i */
 	int bail;			/* --bail */
 	int traceback;			/* --traceback */
-	int version;			/* -V */
+	int version;			/* -V, --version */
 	int status;			/* 2: the image cannot be opened */
 };
 
@@ -56,10 +56,10 @@ static void print_usage(FILE *f)
 "  -f CMD_FILE    run the lines of CMD_FILE ('-': stdin), echoing them\n"
 "  -e CHUNK       run a chunk of Lua\n"
 "  -i             interactive after -R, -f, -e or SCRIPT\n"
-"  -V             print the version and exit\n"
 "  --bail         stop at the first error\n"
 "  --traceback    a Lua traceback with every error (not only Lua bugs)\n"
-"  --help         print this help and exit\n"
+"  -V, --version  print the version and exit\n"
+"  -h, --help     print this help and exit\n"
 "  --             end of options\n"
 "\n"
 "-R, -f and -e may be repeated and run in order; stdin is then not read.\n"
@@ -157,6 +157,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	enum { OPT_BAIL = 256, OPT_TRACEBACK };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "bail", no_argument, NULL, OPT_BAIL },
 		{ "traceback", no_argument, NULL, OPT_TRACEBACK },
 		{ NULL, 0, NULL, 0 }
@@ -168,7 +169,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	opterr = 0;
 	while (!o->script) {
 		before = optind ? optind : 1;
-		c = ended ? -1 : getopt_long(argc, argv, "+:wciVR:f:e:b:s:z:",
+		c = ended ? -1 : getopt_long(argc, argv, "+:wciVhR:f:e:b:s:z:",
 					     longopts, NULL);
 		switch (c) {
 		case -1:		/* "--", IMAGE, SCRIPT or the end */
