@@ -33,6 +33,25 @@ unsigned long long e2sh_checknum(lua_State *L, int arg, const char *cmd,
 	return v;
 }
 
+void e2sh_file_failed(lua_State *L, const char *op, int i, int n,
+		      errcode_t err)
+{
+	if (n == 1)
+		return;
+	fflush(e2sh_out(L));
+	fprintf(stderr, "%s %s: %s\n", op, lua_tostring(L, i),
+		error_message(err));
+}
+
+int e2sh_files_fail(lua_State *L, const char *op, int failed, int total,
+		    errcode_t last)
+{
+	if (failed == 1 && total == 1)
+		return e2l_error(L, last, op, luaL_checkstring(L, 1));
+	return luaL_error(L, "%s: %d of %d file%s failed (see above)", op,
+			  failed, total, total == 1 ? "" : "s");
+}
+
 void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 		    const char *cmd, const char *usage)
 {

@@ -461,9 +461,28 @@ static errcode_t show_inode(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 	return retval;
 }
 
+/* stat <file>...: each in turn; a failure is said and the others go on */
 static int cmd_stat(lua_State *L)
 {
-	return inode_cmd(L, "stat", show_inode);
+	FILE *out = e2sh_out(L);
+	int n = lua_gettop(L), i, fsi, failed = 0;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	errcode_t err = 0;
+	ext2_ino_t ino;
+
+	for (i = 1; i <= n; i++) {
+		err = e2c_lookup(fs, e2l_getcwd(L, fsi), luaL_checkstring(L, i),
+				 &ino);
+		if (!err)
+			err = show_inode(out, fs, ino);
+		if (err) {
+			e2sh_file_failed(L, "stat", i, n, err);
+			failed++;
+		}
+	}
+	if (failed)
+		return e2sh_files_fail(L, "stat", failed, n, err);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -593,9 +612,9 @@ static int cmd_bmap(lua_State *L)
 }
 
 const struct e2sh_cmd e2sh_inode_cmds[] = {
-	{ "stat", "show_inode_info", "<file>",
-	  "Show an inode and its block map or extents", 1, 1, "fs", "inode",
-	  cmd_stat },
+	{ "stat", "show_inode_info", "<file>...",
+	  "Show inodes and their block maps or extents", 1, -1, "fs",
+	  "inode", cmd_stat },
 	{ "blocks", NULL, "<file>",
 	  "Print every block of a file, indirect and extent tree blocks too",
 	  1, 1, "fs", "inode", cmd_blocks },

@@ -60,17 +60,6 @@ static void print_row(FILE *out, const struct e2c_plan *p,
 		(unsigned long long)p->meta_freed, path);
 }
 
-/* A failure on argument i of n: with several arguments, said on stderr
- * now (the command fails at the end, after the other arguments). */
-static void report(lua_State *L, const char *op, int i, int n, errcode_t err)
-{
-	if (n == 1)
-		return;
-	fflush(e2sh_out(L));
-	fprintf(stderr, "%s %s: %s\n", op, lua_tostring(L, i),
-		error_message(err));
-}
-
 /* Resolve argument i of n (a path or <ino>); failures are reported. */
 static int resolve(lua_State *L, e2c_fs *fs, int fsi, int i, int n,
 		   const char *op, ext2_ino_t *ino, errcode_t *err)
@@ -78,19 +67,8 @@ static int resolve(lua_State *L, e2c_fs *fs, int fsi, int i, int n,
 	*err = e2c_lookup(fs, e2l_getcwd(L, fsi), luaL_checkstring(L, i),
 			  ino);
 	if (*err)
-		report(L, op, i, n, *err);
+		e2sh_file_failed(L, op, i, n, *err);
 	return *err == 0;
-}
-
-/* Raise for the failures of a many-argument command: the error itself
- * when there was one argument, else a count (each was reported). */
-static int fail_args(lua_State *L, const char *op, int failed, int total,
-		     errcode_t last)
-{
-	if (failed == 1 && total == 1)
-		return e2l_error(L, last, op, luaL_checkstring(L, 1));
-	return luaL_error(L, "%s: %d of %d file%s failed (see above)", op,
-			  failed, total, plural(total));
 }
 
 /* plan <file>...: what migrating each would take; writes nothing. */
@@ -114,7 +92,7 @@ static int cmd_plan(lua_State *L)
 		}
 		err = e2c_plan_inode(fs, ino, &p);
 		if (err) {
-			report(L, "plan", i, n, err);
+			e2sh_file_failed(L, "plan", i, n, err);
 			failed++;
 			continue;
 		}
@@ -138,7 +116,7 @@ static int cmd_plan(lua_State *L)
 			"inode, not migrated: run e2fsck -f\n", corrupt,
 			plural(corrupt));
 	if (failed)
-		return fail_args(L, "plan", failed, n, err);
+		return e2sh_files_fail(L, "plan", failed, n, err);
 	return 0;
 }
 
@@ -177,7 +155,7 @@ static int cmd_migrate(lua_State *L)
 		}
 		err = e2c_tx_migrate(tx, ino, &p);
 		if (err) {
-			report(L, "migrate", i, n, err);
+			e2sh_file_failed(L, "migrate", i, n, err);
 			failed++;
 			continue;
 		}
@@ -193,7 +171,7 @@ static int cmd_migrate(lua_State *L)
 	fprintf(out, "pending: %zu inode%s, ", t.inodes, plural(t.inodes));
 	print_figures(out, &t);
 	if (failed)
-		return fail_args(L, "migrate", failed, n, err);
+		return e2sh_files_fail(L, "migrate", failed, n, err);
 	return 0;
 }
 

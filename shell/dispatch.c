@@ -10,47 +10,68 @@
 
 #include "shell.h"
 
+/* Append c to the word and to its pattern: escaped there when it was
+ * quoted and means something to fnmatch. */
+static void put(char **lit, char **pat, char c, int quoted)
+{
+	*(*lit)++ = c;
+	if (quoted && strchr("*?[]\\", c))
+		*(*pat)++ = '\\';
+	*(*pat)++ = c;
+}
+
 struct e2sh_words *e2sh_tokenize(lua_State *L, const char *line,
 				 const char **err)
 {
 	size_t len = strlen(line);
 	/* Words are separated by blanks, so there are at most (len+1)/2 of
-	 * them, and their text with a NUL each fits in len+1 bytes. */
+	 * them; their text with a NUL each fits in len+1 bytes, their
+	 * patterns (every character escaped at worst) in 2*len+1. */
 	size_t maxw = len / 2 + 2;
 	struct e2sh_words *w = lua_newuserdatauv(L, sizeof(*w) +
-		maxw * sizeof(char *) + len + 1, 0);
-	char *out;
+		2 * maxw * sizeof(char *) + 3 * len + 2, 0);
+	char *out, *pat;
 	const char *p = line;
-	int n = 0;
+	int n = 0, meta;
 
 	w->argv = (char **)(w + 1);
-	out = (char *)(w->argv + maxw);
+	w->pat = w->argv + maxw;
+	out = (char *)(w->pat + maxw);
+	pat = out + len + 1;
 	for (;;) {
 		p += strspn(p, " \t");
 		if (!*p)
 			break;
-		w->argv[n++] = out;
+		w->argv[n] = out;
+		w->pat[n] = pat;
+		meta = 0;
 		while (*p && *p != ' ' && *p != '\t') {
 			if (*p == '\'') {		/* '...' is literal */
 				for (p++; *p && *p != '\''; )
-					*out++ = *p++;
+					put(&out, &pat, *p++, 1);
 				if (!*p++)
 					goto unterminated;
 			} else if (*p == '"') {	/* "..." with \" and \\ */
 				for (p++; *p && *p != '"'; ) {
 					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 						p++;
-					*out++ = *p++;
+					put(&out, &pat, *p++, 1);
 				}
 				if (!*p++)
 					goto unterminated;
+			} else if (*p == '\\' && p[1]) {
+				put(&out, &pat, p[1], 1);
+				p += 2;
 			} else {
-				if (*p == '\\' && p[1])
-					p++;
-				*out++ = *p++;
+				meta |= strchr("*?[", *p) != NULL;
+				put(&out, &pat, *p++, 0);
 			}
 		}
 		*out++ = '\0';
+		*pat++ = '\0';
+		if (!meta)
+			w->pat[n] = NULL;
+		n++;
 	}
 	w->argv[n] = NULL;
 	w->argc = n;
@@ -146,8 +167,9 @@ static int call_command(lua_State *L)
 	struct e2sh *sh = e2sh_get(L);
 	const char *name = w->argv[0];
 	lua_Integer min, max;
-	int decl, i, nargs = w->argc - 1;
-	const char *usage, *why;
+	int decl, fsi, i, paths, nargs = w->argc - 1;
+	const char *usage, *why, *args;
+	e2c_fs *fs;
 
 	if (!e2sh_pushcmd(L, name, strlen(name)))
 		return luaL_error(L, "%s: no such command (help lists them)",
@@ -165,10 +187,27 @@ static int call_command(lua_State *L)
 	why = unmet(L, strfield(L, decl, "needs"));
 	if (why)
 		return luaL_error(L, "%s: %s", name, why);
+	args = strfield(L, decl, "args");
+	paths = strcmp(args, "inode") == 0 || strcmp(args, "file") == 0;
+	fs = paths ? e2sh_pushfs(L) : NULL;
+	fsi = lua_gettop(L);
 	rawfield(L, decl, "run");
 	luaL_checkstack(L, nargs, "too many arguments");
-	for (i = 1; i <= nargs; i++)
-		lua_pushstring(L, w->argv[i]);
+	for (i = 1; i <= nargs; i++) {
+		if (!fs || !w->pat[i])
+			lua_pushstring(L, w->argv[i]);
+		else if (!e2sh_glob(L, fs, e2l_getcwd(L, fsi), w->pat[i]))
+			return luaL_error(L, "%s %s: no such file (nothing "
+					  "matches the pattern)", name,
+					  w->argv[i]);
+	}
+	nargs = lua_gettop(L) - fsi - 1;
+	if (max >= 0 && nargs > max) {
+		usage = strfield(L, decl, "usage");
+		return luaL_error(L, "%s: %d files match, at most %d allowed "
+				  "here\nUsage: %s%s%s", name, nargs,
+				  (int)max, name, *usage ? " " : "", usage);
+	}
 	lua_call(L, nargs, 0);
 	return 0;
 }

@@ -120,6 +120,9 @@ int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
 struct e2sh_words {
 	int argc;
 	char **argv;		/* NULL-terminated */
+	char **pat;		/* for a word with an unquoted *, ? or [: its
+				 * fnmatch pattern (quoted metas escaped);
+				 * otherwise NULL */
 };
 /* Split a command line with shell-like quoting into a userdata (pushed),
  * or return NULL (nothing pushed) with *err set. */
@@ -146,6 +149,15 @@ int e2sh_parse_num(const char *s, size_t len, unsigned long long *v);
 /* The number at stack index arg; raises "cmd str: invalid what". */
 unsigned long long e2sh_checknum(lua_State *L, int arg, const char *cmd,
 				 const char *what);
+/* Commands over several files: e2sh_file_failed says on stderr that
+ * argument i of n failed (when n > 1; the command goes on with the
+ * others); e2sh_files_fail raises at the end: the error itself ("op file:
+ * message") when there was one argument, else "op: N of M files failed
+ * (see above)". */
+void e2sh_file_failed(lua_State *L, const char *op, int i, int n,
+		      errcode_t err);
+int e2sh_files_fail(lua_State *L, const char *op, int failed, int total,
+		    errcode_t last);
 /*
  * Options of a command, with getopt (reset for every parse) over its n
  * string arguments at stack 1..n; the usage goes into the messages:
@@ -169,6 +181,11 @@ void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 int e2sh_opt_next(struct e2sh_opt *o, const char *optstring);
 int e2sh_flags(lua_State *L, int n, const char *letters, const char *cmd,
 	       const char *usage, int *first);
+
+/* glob.c: push the paths in the image that pattern (as in e2sh_words)
+ * matches, relative ones from directory cwd, sorted; returns how many
+ * (0: none matched, nothing pushed). */
+int e2sh_glob(lua_State *L, e2c_fs *fs, ext2_ino_t cwd, const char *pattern);
 
 /* readline.c */
 void e2sh_rl_open(struct e2sh *sh);

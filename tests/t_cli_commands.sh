@@ -141,7 +141,7 @@ assert(not ok and err.code == e2.errors.EXT2_ET_FILE_NOT_FOUND and err.op == "st
 ok, err = pcall(e2.run, "nosuch x")
 assert(not ok and err:match("^nosuch: no such command"), err)
 ok, err = pcall(e2.run, "stat")
-assert(not ok and err == "Usage: stat <file>", err)
+assert(not ok and err == "Usage: stat <file>...", err)
 ok, err = pcall(e2.run, "stat 'x")
 assert(not ok and err:match("unterminated quote"), err)
 -- a reference to the capture kept past the run is a closed file
@@ -154,6 +154,56 @@ io.write("stdout is back\n")
 LUA
 expect_rc 0 "$E2LUA" "$img" "$T/run.lua"
 assert_eq "stdout is back" "$(cat "$T/out")" "e2.run: nothing else on stdout"
+
+# Patterns (*, ? and [...]) in the file arguments of commands, matched
+# inside the image in sorted order, as a shell would on the host; quoting
+# makes them literal; names starting with "." only when asked, "." and
+# ".." never; a pattern matching nothing is an error naming it, and the
+# command does not run.
+mkdir -p "$T/g/dir/sub" "$T/g/dist" "$T/g/sp ace"
+for f in b1 a2 a1 .hid 'x*y' 'q[1]'; do echo "$f" >"$T/g/dir/$f"; done
+echo s >"$T/g/dir/sub/s1"
+echo w >"$T/g/sp ace/w"
+mke2fs -q -F -t ext3 -b 1024 -d "$T/g" "$T/g.img" 4M >/dev/null 2>&1 || fail "mke2fs g"
+glob() {	# request expected-paths (those plan lists)
+	expect_rc 0 "$E2LUA" -R "$1" "$T/g.img"
+	assert_eq "$2" "$(sed -n 's/^ *[0-9][0-9]* [a-z]* .* [0-9-][0-9-]* \(.*\)$/\1/p' "$T/out" | tr '\n' ' ')" "$1"
+}
+glob "plan /dir/*" "/dir/a1 /dir/a2 /dir/b1 /dir/q[1] /dir/sub /dir/x*y "
+glob "plan /dir/a? /dir/b*" "/dir/a1 /dir/a2 /dir/b1 "
+glob "plan /dir/[ab]1" "/dir/a1 /dir/b1 "
+glob "plan /dir/.*" "/dir/.hid "
+glob "plan /*/s*" "/dir/sub "
+glob "plan /di*/" "/dir/ /dist/ "
+glob "plan '/dir/x*y' /dir/x\\*y \"/dir/q[1]\"" "/dir/x*y /dir/x*y /dir/q[1] "
+glob "plan \"/sp ace\"/*" "/sp ace/w "
+glob "plan /dir/sub/../a*" "/dir/sub/../a1 /dir/sub/../a2 "
+expect_rc 0 "$E2LUA" -R "cd /dir" -R "plan ?1" "$T/g.img"
+out_has " a1$" "relative pattern after cd"
+expect_rc 1 "$E2LUA" -R "plan /dir/a* /nope*" "$T/g.img"
+assert_eq "e2lua: plan /nope*: no such file (nothing matches the pattern)" "$(cat "$T/err")" "no match"
+[ -s "$T/out" ] && fail "a pattern matching nothing ran the command: $(cat "$T/out")"
+expect_rc 1 "$E2LUA" -R "plan /dir/q[1]" "$T/g.img"
+err_has "plan /dir/q\[1\]: no such file" "an unquoted [1] is a pattern"
+expect_rc 1 "$E2LUA" -R "cd /di*" "$T/g.img"
+err_has "^e2lua: cd: 2 files match, at most 1 allowed here$" "cd with a pattern matching two"
+expect_rc 0 "$E2LUA" -R "cd /dis?" -R pwd "$T/g.img"
+out_has "PATH: /dist$" "cd with a pattern matching one"
+expect_rc 1 "$E2LUA" -R "icheck 1*" "$T/g.img"
+err_has "icheck 1\*: invalid block number" "no patterns in block arguments"
+# stat and frag take several files (so patterns): stat of each in turn.
+for f in a1 a2 b1; do debugfs -R "stat /dir/$f" "$T/g.img" 2>/dev/null; done >"$T/want"
+expect_rc 0 "$E2LUA" -R "stat /dir/[ab]?" "$T/g.img"
+cmp -s "$T/want" "$T/out" || fail "stat /dir/[ab]?: $(diff "$T/want" "$T/out" | head -5)"
+expect_rc 0 "$E2LUA" -R "frag /dir/a*" "$T/g.img"
+assert_eq "File: /dir/a1 File: /dir/a2" "$(grep '^File:' "$T/out" | cut -d' ' -f1,2 | tr '\n' ' ' | sed 's/ $//')" "frag /dir/a*"
+expect_rc 1 "$E2LUA" -R "stat /dir/a1 /nope /dir/b1" "$T/g.img"
+assert_eq 2 "$(grep -c '^Inode:' "$T/out")" "stat goes on after a failure"
+assert_eq "stat /nope: File not found by ext2_lookup
+e2lua: stat: 1 of 3 files failed (see above)" "$(cat "$T/err")" "stat of several, one failing"
+expect_rc 1 "$E2LUA" -R "frag /dir/a1 /nope" "$T/g.img"
+assert_eq "frag /nope: File not found by ext2_lookup
+e2lua: frag: 1 of 2 files failed (see above)" "$(cat "$T/err")" "frag of several, one failing"
 
 # e2.command and e2.commands as scripts see them (a stock lua5.4 has
 # neither: tests/lua/api_spec.lua).
