@@ -33,21 +33,20 @@ unsigned long long e2sh_checknum(lua_State *L, int arg, const char *cmd,
 	return v;
 }
 
-void e2sh_file_failed(lua_State *L, const char *op, int i, int n,
-		      errcode_t err)
+void e2sh_file_failed(lua_State *L, const char *op, const char *file,
+		      int many, errcode_t err)
 {
-	if (n == 1)
+	if (!many)
 		return;
 	fflush(e2sh_out(L));
-	fprintf(stderr, "%s %s: %s\n", op, lua_tostring(L, i),
-		error_message(err));
+	fprintf(stderr, "%s %s: %s\n", op, file, error_message(err));
 }
 
-int e2sh_files_fail(lua_State *L, const char *op, int failed, int total,
-		    errcode_t last)
+int e2sh_files_fail(lua_State *L, const char *op, const char *file,
+		    int failed, int total, int said, errcode_t last)
 {
-	if (failed == 1 && total == 1)
-		return e2l_error(L, last, op, luaL_checkstring(L, 1));
+	if (failed == 1 && !said)
+		return e2l_error(L, last, op, file);
 	return luaL_error(L, "%s: %d of %d file%s failed (see above)", op,
 			  failed, total, total == 1 ? "" : "s");
 }

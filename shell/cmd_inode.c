@@ -476,12 +476,14 @@ static int cmd_stat(lua_State *L)
 		if (!err)
 			err = show_inode(out, fs, ino);
 		if (err) {
-			e2sh_file_failed(L, "stat", i, n, err);
+			e2sh_file_failed(L, "stat", lua_tostring(L, i), n > 1,
+					 err);
 			failed++;
 		}
 	}
 	if (failed)
-		return e2sh_files_fail(L, "stat", failed, n, err);
+		return e2sh_files_fail(L, "stat", lua_tostring(L, 1), failed,
+				       n, n > 1, err);
 	return 0;
 }
 

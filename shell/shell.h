@@ -149,15 +149,15 @@ int e2sh_parse_num(const char *s, size_t len, unsigned long long *v);
 /* The number at stack index arg; raises "cmd str: invalid what". */
 unsigned long long e2sh_checknum(lua_State *L, int arg, const char *cmd,
 				 const char *what);
-/* Commands over several files: e2sh_file_failed says on stderr that
- * argument i of n failed (when n > 1; the command goes on with the
- * others); e2sh_files_fail raises at the end: the error itself ("op file:
- * message") when there was one argument, else "op: N of M files failed
- * (see above)". */
-void e2sh_file_failed(lua_State *L, const char *op, int i, int n,
-		      errcode_t err);
-int e2sh_files_fail(lua_State *L, const char *op, int failed, int total,
-		    errcode_t last);
+/* Commands over several files: e2sh_file_failed says on stderr that file
+ * failed, when there are many (the command goes on with the others);
+ * e2sh_files_fail raises at the end: the error itself ("op file:
+ * message") for one failure not said yet (said: whether they were), else
+ * "op: N of M files failed (see above)". */
+void e2sh_file_failed(lua_State *L, const char *op, const char *file,
+		      int many, errcode_t err);
+int e2sh_files_fail(lua_State *L, const char *op, const char *file,
+		    int failed, int total, int said, errcode_t last);
 /*
  * Options of a command, with getopt (reset for every parse) over its n
  * string arguments at stack 1..n; the usage goes into the messages:

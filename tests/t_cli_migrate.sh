@@ -1,0 +1,65 @@
+#!/bin/sh
+# t_cli_migrate.sh -- the interactive write workflow: plan -r and
+# migrate -r (every inode under a directory, each once) against an
+# independent model (tests/verify.py), patterns in migrate, pending naming
+# files by the paths they were staged by, open -w reopening the open image
+# for write, and the question at quit.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/cli_lib.sh"
+
+img=$T/a.img
+mk_image "$img" ext3 1024 16M || { fail "mk_image"; finish; }
+s0=$(sum "$img")
+snapshot "$img" "$T/base.json"
+
+# ---- plan -r / migrate -r ----------------------------------------------------
+# plan -r /dir plans every inode under /dir, /dir included, hard links
+# once: the inodes the model says a migration of /dir must convert.
+python3 "$TOP/tests/verify.py" expect "$T/base.json" --path /dir >"$T/model" ||
+	fail "model"
+inos=$(sed -n 1p "$T/model")
+[ -n "$inos" ] || fail "the model selects nothing"
+expect_rc 0 "$E2LUA" -R "plan -r /dir" "$img"
+planned=$(awk '$2 == "ok" { print $1 }' "$T/out" | sort -n | tr '\n' ',' | sed 's/,$//')
+assert_eq "$inos" "$planned" "plan -r /dir: the inodes planned"
+out_has "^total: [0-9]+ inodes, [0-9]+ migratable, 0 skipped" "plan -r /dir: the total"
+# Each inode once, though / has hard links; the ordinary skips (fast
+# symlinks, ...) counted in a line, not listed.
+expect_rc 0 "$E2LUA" -R "plan -r /" "$img"
+dups=$(awk '$2 == "ok" || $2 == "skip" { print $1 }' "$T/out" | sort | uniq -d)
+[ -z "$dups" ] || fail "plan -r /: inodes listed twice: $dups"
+out_has "^not planned [0-9]+: Inode has no block map" "plan -r /: ordinary skips counted"
+grep -q "fastlink" "$T/out" && fail "plan -r /: an ordinary skip listed"
+expect_rc 1 "$E2LUA" -R "plan -r /nope" "$img"
+assert_eq "e2lua: plan /nope: File not found by ext2_lookup" "$(cat "$T/err")" "plan -r /nope"
+expect_rc 1 "$E2LUA" -R "plan -r" "$img"
+err_has "^e2lua: Usage: plan \[-r\] <file>...$" "plan -r without a directory"
+assert_eq "$s0" "$(sum "$img")" "plan wrote to the image"
+
+# migrate -r /dir, commit: exactly the model's inodes converted, e2fsck
+# clean, every content intact.
+cp "$img" "$T/w.img"
+expect_rc 0 "$E2LUA" -w -R "migrate -r /dir" -R pending -R commit "$T/w.img"
+check_migrated "$T/base.json" "$T/w.img" "$inos" "migrate -r /dir"
+# pending named every file by its path, as staged (not "<ino>").
+sed -n '/^    INO STATUS/,/^total:/p' "$T/out" | awk '$2 == "staged" { print $NF }' >"$T/paths"
+grep -q "^<" "$T/paths" && fail "pending shows inode numbers: $(grep '^<' "$T/paths" | head -3)"
+grep -q "^/dir/big/f0001$" "$T/paths" || fail "pending lacks /dir/big/f0001"
+assert_eq "$(echo "$inos" | tr ',' '\n' | grep -c .)" "$(wc -l <"$T/paths")" "pending: one row per inode"
+# Again: nothing left to stage, not an error.
+expect_rc 0 "$E2LUA" -w -R "migrate -r /dir" "$T/w.img"
+out_has "^not staged [0-9]+: Inode is already extent-mapped$" "migrate -r again"
+out_has "^pending: 0 inodes" "migrate -r again: nothing staged"
+
+# ---- patterns and paths in pending --------------------------------------------
+cp "$img" "$T/p.img"
+frag=$(debugfs -R "stat /frag" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+expect_rc 0 "$E2LUA" -w -R "migrate /dir/big/f000?" -R "cd /dir" -R "migrate big/f0010 <$frag>" \
+	-R pending "$T/p.img"
+sed -n '/^    INO STATUS/,/^total:/p' "$T/out" | awk '$2 == "staged" { print $NF }' >"$T/paths"
+assert_eq "$(printf '/dir/big/f%04d\n' 0 1 2 3 4 5 6 7 8 9 10)
+<$frag>" "$(sort "$T/paths")" "pending: the paths staged by (relative ones made absolute)"
+assert_eq "$s0" "$(sum "$T/p.img")" "staging wrote to the image"
+
+# ---- open -w ------------------------------------------------------------------
+finish
