@@ -5,18 +5,74 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "shell.h"
 
-#define OPEN_USAGE "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE"
+#define OPEN_USAGE "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [IMAGE]"
 
-/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE */
+static int cmd_close(lua_State *L);
+
+/* Whether a and b name the same file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The open image again with other options (open -w to write what was
+ * opened read-only), in the same directory.  Nothing may be staged.  A
+ * read-only one stays open until the new open succeeded; a writable one
+ * is closed first (it holds the writer's lock).
+ */
+static int reopen(lua_State *L, int fsi, const char *image,
+		  const struct e2c_open_opts *opts)
+{
+	e2c_fs *old = e2l_checkfs(L, fsi), *fs;
+	ext2_ino_t cwd = e2l_getcwd(L, fsi);
+	size_t n = old->tx ? e2c_tx_count(old->tx) : 0;
+	errcode_t retval;
+
+	if (n)
+		return luaL_error(L, "open: %d inode%s staged on %s: commit "
+				  "or rollback first", (int)n,
+				  n == 1 ? " is" : "s are", old->path);
+	image = lua_pushstring(L, image);		/* old->path goes */
+	if (old->writable) {
+		lua_pushcfunction(L, cmd_close);
+		lua_call(L, 0, 0);
+	}
+	retval = e2c_fs_open(image, opts, &fs);
+	if (retval)
+		return e2l_error(L, retval, "open", image);
+	e2l_pushfs(L, fs);				/* [.., new] */
+	if (e2sh_fs(L)) {
+		lua_pushcfunction(L, cmd_close);
+		lua_call(L, 0, 0);
+	}
+	lua_pushvalue(L, -1);
+	lua_setglobal(L, "fs");
+	lua_getfield(L, -1, "cd");		/* the same directory */
+	lua_insert(L, -2);
+	lua_pushinteger(L, cwd);
+	if (lua_pcall(L, 2, 0, 0) != LUA_OK)
+		lua_pop(L, 1);			/* then the root, as opened */
+	return 0;
+}
+
+/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [IMAGE]:
+ * IMAGE, or the open image again with these options. */
 static int cmd_open(lua_State *L)
 {
 	struct e2c_open_opts opts = { 0 };
-	int n = lua_gettop(L), c;
-	const char *image, *why;
+	int n = lua_gettop(L), c, fsi;
+	const char *image = NULL, *why;
 	struct e2sh_opt o;
 	e2c_fs *fs;
 	errcode_t retval;
@@ -38,19 +94,23 @@ static int cmd_open(lua_State *L)
 			return luaL_error(L, "open: bad superblock '%s' (a "
 					  "block number > 0)", o.arg);
 	}
-	if (o.ind > n)
-		return luaL_error(L, "open: no image given");
 	if (o.ind < n)
 		return luaL_error(L, "open: unexpected argument '%s' after "
 				  "the image", lua_tostring(L, o.ind + 1));
-	image = lua_tostring(L, o.ind);
+	if (o.ind == n)
+		image = lua_tostring(L, o.ind);
 	why = e2sh_check_open_opts(&opts);
 	if (why)
 		return luaL_error(L, "open: %s", why);
-	fs = e2sh_fs(L);
+	fs = e2sh_pushfs(L);
+	fsi = lua_gettop(L);
+	if (fs && (!image || same_file(image, fs->path)))
+		return reopen(L, fsi, image ? image : fs->path, &opts);
 	if (fs)
 		return luaL_error(L, "open: %s is still open (close it first)",
 				  fs->path);
+	if (!image)
+		return luaL_error(L, "open: no image given (and none is open)");
 	retval = e2c_fs_open(image, &opts, &fs);
 	if (retval)
 		return e2l_error(L, retval, "open", image);
@@ -258,8 +318,8 @@ static int cmd_lua(lua_State *L)
 
 const struct e2sh_cmd e2sh_shell_cmds[] = {
 	{ "open", NULL, OPEN_USAGE,
-	  "Open a filesystem image or device (read-only unless -w)",
-	  1, -1, "", "", cmd_open },
+	  "Open an image or device (read-only unless -w), or reopen the open one",
+	  0, -1, "", "", cmd_open },
 	{ "close", NULL, "", "Close the filesystem (staged work: see quit)",
 	  0, 0, "fs", "", cmd_close },
 	{ "source", NULL, "FILE", "Run the lines of FILE, echoing them",

@@ -62,4 +62,51 @@ assert_eq "$(printf '/dir/big/f%04d\n' 0 1 2 3 4 5 6 7 8 9 10)
 assert_eq "$s0" "$(sum "$T/p.img")" "staging wrote to the image"
 
 # ---- open -w ------------------------------------------------------------------
+# On an image open read-only, "open -w" (with or without the image's name,
+# also another name of the same file) reopens it for write, in the same
+# directory; migrate then works.
+cp "$img" "$T/o.img"
+ln -s o.img "$T/o.link"
+expect_rc 1 "$E2LUA" -R "migrate /frag" "$T/o.img"
+err_has "^e2lua: migrate: filesystem is open read-only \(use: open -w, to reopen it for write\)$" \
+	"migrate read-only says what to type"
+for reopen in "open -w" "open -w $T/o.img" "open -w $T/o.link"; do
+	cp "$img" "$T/o.img"
+	expect_rc 0 "$E2LUA" -R "cd /dir" -R "$reopen" -R "=fs.writable" -R pwd \
+		-R "migrate big/f0001" -R commit "$T/o.img"
+	assert_eq "true" "$(sed -n 1p "$T/out")" "$reopen: writable"
+	out_has "^\[pwd\] .*PATH: /dir$" "$reopen: same directory"
+	out_has "^committed 1 inode" "$reopen: commit"
+	fsck_clean "$T/o.img"
+done
+# Back to read-only, staged work refused (nothing lost), a failing reopen
+# keeps the read-only image open, another image needs a close first.
+cp "$img" "$T/o.img"
+expect_rc 1 "$E2LUA" -w -R "migrate /frag" -R "open" -R "pending" "$T/o.img"
+err_has "^e2lua: open: 1 inode is staged on $T/o.img: commit or rollback first$" "reopen with staged work"
+out_has "^ *[0-9]+ staged .* /frag$" "the staged work is still there"
+expect_rc 0 "$E2LUA" -w -R "open" -R "=fs.writable" "$T/o.img"
+assert_eq "false" "$(cat "$T/out")" "open: reopened read-only"
+cp "$img" "$T/dirty.img"
+debugfs -w -R "ssv state 0" "$T/dirty.img" >/dev/null 2>&1 || fail "debugfs ssv"
+d0=$(sum "$T/dirty.img")
+expect_rc 1 "$E2LUA" -R "open -w" -R "=fs.writable" -R "=fs.image" "$T/dirty.img"
+err_has "^e2lua: open $T/dirty.img: Filesystem is not clean" "reopen for write refused"
+assert_eq "false
+$T/dirty.img" "$(cat "$T/out")" "a refused reopen keeps the image open read-only"
+assert_eq "$d0" "$(sum "$T/dirty.img")" "a refused reopen wrote"
+assert_eq "$s0" "$(sum "$T/o.img")" "reopens wrote to the image"
+
+# ---- the question at quit -------------------------------------------------------
+# Answering N (or nothing) rolls back and is no failure; y commits.
+for answer in n "" N; do
+	printf 'migrate /frag\nquit\n%s\n' "$answer" >"$T/in"
+	expect_rc 0 "$E2LUA" -i -w "$T/o.img" <"$T/in"
+	err_has "rolled back 1 staged inode \(not committed\)" "answer '$answer'"
+done
+assert_eq "$s0" "$(sum "$T/o.img")" "answered N: image unchanged"
+printf 'migrate /frag\nquit\ny\n' >"$T/in"
+expect_rc 0 "$E2LUA" -i -w "$T/o.img" <"$T/in"
+out_has "^committed 1 inode: " "answer y"
+fsck_clean "$T/o.img"
 finish
