@@ -97,6 +97,25 @@ $T/dirty.img" "$(cat "$T/out")" "a refused reopen keeps the image open read-only
 assert_eq "$d0" "$(sum "$T/dirty.img")" "a refused reopen wrote"
 assert_eq "$s0" "$(sum "$T/o.img")" "reopens wrote to the image"
 
+# ---- the man page's examples of these (doc/e2lua.1, EXAMPLES) -------------------
+mkdir -p "$T/ex/var/log" "$T/ex/home/u" "$T/ex/etc"
+seq 1 3000 >"$T/ex/var/log/syslog.1"; echo x >"$T/ex/var/log/kern.1"
+seq 1 9000 >"$T/ex/home/u/big"; echo root >"$T/ex/etc/passwd"
+mke2fs -q -F -t ext3 -b 1024 -d "$T/ex" "$T/disk.img" 8M >/dev/null 2>&1 || fail "mke2fs ex"
+cd "$T" || fail "cd"
+expect_rc 0 "$E2LUA" -R 'stat /var/log/*.1' disk.img
+assert_eq 2 "$(grep -c '^Inode:' "$T/out")" "example: stat /var/log/*.1"
+expect_rc 0 "$E2LUA" -e 'local s = e2.run("stat /etc/passwd")
+  print(s:match("Blockcount: (%d+)"))' disk.img
+assert_eq 2 "$(cat "$T/out")" "example: e2.run"
+expect_rc 0 "$E2LUA" -e 'for p, i in fs:walk("/") do
+  if not i.extent_mapped and i.has_blocks then print(p) end end' disk.img
+out_has "^/home/u/big$" "example: walk"
+expect_rc 0 "$E2LUA" -w -R 'migrate -r /home' -R pending -R commit disk.img
+out_has "^committed 3 inodes" "example: migrate -r /home"
+fsck_clean disk.img
+cd "$TOP" || fail "cd"
+
 # ---- the question at quit -------------------------------------------------------
 # Answering N (or nothing) rolls back and is no failure; y commits.
 for answer in n "" N; do
