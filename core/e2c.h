@@ -227,6 +227,10 @@ errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
  */
 errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path);
 
+/* dir + "/" + name (len bytes), malloc()ed: no "/" added after a
+ * trailing one, none before name when dir is "" (NULL: out of memory). */
+char *e2c_path_join(const char *dir, const char *name, size_t len);
+
 struct e2c_dirent {
 	ext2_ino_t ino;
 	int ftype;		/* EXT2_FT_* from the entry */

@@ -97,21 +97,6 @@ static errcode_t push(e2c_walk *w, ext2_ino_t ino)
 	return 0;
 }
 
-/* "dir" + "/" + name, without doubling a trailing slash. */
-static char *join_path(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (!p)
-		return NULL;
-	memcpy(p, dir, dl);
-	if (dl == 0 || dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
-
 /* Report w->path, the path of ino: read it, enter it if a directory. */
 static errcode_t step(e2c_walk *w, ext2_ino_t ino, struct ext2_inode *inode,
 		      int *got)
@@ -149,7 +134,7 @@ errcode_t e2c_walk_next(e2c_walk *w, ext2_ino_t *ino, const char **path,
 		if (strcmp(d->name, ".") == 0 || strcmp(d->name, "..") == 0)
 			continue;
 		free(w->path);
-		w->path = join_path(f->path, d->name);
+		w->path = e2c_path_join(f->path, d->name, d->name_len);
 		*ino = d->ino;
 		if (!w->path) {		/* name the directory instead */
 			*path = f->path;

@@ -36,23 +36,14 @@ static void matches_free(struct matches *m)
 static errcode_t add(struct matches *m, const char *dir, const char *name,
 		     size_t len, ext2_ino_t ino)
 {
-	size_t dl = strlen(dir);
-	int slash = dl && dir[dl - 1] != '/';
-	char *p;
 	errcode_t retval;
 
 	retval = e2c_grow(&m->v, &m->cap, m->n + 1, sizeof(*m->v));
 	if (retval)
 		return retval;
-	p = malloc(dl + slash + len + 1);
-	if (!p)
+	m->v[m->n].path = e2c_path_join(dir, name, len);
+	if (!m->v[m->n].path)
 		return ENOMEM;
-	memcpy(p, dir, dl);
-	if (slash)
-		p[dl] = '/';
-	memcpy(p + dl + slash, name, len);
-	p[dl + slash + len] = '\0';
-	m->v[m->n].path = p;
 	m->v[m->n++].ino = ino;
 	return 0;
 }

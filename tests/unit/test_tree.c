@@ -38,24 +38,6 @@ static const char oracle[] =
 	"for n in nodes:\n"
 	"    print(*n)\n";
 
-static int run(const char *cmd)
-{
-	return system(cmd);
-}
-
-static char *slurp(const char *file)
-{
-	FILE *f = fopen(file, "r");
-	char *buf = calloc(1, 1 << 20);
-
-	if (f) {
-		if (fread(buf, 1, (1 << 20) - 1, f) == 0)
-			buf[0] = 0;
-		fclose(f);
-	}
-	return buf;
-}
-
 static char *our_nodes(e2c_fs *fs, const char *spec, errcode_t *err)
 {
 	struct ext2_inode *inode = malloc(e2c_inode_buf_size(fs));
@@ -94,8 +76,8 @@ static void check_nodes(e2c_fs *fs, const char *img, const char *spec,
 	snprintf(file, sizeof(file), "%s/want", dir);
 	snprintf(cmd, sizeof(cmd), "python3 %s/oracle.py %s %s 1024 >%s",
 		 dir, img, spec, file);
-	CHECK(run(cmd) == 0, "oracle %s", spec);
-	want = slurp(file);
+	CHECK(system(cmd) == 0, "oracle %s", spec);
+	want = unit_slurp(file);
 	sscanf(want, "depth %d", &depth);
 	CHECK(depth == want_depth, "%s: the image gives depth %d, not %d",
 	      spec, depth, want_depth);
@@ -149,7 +131,7 @@ int main(void)
 		 "sed 's/^/freeb /' holes; } >cmds2 && "
 		 "debugfs -w -f cmds2 img >/dev/null 2>&1 && "
 		 "e2fsck -fn img >/dev/null 2>&1", dir);
-	CHECK(run(cmd) == 0, "building the image");
+	CHECK(system(cmd) == 0, "building the image");
 	CHECK(!e2c_fs_open(img, NULL, &fs), "open");
 	check_nodes(fs, img, "/frag", 2);
 	check_nodes(fs, img, "/two", 0);
@@ -165,7 +147,7 @@ int main(void)
 	e2c_fs_close(fs);
 	if (!getenv("KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		run(cmd);
+		system(cmd);
 	}
 	return unit_done();
 }

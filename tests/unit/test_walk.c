@@ -77,19 +77,6 @@ static char *our_walk(e2c_fs *fs, const char *start, const char *path,
 	return buf;
 }
 
-static char *slurp(const char *file)
-{
-	FILE *f = fopen(file, "r");
-	char *buf = calloc(1, 1 << 20);
-
-	if (f) {
-		if (fread(buf, 1, (1 << 20) - 1, f) == 0)
-			buf[0] = 0;
-		fclose(f);
-	}
-	return buf;
-}
-
 static void check_walk(const char *img, const char *start, const char *path)
 {
 	char want_file[1200], script[1200];
@@ -111,7 +98,7 @@ static void check_walk(const char *img, const char *start, const char *path)
 			 script, img, start, path, want_file);
 		CHECK(system(cmd) == 0, "oracle for %s", start);
 	}
-	want = slurp(want_file);
+	want = unit_slurp(want_file);
 	CHECK(!e2c_fs_open(img, NULL, &fs), "open %s", img);
 	got = our_walk(fs, start, path, &err, &failed);
 	CHECK(!err, "walk %s: %s at %s", start, error_message(err),
