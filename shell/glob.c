@@ -174,7 +174,8 @@ static errcode_t expand(e2c_fs *fs, ext2_ino_t cwd, const char *pattern,
 		matches_free(&cur);
 		return retval;
 	}
-	qsort(cur.v, cur.n, sizeof(*cur.v), cmp_path);
+	if (cur.n)		/* qsort's base must not be NULL */
+		qsort(cur.v, cur.n, sizeof(*cur.v), cmp_path);
 	*out = cur;
 	return 0;
 }
