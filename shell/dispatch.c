@@ -152,7 +152,8 @@ static const char *unmet(lua_State *L, const char *needs)
 	if (!fs)
 		return "no filesystem is open (use: open IMAGE)";
 	if (strcmp(needs, "write") == 0 && !fs->writable)
-		return "filesystem is open read-only (use: open -w, to reopen it for write)";
+		return "filesystem is open read-only (use: open -w, to "
+		       "reopen it for write)";
 	if (strcmp(needs, "bitmaps") == 0 && fs->catastrophic)
 		return "bitmaps not loaded (filesystem opened with -c)";
 	return NULL;

@@ -154,6 +154,7 @@ static errcode_t expand(e2c_fs *fs, ext2_ino_t cwd, const char *pattern,
 	struct matches cur = { 0 }, next = { 0 };
 	const char *p = pattern, *end;
 	errcode_t retval;
+	size_t len;
 
 	retval = add(&cur, "", *p == '/' ? "/" : "", *p == '/',
 		     *p == '/' ? EXT2_ROOT_INO : cwd);
@@ -168,7 +169,8 @@ static errcode_t expand(e2c_fs *fs, ext2_ino_t cwd, const char *pattern,
 		memset(&next, 0, sizeof(next));
 		p = end;
 	}
-	if (!retval && pattern[strlen(pattern) - 1] == '/' && strlen(pattern) > 1)
+	len = strlen(pattern);
+	if (!retval && len > 1 && pattern[len - 1] == '/')
 		retval = dirs_only(fs, &cur);
 	if (retval) {
 		matches_free(&cur);
