@@ -47,14 +47,6 @@ void e2l_pusherror_msg(lua_State *L, errcode_t code, const char *op,
 #define E2L_INOBUF 16
 const char *e2l_inoname(char *buf, ext2_ino_t ino);
 
-/* Raise luaL_argerror when the call has more than n arguments. */
-void e2l_checknargs(lua_State *L, int n);
-
-/* Reject keys of the options table at idx not in the NULL-terminated
- * list; what names the table in the message. */
-void e2l_checkopts(lua_State *L, int idx, const char *const *known,
-		   const char *what);
-
 /* Optional fields of an options table at idx: a boolean (nil: false) and
  * an integer in [min, max] (nil: 0); anything else raises. */
 int e2l_optbool(lua_State *L, int idx, const char *key);

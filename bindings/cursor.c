@@ -7,8 +7,7 @@
  * close()/__close/__gc share one idempotent close.  It keeps its fs
  * userdata alive (uservalue 1) and sits on the fs's list of children, so
  * fs:close() closes it first.  The core never calls back into Lua: every
- * step is a pull (e2c_map_next, e2c_scan_next), and directories are listed
- * whole (e2c_dir_list) before Lua sees an entry.
+ * step is a pull (e2c_map_next, e2c_scan_next, e2c_walk_next).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +17,6 @@
 enum cursor_kind {
 	C_BLOCKS = E2L_BLOCKS, C_RUNS = E2L_RUNS, C_HOLES = E2L_HOLES,
 	C_EXTENTS = E2L_EXTENTS, C_INODES, C_WALK
-};
-
-/* A directory being listed by fs:walk. */
-struct frame {
-	struct e2c_dirent *ents;
-	size_t n, i;		/* entries, next to look at */
-	char *path;		/* the directory's path as reported */
 };
 
 struct e2l_cursor {
@@ -40,12 +32,8 @@ struct e2l_cursor {
 	/* inode scan (and the walk's inode reads) */
 	e2c_scan *scan;
 	struct ext2_inode *buf;		/* e2c_inode_buf_size() bytes */
-	/* walk */
-	struct frame *stk;
-	size_t sp, cap;
-	ext2fs_inode_bitmap seen;	/* directories already entered */
-	char *start;			/* the start path, until yielded */
-	char *scratch;			/* a path being built */
+	/* directory walk */
+	e2c_walk *walk;
 };
 
 static const char *const kind_names[] = {
@@ -66,23 +54,10 @@ static void cursor_release(struct e2l_child *c)
 	cur->map = NULL;
 	e2c_scan_close(cur->scan);
 	cur->scan = NULL;
-	while (cur->sp > 0) {
-		struct frame *f = &cur->stk[--cur->sp];
-
-		e2c_dir_free(f->ents, f->n);
-		free(f->path);
-	}
-	free(cur->stk);
-	cur->stk = NULL;
-	if (cur->seen)
-		ext2fs_free_inode_bitmap(cur->seen);
-	cur->seen = NULL;
+	e2c_walk_close(cur->walk);
+	cur->walk = NULL;
 	free(cur->buf);
 	cur->buf = NULL;
-	free(cur->start);
-	cur->start = NULL;
-	free(cur->scratch);
-	cur->scratch = NULL;
 	cur->fs = NULL;
 }
 
@@ -334,110 +309,32 @@ int e2l_scan_cursor(lua_State *L, int fsidx, int filteridx)
 /* Directory walk                                                    */
 /* ---------------------------------------------------------------- */
 
-/* Enter directory ino (reported as path, which the frame takes over);
- * a directory seen before means a loop in the tree. */
-static errcode_t walk_push(struct e2l_cursor *cur, ext2_ino_t ino,
-			   char **path)
+static int walk_next(lua_State *L, struct e2l_cursor *cur)
 {
-	struct frame *f;
+	const char *path;
+	ext2_ino_t ino;
 	errcode_t retval;
+	int got;
 
-	if (ext2fs_test_inode_bitmap2(cur->seen, ino))
-		return EXT2_ET_DIR_CORRUPTED;
-	ext2fs_mark_inode_bitmap2(cur->seen, ino);
-	if (cur->sp == cur->cap) {
-		size_t ncap = cur->cap ? 2 * cur->cap : 8;
-
-		f = realloc(cur->stk, ncap * sizeof(*f));
-		if (!f)
-			return ENOMEM;
-		cur->stk = f;
-		cur->cap = ncap;
+	retval = e2c_walk_next(cur->walk, &ino, &path, cur->buf, &got);
+	if (retval == E2C_ERR_DIR_LOOP) {
+		/* the code scripts know: a loop is a corrupt directory */
+		lua_pushfstring(L, "directory <%I> reached twice (a directory "
+				"loop)", (lua_Integer)ino);
+		e2l_pusherror_msg(L, EXT2_ET_DIR_CORRUPTED, "walk", path,
+				  lua_tostring(L, -1));
+		cursor_release(&cur->child);
+		return lua_error(L);
 	}
-	f = &cur->stk[cur->sp];
-	retval = e2c_dir_list(cur->fs, ino, &f->ents, &f->n);
 	if (retval)
-		return retval;
-	f->i = 0;
-	f->path = *path;
-	*path = NULL;
-	cur->sp++;
-	return 0;
-}
-
-/* "dir" + "/" + name, without doubling a trailing slash. */
-static char *join_path(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (!p)
-		return NULL;
-	memcpy(p, dir, dl);
-	if (dl == 0 || dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
-
-/* Yield cur->scratch (the path of ino) and its inode; enter it if it is a
- * directory (its entries come next: depth first, pre-order). */
-static int walk_yield(lua_State *L, struct e2l_cursor *cur, ext2_ino_t ino)
-{
-	errcode_t retval;
-
-	retval = e2c_read_inode(cur->fs, ino, cur->buf);
-	if (retval)
-		return cursor_fail(L, cur, retval, cur->scratch);
-	lua_pushstring(L, cur->scratch);		/* [.., path] */
+		return cursor_fail(L, cur, retval, path);
+	if (!got)
+		return 0;
+	lua_pushstring(L, path);			/* [.., path] */
 	lua_getiuservalue(L, 1, 1);
 	e2l_pushinode(L, -1, ino, cur->buf);		/* [.., path, fs, inode] */
 	lua_remove(L, -2);
-	if (LINUX_S_ISDIR(cur->buf->i_mode)) {
-		retval = walk_push(cur, ino, &cur->scratch);
-		if (retval == EXT2_ET_DIR_CORRUPTED) {
-			lua_pushfstring(L, "directory <%I> reached twice "
-					"(a directory loop)", (lua_Integer)ino);
-			e2l_pusherror_msg(L, retval, "walk", cur->scratch,
-					  lua_tostring(L, -1));
-			cursor_release(&cur->child);
-			return lua_error(L);
-		}
-		if (retval)
-			return cursor_fail(L, cur, retval, cur->scratch);
-	}
-	free(cur->scratch);
-	cur->scratch = NULL;
 	return 2;
-}
-
-static int walk_next(lua_State *L, struct e2l_cursor *cur)
-{
-	if (cur->start) {				/* the start itself */
-		cur->scratch = cur->start;
-		cur->start = NULL;
-		return walk_yield(L, cur, cur->ino);
-	}
-	while (cur->sp > 0) {
-		struct frame *f = &cur->stk[cur->sp - 1];
-		struct e2c_dirent *d;
-
-		if (f->i >= f->n) {
-			e2c_dir_free(f->ents, f->n);
-			free(f->path);
-			cur->sp--;
-			continue;
-		}
-		d = &f->ents[f->i++];
-		if (strcmp(d->name, ".") == 0 || strcmp(d->name, "..") == 0)
-			continue;
-		free(cur->scratch);
-		cur->scratch = join_path(f->path, d->name);
-		if (!cur->scratch)
-			return cursor_fail(L, cur, ENOMEM, f->path);
-		return walk_yield(L, cur, d->ino);
-	}
-	return 0;
 }
 
 int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
@@ -451,11 +348,9 @@ int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 	cursor_attach(L, cur, fsidx);
 	cur->ino = ino;
 	cur->buf = malloc(e2c_inode_buf_size(fs));
-	cur->start = strdup(path);
-	if (!cur->buf || !cur->start)
+	if (!cur->buf)
 		return cursor_fail(L, cur, ENOMEM, path);
-	retval = ext2fs_allocate_inode_bitmap(fs->fs, "walk: directories "
-					      "entered", &cur->seen);
+	retval = e2c_walk_open(fs, ino, path, &cur->walk);
 	if (retval)
 		return cursor_fail(L, cur, retval, path);
 	return for_values(L, cursor_iter);

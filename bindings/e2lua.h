@@ -46,42 +46,20 @@ void e2l_pushfs(lua_State *L, e2c_fs *fs);
 e2c_fs *e2l_checkfs(lua_State *L, int idx);
 e2c_fs *e2l_tofs(lua_State *L, int idx);
 
-/* The fs's current directory (the "cd" of the shell and of relative paths
- * given to fs:inode() and friends). */
+/* The fs's current directory (fs:cd: the "cd" of the shell and of
+ * relative paths given to fs:inode() and friends). */
 ext2_ino_t e2l_getcwd(lua_State *L, int idx);
-void e2l_setcwd(lua_State *L, int idx, ext2_ino_t dir);
 
 /* Resolve an inode argument ("<12>", 12, or a path relative to the fs's
  * cwd) at stack index arg; raises an e2.error naming op and the argument. */
 ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op);
 
-/*
- * The command registry: the table e2.commands, name -> declaration.  It is
- * the one declaration of every shell command, C or Lua, and drives
- * dispatch, usage errors, help and completion.  A declaration is a table:
- *   name     canonical name (string)
- *   aliases  array of other names (may be empty)
- *   usage    argument synopsis, e.g. "[-l] <file>"
- *   help     one-line description
- *   min,max  argument counts (max = -1: unlimited)
- *   needs    "" | "fs" | "write" | "bitmaps" (what must be open)
- *   args     "" | "inode" | "file" | "block": completion of arguments
- *   run      function(argv...) -> true/nil; raise an error to fail
- *   source   "C" or the chunk name of the Lua file that declared it
- * Aliases are also keys of e2.commands (pointing at the same table).
- * Lua registers with e2.command{...}; C with e2l_register_commands.
- */
-struct e2l_cmd {
-	const char *name;
-	const char *aliases;	/* space-separated, or NULL */
-	const char *usage;
-	const char *help;
-	int min_args, max_args;	/* max -1: unlimited */
-	const char *needs;	/* "", "fs", "write", "bitmaps" */
-	const char *args;	/* "", "inode", "file", "block" */
-	lua_CFunction run;	/* gets the arguments as strings */
-};
-/* Register a { NULL }-terminated array into e2.commands. */
-void e2l_register_commands(lua_State *L, const struct e2l_cmd *cmds);
+/* Raise luaL_argerror when the call has more than n arguments. */
+void e2l_checknargs(lua_State *L, int n);
+
+/* Reject keys of the options table at idx not in the NULL-terminated
+ * list; what names the table in the message. */
+void e2l_checkopts(lua_State *L, int idx, const char *const *known,
+		   const char *what);
 
 #endif /* E2LUA_H */

@@ -108,11 +108,6 @@ ext2_ino_t e2l_getcwd(lua_State *L, int idx)
 	return e2l_checkfsud(L, idx)->cwd;
 }
 
-void e2l_setcwd(lua_State *L, int idx, ext2_ino_t dir)
-{
-	e2l_checkfsud(L, idx)->cwd = dir;
-}
-
 ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op)
 {
 	struct e2l_fs *f = e2l_checkfsud(L, fsidx);

@@ -209,80 +209,11 @@ static int inode_runs(lua_State *L) { return map_method(L, E2L_RUNS); }
 static int inode_holes(lua_State *L) { return map_method(L, E2L_HOLES); }
 static int inode_extents(lua_State *L) { return map_method(L, E2L_EXTENTS); }
 
-struct node {
-	int level;
-	blk64_t pblk;
-	int entries, max_entries;
-};
-
-/*
- * The nodes of an extent tree, in walk order.  A piece whose entry is the
- * first of its node starts a node; that node's block is the one the last
- * index entry one level up pointed at (0 for the root, in the inode).
- */
-static errcode_t collect_tree(e2c_fs *fs, ext2_ino_t ino,
-			      const struct ext2_inode *in, struct node **ret,
-			      size_t *count, int *depth)
-{
-	blk64_t parent[EXT2_N_BLOCKS] = { 0 };	/* deeper than any tree */
-	struct node *nodes = NULL, *n;
-	struct e2c_piece p;
-	size_t cnt = 0, cap = 0;
-	e2c_map *map = NULL;
-	errcode_t retval;
-	int got;
-
-	*depth = 0;
-	retval = e2c_map_open(fs, ino, in, &map);
-	if (retval)
-		return retval;
-	for (;;) {
-		retval = e2c_map_next(map, &p, &got);
-		if (retval || !got)
-			break;
-		if (p.level < 0 || p.level >= EXT2_N_BLOCKS) {
-			retval = EXT2_ET_EXTENT_HEADER_BAD;
-			break;
-		}
-		*depth = p.max_depth;
-		if (p.kind == E2C_NODE && p.level + 1 < EXT2_N_BLOCKS)
-			parent[p.level + 1] = p.pblk;
-		if (p.entry != 1)
-			continue;
-		if (cnt == cap) {
-			cap = cap ? 2 * cap : 8;
-			n = realloc(nodes, cap * sizeof(*n));
-			if (!n) {
-				retval = ENOMEM;
-				break;
-			}
-			nodes = n;
-		}
-		n = &nodes[cnt++];
-		n->level = p.level;
-		n->pblk = p.level ? parent[p.level] : 0;
-		n->entries = p.entries;
-		n->max_entries = p.max_entries;
-	}
-	e2c_map_close(map);
-	if (retval) {
-		free(nodes);
-		return retval;
-	}
-	*ret = nodes;
-	*count = cnt;
-	return 0;
-}
-
-/* The capacity of the root node in i_block: 60 bytes, a 12-byte header,
- * 12-byte entries.  Needed only for an empty tree (no entry to ask). */
-#define ROOT_MAX_ENTRIES ((EXT2_N_BLOCKS * 4 - 12) / 12)
-
 /* ino:tree() -> {depth=, nodes={...}}, or nil for a block-mapped inode */
 static int inode_tree(lua_State *L)
 {
 	struct e2l_inode *i = toinode(L, 1);
-	struct node *nodes = NULL;
+	struct e2c_node *nodes = NULL;
 	char name[E2L_INOBUF];
 	size_t n, count = 0;
 	e2c_fs *fs;
@@ -294,13 +225,14 @@ static int inode_tree(lua_State *L)
 	if (!(INODE(i)->i_flags & EXT4_EXTENTS_FL) ||
 	    !e2c_inode_has_blocks(fs, INODE(i)))
 		return 0;
-	retval = collect_tree(fs, i->ino, INODE(i), &nodes, &count, &depth);
+	retval = e2c_extent_nodes(fs, i->ino, INODE(i), &nodes, &count,
+				  &depth);
 	if (retval)
 		return e2l_error(L, retval, "tree", e2l_inoname(name, i->ino));
 	lua_createtable(L, 0, 2);			/* [tree] */
 	lua_pushinteger(L, depth);
 	lua_setfield(L, -2, "depth");
-	lua_createtable(L, count ? (int)count : 1, 0);	/* [tree, nodes] */
+	lua_createtable(L, (int)count, 0);		/* [tree, nodes] */
 	for (n = 0; n < count; n++) {
 		lua_createtable(L, 0, 4);
 		lua_pushinteger(L, nodes[n].level);
@@ -314,18 +246,6 @@ static int inode_tree(lua_State *L)
 		lua_rawseti(L, -2, (lua_Integer)n + 1);
 	}
 	free(nodes);
-	if (!count) {				/* an empty root */
-		lua_createtable(L, 0, 4);
-		lua_pushinteger(L, 0);
-		lua_setfield(L, -2, "level");
-		lua_pushinteger(L, 0);
-		lua_setfield(L, -2, "pblk");
-		lua_pushinteger(L, 0);
-		lua_setfield(L, -2, "entries");
-		lua_pushinteger(L, ROOT_MAX_ENTRIES);
-		lua_setfield(L, -2, "max_entries");
-		lua_rawseti(L, -2, 1);
-	}
 	lua_setfield(L, -2, "nodes");
 	return 1;
 }

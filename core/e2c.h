@@ -185,6 +185,10 @@ blk64_t e2c_blockmap_limit(e2c_fs *fs);
 errcode_t e2c_read_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *buf);
 size_t e2c_inode_buf_size(e2c_fs *fs);
 
+/* The EXT2_FT_* type a directory entry for this mode carries
+ * (EXT2_FT_UNKNOWN for a mode of no known type): the one mode-to-type
+ * mapping, which the names and masks below are looked up from. */
+int e2c_mode_ftype(__u16 mode);
 /* "regular", "directory", "symlink", "chardev", "blockdev", "fifo",
  * "socket" or "unknown". */
 const char *e2c_inode_type(const struct ext2_inode *inode);
@@ -227,6 +231,10 @@ errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
  */
 errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path);
 
+/* dir + "/" + name (len bytes), malloc()ed: no "/" added after a
+ * trailing one, none before name when dir is "" (NULL: out of memory). */
+char *e2c_path_join(const char *dir, const char *name, size_t len);
+
 struct e2c_dirent {
 	ext2_ino_t ino;
 	int ftype;		/* EXT2_FT_* from the entry */
@@ -239,6 +247,25 @@ struct e2c_dirent {
 errcode_t e2c_dir_list(e2c_fs *fs, ext2_ino_t dir, struct e2c_dirent **ents,
 		       size_t *count);
 void e2c_dir_free(struct e2c_dirent *ents, size_t count);
+
+/*
+ * The tree under ino, reported as path (core/walk.c): ino itself first,
+ * then depth first, each directory before its entries, in on-disk order;
+ * "." and ".." are skipped and symlinks not followed; paths are built from
+ * path as given ("dir", "dir/a", ...).  A directory reached twice (a loop,
+ * or a hard-linked directory: corruption) stops the walk with
+ * E2C_ERR_DIR_LOOP.
+ */
+typedef struct e2c_walk e2c_walk;
+errcode_t e2c_walk_open(e2c_fs *fs, ext2_ino_t ino, const char *path,
+			e2c_walk **ret);
+/* The next inode: *got is 0 at the end; else *ino, its *path (valid until
+ * the next call) and the inode read into inode (e2c_inode_buf_size()
+ * bytes).  After an error, *ino and *path name what failed (the entry, or
+ * the directory whose entry could not be named) and the walk is over. */
+errcode_t e2c_walk_next(e2c_walk *w, ext2_ino_t *ino, const char **path,
+			struct ext2_inode *inode, int *got);
+void e2c_walk_close(e2c_walk *w);
 
 /* ------------------------------------------------------------------ */
 /* Contents (core/content.c, core/dump.c)                              */
@@ -405,6 +432,21 @@ int e2c_map_is_extent(e2c_map *m);
 void e2c_map_close(e2c_map *m);
 /* Free the cursor kept for reuse (e2c_fs_close does). */
 void e2c_map_free_spare(e2c_fs *fs);
+
+/* One node of an extent tree. */
+struct e2c_node {
+	int level;		/* 0: the root, in i_block */
+	blk64_t pblk;		/* its block (0 for the root) */
+	int entries, max_entries;
+};
+
+/* The nodes of an extent-mapped inode's tree in walk order (each node
+ * before the nodes under it; never none: an empty tree is its root) and
+ * the tree's depth (core/tree.c).  *nodes is malloc()ed: free() it.
+ * EXT2_ET_INODE_NOT_EXTENT for a block-mapped inode; map walk errors. */
+errcode_t e2c_extent_nodes(e2c_fs *fs, ext2_ino_t ino,
+			   const struct ext2_inode *inode,
+			   struct e2c_node **nodes, size_t *count, int *depth);
 
 /* Logical -> physical for one block (0 for a hole), via ext2fs_bmap2. */
 errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,

@@ -19,36 +19,35 @@ errcode_t e2c_read_inode(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *buf)
 				      EXT2_INODE_SIZE(e->fs->super));
 }
 
+int e2c_mode_ftype(__u16 mode)
+{
+	switch (mode & LINUX_S_IFMT) {
+	case LINUX_S_IFREG: return EXT2_FT_REG_FILE;
+	case LINUX_S_IFDIR: return EXT2_FT_DIR;
+	case LINUX_S_IFCHR: return EXT2_FT_CHRDEV;
+	case LINUX_S_IFBLK: return EXT2_FT_BLKDEV;
+	case LINUX_S_IFIFO: return EXT2_FT_FIFO;
+	case LINUX_S_IFSOCK: return EXT2_FT_SOCK;
+	case LINUX_S_IFLNK: return EXT2_FT_SYMLINK;
+	}
+	return EXT2_FT_UNKNOWN;
+}
+
 int e2c_inode_type_known(const struct ext2_inode *inode)
 {
-	switch (inode->i_mode & LINUX_S_IFMT) {
-	case LINUX_S_IFREG: case LINUX_S_IFDIR: case LINUX_S_IFLNK:
-	case LINUX_S_IFCHR: case LINUX_S_IFBLK: case LINUX_S_IFIFO:
-	case LINUX_S_IFSOCK:
-		return 1;
-	}
-	return 0;
+	return e2c_mode_ftype(inode->i_mode) != EXT2_FT_UNKNOWN;
 }
 
 const char *e2c_inode_type(const struct ext2_inode *inode)
 {
-	__u16 m = inode->i_mode;
+	static const char *const names[EXT2_FT_MAX] = {
+		[EXT2_FT_UNKNOWN] = "unknown", [EXT2_FT_REG_FILE] = "regular",
+		[EXT2_FT_DIR] = "directory", [EXT2_FT_CHRDEV] = "chardev",
+		[EXT2_FT_BLKDEV] = "blockdev", [EXT2_FT_FIFO] = "fifo",
+		[EXT2_FT_SOCK] = "socket", [EXT2_FT_SYMLINK] = "symlink",
+	};
 
-	if (LINUX_S_ISREG(m))
-		return "regular";
-	if (LINUX_S_ISDIR(m))
-		return "directory";
-	if (LINUX_S_ISLNK(m))
-		return "symlink";
-	if (LINUX_S_ISCHR(m))
-		return "chardev";
-	if (LINUX_S_ISBLK(m))
-		return "blockdev";
-	if (LINUX_S_ISFIFO(m))
-		return "fifo";
-	if (LINUX_S_ISSOCK(m))
-		return "socket";
-	return "unknown";
+	return names[e2c_mode_ftype(inode->i_mode)];
 }
 
 int e2c_inode_has_blocks(e2c_fs *e, struct ext2_inode *inode)

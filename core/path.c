@@ -252,3 +252,19 @@ void e2c_dir_free(struct e2c_dirent *ents, size_t count)
 		free(ents[i].name);
 	free(ents);
 }
+
+char *e2c_path_join(const char *dir, const char *name, size_t len)
+{
+	size_t dl = strlen(dir);
+	int slash = dl && dir[dl - 1] != '/';
+	char *p = malloc(dl + slash + len + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p, dir, dl);
+	if (slash)
+		p[dl] = '/';
+	memcpy(p + dl + slash, name, len);
+	p[dl + slash + len] = '\0';
+	return p;
+}

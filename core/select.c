@@ -141,11 +141,11 @@ void e2c_select_close(e2c_select *s)
 
 static unsigned inode_type(const struct ext2_inode *in)
 {
-	__u16 m = in->i_mode;
+	int ft = e2c_mode_ftype(in->i_mode);
 
-	return LINUX_S_ISREG(m) ? E2C_TYPE_REGULAR :
-	       LINUX_S_ISDIR(m) ? E2C_TYPE_DIRECTORY :
-	       LINUX_S_ISLNK(m) ? E2C_TYPE_SYMLINK : E2C_TYPE_OTHER;
+	return ft == EXT2_FT_REG_FILE ? E2C_TYPE_REGULAR :
+	       ft == EXT2_FT_DIR ? E2C_TYPE_DIRECTORY :
+	       ft == EXT2_FT_SYMLINK ? E2C_TYPE_SYMLINK : E2C_TYPE_OTHER;
 }
 
 /* The criteria on the inode's own fields. */

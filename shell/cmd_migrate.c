@@ -4,22 +4,15 @@
  * (fs->tx, begun by the first migrate), the same one e2.tx wraps, so work
  * staged here or from Lua is one transaction.
  *
- * As in cmd_inspect.c, nothing raises while it holds memory: each command
- * prints as it goes and raises only at the end.
+ * As in the inspection commands, nothing raises while it holds memory
+ * (but for Lua's own out-of-memory error): each command prints as it goes
+ * and raises only at the end.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
-
-/* The current filesystem (global fs), pushed; *idx is its stack slot. */
-static e2c_fs *getfs(lua_State *L, int *idx)
-{
-	lua_getglobal(L, "fs");
-	*idx = lua_gettop(L);
-	return e2l_checkfs(L, *idx);
-}
 
 static const char *plural(unsigned long long n)
 {
@@ -28,15 +21,15 @@ static const char *plural(unsigned long long n)
 
 /* "1234 data blocks, 56 extents, 7 index blocks, 20 indirect blocks
  * freed, used blocks -13": the figures every command reports. */
-static void print_figures(const struct e2c_tx_totals *t)
+static void print_figures(FILE *out, const struct e2c_tx_totals *t)
 {
-	printf("%llu data block%s, %llu extent%s, %llu index block%s, "
-	       "%llu indirect block%s freed, used blocks %+lld\n",
-	       (unsigned long long)t->data_blocks, plural(t->data_blocks),
-	       (unsigned long long)t->extents, plural(t->extents),
-	       (unsigned long long)t->index_blocks, plural(t->index_blocks),
-	       (unsigned long long)t->meta_freed, plural(t->meta_freed),
-	       t->used_delta);
+	fprintf(out, "%llu data block%s, %llu extent%s, %llu index block%s, "
+		"%llu indirect block%s freed, used blocks %+lld\n",
+		(unsigned long long)t->data_blocks, plural(t->data_blocks),
+		(unsigned long long)t->extents, plural(t->extents),
+		(unsigned long long)t->index_blocks, plural(t->index_blocks),
+		(unsigned long long)t->meta_freed, plural(t->meta_freed),
+		t->used_delta);
 }
 
 static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
@@ -52,98 +45,329 @@ static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
 #define TABLE_HEAD "    INO STATUS       DATA  EXTENTS DEPTH  INDEX  FREED PATH\n"
 
 /* One table row; the path last, with the reason after it if skipped. */
-static void print_row(const struct e2c_plan *p, const char *status,
-		      const char *path)
+static void print_row(FILE *out, const struct e2c_plan *p,
+		      const char *status, const char *path)
 {
 	if (p->skip) {
-		printf("%7u %-7s %9s %8s %5s %6s %6s %s: %s\n", p->ino, status,
-		       "-", "-", "-", "-", "-", path, error_message(p->skip));
+		fprintf(out, "%7u %-7s %9s %8s %5s %6s %6s %s: %s\n", p->ino,
+			status, "-", "-", "-", "-", "-", path,
+			error_message(p->skip));
 		return;
 	}
-	printf("%7u %-7s %9llu %8llu %5d %6llu %6llu %s\n", p->ino, status,
-	       (unsigned long long)p->data_blocks,
-	       (unsigned long long)p->extents, p->depth,
-	       (unsigned long long)p->index_blocks,
-	       (unsigned long long)p->meta_freed, path);
+	fprintf(out, "%7u %-7s %9llu %8llu %5d %6llu %6llu %s\n", p->ino,
+		status, (unsigned long long)p->data_blocks,
+		(unsigned long long)p->extents, p->depth,
+		(unsigned long long)p->index_blocks,
+		(unsigned long long)p->meta_freed, path);
 }
 
-/* A failure on argument i of n: with several arguments, said on stderr
- * now (the command fails at the end, after the other arguments). */
-static void report(lua_State *L, const char *op, int i, int n, errcode_t err)
+#define PLAN_USAGE	"[-r] <file>..."
+#define MIGRATE_USAGE	"[-r] <file>..."
+
+/* ---- the paths staged files were named by ------------------------------ */
+
+static const char paths_key;	/* registry: fs userdata -> {ino = path} */
+
+/* Push the table of paths of the fs userdata at fsi (made if missing). */
+static void push_paths(lua_State *L, int fsi)
 {
-	if (n == 1)
+	fsi = lua_absindex(L, fsi);
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &paths_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);			/* weak keys: per fs */
+		lua_createtable(L, 0, 1);
+		lua_pushliteral(L, "k");
+		lua_setfield(L, -2, "__mode");
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &paths_key);
+	}
+	lua_pushvalue(L, fsi);
+	if (lua_rawget(L, -2) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, fsi);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, -4);
+	}
+	lua_remove(L, -2);
+}
+
+/* Forget them (the transaction is empty again). */
+static void forget_paths(lua_State *L, int fsi)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &paths_key) == LUA_TTABLE) {
+		lua_pushvalue(L, fsi);
+		lua_pushnil(L);
+		lua_rawset(L, -3);
+	}
+	lua_pop(L, 1);
+}
+
+/* ---- plan and migrate ---------------------------------------------------- */
+
+/* Why an inode under migrate -r/plan -r is left out without a word: the
+ * ordinary reasons (nothing to migrate, reserved, staged already),
+ * counted in the summary. */
+static int ordinary_skip(errcode_t code)
+{
+	enum e2c_skip_class c = e2c_skip_class(code);
+
+	return code == E2C_ERR_STAGED || c == E2C_SKIP_PLAIN ||
+	       c == E2C_SKIP_RESERVED;
+}
+
+/* One plan or migrate command, file by file. */
+struct run {
+	lua_State *L;
+	FILE *out;
+	const char *op;
+	e2c_fs *fs;
+	int fsi;			/* the fs userdata's stack slot */
+	e2c_tx *tx;			/* migrate; NULL: plan */
+	int recursive;			/* -r */
+	char *cwd;			/* the cwd's path, to record paths */
+	struct e2c_tx_totals ok;	/* plan: what is migratable */
+	size_t skipped;			/* plan: rows of skipped inodes */
+	size_t corrupt;			/* plan: ... of corrupt ones */
+	struct { errcode_t code; size_t n; } quiet[8];
+	size_t nquiet;			/* -r: ordinary skips by reason */
+	int files, failed;		/* files looked at, failed */
+	int said;			/* failures were said on stderr */
+	int many;			/* several operands */
+	errcode_t last;			/* the last failure */
+	const char *lastname;		/* ... and the file, if not said */
+	int full;			/* -r: the transaction filled up */
+};
+
+/* A file failed; said at once when many files are in play. */
+static void run_failed(struct run *r, const char *file, errcode_t err,
+		       int many)
+{
+	r->failed++;
+	r->said |= many;
+	r->last = err;
+	r->lastname = many ? NULL : file;	/* a walk's path goes away */
+	e2sh_file_failed(r->L, r->op, file, many, err);
+}
+
+static void count_quiet(struct run *r, errcode_t code)
+{
+	size_t i;
+
+	for (i = 0; i < r->nquiet && r->quiet[i].code != code; i++)
+		;
+	if (i == r->nquiet) {
+		if (i == sizeof(r->quiet) / sizeof(r->quiet[0]))
+			return;
+		r->quiet[r->nquiet].code = code;
+		r->quiet[r->nquiet++].n = 0;
+	}
+	r->quiet[i].n++;
+}
+
+/* Record the path file was staged by, absolute ("<n>": none). */
+static void remember(struct run *r, ext2_ino_t ino, const char *file)
+{
+	lua_State *L = r->L;
+
+	if (file[0] == '<')
 		return;
-	fflush(stdout);
-	fprintf(stderr, "%s %s: %s\n", op, lua_tostring(L, i),
-		error_message(err));
+	push_paths(L, r->fsi);
+	if (file[0] == '/')
+		lua_pushstring(L, file);
+	else
+		lua_pushfstring(L, "%s%s%s", r->cwd ? r->cwd : "",
+				r->cwd && strcmp(r->cwd, "/") ? "/" : "",
+				file);
+	lua_rawseti(L, -2, ino);
+	lua_pop(L, 1);
 }
 
-/* Resolve argument i of n (a path or <ino>); failures are reported. */
-static int resolve(lua_State *L, e2c_fs *fs, int fsi, int i, int n,
-		   const char *op, ext2_ino_t *ino, errcode_t *err)
+/* Plan or stage ino, named file. */
+static void one(struct run *r, ext2_ino_t ino, const char *file)
 {
-	*err = e2c_lookup(fs, e2l_getcwd(L, fsi), luaL_checkstring(L, i),
-			  ino);
-	if (*err)
-		report(L, op, i, n, *err);
-	return *err == 0;
+	struct e2c_plan p;
+	errcode_t err;
+
+	r->files++;
+	if (!r->tx) {
+		err = e2c_plan_inode(r->fs, ino, &p);
+		if (err) {
+			run_failed(r, file, err, r->many || r->recursive);
+		} else if (p.skip && r->recursive && ordinary_skip(p.skip)) {
+			count_quiet(r, p.skip);
+		} else {
+			/* A corrupt map is a problem, not a file to pass
+			 * over. */
+			int bad = e2c_skip_is_corruption(p.skip);
+
+			print_row(r->out, &p, bad ? "CORRUPT" : p.skip ?
+				  "skip" : "ok", file);
+			if (bad)
+				r->corrupt++;
+			else if (p.skip)
+				r->skipped++;
+			else
+				add_plan(&r->ok, &p);
+		}
+		return;
+	}
+	err = e2c_tx_migrate(r->tx, ino, &p);
+	if (err && r->recursive && ordinary_skip(err)) {
+		count_quiet(r, err);
+		return;
+	}
+	if (err) {
+		run_failed(r, file, err, r->many || r->recursive);
+		return;
+	}
+	fprintf(r->out, "staged %u %s: %llu extent%s, depth %d, %llu index "
+		"block%s, %llu indirect block%s freed\n", p.ino, file,
+		(unsigned long long)p.extents, plural(p.extents), p.depth,
+		(unsigned long long)p.index_blocks, plural(p.index_blocks),
+		(unsigned long long)p.meta_freed, plural(p.meta_freed));
+	remember(r, ino, file);
 }
 
-/* Raise for the failures of a many-argument command: the error itself
- * when there was one argument, else a count (each was reported). */
-static int fail_args(lua_State *L, const char *op, int failed, int total,
-		     errcode_t last)
+/* -r: every inode under dir (itself included), each once (hard links),
+ * until the transaction is full. */
+static errcode_t one_tree(struct run *r, ext2_ino_t dir, const char *file,
+			  ext2fs_inode_bitmap seen, struct ext2_inode *buf)
 {
-	if (failed == 1 && total == 1)
-		return e2l_error(L, last, op, luaL_checkstring(L, 1));
-	return luaL_error(L, "%s: %d of %d file%s failed (see above)", op,
-			  failed, total, plural(total));
+	const char *path = file;
+	ext2_ino_t ino;
+	e2c_walk *w;
+	errcode_t err;
+	int got;
+
+	err = e2c_walk_open(r->fs, dir, file, &w);
+	if (err)
+		return err;
+	for (;;) {
+		if (r->tx && e2c_tx_full(r->tx)) {
+			r->full = 1;
+			break;
+		}
+		err = e2c_interrupted ? E2C_ERR_INTERRUPTED :
+		      e2c_walk_next(w, &ino, &path, buf, &got);
+		if (err) {
+			r->files++;
+			run_failed(r, path, err, 1);
+			break;
+		}
+		if (!got)
+			break;
+		if (ext2fs_test_inode_bitmap2(seen, ino))
+			continue;
+		ext2fs_mark_inode_bitmap2(seen, ino);
+		one(r, ino, path);
+	}
+	e2c_walk_close(w);
+	return 0;
 }
 
-/* plan <file>...: what migrating each would take; writes nothing. */
+/* The files (or trees) of stack slots first..n, resources freed before
+ * returning (the caller raises). */
+static errcode_t run_files(struct run *r, int first, int n)
+{
+	ext2fs_inode_bitmap seen = NULL;
+	struct ext2_inode *buf = NULL;
+	ext2_ino_t cwd = e2l_getcwd(r->L, r->fsi), ino;
+	errcode_t err = 0;
+	int i;
+
+	if (cwd != EXT2_ROOT_INO && ext2fs_get_pathname(r->fs->fs, cwd, 0,
+							&r->cwd))
+		r->cwd = NULL;
+	if (r->recursive) {
+		buf = malloc(e2c_inode_buf_size(r->fs));
+		err = buf ? ext2fs_allocate_inode_bitmap(r->fs->fs, "-r: "
+							 "inodes seen", &seen)
+			  : ENOMEM;
+	}
+	for (i = first; !err && i <= n && !r->full; i++) {
+		const char *file = lua_tostring(r->L, i);
+
+		err = e2c_lookup(r->fs, cwd, file, &ino);
+		if (err) {
+			r->files++;
+			run_failed(r, file, err, r->many);
+			err = 0;
+		} else if (r->recursive) {
+			err = one_tree(r, ino, file, seen, buf);
+		} else {
+			one(r, ino, file);
+		}
+	}
+	if (seen)
+		ext2fs_free_inode_bitmap(seen);
+	free(buf);
+	ext2fs_free_mem(&r->cwd);
+	return err;
+}
+
+/* The end of plan/migrate: the ordinary skips of -r, and the failures. */
+static int run_end(struct run *r, errcode_t err)
+{
+	size_t i;
+
+	for (i = 0; i < r->nquiet; i++)
+		fprintf(r->out, "not %s %zu: %s\n", r->tx ? "staged" : "planned",
+			r->quiet[i].n, error_message(r->quiet[i].code));
+	if (err)
+		return e2l_error(r->L, err, r->op, NULL);
+	if (r->full) {
+		fflush(r->out);
+		fprintf(stderr, "%s: the transaction is full (%zu inodes): "
+			"commit, then run the same migrate -r again to stage "
+			"the rest\n", r->op, e2c_tx_count(r->tx));
+		return luaL_error(r->L, "%s: stopped before the end (the "
+				  "transaction is full)", r->op);
+	}
+	if (r->failed)
+		return e2sh_files_fail(r->L, r->op, r->lastname, r->failed,
+				       r->files, r->said, r->last);
+	return 0;
+}
+
+/* Set up a run: options (-r) and the fs; returns the first operand. */
+static int run_begin(lua_State *L, struct run *r, const char *op,
+		     const char *usage)
+{
+	int n = lua_gettop(L), first;
+
+	memset(r, 0, sizeof(*r));
+	r->L = L;
+	r->op = op;
+	r->out = e2sh_out(L);
+	r->recursive = e2sh_flags(L, n, "r", op, usage, &first);
+	if (first > n)
+		luaL_error(L, "Usage: %s %s", op, usage);
+	r->many = n > first;
+	r->fs = e2sh_checkfs(L, &r->fsi);
+	return first;
+}
+
+/* plan [-r] <file>...: what migrating each would take; writes nothing. */
 static int cmd_plan(lua_State *L)
 {
-	int n = lua_gettop(L), i, fsi, failed = 0;
-	e2c_fs *fs = getfs(L, &fsi);
-	struct e2c_tx_totals ok = { 0 };
-	errcode_t err = 0;
-	size_t skipped = 0, corrupt = 0;
+	struct run r;
+	int first = run_begin(L, &r, "plan", PLAN_USAGE);
+	size_t total;
+	errcode_t err;
 
-	printf(TABLE_HEAD);
-	for (i = 1; i <= n; i++) {
-		struct e2c_plan p;
-		ext2_ino_t ino;
-
-		if (!resolve(L, fs, fsi, i, n, "plan", &ino, &err)) {
-			failed++;
-			continue;
-		}
-		err = e2c_plan_inode(fs, ino, &p);
-		if (err) {
-			report(L, "plan", i, n, err);
-			failed++;
-			continue;
-		}
-		/* A corrupt map is a problem, not a file to pass over. */
-		if (e2c_skip_is_corruption(p.skip))
-			corrupt++;
-		else if (p.skip)
-			skipped++;
-		else
-			add_plan(&ok, &p);
-		print_row(&p, e2c_skip_is_corruption(p.skip) ? "CORRUPT" :
-			  p.skip ? "skip" : "ok", lua_tostring(L, i));
-	}
-	printf("total: %zu inode%s, %zu migratable, %zu skipped: ",
-	       ok.inodes + skipped + corrupt,
-	       plural(ok.inodes + skipped + corrupt), ok.inodes, skipped);
-	print_figures(&ok);
-	if (corrupt)
-		printf("corrupt: %zu inode%s with a corrupt map or inode, not "
-		       "migrated: run e2fsck -f\n", corrupt, plural(corrupt));
-	if (failed)
-		return fail_args(L, "plan", failed, n, err);
-	return 0;
+	fprintf(r.out, TABLE_HEAD);
+	err = run_files(&r, first, r.fsi - 1);
+	total = r.ok.inodes + r.skipped + r.corrupt;
+	fprintf(r.out, "total: %zu inode%s, %zu migratable, %zu skipped: ",
+		total, plural(total), r.ok.inodes, r.skipped);
+	print_figures(r.out, &r.ok);
+	if (r.corrupt)
+		fprintf(r.out, "corrupt: %zu inode%s with a corrupt map or "
+			"inode, not migrated: run e2fsck -f\n", r.corrupt,
+			plural(r.corrupt));
+	return run_end(&r, err);
 }
 
 /* The shell's transaction: the fs's open one, or a new one. */
@@ -160,59 +384,39 @@ static e2c_tx *shell_tx(lua_State *L, e2c_fs *fs, const char *op)
 	return tx;
 }
 
-/* migrate <file>...: stage each; what cannot be staged is reported and
- * makes the command fail, the others stay staged. */
+/* migrate [-r] <file>...: stage each; what cannot be staged is reported
+ * and makes the command fail, the others stay staged. */
 static int cmd_migrate(lua_State *L)
 {
-	int n = lua_gettop(L), i, fsi, failed = 0;
-	e2c_fs *fs = getfs(L, &fsi);
-	e2c_tx *tx = shell_tx(L, fs, "migrate");
+	struct run r;
+	int first = run_begin(L, &r, "migrate", MIGRATE_USAGE);
 	struct e2c_tx_totals t;
-	errcode_t err = 0;
+	errcode_t err;
 
-	for (i = 1; i <= n; i++) {
-		struct e2c_plan p;
-		ext2_ino_t ino;
-
-		if (!resolve(L, fs, fsi, i, n, "migrate", &ino, &err)) {
-			failed++;
-			continue;
-		}
-		err = e2c_tx_migrate(tx, ino, &p);
-		if (err) {
-			report(L, "migrate", i, n, err);
-			failed++;
-			continue;
-		}
-		printf("staged %u %s: %llu extent%s, depth %d, %llu index "
-		       "block%s, %llu indirect block%s freed\n", p.ino,
-		       lua_tostring(L, i), (unsigned long long)p.extents,
-		       plural(p.extents), p.depth,
-		       (unsigned long long)p.index_blocks,
-		       plural(p.index_blocks),
-		       (unsigned long long)p.meta_freed, plural(p.meta_freed));
-	}
-	e2c_tx_totals(tx, &t);
-	printf("pending: %zu inode%s, ", t.inodes, plural(t.inodes));
-	print_figures(&t);
-	if (failed)
-		return fail_args(L, "migrate", failed, n, err);
-	return 0;
+	r.tx = shell_tx(L, r.fs, "migrate");
+	err = run_files(&r, first, r.fsi - 1);
+	e2c_tx_totals(r.tx, &t);
+	fprintf(r.out, "pending: %zu inode%s, ", t.inodes, plural(t.inodes));
+	print_figures(r.out, &t);
+	return run_end(&r, err);
 }
 
-/* pending: what is staged, in staging order, with totals. */
+/* pending: what is staged, in staging order, with totals; each by the
+ * path it was staged by, else one found for it, else "<ino>". */
 static int cmd_pending(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals t;
 	size_t i, n = fs->tx ? e2c_tx_count(fs->tx) : 0;
 
 	if (!n) {
-		printf("nothing staged\n");
+		fprintf(out, "nothing staged\n");
 		return 0;
 	}
-	printf(TABLE_HEAD);
+	push_paths(L, fsi);
+	fprintf(out, TABLE_HEAD);
 	for (i = 0; i < n; i++) {
 		struct e2c_plan p;
 		char *path = NULL, num[16];
@@ -220,20 +424,26 @@ static int cmd_pending(lua_State *L)
 		if (e2c_tx_entry(fs->tx, i, &p))
 			continue;
 		snprintf(num, sizeof(num), "<%u>", p.ino);
+		if (lua_rawgeti(L, -1, p.ino) == LUA_TSTRING) {
+			print_row(out, &p, "staged", lua_tostring(L, -1));
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pop(L, 1);
 		/* A path is a courtesy: the inode number is what counts. */
 		if (ext2fs_get_pathname(fs->fs, p.ino, 0, &path))
 			path = NULL;
-		print_row(&p, "staged", path ? path : num);
+		print_row(out, &p, "staged", path ? path : num);
 		free(path);
 	}
 	e2c_tx_totals(fs->tx, &t);
-	printf("total: %zu inode%s, ", t.inodes, plural(t.inodes));
-	print_figures(&t);
+	fprintf(out, "total: %zu inode%s, ", t.inodes, plural(t.inodes));
+	print_figures(out, &t);
 	return 0;
 }
 
 /* commit: write what is staged (core/tx.c, doc/migration.md). */
-static int cmd_commit(lua_State *L)
+int e2sh_commit(lua_State *L)
 {
 	/* What a failure past the point of no return left: step 3, or
 	 * steps 4 and 5 (one flush since the commit was sped up). */
@@ -242,21 +452,22 @@ static int cmd_commit(lua_State *L)
 		("every inode was switched; the old indirect blocks were "
 		 "being released and the clean state written"),
 	};
+	FILE *out = e2sh_out(L);
 	int fsi, step;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_tx_totals t;
 	size_t written;
 	errcode_t err;
 
 	if (!fs->tx || !e2c_tx_count(fs->tx)) {
-		printf("nothing to commit\n");
+		fprintf(out, "nothing to commit\n");
 		return 0;
 	}
 	e2c_tx_totals(fs->tx, &t);
 	err = e2c_tx_commit(fs->tx);
 	if (err == E2C_ERR_COMMIT_PARTIAL) {
 		e2c_tx_progress(fs->tx, &step, &written);
-		fflush(stdout);
+		fflush(out);
 		fprintf(stderr, "commit: failed at step %d of 5 (%s): %zu of "
 			"%zu inodes were converted.\nNo file data is lost, "
 			"but the filesystem is marked not clean: run\n"
@@ -267,44 +478,47 @@ static int cmd_commit(lua_State *L)
 		return e2l_error(L, err, "commit", fs->path);
 	}
 	if (err) {
-		fflush(stdout);
+		fflush(out);
 		fprintf(stderr, "commit: nothing was changed on disk; %zu "
 			"inode%s still staged (commit again or rollback)\n",
 			t.inodes, plural(t.inodes));
 		return e2l_error(L, err, "commit", fs->path);
 	}
-	printf("committed %zu inode%s: ", t.inodes, plural(t.inodes));
-	print_figures(&t);
+	forget_paths(L, fsi);
+	fprintf(out, "committed %zu inode%s: ", t.inodes, plural(t.inodes));
+	print_figures(out, &t);
 	return 0;
 }
 
 /* rollback: drop what is staged; nothing was written. */
 static int cmd_rollback(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	int fsi;
-	e2c_fs *fs = getfs(L, &fsi);
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	size_t n = fs->tx ? e2c_tx_count(fs->tx) : 0;
 
 	if (fs->tx)
 		e2c_tx_rollback(fs->tx);
+	forget_paths(L, fsi);
 	if (n)
-		printf("rolled back %zu staged inode%s\n", n, plural(n));
+		fprintf(out, "rolled back %zu staged inode%s\n", n, plural(n));
 	else
-		printf("nothing staged\n");
+		fprintf(out, "nothing staged\n");
 	return 0;
 }
 
-const struct e2l_cmd e2sh_migrate_cmds[] = {
-	{ "plan", NULL, "<file>...",
-	  "What migrating files to extents would take (writes nothing)",
+const struct e2sh_cmd e2sh_migrate_cmds[] = {
+	{ "plan", NULL, PLAN_USAGE,
+	  "What migrating files (-r: every inode under directories) would take",
 	  1, -1, "fs", "file", cmd_plan },
-	{ "migrate", NULL, "<file>...",
-	  "Stage files for migration to extents (commit writes them)",
+	{ "migrate", NULL, MIGRATE_USAGE,
+	  "Stage files (-r: every inode under directories) for migration",
 	  1, -1, "write", "file", cmd_migrate },
 	{ "pending", NULL, "", "List the staged migrations, with totals",
 	  0, 0, "fs", "", cmd_pending },
 	{ "commit", NULL, "", "Write the staged migrations",
-	  0, 0, "write", "", cmd_commit },
+	  0, 0, "write", "", e2sh_commit },
 	{ "rollback", NULL, "", "Drop the staged migrations (nothing written)",
 	  0, 0, "write", "", cmd_rollback },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }

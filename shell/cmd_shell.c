@@ -1,83 +1,121 @@
 /*
- * cmd_shell.c -- the commands of the shell itself: open, close, cd, pwd,
- * source, run, help, quit, lua; and leaving a filesystem with staged
- * migration work.
+ * cmd_shell.c -- the commands of the shell itself: open, close, source,
+ * run, help, quit, lua; and leaving a filesystem with staged migration
+ * work.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "shell.h"
 
-/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE */
+#define OPEN_USAGE "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [IMAGE]"
+
+static int cmd_close(lua_State *L);
+
+/* Whether a and b name the same file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The open image again with other options (open -w to write what was
+ * opened read-only), in the same directory.  Nothing may be staged.  A
+ * read-only one stays open until the new open succeeded; a writable one
+ * is closed first (it holds the writer's lock).
+ */
+static int reopen(lua_State *L, int fsi, const char *image,
+		  const struct e2c_open_opts *opts)
+{
+	e2c_fs *old = e2l_checkfs(L, fsi), *fs;
+	ext2_ino_t cwd = e2l_getcwd(L, fsi);
+	size_t n = old->tx ? e2c_tx_count(old->tx) : 0;
+	errcode_t retval;
+
+	if (n)
+		return luaL_error(L, "open: %d inode%s staged on %s: commit "
+				  "or rollback first", (int)n,
+				  n == 1 ? " is" : "s are", old->path);
+	image = lua_pushstring(L, image);		/* old->path goes */
+	if (old->writable) {
+		lua_pushcfunction(L, cmd_close);
+		lua_call(L, 0, 0);
+	}
+	retval = e2c_fs_open(image, opts, &fs);
+	if (retval)
+		return e2l_error(L, retval, "open", image);
+	e2l_pushfs(L, fs);				/* [.., new] */
+	if (e2sh_fs(L)) {
+		lua_pushcfunction(L, cmd_close);
+		lua_call(L, 0, 0);
+	}
+	lua_pushvalue(L, -1);
+	lua_setglobal(L, "fs");
+	lua_getfield(L, -1, "cd");		/* the same directory */
+	lua_insert(L, -2);
+	lua_pushinteger(L, cwd);
+	if (lua_pcall(L, 2, 0, 0) != LUA_OK)
+		lua_pop(L, 1);			/* then the root, as opened */
+	return 0;
+}
+
+/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [IMAGE]:
+ * IMAGE, or the open image again with these options. */
 static int cmd_open(lua_State *L)
 {
 	struct e2c_open_opts opts = { 0 };
-	int i, n = lua_gettop(L);
+	int n = lua_gettop(L), c, fsi;
 	const char *image = NULL, *why;
+	struct e2sh_opt o;
 	e2c_fs *fs;
 	errcode_t retval;
 
-	for (i = 1; i <= n; i++) {
-		const char *a = lua_tostring(L, i);
-		const char *val = i < n ? lua_tostring(L, i + 1) : NULL;
-
-		if (image)
-			return luaL_error(L, "open: unexpected argument '%s' "
-					  "after the image", a);
-		if (a[0] != '-' || a[1] == '\0') {
-			image = a;
-		} else if (strcmp(a, "-w") == 0) {
+	e2sh_opt_begin(L, &o, n, "open", OPEN_USAGE);
+	while ((c = e2sh_opt_next(&o, "wcb:s:z:")) != -1) {
+		if (c == 'w')
 			opts.write = 1;
-		} else if (strcmp(a, "-c") == 0) {
+		else if (c == 'c')
 			opts.catastrophic = 1;
-		} else if (strcmp(a, "-b") && strcmp(a, "-s") && strcmp(a, "-z")) {
-			return luaL_error(L, "open: unknown option '%s'", a);
-		} else if (!val) {
-			return luaL_error(L, "open: option '%s' needs an "
-					  "argument", a);
-		} else {
-			i++;
-			if (a[1] == 'z')
-				opts.undo_file = val;
-			else if (a[1] == 'b' &&
-				 e2sh_parse_blocksize(val, &opts.blocksize))
-				return luaL_error(L, "open: bad block size '%s' "
-						  "(a power of two from 1024 "
-						  "to 65536)", val);
-			else if (a[1] == 's' &&
-				 e2sh_parse_superblock(val, &opts.superblock))
-				return luaL_error(L, "open: bad superblock '%s' "
-						  "(a block number > 0)", val);
-		}
+		else if (c == 'z')
+			opts.undo_file = o.arg;
+		else if (c == 'b' && e2sh_parse_blocksize(o.arg, &opts.blocksize))
+			return luaL_error(L, "open: bad block size '%s' (a "
+					  "power of two from 1024 to 65536)",
+					  o.arg);
+		else if (c == 's' &&
+			 e2sh_parse_superblock(o.arg, &opts.superblock))
+			return luaL_error(L, "open: bad superblock '%s' (a "
+					  "block number > 0)", o.arg);
 	}
-	if (!image)
-		return luaL_error(L, "open: no image given");
+	if (o.ind < n)
+		return luaL_error(L, "open: unexpected argument '%s' after "
+				  "the image", lua_tostring(L, o.ind + 1));
+	if (o.ind == n)
+		image = lua_tostring(L, o.ind);
 	why = e2sh_check_open_opts(&opts);
 	if (why)
 		return luaL_error(L, "open: %s", why);
-	fs = e2sh_fs(L);
+	fs = e2sh_pushfs(L);
+	fsi = lua_gettop(L);
+	if (fs && (!image || same_file(image, fs->path)))
+		return reopen(L, fsi, image ? image : fs->path, &opts);
 	if (fs)
 		return luaL_error(L, "open: %s is still open (close it first)",
 				  fs->path);
+	if (!image)
+		return luaL_error(L, "open: no image given (and none is open)");
 	retval = e2c_fs_open(image, &opts, &fs);
 	if (retval)
 		return e2l_error(L, retval, "open", image);
 	e2l_pushfs(L, fs);
 	lua_setglobal(L, "fs");
-	return 0;
-}
-
-/* Commit the staged migrations of fs through the core (run protected). */
-static int commit_fs(lua_State *L)
-{
-	e2c_fs *fs = lua_touserdata(L, 1);
-	size_t n = e2c_tx_count(fs->tx);
-	errcode_t retval = e2c_tx_commit(fs->tx);
-
-	if (retval)
-		return e2l_error(L, retval, "commit", fs->path);
-	printf("committed %zu inode%s\n", n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -103,13 +141,12 @@ static void settle(lua_State *L, e2c_fs *fs)
 		lua_pop(L, 1);
 	}
 	if (yes) {
-		lua_pushcfunction(L, commit_fs);
-		lua_pushlightuserdata(L, fs);
-		lua_call(L, 1, 0);
+		lua_pushcfunction(L, e2sh_commit);
+		lua_call(L, 0, 0);
 		return;
 	}
 	e2c_tx_rollback(fs->tx);
-	fflush(stdout);
+	fflush(sh->out);
 	fprintf(stderr, "%s: rolled back %zu staged inode%s (not committed)\n",
 		E2SH_PROGNAME, n, s);
 }
@@ -117,12 +154,11 @@ static void settle(lua_State *L, e2c_fs *fs)
 /* close: settle staged work, then fs:close() and fs = nil. */
 static int cmd_close(lua_State *L)
 {
-	e2c_fs *fs = e2sh_fs(L);
+	e2c_fs *fs = e2sh_pushfs(L);
 
 	if (!fs)
 		return 0;
 	settle(L, fs);
-	lua_getglobal(L, "fs");
 	lua_pushnil(L);
 	lua_setglobal(L, "fs");
 	lua_getfield(L, -1, "close");
@@ -139,45 +175,6 @@ int e2sh_close_fs(struct e2sh *sh)
 	e2sh_fail(sh, lua_tostring(sh->L, -1));
 	lua_pop(sh->L, 1);
 	return 1;
-}
-
-/* The global fs (checked open) at the top of the stack. */
-static e2c_fs *push_fs(lua_State *L)
-{
-	lua_getglobal(L, "fs");
-	return e2l_checkfs(L, -1);
-}
-
-static int cmd_cd(lua_State *L)
-{
-	e2c_fs *fs = push_fs(L);
-	int fsidx = lua_gettop(L);
-	ext2_ino_t ino = e2l_checkino(L, fsidx, 1, "cd");
-	errcode_t retval = ext2fs_check_directory(fs->fs, ino);
-
-	if (retval)
-		return e2l_error(L, retval, "cd", lua_tostring(L, 1));
-	e2l_setcwd(L, fsidx, ino);
-	return 0;
-}
-
-/* pwd: debugfs's two lines, the current directory and the root. */
-static int cmd_pwd(lua_State *L)
-{
-	e2c_fs *fs = push_fs(L);
-	ext2_ino_t dirs[2] = { e2l_getcwd(L, -1), EXT2_ROOT_INO };
-	const char *tags[2] = { "[pwd] ", "[root]" };
-	char *path;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (ext2fs_get_pathname(fs->fs, dirs[i], 0, &path))
-			path = NULL;
-		printf("%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
-		       path ? path : "NULL");
-		free(path);
-	}
-	return 0;
 }
 
 static int cmd_source(lua_State *L)
@@ -233,9 +230,10 @@ static const char *push_names(lua_State *L, int idx)
 	return lua_tostring(L, -1);
 }
 
-/* help: every command of e2.commands, sorted; help NAME: its usage. */
+/* help: every command, sorted; help NAME: its usage. */
 static int cmd_help(lua_State *L)
 {
+	FILE *out = e2sh_out(L);
 	const char **names, *list, *usage, *help;
 	size_t n = 0, i;
 
@@ -248,15 +246,13 @@ static int cmd_help(lua_State *L)
 		lua_getfield(L, -2, "help");		/* [decl, usage, help] */
 		list = push_names(L, -3);
 		usage = luaL_optstring(L, -3, "");
-		printf("Usage: %s%s%s\n%s\n", name, *usage ? " " : "", usage,
-		       luaL_optstring(L, -2, ""));
+		fprintf(out, "Usage: %s%s%s\n%s\n", name, *usage ? " " : "", usage,
+			luaL_optstring(L, -2, ""));
 		if (strchr(list, ','))
-			printf("Names: %s\n", list);
+			fprintf(out, "Names: %s\n", list);
 		return 0;
 	}
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	lua_getfield(L, -1, "e2");
-	lua_getfield(L, -1, "commands");		/* [.., cmds] */
+	e2sh_pushcommands(L);				/* [.., cmds] */
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		n++;
@@ -274,21 +270,21 @@ static int cmd_help(lua_State *L)
 		lua_pop(L, 2);
 	}
 	qsort(names, n, sizeof(*names), cmp_names);
-	printf("Commands (help NAME shows its usage):\n");
+	fprintf(out, "Commands (help NAME shows its usage):\n");
 	for (i = 0; i < n; i++) {
 		e2sh_pushcmd(L, names[i], strlen(names[i]));
 		lua_getfield(L, -1, "help");
 		help = luaL_optstring(L, -1, "");
 		list = push_names(L, -2);
 		if (strlen(list) < 24)
-			printf("  %-24s %s\n", list, help);
+			fprintf(out, "  %-24s %s\n", list, help);
 		else
-			printf("  %s\n  %-24s %s\n", list, "", help);
+			fprintf(out, "  %s\n  %-24s %s\n", list, "", help);
 		lua_pop(L, 3);
 	}
-	printf("Other lines are Lua: bare expressions print their values, "
-	       "=EXPR prints,\nlua CHUNK runs CHUNK as Lua even if it starts "
-	       "with a command name.\n");
+	fprintf(out, "Other lines are Lua: bare expressions print their values, "
+		"=EXPR prints,\nlua CHUNK runs CHUNK as Lua even if it starts "
+		"with a command name.\n");
 	return 0;
 }
 
@@ -320,17 +316,12 @@ static int cmd_lua(lua_State *L)
 	return 0;
 }
 
-const struct e2l_cmd e2sh_shell_cmds[] = {
-	{ "open", NULL,
-	  "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] IMAGE",
-	  "Open a filesystem image or device (read-only unless -w)",
-	  1, -1, "", "", cmd_open },
+const struct e2sh_cmd e2sh_shell_cmds[] = {
+	{ "open", NULL, OPEN_USAGE,
+	  "Open an image or device (read-only unless -w), or reopen the open one",
+	  0, -1, "", "", cmd_open },
 	{ "close", NULL, "", "Close the filesystem (staged work: see quit)",
 	  0, 0, "fs", "", cmd_close },
-	{ "cd", NULL, "<dir>", "Change the current directory",
-	  1, 1, "fs", "inode", cmd_cd },
-	{ "pwd", NULL, "", "Print the current and root directories",
-	  0, 0, "fs", "", cmd_pwd },
 	{ "source", NULL, "FILE", "Run the lines of FILE, echoing them",
 	  1, 1, "", "", cmd_source },
 	{ "run", NULL, "SCRIPT [ARGS...]",

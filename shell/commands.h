@@ -1,15 +1,20 @@
 /*
  * commands.h -- the C command declarations, one array per area.  main.c
- * registers every array into e2.commands (see bindings/e2lua.h), which is
- * then the single table behind dispatch, usage, help and completion.
+ * registers every array (e2sh_register, shell.h), into the single table
+ * behind dispatch, usage, help and completion.
  */
 #ifndef COMMANDS_H
 #define COMMANDS_H
 
-#include "e2lua.h"
+#include "shell.h"
 
-extern const struct e2l_cmd e2sh_shell_cmds[];	 /* shell/cmd_shell.c */
-extern const struct e2l_cmd e2sh_inspect_cmds[]; /* shell/cmd_inspect.c */
-extern const struct e2l_cmd e2sh_migrate_cmds[]; /* shell/cmd_migrate.c */
+extern const struct e2sh_cmd e2sh_shell_cmds[];	 /* shell/cmd_shell.c */
+extern const struct e2sh_cmd e2sh_inode_cmds[];	 /* shell/cmd_inode.c */
+extern const struct e2sh_cmd e2sh_dir_cmds[];	 /* shell/cmd_dir.c */
+extern const struct e2sh_cmd e2sh_fs_cmds[];	 /* shell/cmd_fs.c */
+extern const struct e2sh_cmd e2sh_migrate_cmds[]; /* shell/cmd_migrate.c */
+
+/* The commit command (also run by close and quit when asked to). */
+int e2sh_commit(lua_State *L);
 
 #endif

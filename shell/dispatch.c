@@ -1,62 +1,84 @@
 /*
- * dispatch.c -- command lines: shell-like tokenizing, lookup in
- * e2.commands (the only command table), the argument-count and "needs"
- * checks, and the protected call of the command's run function.
+ * dispatch.c -- command lines: shell-like tokenizing, the argument-count
+ * and "needs" checks of the declaration (registry.c), and the protected
+ * call of the command's run function; e2.run, which captures what a
+ * command writes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shell.h"
 
-char **e2sh_tokenize(const char *line, int *argc, const char **err)
+/* Append c to the word and to its pattern: escaped there when it was
+ * quoted and means something to fnmatch. */
+static void put(char **lit, char **pat, char c, int quoted)
+{
+	*(*lit)++ = c;
+	if (quoted && strchr("*?[]\\", c))
+		*(*pat)++ = '\\';
+	*(*pat)++ = c;
+}
+
+struct e2sh_words *e2sh_tokenize(lua_State *L, const char *line,
+				 const char **err)
 {
 	size_t len = strlen(line);
 	/* Words are separated by blanks, so there are at most (len+1)/2 of
-	 * them, and their text with a NUL each fits in len+1 bytes. */
+	 * them; their text with a NUL each fits in len+1 bytes, their
+	 * patterns (every character escaped at worst) in 2*len+1. */
 	size_t maxw = len / 2 + 2;
-	char **argv = malloc(maxw * sizeof(char *) + len + 1);
-	char *out;
+	struct e2sh_words *w = lua_newuserdatauv(L, sizeof(*w) +
+		2 * maxw * sizeof(char *) + 3 * len + 2, 0);
+	char *out, *pat;
 	const char *p = line;
-	int n = 0;
+	int n = 0, meta;
 
-	if (!argv) {
-		*err = "out of memory";
-		return NULL;
-	}
-	out = (char *)(argv + maxw);
+	w->argv = (char **)(w + 1);
+	w->pat = w->argv + maxw;
+	out = (char *)(w->pat + maxw);
+	pat = out + len + 1;
 	for (;;) {
 		p += strspn(p, " \t");
 		if (!*p)
 			break;
-		argv[n++] = out;
+		w->argv[n] = out;
+		w->pat[n] = pat;
+		meta = 0;
 		while (*p && *p != ' ' && *p != '\t') {
 			if (*p == '\'') {		/* '...' is literal */
 				for (p++; *p && *p != '\''; )
-					*out++ = *p++;
+					put(&out, &pat, *p++, 1);
 				if (!*p++)
 					goto unterminated;
 			} else if (*p == '"') {	/* "..." with \" and \\ */
 				for (p++; *p && *p != '"'; ) {
 					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 						p++;
-					*out++ = *p++;
+					put(&out, &pat, *p++, 1);
 				}
 				if (!*p++)
 					goto unterminated;
+			} else if (*p == '\\' && p[1]) {
+				put(&out, &pat, p[1], 1);
+				p += 2;
 			} else {
-				if (*p == '\\' && p[1])
-					p++;
-				*out++ = *p++;
+				meta |= strchr("*?[", *p) != NULL;
+				put(&out, &pat, *p++, 0);
 			}
 		}
 		*out++ = '\0';
+		*pat++ = '\0';
+		if (!meta)
+			w->pat[n] = NULL;
+		n++;
 	}
-	argv[n] = NULL;
-	*argc = n;
-	return argv;
+	w->argv[n] = NULL;
+	w->argc = n;
+	return w;
 
 unterminated:
-	free(argv);
+	lua_pop(L, 1);
 	*err = "unterminated quote";
 	return NULL;
 }
@@ -96,33 +118,26 @@ static lua_Integer intfield(lua_State *L, int idx, const char *key)
 	return n;
 }
 
-int e2sh_pushcmd(lua_State *L, const char *name, size_t len)
+e2c_fs *e2sh_pushfs(lua_State *L)
 {
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	rawfield(L, -1, "e2");
-	rawfield(L, -1, "commands");			/* [loaded, e2, cmds] */
-	if (lua_istable(L, -1)) {
-		lua_pushlstring(L, name, len);
-		lua_rawget(L, -2);
-	} else {
-		lua_pushnil(L);
-	}
-	lua_replace(L, -4);
-	lua_pop(L, 2);					/* [decl] */
-	if (lua_istable(L, -1))
-		return 1;
-	lua_pop(L, 1);
-	return 0;
+	lua_pushglobaltable(L);
+	rawfield(L, -1, "fs");
+	lua_remove(L, -2);
+	return e2l_tofs(L, -1);
+}
+
+e2c_fs *e2sh_checkfs(lua_State *L, int *idx)
+{
+	e2sh_pushfs(L);
+	*idx = lua_gettop(L);
+	return e2l_checkfs(L, *idx);
 }
 
 e2c_fs *e2sh_fs(lua_State *L)
 {
-	e2c_fs *fs;
+	e2c_fs *fs = e2sh_pushfs(L);
 
-	lua_pushglobaltable(L);
-	rawfield(L, -1, "fs");
-	fs = e2l_tofs(L, -1);
-	lua_pop(L, 2);
+	lua_pop(L, 1);
 	return fs;
 }
 
@@ -137,41 +152,193 @@ static const char *unmet(lua_State *L, const char *needs)
 	if (!fs)
 		return "no filesystem is open (use: open IMAGE)";
 	if (strcmp(needs, "write") == 0 && !fs->writable)
-		return "filesystem is open read-only (use: open -w IMAGE)";
+		return "filesystem is open read-only (use: open -w, to "
+		       "reopen it for write)";
 	if (strcmp(needs, "bitmaps") == 0 && fs->catastrophic)
 		return "bitmaps not loaded (filesystem opened with -c)";
 	return NULL;
 }
 
-int e2sh_dispatch(struct e2sh *sh, int argc, char **argv)
+/* The command of the words at 1 (light userdata), checked and run; raises
+ * as the command does.  The shell's current command is set for messages
+ * (restored by whoever called this protected). */
+static int call_command(lua_State *L)
 {
-	lua_State *L = sh->L;
-	int decl = lua_gettop(L);
-	lua_Integer min = intfield(L, decl, "min");
-	lua_Integer max = intfield(L, decl, "max");
-	int nargs = argc - 1, i, status = 1;
-	const char *usage, *why;
+	struct e2sh_words *w = lua_touserdata(L, 1);
+	struct e2sh *sh = e2sh_get(L);
+	const char *name = w->argv[0];
+	lua_Integer min, max;
+	int decl, fsi, i, paths, nargs = w->argc - 1;
+	const char *usage, *why, *args;
+	e2c_fs *fs;
 
+	if (!e2sh_pushcmd(L, name, strlen(name)))
+		return luaL_error(L, "%s: no such command (help lists them)",
+				  name);
+	decl = lua_gettop(L);
+	sh->cmd = w;
+	sh->cmd_lua = strcmp(strfield(L, decl, "source"), "C") != 0;
+	min = intfield(L, decl, "min");
+	max = intfield(L, decl, "max");
 	if (nargs < min || (max >= 0 && nargs > max)) {
 		usage = strfield(L, decl, "usage");
-		e2sh_fail(sh, lua_pushfstring(L, "Usage: %s%s%s", argv[0],
-					      *usage ? " " : "", usage));
-		goto out;
+		return luaL_error(L, "Usage: %s%s%s", name, *usage ? " " : "",
+				  usage);
 	}
 	why = unmet(L, strfield(L, decl, "needs"));
-	if (why) {
-		e2sh_fail(sh, lua_pushfstring(L, "%s: %s", argv[0], why));
-		goto out;
-	}
+	if (why)
+		return luaL_error(L, "%s: %s", name, why);
+	args = strfield(L, decl, "args");
+	paths = strcmp(args, "inode") == 0 || strcmp(args, "file") == 0;
+	fs = paths ? e2sh_pushfs(L) : NULL;
+	fsi = lua_gettop(L);
 	rawfield(L, decl, "run");
 	luaL_checkstack(L, nargs, "too many arguments");
-	for (i = 1; i < argc; i++)
-		lua_pushstring(L, argv[i]);
-	if (e2sh_docall(sh, nargs, 0, E2SH_COMMAND) != LUA_OK)
+	for (i = 1; i <= nargs; i++) {
+		if (!fs || !w->pat[i])
+			lua_pushstring(L, w->argv[i]);
+		else if (!e2sh_glob(L, fs, e2l_getcwd(L, fsi), w->pat[i]))
+			return luaL_error(L, "%s %s: no such file (nothing "
+					  "matches the pattern)", name,
+					  w->argv[i]);
+	}
+	nargs = lua_gettop(L) - fsi - 1;
+	if (max >= 0 && nargs > max) {
+		usage = strfield(L, decl, "usage");
+		return luaL_error(L, "%s: %d files match, at most %d allowed "
+				  "here\nUsage: %s%s%s", name, nargs,
+				  (int)max, name, *usage ? " " : "", usage);
+	}
+	lua_call(L, nargs, 0);
+	return 0;
+}
+
+int e2sh_command(struct e2sh *sh, const char *line)
+{
+	lua_State *L = sh->L;
+	int top = lua_gettop(L), status = 0;
+	struct e2sh_words *w;
+	const char *err;
+
+	w = e2sh_tokenize(L, line, &err);
+	if (!w) {
+		e2sh_fail(sh, err);
+		return 1;
+	}
+	lua_pushcfunction(L, call_command);
+	lua_pushlightuserdata(L, w);
+	if (e2sh_docall(sh, 1, 0, E2SH_COMMAND) != LUA_OK) {
 		e2sh_fail(sh, lua_tostring(L, -1));
-	else
-		status = 0;
-out:
-	lua_settop(L, decl - 1);
+		status = 1;
+	}
+	sh->cmd = NULL;
+	lua_settop(L, top);
 	return status;
+}
+
+/* ---- e2.run: a command's output as a string --------------------------- */
+
+/* The capture as a Lua file, for io.write: closing it from Lua only marks
+ * it closed (the shell closes the stream). */
+static int capture_close(lua_State *L)
+{
+	return luaL_fileresult(L, 1, NULL);
+}
+
+/* Call io.output with the value on top (popped); the previous output is
+ * pushed. */
+static void swap_output(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_getfield(L, -1, "io");
+	lua_getfield(L, -1, "output");			/* [new, loaded, io, f] */
+	lua_replace(L, -3);
+	lua_pop(L, 1);					/* [new, f] */
+	lua_pushvalue(L, -1);
+	lua_call(L, 0, 1);				/* [new, f, old] */
+	lua_rotate(L, -3, 1);				/* [old, new, f] */
+	lua_insert(L, -2);				/* [old, f, new] */
+	lua_call(L, 1, 0);				/* [old] */
+}
+
+/* e2.run(line) -> what the command wrote (its output stream, print and
+ * io.write).  Its error is raised as it was raised. */
+static int e2_run(lua_State *L)
+{
+	const char *line = luaL_checkstring(L, 1);
+	struct e2sh *sh = e2sh_get(L);
+	struct e2sh_words *w, *saved_cmd = sh->cmd;
+	int saved_lua = sh->cmd_lua, status;
+	FILE *saved_out = sh->out, *f;
+	luaL_Stream *stream;
+	char *buf = NULL;
+	size_t len = 0;
+	const char *err;
+
+	e2l_checknargs(L, 1);
+	w = e2sh_tokenize(L, line, &err);		/* [line, w] */
+	if (!w)
+		return luaL_error(L, "e2.run: %s", err);
+	if (w->argc == 0)
+		return luaL_error(L, "e2.run: no command given");
+	stream = lua_newuserdatauv(L, sizeof(*stream), 0);
+	stream->closef = NULL;				/* closed until set */
+	luaL_setmetatable(L, LUA_FILEHANDLE);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return luaL_fileresult(L, 0, "e2.run");
+	stream->f = f;
+	stream->closef = capture_close;
+	lua_pushvalue(L, -1);
+	swap_output(L);				/* [line, w, stream, old] */
+	sh->out = f;
+	lua_pushcfunction(L, call_command);
+	lua_pushlightuserdata(L, w);
+	status = lua_pcall(L, 1, 0, 0);			/* [.., old, err?] */
+	sh->out = saved_out;
+	sh->cmd = saved_cmd;
+	sh->cmd_lua = saved_lua;
+	stream->closef = NULL;		/* a kept reference sees it closed */
+	fclose(f);
+	lua_pushvalue(L, 4);
+	swap_output(L);
+	lua_pop(L, 1);
+	if (status != LUA_OK) {
+		free(buf);
+		return lua_error(L);
+	}
+	lua_pushlstring(L, buf, len);
+	free(buf);
+	return 1;
+}
+
+/* print(...): Lua's, to the shell's output stream (so e2.run gets it). */
+static int sh_print(lua_State *L)
+{
+	FILE *out = e2sh_out(L);
+	int i, n = lua_gettop(L);
+	const char *s;
+	size_t len;
+
+	for (i = 1; i <= n; i++) {
+		s = luaL_tolstring(L, i, &len);
+		if (i > 1)
+			fputc('\t', out);
+		fwrite(s, 1, len, out);
+		lua_pop(L, 1);
+	}
+	fputc('\n', out);
+	fflush(out);
+	return 0;
+}
+
+void e2sh_run_open(lua_State *L)
+{
+	lua_pushcfunction(L, sh_print);
+	lua_setglobal(L, "print");
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_getfield(L, -1, "e2");
+	lua_pushcfunction(L, e2_run);
+	lua_setfield(L, -2, "run");
+	lua_pop(L, 2);
 }

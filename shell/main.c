@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 
 /* -R, -f and -e, kept in command-line order. */
 struct action {
-	char opt;		/* 'R', 'f' or 'e' */
+	int opt;		/* 'R', 'f' or 'e' */
 	const char *arg;
 };
 
@@ -33,7 +34,8 @@ struct options {
 	int nactions;
 	int interactive;		/* -i */
 	int bail;			/* --bail */
-	int version;			/* -V */
+	int traceback;			/* --traceback */
+	int version;			/* -V, --version */
 	int status;			/* 2: the image cannot be opened */
 };
 
@@ -54,9 +56,10 @@ static void print_usage(FILE *f)
 "  -f CMD_FILE    run the lines of CMD_FILE ('-': stdin), echoing them\n"
 "  -e CHUNK       run a chunk of Lua\n"
 "  -i             interactive after -R, -f, -e or SCRIPT\n"
-"  -V             print the version and exit\n"
 "  --bail         stop at the first error\n"
-"  --help         print this help and exit\n"
+"  --traceback    a Lua traceback with every error (not only Lua bugs)\n"
+"  -V, --version  print the version and exit\n"
+"  -h, --help     print this help and exit\n"
 "  --             end of options\n"
 "\n"
 "-R, -f and -e may be repeated and run in order; stdin is then not read.\n"
@@ -122,8 +125,8 @@ const char *e2sh_check_open_opts(const struct e2c_open_opts *opts)
 	return NULL;
 }
 
-/* An option that takes a value (already found in val). */
-static int option_value(struct options *o, char opt, const char *val)
+/* An option that takes a value. */
+static int option_value(struct options *o, int opt, const char *val)
 {
 	switch (opt) {
 	case 'b':
@@ -146,57 +149,72 @@ static int option_value(struct options *o, char opt, const char *val)
 	return -1;
 }
 
-/* Options come before SCRIPT (what follows it is the script's).  Returns
- * -1 to go on, else the exit status (0 after --help). */
+/* Options may come before and after IMAGE, not after SCRIPT (what
+ * follows it is the script's).  Returns -1 to go on, else the exit
+ * status (0 after --help). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	int i, rc, done = 0;
-	const char *a, *p, *why;
+	enum { OPT_BAIL = 256, OPT_TRACEBACK };
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "bail", no_argument, NULL, OPT_BAIL },
+		{ "traceback", no_argument, NULL, OPT_TRACEBACK },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, rc, before, ended = 0;
+	const char *why;
 
-	for (i = 1; i < argc; i++) {
-		a = argv[i];
-		if (done || a[0] != '-' || a[1] == '\0') {
-			if (!o->image) {
-				o->image = a;
-				continue;
+	optind = 0;
+	opterr = 0;
+	while (!o->script) {
+		before = optind ? optind : 1;
+		c = ended ? -1 : getopt_long(argc, argv, "+:wciVhR:f:e:b:s:z:",
+					     longopts, NULL);
+		switch (c) {
+		case -1:		/* "--", IMAGE, SCRIPT or the end */
+			if (!ended && optind == before + 1 &&
+			    strcmp(argv[before], "--") == 0)
+				ended = 1;
+			if (optind >= argc)
+				goto done;
+			if (o->image) {
+				o->script = argv + optind;
+				o->nscript = argc - optind;
+			} else {
+				o->image = argv[optind++];
 			}
-			o->script = argv + i;
-			o->nscript = argc - i;
 			break;
-		}
-		if (strcmp(a, "--") == 0) {
-			done = 1;
-			continue;
-		}
-		if (strcmp(a, "--help") == 0) {
+		case 'w': o->open.write = 1; break;
+		case 'c': o->open.catastrophic = 1; break;
+		case 'i': o->interactive = 1; break;
+		case 'V': o->version = 1; break;
+		case OPT_BAIL: o->bail = 1; break;
+		case OPT_TRACEBACK: o->traceback = 1; break;
+		case 'h':
 			print_usage(stdout);
 			return 0;
-		}
-		if (strcmp(a, "--bail") == 0) {
-			o->bail = 1;
-			continue;
-		}
-		if (a[1] == '-')
-			return usage_error("unknown option '%s'", a);
-		for (p = a + 1; *p; p++) {	/* bundled: -wi, -Rstats */
-			if (*p == 'w' || *p == 'c' || *p == 'i' || *p == 'V') {
-				o->open.write |= *p == 'w';
-				o->open.catastrophic |= *p == 'c';
-				o->interactive |= *p == 'i';
-				o->version |= *p == 'V';
-				continue;
-			}
-			if (!strchr("Rfebsz", *p))
-				return usage_error("unknown option '-%c'", *p);
-			if (!p[1] && i + 1 >= argc)
-				return usage_error("option '-%c' needs an "
-						   "argument", *p);
-			rc = option_value(o, *p, p[1] ? p + 1 : argv[++i]);
+		case ':':
+			return usage_error("option '-%c' needs an argument",
+					   optopt);
+		case '?':
+			if (optopt > 0 && optopt < OPT_BAIL)
+				return usage_error("unknown option '-%c'",
+						   optopt);
+			if (optopt)	/* --bail=x */
+				return usage_error("option '%.*s' takes no "
+						   "argument", (int)strcspn(
+						   argv[optind - 1], "="),
+						   argv[optind - 1]);
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]);
+		default:
+			rc = option_value(o, c, optarg);
 			if (rc >= 0)
 				return rc;
-			break;
 		}
 	}
+done:
 	if (o->version)
 		return -1;
 	if (!o->image && (o->open.write || o->open.catastrophic ||
@@ -375,6 +393,8 @@ static int pmain(lua_State *L)
 	luaL_openlibs(L);
 	luaL_requiref(L, "e2", luaopen_e2, 1);
 	lua_pop(L, 1);
+	e2sh_registry_open(L);
+	e2sh_run_open(L);
 	e2sh_set(L, sh);
 	if (o->version) {
 		printf("%s\n", push_version(L));
@@ -382,9 +402,11 @@ static int pmain(lua_State *L)
 	}
 	if (o->image && (o->status = open_image(L, o)) != 0)
 		return 0;
-	e2l_register_commands(L, e2sh_shell_cmds);
-	e2l_register_commands(L, e2sh_inspect_cmds);
-	e2l_register_commands(L, e2sh_migrate_cmds);
+	e2sh_register(L, e2sh_shell_cmds);
+	e2sh_register(L, e2sh_inode_cmds);
+	e2sh_register(L, e2sh_dir_cmds);
+	e2sh_register(L, e2sh_fs_cmds);
+	e2sh_register(L, e2sh_migrate_cmds);
 	load_scripts(sh);
 
 	for (i = 0; i < o->nactions && !sh->quit && !sh->stop; i++)
@@ -429,6 +451,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	sh.bail = o.bail;
+	sh.traceback = o.traceback;
+	sh.out = stdout;
 	sh.L = luaL_newstate();
 	if (!sh.L) {
 		fprintf(stderr, "%s: cannot create the Lua state\n",

@@ -1,8 +1,8 @@
 /*
  * readline.c -- the terminal: line editing with GNU readline (its
  * callback interface, so that Ctrl-C at the prompt only discards the
- * line), the persistent history file, and tab completion from
- * e2.commands, the open image's directories and Lua's tables.
+ * line), the persistent history file, and tab completion from the
+ * command registry, the open image's directories and Lua's tables.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -200,10 +200,7 @@ static void complete_commands(lua_State *L, const char *text)
 {
 	size_t len = strlen(text);
 
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	if (lua_getfield(L, -1, "e2") != LUA_TTABLE ||
-	    lua_getfield(L, -1, "commands") != LUA_TTABLE)
-		return;
+	e2sh_pushcommands(L);
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		const char *k = lua_type(L, -2) == LUA_TSTRING ?
@@ -347,10 +344,7 @@ static void complete_paths(lua_State *L, const char *text)
 	ext2_ino_t dir;
 	e2c_fs *fs;
 
-	lua_pushglobaltable(L);
-	lua_pushliteral(L, "fs");
-	lua_rawget(L, -2);
-	fs = e2l_tofs(L, -1);
+	fs = e2sh_pushfs(L);
 	if (!fs)
 		return;
 	dir = e2l_getcwd(L, -1);

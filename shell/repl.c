@@ -18,10 +18,15 @@
 
 static const char state_key;	/* registry key of the struct e2sh */
 
+static lua_CFunction error_fn;	/* Lua's error(), to know what it raised */
+
 void e2sh_set(lua_State *L, struct e2sh *sh)
 {
 	lua_pushlightuserdata(L, sh);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &state_key);
+	lua_getglobal(L, "error");
+	error_fn = lua_tocfunction(L, -1);
+	lua_pop(L, 1);
 }
 
 struct e2sh *e2sh_get(lua_State *L)
@@ -32,6 +37,11 @@ struct e2sh *e2sh_get(lua_State *L)
 	sh = lua_touserdata(L, -1);
 	lua_pop(L, 1);
 	return sh;
+}
+
+FILE *e2sh_out(lua_State *L)
+{
+	return e2sh_get(L)->out;
 }
 
 /* ---- protected calls and Ctrl-C (lua.c's scheme) ---------------------- */
@@ -90,56 +100,168 @@ static int user_status(lua_State *L, int idx)
 }
 
 /* Push "src:line: " for the innermost Lua function running, or "". */
-static void push_where(lua_State *L)
+static const char *push_where(lua_State *L)
 {
 	lua_Debug ar;
 	int level;
 
 	for (level = 1; lua_getstack(L, level, &ar); level++) {
 		lua_getinfo(L, "Sl", &ar);
-		if (ar.currentline > 0) {
-			lua_pushfstring(L, "%s:%d: ", ar.short_src,
-					ar.currentline);
-			return;
-		}
+		if (ar.currentline > 0)
+			return lua_pushfstring(L, "%s:%d: ", ar.short_src,
+					       ar.currentline);
 	}
 	lua_pushliteral(L, "");
+	return "";
+}
+
+static int starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Whether s is one of the names of the command named cmd. */
+static int is_cmd_name(lua_State *L, const char *cmd, const char *s)
+{
+	int yes = strcmp(cmd, s) == 0;
+	lua_Integer i;
+
+	if (yes || !e2sh_pushcmd(L, cmd, strlen(cmd)))
+		return yes;
+	lua_getfield(L, -1, "name");
+	yes = lua_type(L, -1) == LUA_TSTRING &&
+	      strcmp(lua_tostring(L, -1), s) == 0;
+	lua_getfield(L, -2, "aliases");
+	for (i = 1; !yes && lua_istable(L, -1); i++) {
+		if (lua_geti(L, -1, i) != LUA_TSTRING) {
+			lua_pop(L, 1);
+			break;
+		}
+		yes = strcmp(lua_tostring(L, -1), s) == 0;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 3);
+	return yes;
 }
 
 /*
- * Turn the error object into the message to print.  An e2.error is an
- * expected failure: its text, and for Lua chunks the line of Lua that
- * got it.  Anything else from a chunk is a Lua bug: a traceback, as lua.c
- * prints.  Commands get their message alone (upvalue 1 false).
+ * An e2.error (at idx) of the command line w, named after the command
+ * the user typed: "survey /home: ...", not "walk /home: ...".  Its own
+ * operation (under any of the command's names) and an operation on one
+ * of the arguments take the command's place; anything else is said
+ * after it ("survey: walk /home/x: ...").
+ */
+static const char *push_cmd_e2error(lua_State *L, int idx,
+				    const struct e2sh_words *w)
+{
+	const char *cmd = w->argv[0], *op, *obj;
+	int i, own = 0, base = lua_gettop(L);
+
+	lua_getfield(L, idx, "op");
+	lua_getfield(L, idx, "object");
+	lua_getfield(L, idx, "message");		/* [op, obj, msg] */
+	op = lua_tostring(L, -3);
+	obj = lua_tostring(L, -2);
+	if (op && is_cmd_name(L, cmd, op))
+		own = 1;
+	/* The command with one of its options ("sum -a"): said as it is. */
+	if (!own && op && strchr(op, ' ') && starts(op, cmd) &&
+	    op[strlen(cmd)] == ' ') {
+		if (obj)
+			lua_pushfstring(L, "%s %s: %s", op, obj,
+					lua_tostring(L, -1));
+		else
+			lua_pushfstring(L, "%s: %s", op, lua_tostring(L, -1));
+		lua_replace(L, base + 1);
+		lua_settop(L, base + 1);
+		return lua_tostring(L, -1);
+	}
+	for (i = 1; !own && obj && i < w->argc; i++)
+		own = strcmp(w->argv[i], obj) == 0;
+	if (own && obj)
+		lua_pushfstring(L, "%s %s: %s", cmd, obj, lua_tostring(L, -1));
+	else if (own)
+		lua_pushfstring(L, "%s: %s", cmd, lua_tostring(L, -1));
+	else
+		lua_pushfstring(L, "%s: %s", cmd, luaL_tolstring(L, idx, NULL));
+	lua_replace(L, base + 1);
+	lua_settop(L, base + 1);
+	return lua_tostring(L, -1);
+}
+
+/*
+ * Turn the error object into the message to print.  Errors raised on
+ * purpose -- error(), assert(), a failing filesystem operation (an
+ * e2.error), a command's refusal -- print their message; from Lua chunks
+ * positioned at the line of Lua that got them.  A Lua bug -- an error the
+ * Lua VM raised running Lua code (indexing nil, ...) or a bad argument to
+ * a function -- also gets a traceback, as lua.c prints; --traceback gives
+ * every error one.  An e2.error with a status (user_status) is printed as
+ * it is.  Errors of commands name the command as typed (upvalue 1
+ * false); those of Lua commands lose the position inside the command's
+ * script unless they are bugs.
  */
 static int msghandler(lua_State *L)
 {
 	int chunk = lua_toboolean(L, lua_upvalueindex(1));
-	const char *msg = lua_tostring(L, 1);
+	struct e2sh *sh = e2sh_get(L);
+	const struct e2sh_words *w = chunk ? NULL : sh->cmd;
+	int vm = 0, by_error = 0, e2err = is_e2error(L, 1), bug;
+	int plain = e2err && user_status(L, 1);
+	const char *msg, *where, *nofs;
+	lua_Debug ar;
 
-	if (msg == NULL) {
-		if (is_e2error(L, 1)) {
-			int plain = user_status(L, 1);
-
-			luaL_tolstring(L, 1, NULL);		/* [err, text] */
-			if (chunk && !plain) {
-				push_where(L);
-				lua_insert(L, -2);
-				lua_concat(L, 2);
-			}
-			return 1;
-		}
-		if (luaL_callmeta(L, 1, "__tostring") &&
-		    lua_type(L, -1) == LUA_TSTRING)
-			msg = lua_tostring(L, -1);
-		else
-			msg = lua_pushfstring(L, "(error object is a %s value)",
-					      luaL_typename(L, 1));
+	/* Who raised it: level 1 is the function that was running. */
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sf", &ar)) {
+		vm = ar.what[0] != 'C';
+		by_error = lua_tocfunction(L, -1) == error_fn;
+		lua_pop(L, 1);
 	}
-	if (chunk)
-		luaL_traceback(L, L, msg, 1);
+	if (e2err && w && !plain)
+		msg = push_cmd_e2error(L, 1, w);
+	else if (e2err || lua_type(L, 1) == LUA_TSTRING ||
+		 luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL)
+		msg = luaL_tolstring(L, 1, NULL);
 	else
-		lua_pushstring(L, msg);
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+				      luaL_typename(L, 1));
+	lua_replace(L, 1);
+	lua_settop(L, 1);
+	where = push_where(L);				/* [msg, where] */
+	bug = !e2c_interrupted && !e2err &&
+	      (vm || starts(starts(msg, where) ? msg + strlen(where) : msg,
+			    "bad argument #"));
+	/* fs.super with no image open: say so rather than "index nil" */
+	nofs = strstr(msg, "attempt to index a nil value (global 'fs')");
+	if (vm && nofs && !e2sh_fs(L)) {
+		lua_pushlstring(L, msg, nofs - msg);
+		lua_pushliteral(L, "no filesystem is open (use: open IMAGE)");
+		lua_concat(L, 2);
+		lua_replace(L, 1);
+		bug = 0;
+	}
+	msg = lua_tostring(L, 1);
+	if (chunk && !plain && !vm && !by_error && !starts(msg, where)) {
+		lua_rotate(L, 1, 1);
+		lua_concat(L, 2);			/* where .. msg */
+	} else if (w && sh->cmd_lua && !e2err) {
+		const char *cmd = w->argv[0];
+		size_t n = strlen(cmd);
+
+		if (!bug && *where && starts(msg, where))
+			msg += strlen(where);
+		if (strncmp(msg, cmd, n) == 0 && (msg[n] == ' ' ||
+						  msg[n] == ':'))
+			lua_pushstring(L, msg);
+		else if (starts(msg, "Usage: "))
+			lua_pushstring(L, msg);
+		else
+			lua_pushfstring(L, "%s: %s", cmd, msg);
+		lua_replace(L, 1);
+	}
+	lua_settop(L, 1);
+	if (bug || sh->traceback)
+		luaL_traceback(L, L, lua_tostring(L, 1), 1);
 	return 1;
 }
 
@@ -478,23 +600,6 @@ static int is_lua_cmd(lua_State *L)
 	return yes;
 }
 
-/* A command line: tokenize and dispatch (declaration on top, popped). */
-static void run_command(struct e2sh *sh, const char *p)
-{
-	const char *err = NULL;
-	char **argv;
-	int argc;
-
-	argv = e2sh_tokenize(p, &argc, &err);
-	if (!argv) {
-		lua_pop(sh->L, 1);
-		e2sh_fail(sh, err);
-		return;
-	}
-	e2sh_dispatch(sh, argc, argv);
-	free(argv);
-}
-
 static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 {
 	lua_State *L = sh->L;
@@ -536,8 +641,9 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 			return;
 		}
 	}
+	lua_settop(L, top);
 	remember(in, line);
-	run_command(sh, p);
+	e2sh_command(sh, p);
 }
 
 void e2sh_run_input(struct e2sh *sh, struct e2sh_input *in)

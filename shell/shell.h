@@ -1,7 +1,8 @@
 /*
- * shell.h -- private to the e2lua program (shell/): its state, the input
- * loop, dispatch and readline.  The commands themselves live in
- * e2.commands (see bindings/e2lua.h and commands.h).
+ * shell.h -- private to the e2lua program (shell/): its state, the
+ * command registry, the input loop, dispatch and readline.  The commands
+ * themselves are declared in the cmd_*.c files (commands.h) and by Lua
+ * scripts (e2.command).
  */
 #ifndef SHELL_H
 #define SHELL_H
@@ -35,6 +36,7 @@ struct e2sh {
 	lua_State *L;
 	int interactive;	/* terminal session: prompts, questions */
 	int bail;		/* --bail: stop at the first error */
+	int traceback;		/* --traceback: with every Lua error */
 	int failed;		/* the exit status: 1 something failed,
 				 * or the highest an e2.error asked for */
 	int status;		/* ... that the error being raised asks */
@@ -43,6 +45,10 @@ struct e2sh {
 	int depth;		/* nesting of inputs being read */
 	char *scripts;		/* the scripts directory, or NULL */
 	struct e2sh_input *in;	/* input being read; NULL: -e, script */
+	FILE *out;		/* where commands write: stdout, or what
+				 * e2.run captures */
+	struct e2sh_words *cmd;	/* the command line being run, or NULL */
+	int cmd_lua;		/* ... and its command is written in Lua */
 };
 
 /* main.c: option checks shared with the open command (0 or -1). */
@@ -55,6 +61,8 @@ const char *e2sh_check_open_opts(const struct e2c_open_opts *opts);
 enum e2sh_how { E2SH_CHUNK, E2SH_COMMAND };
 void e2sh_set(lua_State *L, struct e2sh *sh);
 struct e2sh *e2sh_get(lua_State *L);
+/* Where commands write their output (stderr is for messages). */
+FILE *e2sh_out(lua_State *L);
 /* lua_pcall with the message handler for how, Ctrl-C turned into an
  * "interrupted!" error; on failure the message is a string on top. */
 int e2sh_docall(struct e2sh *sh, int narg, int nres, enum e2sh_how how);
@@ -70,17 +78,114 @@ int e2sh_source(struct e2sh *sh, const char *path);
  * top-nargs+1..top, popped); LUA_OK, or an error message pushed. */
 int e2sh_run_script(struct e2sh *sh, const char *script, int nargs);
 
-/* dispatch.c */
-/* Split a command line with shell-like quoting; NULL-terminated argv (one
- * allocation, free() it), or NULL with *err set. */
-char **e2sh_tokenize(const char *line, int *argc, const char **err);
-/* Push e2.commands[name] (name: len bytes; a declaration table) and
- * return 1, or push nothing and return 0. */
+/*
+ * registry.c: the command registry, name (and each alias) -> declaration.
+ * It is the one declaration of every shell command, C or Lua, and drives
+ * dispatch, usage errors, help and completion.  A declaration is a table:
+ *   name     canonical name (string)
+ *   aliases  array of other names (may be empty)
+ *   usage    argument synopsis, e.g. "[-l] <file>"
+ *   help     one-line description
+ *   min,max  argument counts (max = -1: unlimited)
+ *   needs    "" | "fs" | "write" | "bitmaps" (what must be open)
+ *   args     "" | "inode" | "file" | "block": completion of arguments
+ *   run      function(argv...) -> true/nil; raise an error to fail
+ *   source   "C" or the chunk name of the Lua file that declared it
+ * Aliases are also keys of the table (pointing at the same declaration).
+ * Lua registers with e2.command{...}; C with e2sh_register.
+ */
+struct e2sh_cmd {
+	const char *name;
+	const char *aliases;	/* space-separated, or NULL */
+	const char *usage;
+	const char *help;
+	int min_args, max_args;	/* max -1: unlimited */
+	const char *needs;	/* "", "fs", "write", "bitmaps" */
+	const char *args;	/* "", "inode", "file", "block" */
+	lua_CFunction run;	/* gets the arguments as strings */
+};
+/* Make the table, publish it as e2.commands with e2.command (after
+ * require "e2"). */
+void e2sh_registry_open(lua_State *L);
+/* Register a { NULL }-terminated array. */
+void e2sh_register(lua_State *L, const struct e2sh_cmd *cmds);
+/* Push the table. */
+void e2sh_pushcommands(lua_State *L);
+/* Push the declaration of name (len bytes) and return 1, or push nothing
+ * and return 0. */
 int e2sh_pushcmd(lua_State *L, const char *name, size_t len);
-/* Check and run argv[0] (declaration on top, popped); 0 ok, 1 failed. */
-int e2sh_dispatch(struct e2sh *sh, int argc, char **argv);
-/* The open filesystem of the global fs, or NULL. */
+
+/* dispatch.c */
+/* A command line split into words. */
+struct e2sh_words {
+	int argc;
+	char **argv;		/* NULL-terminated */
+	char **pat;		/* for a word with an unquoted *, ? or [: its
+				 * fnmatch pattern (quoted metas escaped);
+				 * otherwise NULL */
+};
+/* Split a command line with shell-like quoting into a userdata (pushed),
+ * or return NULL (nothing pushed) with *err set. */
+struct e2sh_words *e2sh_tokenize(lua_State *L, const char *line,
+				 const char **err);
+/* Run a command line whose first word is a command (checked against its
+ * declaration); failures are reported: 0 ok, 1 failed. */
+int e2sh_command(struct e2sh *sh, const char *line);
+/* Put e2.run in the module (e2lua only), and a global print that writes
+ * to the shell's output stream. */
+void e2sh_run_open(lua_State *L);
+/* The current filesystem, the global fs: e2sh_pushfs pushes the global
+ * (whatever it is) and returns its open filesystem or NULL; e2sh_checkfs
+ * raises unless it is an open e2.fs (*idx: its stack slot); e2sh_fs
+ * pushes nothing. */
+e2c_fs *e2sh_pushfs(lua_State *L);
+e2c_fs *e2sh_checkfs(lua_State *L, int *idx);
 e2c_fs *e2sh_fs(lua_State *L);
+
+/* args.c */
+/* A number in C notation (decimal, 0x hex, 0 octal), as debugfs reads
+ * block numbers: the len bytes of s must all be part of it; 0 or -1. */
+int e2sh_parse_num(const char *s, size_t len, unsigned long long *v);
+/* The number at stack index arg; raises "cmd str: invalid what". */
+unsigned long long e2sh_checknum(lua_State *L, int arg, const char *cmd,
+				 const char *what);
+/* Commands over several files: e2sh_file_failed says on stderr that file
+ * failed, when there are many (the command goes on with the others);
+ * e2sh_files_fail raises at the end: the error itself ("op file:
+ * message") for one failure not said yet (said: whether they were), else
+ * "op: N of M files failed (see above)". */
+void e2sh_file_failed(lua_State *L, const char *op, const char *file,
+		      int many, errcode_t err);
+int e2sh_files_fail(lua_State *L, const char *op, const char *file,
+		    int failed, int total, int said, errcode_t last);
+/*
+ * Options of a command, with getopt (reset for every parse) over its n
+ * string arguments at stack 1..n; the usage goes into the messages:
+ * "ls: unknown option '-z'", "open: option '-b' needs an argument", each
+ * followed by "Usage: CMD USAGE".  e2sh_opt_begin pushes the argv it
+ * builds; e2sh_opt_next returns the next letter (its value in o->arg) or
+ * -1 at the first operand, whose stack index is then o->ind.  e2sh_flags
+ * does all of it for options without values: a mask with bit i set for
+ * letters[i], *first the first operand (nothing left pushed).
+ */
+struct e2sh_opt {
+	lua_State *L;
+	const char *cmd, *usage;
+	int argc;
+	char **argv;
+	int ind;
+	const char *arg;
+};
+void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
+		    const char *cmd, const char *usage);
+int e2sh_opt_next(struct e2sh_opt *o, const char *optstring);
+int e2sh_flags(lua_State *L, int n, const char *letters, const char *cmd,
+	       const char *usage, int *first);
+
+/* glob.c: push the paths in the image that pattern (as in e2sh_words)
+ * matches, relative ones from directory cwd, sorted; returns how many
+ * (0: none matched, nothing pushed). */
+int e2sh_glob(lua_State *L, e2c_fs *fs, ext2_ino_t cwd, const char *pattern);
 
 /* readline.c */
 void e2sh_rl_open(struct e2sh *sh);

@@ -83,7 +83,8 @@ assert_grep "(IND):" "$T/out" "stat shows the map up to the bad pointer"
 # i_block[4] is the root's first index entry's leaf block.
 mk_image "$T/good.img" ext4 1024 16M || fail "mk_image ext4"
 corrupt "$T/ext_range.img" /frag "block[4]" 99999999
-fails "$T/ext_range.img" "ex /frag" "$RANGE" "dump_extents /frag"
+fails "$T/ext_range.img" "ex /frag" "$RANGE" "ex /frag"	# the name typed
+fails "$T/ext_range.img" "dump_extents /frag" "$RANGE" "dump_extents /frag"
 fails "$T/ext_range.img" "blocks /frag" "$RANGE"
 fails "$T/ext_range.img" "stat /frag" "$RANGE"
 check_all

@@ -123,6 +123,35 @@ expect_rc 1 "$E2LUA" -e 'fs:inode("/nope")' "$img"
 err_has "^e2lua: \(command line\):1: inode /nope: File not found by ext2_lookup" "-e e2.error"
 expect_rc 1 "$E2LUA" -e 'x = ' "$img"
 err_has "unexpected symbol near <eof>" "-e syntax error"
+# Errors raised on purpose (error, assert, an e2.error, a refusal) print
+# their message alone; Lua bugs (the VM's runtime errors, bad arguments)
+# also a traceback; --traceback gives every error one.
+expect_rc 1 "$E2LUA" -e 'error("bad")' "$img"
+assert_eq "e2lua: (command line):1: bad" "$(cat "$T/err")" "-e error(): no traceback"
+expect_rc 1 "$E2LUA" -e 'assert(false, "no good")' "$img"
+assert_eq "e2lua: (command line):1: no good" "$(cat "$T/err")" "-e assert(): no traceback"
+expect_rc 1 "$E2LUA" -e 'error("as given", 0)' "$img"
+assert_eq "e2lua: as given" "$(cat "$T/err")" "-e error(msg, 0): no position added"
+expect_rc 1 "$E2LUA" -e 'fs:close() fs:inode(2)' "$img"
+assert_eq "e2lua: (command line):1: attempt to use a closed e2.fs" "$(cat "$T/err")" "-e refusal"
+expect_rc 1 "$E2LUA" -e 'local t; t.x = 1' "$img"
+assert_eq "e2lua: (command line):1: attempt to index a nil value (local 't')
+stack traceback:" "$(sed -n 1,2p "$T/err")" "-e Lua bug: traceback"
+expect_rc 1 "$E2LUA" -e 'fs:inode()' "$img"
+err_has "^stack traceback:" "-e bad argument: traceback"
+expect_rc 1 "$E2LUA" --traceback -e 'error("bad")' "$img"
+assert_eq "e2lua: (command line):1: bad
+stack traceback:" "$(sed -n 1,2p "$T/err")" "--traceback"
+expect_rc 1 "$E2LUA" --traceback -R 'stat /nope' "$img"
+err_has "^stack traceback:" "--traceback: commands too"
+# Using fs with no image open says so (not "index a nil value").
+for c in 'print(fs.super.blocks_count)' 'fs:inode(2)'; do
+	expect_rc 1 "$E2LUA" -e "$c"
+	assert_eq "e2lua: (command line):1: no filesystem is open (use: open IMAGE)" \
+		"$(cat "$T/err")" "-e '$c' without an image"
+done
+expect_rc 0 "$E2LUA" -e 'print(fs)'
+assert_eq "nil" "$(cat "$T/out")" "fs is nil without an image"
 
 # Script mode: arg[0] = script, arg[1..] = ARGS, also as ...; fs global.
 cat >"$T/s.lua" <<'LUA'

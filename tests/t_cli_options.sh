@@ -21,6 +21,8 @@ usage() {
 usage 2 "unknown option '-x'" -x "$img"
 usage 2 "unknown option '--nope'" --nope "$img"
 usage 2 "unknown option '-q'" -wq "$img"
+usage 2 "option '--bail' takes no argument" --bail=1 "$img"
+usage 2 "unknown option '-x'" "$img" -x	# options may follow IMAGE
 for o in R f e b s z; do
 	usage 2 "option '-$o' needs an argument" "-$o"
 done
@@ -50,14 +52,22 @@ err_has "^e2lua: $T/junk: Bad magic number in super-block" "not ext2"
 expect_rc 2 "$E2LUA" -b 1024 -s 8193 -R stats "$img"
 err_has "^e2lua: $img: " "backup superblock beyond the end"
 
-# --help and -V: stdout, exit 0, nothing else run.
-expect_rc 0 "$E2LUA" --help
-out_has "^Usage: e2lua \[options\] \[IMAGE \[SCRIPT \[ARGS...\]\]\]" "--help"
-for o in -w -c -b -s -z -R -f -e -i -V --bail --help; do
-	grep -q -- "^  $o" "$T/out" || fail "--help does not list $o"
+# -h/--help and -V/--version: stdout, exit 0, nothing else run (not
+# even -R, nor the open of the image).
+for h in --help -h; do
+	expect_rc 0 "$E2LUA" $h -R 'print("ran")' "$T/missing"
+	out_has "^Usage: e2lua \[options\] \[IMAGE \[SCRIPT \[ARGS...\]\]\]" "$h"
+	[ -s "$T/err" ] && fail "$h wrote to stderr: $(cat "$T/err")"
+	grep -q "^ran" "$T/out" && fail "$h ran -R"
+	for o in -w -c -b -s -z -R -f -e -i -V --version --bail --traceback -h --help; do
+		grep -Eq -- "^  ($o|-[a-zA-Z], $o)( |,|$)" "$T/out" || fail "$h does not list $o"
+	done
 done
-expect_rc 0 "$E2LUA" -V
-out_has "^e2lua [0-9][^ ]* \(Lua 5\.4.*, libext2fs [0-9.]+\)$" "-V"
+for v in -V --version; do
+	expect_rc 0 "$E2LUA" $v
+	out_has "^e2lua [0-9][^ ]* \(Lua 5\.4.*, libext2fs [0-9.]+\)$" "$v"
+	[ "$(wc -l <"$T/out")" = 1 ] || fail "$v: more than the version: $(cat "$T/out")"
+done
 
 # The open options reach the open.
 expect_rc 0 "$E2LUA" -c -e 'assert(fs.catastrophic and not fs.writable)' "$img"

@@ -2,7 +2,8 @@
 # t_cli_valgrind.sh -- representative invocations of the program under
 # valgrind (memory errors or leaks exit 99): options, a failing -R, a -f
 # transcript with Lua, piped multi-line Lua, script mode, an image that
-# cannot be opened, a usage error and staged work rolled back at exit.
+# cannot be opened, a usage error, staged work rolled back at exit,
+# patterns, -r, e2.run and open -w.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/cli_lib.sh"
 command -v valgrind >/dev/null 2>&1 || sanitized || skip "no valgrind"
@@ -40,4 +41,10 @@ vg 2 -b 1000 "$img"
 cp "$img" "$T/w.img"
 vg 0 -w -e 'tx = fs:begin() tx:migrate("/dir/big.txt")' "$T/w.img"
 err_has "rolled back 1 staged inode" "rollback under valgrind"
+# The command line's new ways: patterns, -r, e2.run (a capture, an error
+# inside one), reopening for write, errors named after the command.
+vg 0 -R 'stat /dir/*' -R 'plan -r /' -R 'frag /*/*.txt' \
+	-e 'assert(#e2.run("stat /hello.txt") > 0) assert(not pcall(e2.run, "stat /nope*"))' "$img"
+vg 1 -R 'cd /nope*' -R 'survey /nope' -R 'ls --x' -e 'local t; t.x = 1' "$img"
+vg 0 -R 'open -w' -R 'migrate -r /dir' -R pending -R rollback -R 'open' "$T/w.img"
 finish

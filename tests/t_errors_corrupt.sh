@@ -86,7 +86,7 @@ first=$(debugfs -R "blocks /sparse_ind" "$T/e4.img" 2>/dev/null | cut -d' ' -f1)
 for n in ext_overlap ext_order; do
 	fails $n "blocks /sparse_ind: Extents overlap or are out of order" -R "blocks /sparse_ind"
 	assert_eq "$first " "$(cat "$T/out")" "$n: the blocks before the bad extent"
-	fails $n "dump_extents /sparse_ind: Extents overlap" -R "ex /sparse_ind"
+	fails $n "ex /sparse_ind: Extents overlap" -R "ex /sparse_ind"	# as typed
 	fails $n "runs <[0-9]*>: Extents overlap" -e "for l in fs:inode('/sparse_ind'):runs() do end"
 	fails $n "holes <[0-9]*>: Extents overlap" -e "for l in fs:inode('/sparse_ind'):holes() do end"
 	e2fsck -fn "$T/$n.img" >"$T/fsck.out" 2>&1 &&

@@ -7,6 +7,7 @@
 #ifndef UNIT_H
 #define UNIT_H
 #include <stdio.h>
+#include <stdlib.h>
 
 static int unit_pass, unit_fail;
 
@@ -21,6 +22,20 @@ static int unit_pass, unit_fail;
 		fputc('\n', stderr);					\
 	}								\
 } while (0)
+
+/* The text of a file (at most 1 MiB; "" when it cannot be read), to
+ * compare with an oracle's output; free() it. */
+static inline char *unit_slurp(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	char *buf = calloc(1, 1 << 20);
+
+	if (buf && f && fread(buf, 1, (1 << 20) - 1, f) == 0)
+		buf[0] = 0;
+	if (f)
+		fclose(f);
+	return buf;
+}
 
 static inline int unit_done(void)
 {

@@ -1,0 +1,368 @@
+/*
+ * cmd_dir.c -- directories and names: ls, cd, pwd, ncheck.
+ *
+ * Output follows debugfs 1.47.0 byte for byte where debugfs has the command
+ * (the tests compare them).  Every command does its work in a helper that
+ * returns an errcode_t and frees what it allocated; only then does the
+ * lua_CFunction raise, so no Lua error ever jumps over a malloc()ed buffer
+ * or a libext2fs frame.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+
+#define LS_USAGE	"[-c] [-d] [-l] [-p] [-r] [dir]"
+#define NCHECK_USAGE	"[-c] <ino> ..."
+
+/* ------------------------------------------------------------------ */
+/* cd, pwd                                                             */
+/* ------------------------------------------------------------------ */
+
+/* cd DIR: fs:cd, the one implementation */
+static int cmd_cd(lua_State *L)
+{
+	int fsidx;
+
+	e2sh_checkfs(L, &fsidx);
+	lua_getfield(L, fsidx, "cd");
+	lua_pushvalue(L, fsidx);
+	lua_pushvalue(L, 1);
+	lua_call(L, 2, 0);
+	return 0;
+}
+
+/* pwd: debugfs's two lines, the current directory and the root. */
+static int cmd_pwd(lua_State *L)
+{
+	FILE *out = e2sh_out(L);
+	int fsidx;
+	e2c_fs *fs = e2sh_checkfs(L, &fsidx);
+	ext2_ino_t dirs[2] = { e2l_getcwd(L, fsidx), EXT2_ROOT_INO };
+	const char *tags[2] = { "[pwd] ", "[root]" };
+	char *path;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (ext2fs_get_pathname(fs->fs, dirs[i], 0, &path))
+			path = NULL;
+		fprintf(out, "%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
+			path ? path : "NULL");
+		free(path);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ls                                                                  */
+/* ------------------------------------------------------------------ */
+
+#define LS_CSUM		0x01	/* -c */
+#define LS_DELETED	0x02	/* -d */
+#define LS_LONG		0x04	/* -l */
+#define LS_PARSE	0x08	/* -p */
+#define LS_RAW		0x10	/* -r */
+#define LS_ENCRYPT	0x20	/* the directory is encrypted */
+
+struct ls {
+	e2c_fs *fs;
+	FILE *out;
+	int opts;
+	int col;		/* output column (short format) */
+	int seen;		/* entries so far ("." and ".." show raw) */
+	errcode_t err;		/* first inode that could not be read */
+};
+
+/* The name, non-printable bytes as \xNN; returns the printed width.
+ * Prints nothing when out is NULL (measuring). */
+static int ls_name(FILE *out, const struct ext2_dir_entry *d, int opts)
+{
+	int len = ext2fs_dirent_name_len(d), w = 0, i;
+
+	if ((opts & LS_ENCRYPT) && !(opts & LS_RAW))
+		return out ? fprintf(out, "<encrypted (%d)>", len) :
+			     snprintf(NULL, 0, "<encrypted (%d)>", len);
+	for (i = 0; i < len; i++) {
+		unsigned char ch = d->name[i];
+
+		if (ch < 32 || ch >= 127 || ch == '\\') {
+			if (out)
+				fprintf(out, "\\x%02x", ch);
+			w += 4;
+		} else {
+			if (out)
+				fputc(ch, out);
+			w++;
+		}
+	}
+	return w;
+}
+
+/* An entry's inode, or zeros for a deleted entry. */
+static int ls_inode(struct ls *ls, ext2_ino_t ino, struct ext2_inode *in)
+{
+	errcode_t retval;
+
+	memset(in, 0, sizeof(*in));
+	if (!ino)
+		return 0;
+	retval = ext2fs_read_inode(ls->fs->fs, ino, in);
+	if (retval && !ls->err)
+		ls->err = retval;
+	return retval ? -1 : 0;
+}
+
+static void ls_long(struct ls *ls, int entry, struct ext2_dir_entry *d,
+		    ext2_ino_t ino, char lbr, char rbr, int opts)
+{
+	FILE *out = ls->out;
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct ext2_inode in;
+	char date[80] = "                 ";
+
+	if (ls_inode(ls, ino, &in))
+		return;
+	if (ino) {
+		time_t t = in.i_mtime;
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			snprintf(date, sizeof(date), "%2d-%s-%4d %02d:%02d",
+				 tm.tm_mday, mon[tm.tm_mon], 1900 + tm.tm_year,
+				 tm.tm_hour, tm.tm_min);
+	}
+	fprintf(out, "%c%6u%c %6o ", lbr, ino, rbr, in.i_mode);
+	if (entry == DIRENT_CHECKSUM) {
+		fprintf(out, "(dirblock checksum: 0x%08x)\n",
+			((struct ext2_dir_entry_tail *)d)->det_checksum);
+		return;
+	}
+	fprintf(out, "(%d)  %5d  %5d   %5llu %s ", ext2fs_dirent_file_type(d),
+		inode_uid(in), inode_gid(in),
+		(unsigned long long)EXT2_I_SIZE(&in), date);
+	ls_name(out, d, opts);
+	fputc('\n', out);
+}
+
+static int ls_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
+		 int offset, int blocksize, char *buf, void *priv)
+{
+	struct ls *ls = priv;
+	FILE *out = ls->out;
+	ext2_ino_t ino = d->inode;
+	char lbr = ' ', rbr = ' ', tmp[EXT2_NAME_LEN + 64];
+	int opts = ls->opts, len;
+	struct ext2_inode in;
+
+	(void)dir;
+	(void)offset;
+	(void)blocksize;
+	(void)buf;
+	if (ls->seen < 2) {
+		ls->seen++;
+		opts |= LS_RAW;
+	}
+	if (entry == DIRENT_DELETED_FILE) {
+		lbr = '<';
+		rbr = '>';
+		ino = 0;
+	}
+	if (opts & LS_PARSE) {
+		if (ls_inode(ls, ino, &in))
+			return 0;
+		fprintf(out, "/%u/%06o/%d/%d/%.*s/", ino, in.i_mode,
+			inode_uid(in), inode_gid(in),
+			ext2fs_dirent_name_len(d), d->name);
+		if (LINUX_S_ISDIR(in.i_mode))
+			fputs("/\n", out);
+		else
+			fprintf(out, "%llu/\n",
+				(unsigned long long)EXT2_I_SIZE(&in));
+	} else if (opts & LS_LONG) {
+		ls_long(ls, entry, d, ino, lbr, rbr, opts);
+	} else {
+		if (entry == DIRENT_CHECKSUM) {
+			len = snprintf(tmp, sizeof(tmp),
+				       "%c%u%c (dirblock checksum: 0x%08x)   ",
+				       lbr, d->inode, rbr,
+				       ((struct ext2_dir_entry_tail *)d)->
+				       det_checksum);
+		} else {
+			snprintf(tmp, sizeof(tmp), "%c%u%c (%d) ", lbr,
+				 d->inode, rbr, d->rec_len);
+			len = strlen(tmp) + 3 + ls_name(NULL, d, opts);
+		}
+		if (ls->col + len > 80) {
+			fputc('\n', out);
+			ls->col = 0;
+		}
+		fputs(tmp, out);
+		if (entry != DIRENT_CHECKSUM) {
+			ls_name(out, d, opts);
+			fputs("   ", out);
+		}
+		ls->col += len;
+	}
+	return 0;
+}
+
+static errcode_t list_dir(struct ls *ls, ext2_ino_t dir)
+{
+	int flags = DIRENT_FLAG_INCLUDE_EMPTY;
+	struct ext2_inode in;
+	errcode_t retval;
+
+	retval = ext2fs_read_inode(ls->fs->fs, dir, &in);
+	if (!retval)
+		retval = ext2fs_check_directory(ls->fs->fs, dir);
+	if (retval)
+		return retval;
+	if (in.i_flags & EXT4_ENCRYPT_FL)
+		ls->opts |= LS_ENCRYPT;
+	if (ls->opts & LS_CSUM)
+		flags |= DIRENT_FLAG_INCLUDE_CSUM;
+	if (ls->opts & LS_DELETED)
+		flags |= DIRENT_FLAG_INCLUDE_REMOVED;
+	retval = ext2fs_dir_iterate2(ls->fs->fs, dir, flags, NULL, ls_cb, ls);
+	fputc('\n', ls->out);
+	return retval ? retval : ls->err;
+}
+
+static int cmd_ls(lua_State *L)
+{
+	int fsi, first;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	struct ls ls = { .fs = fs, .out = e2sh_out(L) };
+	const char *arg = NULL;
+	ext2_ino_t dir;
+	errcode_t retval;
+
+	ls.opts = e2sh_flags(L, fsi - 1, "cdlpr", "ls", LS_USAGE, &first);
+	if (first < fsi - 1)
+		return luaL_error(L, "Usage: ls " LS_USAGE);
+	if (first == fsi - 1) {
+		arg = lua_tostring(L, first);
+		dir = e2l_checkino(L, fsi, first, "ls");
+	} else {
+		dir = e2l_getcwd(L, fsi);
+	}
+	retval = list_dir(&ls, dir);
+	if (retval)
+		e2l_error(L, retval, "ls", arg);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ncheck                                                              */
+/* ------------------------------------------------------------------ */
+
+struct ncheck {
+	e2c_fs *fs;
+	FILE *out;
+	int check;		/* -c: compare the entry's file type */
+	int bad_dirs;		/* directories that could not be read */
+	ext2_ino_t dir;		/* the directory parent names */
+	char *parent;		/* its path, NULL: none */
+};
+
+/* e2c_find_names callback: print one name, as debugfs does (its parent's
+ * path from ext2fs_get_pathname, partial or not, else "<dir>"). */
+static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
+			      const struct e2c_dirent *d, void *priv)
+{
+	struct ncheck *c = priv;
+	FILE *out = c->out;
+	struct ext2_inode inode;
+
+	if (dir != c->dir) {
+		ext2fs_free_mem(&c->parent);
+		c->dir = dir;
+		if (ext2fs_get_pathname(c->fs->fs, dir, 0, &c->parent))
+			c->parent = NULL;
+	}
+	if (c->parent)
+		fprintf(out, "%u\t%s/%s", ino, c->parent, d->name);
+	else
+		fprintf(out, "%u\t<%u>/%s", ino, dir, d->name);
+	if (c->check && d->ftype &&
+	    !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
+	    d->ftype != e2c_mode_ftype(inode.i_mode))
+		fputs("  <--- BAD FILETYPE", out);
+	fputc('\n', out);
+	return 0;
+}
+
+/* e2c_find_names callback: report a directory that could not be read,
+ * and count it. */
+static void ncheck_bad_dir(ext2_ino_t dir, errcode_t err, void *priv)
+{
+	struct ncheck *c = priv;
+
+	fprintf(stderr, "ncheck <%u>: %s\n", dir, error_message(err));
+	c->bad_dirs++;
+}
+
+static int cmd_ncheck(lua_State *L)
+{
+	int fsi, first, i, n;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	struct ncheck c = { fs, e2sh_out(L), 0, 0, 0, NULL };
+	struct ext2_inode inode;
+	ext2_ino_t *inos;
+	errcode_t retval;
+
+	c.check = e2sh_flags(L, fsi - 1, "c", "ncheck", NCHECK_USAGE, &first);
+	n = fsi - first;
+	if (n < 1)
+		return luaL_error(L, "Usage: ncheck " NCHECK_USAGE);
+	inos = lua_newuserdatauv(L, n * sizeof(*inos), 0);
+	for (i = 0; i < n; i++) {
+		size_t len;
+		const char *a = lua_tolstring(L, first + i, &len);
+		unsigned long long v;
+
+		/* "12" or "<12>", as debugfs accepts. */
+		if (len > 2 && a[0] == '<' && a[len - 1] == '>' ?
+		    e2sh_parse_num(a + 1, len - 2, &v) : e2sh_parse_num(a, len, &v))
+			return luaL_error(L, "ncheck %s: invalid inode number",
+					  a);
+		if (v < 1 || v > fs->fs->super->s_inodes_count)
+			e2l_error(L, E2C_ERR_BAD_INODE, "ncheck", a);
+		inos[i] = (ext2_ino_t)v;
+	}
+	/* Read here first so an unreadable argument is named in the error. */
+	for (i = 0; i < n; i++) {
+		retval = ext2fs_read_inode(fs->fs, inos[i], &inode);
+		if (retval) {
+			lua_pushfstring(L, "<%d>", (int)inos[i]);
+			e2l_error(L, retval, "ncheck", lua_tostring(L, -1));
+		}
+	}
+	fprintf(c.out, "Inode\tPathname\n");
+	retval = e2c_find_names(fs, inos, n, ncheck_found, ncheck_bad_dir, &c);
+	ext2fs_free_mem(&c.parent);
+	if (retval)
+		e2l_error(L, retval, "ncheck", NULL);
+	if (c.bad_dirs)
+		return luaL_error(L, "ncheck: %d director%s could not be read "
+				  "(see above)", c.bad_dirs,
+				  c.bad_dirs == 1 ? "y" : "ies");
+	return 0;
+}
+
+const struct e2sh_cmd e2sh_dir_cmds[] = {
+	{ "ls", "list_directory", LS_USAGE,
+	  "List a directory (-l long, -p parseable, -d deleted entries)",
+	  0, 6, "fs", "inode", cmd_ls },
+	{ "cd", NULL, "<dir>", "Change the current directory",
+	  1, 1, "fs", "inode", cmd_cd },
+	{ "pwd", NULL, "", "Print the current and root directories",
+	  0, 0, "fs", "", cmd_pwd },
+	{ "ncheck", NULL, NCHECK_USAGE,
+	  "Find the path names of inodes (-c: check entry file types)",
+	  1, -1, "fs", "", cmd_ncheck },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+};

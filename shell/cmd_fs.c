@@ -1,0 +1,182 @@
+/*
+ * cmd_fs.c -- the whole filesystem: stats, testb, icheck.
+ *
+ * Output follows debugfs 1.47.0 byte for byte where debugfs has the command
+ * (the tests compare them).  Every command does its work in a helper that
+ * returns an errcode_t and frees what it allocated; only then does the
+ * lua_CFunction raise, so no Lua error ever jumps over a malloc()ed buffer
+ * or a libext2fs frame.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <e2p/e2p.h>
+
+#include "commands.h"
+
+#define STATS_USAGE	"[-h]"
+
+/* ------------------------------------------------------------------ */
+/* stats                                                               */
+/* ------------------------------------------------------------------ */
+
+/* One group descriptor, debugfs's "stats" layout. */
+static void print_group(FILE *out, ext2_filsys fs, dgrp_t g,
+			const char *units, int csum)
+{
+	__u32 fb = ext2fs_bg_free_blocks_count(fs, g);
+	__u32 fi = ext2fs_bg_free_inodes_count(fs, g);
+	__u32 ud = ext2fs_bg_used_dirs_count(fs, g);
+	int first = 1;
+
+	fprintf(out, " Group %2d: block bitmap at %llu, inode bitmap at %llu, "
+		"inode table at %llu\n"
+		"           %u free %s%s, %u free %s, %u used %s%s", g,
+		(unsigned long long)ext2fs_block_bitmap_loc(fs, g),
+		(unsigned long long)ext2fs_inode_bitmap_loc(fs, g),
+		(unsigned long long)ext2fs_inode_table_loc(fs, g),
+		fb, units, fb != 1 ? "s" : "", fi,
+		fi != 1 ? "inodes" : "inode", ud,
+		ud != 1 ? "directories" : "directory", csum ? ", " : "\n");
+	if (csum)
+		fprintf(out, "%u unused %s\n", ext2fs_bg_itable_unused(fs, g),
+			ext2fs_bg_itable_unused(fs, g) != 1 ? "inodes" :
+			"inode");
+	if (ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT)) {
+		fputs("           [Inode not init", out);
+		first = 0;
+	}
+	if (ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT)) {
+		fputs(first ? "           [Block not init" :
+		      ", Block not init", out);
+		first = 0;
+	}
+	if (csum) {
+		fprintf(out, "%sChecksum 0x%04x", first ? "           [" : ", ",
+			ext2fs_bg_checksum(fs, g));
+		first = 0;
+	}
+	if (!first)
+		fputs("]\n", out);
+}
+
+static int cmd_stats(lua_State *L)
+{
+	FILE *out = e2sh_out(L);
+	int fsi, first, header;
+	e2c_fs *e = e2sh_checkfs(L, &fsi);
+	ext2_filsys fs = e->fs;
+	unsigned int dirs = 0;
+	dgrp_t g;
+
+	header = e2sh_flags(L, fsi - 1, "h", "stats", STATS_USAGE, &first);
+	if (first != fsi)
+		return luaL_error(L, "Usage: stats " STATS_USAGE);
+	fflush(out);
+	list_super2(fs->super, out);
+	if (ext2fs_has_feature_metadata_csum(fs->super) &&
+	    !ext2fs_superblock_csum_verify(fs, fs->super)) {
+		/* Compute the expected sum on a copy: never touch fs->super. */
+		struct ext2_super_block sb = *fs->super;
+
+		ext2fs_superblock_csum_set(fs, &sb);
+		fprintf(out, "Expected Checksum:        0x%08x\n", sb.s_checksum);
+	}
+	for (g = 0; g < fs->group_desc_count; g++)
+		dirs += ext2fs_bg_used_dirs_count(fs, g);
+	fprintf(out, "Directories:              %u\n", dirs);
+	if (header)
+		return 0;
+	for (g = 0; g < fs->group_desc_count; g++)
+		print_group(out, fs, g, ext2fs_has_feature_bigalloc(fs->super) ?
+			    "cluster" : "block", ext2fs_has_group_desc_csum(fs));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* testb                                                               */
+/* ------------------------------------------------------------------ */
+
+static int cmd_testb(lua_State *L)
+{
+	FILE *out = e2sh_out(L);
+	int fsi;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	blk64_t blk = e2sh_checknum(L, 1, "testb", "block number");
+	blk64_t count = fsi > 2 ? e2sh_checknum(L, 2, "testb", "count") : 1;
+	blk64_t end = ext2fs_blocks_count(fs->fs->super);
+
+	if (!fs->fs->block_map)
+		e2l_error(L, E2C_ERR_NO_BITMAPS, "testb", NULL);
+	/* debugfs rejects block 0 even where it is a real block. */
+	if (!blk)
+		return luaL_error(L, "testb 0: invalid block number 0");
+	if (blk >= end || count > end - blk)
+		return luaL_error(L, "testb %s: blocks beyond the end of the "
+				  "filesystem (%I blocks)", lua_tostring(L, 1),
+				  (lua_Integer)end);
+	for (; count > 0; count--, blk++)
+		fprintf(out, "Block %llu %s\n", (unsigned long long)blk,
+			ext2fs_test_block_bitmap2(fs->fs->block_map, blk) ?
+			"marked in use" : "not in use");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* icheck                                                              */
+/* ------------------------------------------------------------------ */
+
+/* e2c_find_owners callback: report an inode whose map could not be walked,
+ * and count it. */
+static void icheck_bad_map(ext2_ino_t ino, errcode_t err, void *priv)
+{
+	int *bad_maps = priv;
+
+	fprintf(stderr, "icheck <%u>: %s\n", ino, error_message(err));
+	(*bad_maps)++;
+}
+
+static int cmd_icheck(lua_State *L)
+{
+	FILE *out = e2sh_out(L);
+	int fsi, i, bad_maps = 0;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	struct e2c_owner *q;
+	size_t n = fsi - 1;
+	errcode_t retval;
+
+	if (!n)
+		return luaL_error(L, "Usage: icheck <block> ...");
+	/* A userdata: freed by the GC even if a bad number raises below. */
+	q = lua_newuserdatauv(L, n * sizeof(*q), 0);
+	for (i = 0; i < (int)n; i++)
+		q[i].blk = e2sh_checknum(L, i + 1, "icheck", "block number");
+	retval = e2c_find_owners(fs, q, n, icheck_bad_map, &bad_maps);
+	if (retval)
+		e2l_error(L, retval, "icheck", NULL);
+	fprintf(out, "Block\tInode number\n");
+	for (i = 0; i < (int)n; i++) {
+		if (q[i].ino)
+			fprintf(out, "%llu\t%u\n", (unsigned long long)q[i].blk,
+				q[i].ino);
+		else
+			fprintf(out, "%llu\t<block not found>\n",
+				(unsigned long long)q[i].blk);
+	}
+	if (bad_maps)
+		return luaL_error(L, "icheck: %d inode map(s) could not be "
+				  "walked (see above)", bad_maps);
+	return 0;
+}
+
+const struct e2sh_cmd e2sh_fs_cmds[] = {
+	{ "stats", "super show_super_stats", STATS_USAGE,
+	  "Show the superblock (and the group descriptors unless -h)",
+	  0, 1, "fs", "", cmd_stats },
+	{ "icheck", NULL, "<block> ...", "Find the inodes owning blocks",
+	  1, -1, "fs", "block", cmd_icheck },
+	{ "testb", NULL, "<block> [count]",
+	  "Test whether blocks are marked in use in the bitmap", 1, 2,
+	  "bitmaps", "block", cmd_testb },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+};
