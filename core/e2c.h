@@ -723,4 +723,71 @@ void e2c_tx_rollback(e2c_tx *tx);
 /* Roll back and free; detaches from the fs. */
 void e2c_tx_free(e2c_tx *tx);
 
+/* ------------------------------------------------------------------ */
+/* Free space (core/free.c)                                            */
+/* ------------------------------------------------------------------ */
+
+#define E2C_FREE_MAPS 4
+
+/*
+ * A pull cursor over the free extents of a block range, in block order:
+ * maximal runs of blocks clear in the filesystem's block bitmap and in
+ * every map added (e2c_free_add_map: metadata or owners maps, whose set
+ * bits count as in use).  Extents are clipped to the range, not to block
+ * groups.  It lives where the caller puts it (no allocation) and needs
+ * no close; the bitmaps must outlive it.
+ */
+struct e2c_free_cursor {
+	ext2fs_block_bitmap maps[E2C_FREE_MAPS];
+	int nmaps;
+	blk64_t start, end;	/* the range: [start, end) */
+	blk64_t pos;		/* next block to look at */
+};
+
+/* Over [start, start+count), which must lie inside [0, blocks_count)
+ * (E2C_ERR_PTR_RANGE); blocks before s_first_data_block are never free.
+ * E2C_ERR_NO_BITMAPS when the bitmaps are not loaded (-c). */
+errcode_t e2c_free_begin(e2c_fs *fs, blk64_t start, blk64_t count,
+			 struct e2c_free_cursor *c);
+/* Also treat blocks set in map as in use (at most E2C_FREE_MAPS maps in
+ * all: EXT2_ET_INVALID_ARGUMENT beyond). */
+errcode_t e2c_free_add_map(struct e2c_free_cursor *c, ext2fs_block_bitmap map);
+/* Next free extent (*blk, *len); *got is 0 at the end of the range. */
+errcode_t e2c_free_next(struct e2c_free_cursor *c, blk64_t *blk,
+			blk64_t *len, int *got);
+/* Go on from blk (clamped into the range): the next extent starts at blk
+ * when blk is free, even inside a free extent. */
+void e2c_free_seek(struct e2c_free_cursor *c, blk64_t blk);
+/*
+ * First fit from a goal: the first free extent of at least want blocks
+ * from goal to the end of the range, then from its start (extents that
+ * start before the goal, whole).  When none is that long, the longest
+ * one (the first of equals).  Fails with EXT2_ET_BLOCK_ALLOC_FAIL when
+ * the range has no free block.  Moves the cursor.
+ */
+errcode_t e2c_free_find(struct e2c_free_cursor *c, blk64_t goal, blk64_t want,
+			blk64_t *blk, blk64_t *len);
+
+/* e2freefrag's histogram of free extent sizes over a range: bucket b
+ * counts the extents of [2^(b-1), 2^b) blocks (bucket 0 stays empty; the
+ * last is open-ended), as misc/e2freefrag.c buckets them. */
+#define E2C_FREEFRAG_BUCKETS 32
+struct e2c_freefrag {
+	blk64_t start, count;	/* the range */
+	blk64_t free_blocks;	/* free blocks in it (per the bitmap) */
+	blk64_t extents;	/* free extents */
+	blk64_t min, max;	/* shortest and longest (0: none) */
+	blk64_t chunk;		/* chunk size in blocks (0: none) */
+	blk64_t chunks;		/* chunks (aligned on multiples of chunk)
+				 * wholly inside the range */
+	blk64_t free_chunks;	/* ... wholly free */
+	blk64_t hist_extents[E2C_FREEFRAG_BUCKETS];
+	blk64_t hist_blocks[E2C_FREEFRAG_BUCKETS];
+};
+
+/* Fill ff for [start, start+count) (as e2c_free_begin takes it).
+ * Interruptible. */
+errcode_t e2c_freefrag(e2c_fs *fs, blk64_t start, blk64_t count,
+		       blk64_t chunk, struct e2c_freefrag *ff);
+
 #endif /* E2C_H */
