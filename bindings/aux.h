@@ -115,6 +115,14 @@ int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 /* The name of a skip code's class (e2c_skip_class): "skip", "reserved",
  * "no_space", "corrupt"; NULL for 0. */
 const char *e2l_skip_class_name(errcode_t code);
+
+/* fs:free_ranges: the free extents of [start, start+count). */
+int e2l_free_cursor(lua_State *L, int fsidx, blk64_t start, blk64_t count);
+
+/* Free space and fragmentation (free.c, frag.c): fs and inode methods. */
+int e2l_fs_free_ranges(lua_State *L);
+int e2l_fs_freefrag(lua_State *L);
+
 /* A plan table (fs:plan, ino:plan, tx:migrate, tx:pending). */
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */

@@ -1,6 +1,6 @@
 /*
  * cursor.c -- e2.cursor, the state behind every iterator of the module:
- * ino:blocks/runs/holes/extents, fs:inodes and fs:walk.
+ * ino:blocks/runs/holes/extents, fs:inodes, fs:walk and fs:free_ranges.
  *
  * A cursor is made closed, then gets its core resource (map walk, inode
  * scan, directory listings); it closes itself at the end of the walk, and
@@ -16,7 +16,7 @@
 
 enum cursor_kind {
 	C_BLOCKS = E2L_BLOCKS, C_RUNS = E2L_RUNS, C_HOLES = E2L_HOLES,
-	C_EXTENTS = E2L_EXTENTS, C_INODES, C_WALK
+	C_EXTENTS = E2L_EXTENTS, C_INODES, C_WALK, C_FREE
 };
 
 struct e2l_cursor {
@@ -34,10 +34,12 @@ struct e2l_cursor {
 	struct ext2_inode *buf;		/* e2c_inode_buf_size() bytes */
 	/* directory walk */
 	e2c_walk *walk;
+	/* free ranges */
+	struct e2c_free_cursor free;
 };
 
 static const char *const kind_names[] = {
-	"blocks", "runs", "holes", "extents", "inodes", "walk"
+	"blocks", "runs", "holes", "extents", "inodes", "walk", "free_ranges"
 };
 
 /* The one close: idempotent, safe while the fs is still open (the fs
@@ -357,6 +359,40 @@ int e2l_walk_cursor(lua_State *L, int fsidx, ext2_ino_t ino,
 }
 
 /* ---------------------------------------------------------------- */
+/* Free space                                                        */
+/* ---------------------------------------------------------------- */
+
+static int free_next(lua_State *L, struct e2l_cursor *cur)
+{
+	blk64_t blk, len;
+	errcode_t retval;
+	int got;
+
+	retval = e2c_free_next(&cur->free, &blk, &len, &got);
+	if (retval)
+		return cursor_fail(L, cur, retval, cur->fs->path);
+	if (!got)
+		return 0;
+	lua_pushinteger(L, (lua_Integer)blk);
+	lua_pushinteger(L, (lua_Integer)len);
+	return 2;
+}
+
+int e2l_free_cursor(lua_State *L, int fsidx, blk64_t start, blk64_t count)
+{
+	struct e2l_cursor *cur;
+	e2c_fs *fs = e2l_checkfs(L, fsidx);
+	errcode_t retval;
+
+	cur = newcursor(L, fsidx, C_FREE);
+	cursor_attach(L, cur, fsidx);
+	retval = e2c_free_begin(fs, start, count, &cur->free);
+	if (retval)
+		return cursor_fail(L, cur, retval, fs->path);
+	return for_values(L, cursor_iter);
+}
+
+/* ---------------------------------------------------------------- */
 /* The object                                                        */
 /* ---------------------------------------------------------------- */
 
@@ -374,6 +410,7 @@ static int cursor_iter(lua_State *L)
 	case C_HOLES: n = holes_next(L, cur); break;
 	case C_EXTENTS: n = extents_next(L, cur); break;
 	case C_INODES: n = inodes_next(L, cur); break;
+	case C_FREE: n = free_next(L, cur); break;
 	default: n = walk_next(L, cur); break;
 	}
 	if (n == 0)

@@ -672,6 +672,8 @@ void e2l_fs_open(lua_State *L)
 		{ "cd", fs_cd },
 		{ "close", fs_close },
 		{ "cwd", fs_cwd },
+		{ "free_ranges", e2l_fs_free_ranges },
+		{ "freefrag", e2l_fs_freefrag },
 		{ "inode", fs_inode },
 		{ "inodes", fs_inodes },
 		{ "lookup", fs_lookup },
