@@ -122,6 +122,8 @@ int e2l_free_cursor(lua_State *L, int fsidx, blk64_t start, blk64_t count);
 /* Free space and fragmentation (free.c, frag.c): fs and inode methods. */
 int e2l_fs_free_ranges(lua_State *L);
 int e2l_fs_freefrag(lua_State *L);
+int e2l_fs_frag_survey(lua_State *L);
+int e2l_inode_frag(lua_State *L);
 
 /* A plan table (fs:plan, ino:plan, tx:migrate, tx:pending). */
 void e2l_pushplan(lua_State *L, const struct e2c_plan *p);

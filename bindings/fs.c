@@ -672,6 +672,7 @@ void e2l_fs_open(lua_State *L)
 		{ "cd", fs_cd },
 		{ "close", fs_close },
 		{ "cwd", fs_cwd },
+		{ "frag_survey", e2l_fs_frag_survey },
 		{ "free_ranges", e2l_fs_free_ranges },
 		{ "freefrag", e2l_fs_freefrag },
 		{ "inode", fs_inode },

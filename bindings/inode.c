@@ -286,6 +286,7 @@ void e2l_inode_open(lua_State *L)
 		{ "chunks", e2l_inode_chunks },
 		{ "dump", e2l_inode_dump },
 		{ "extents", inode_extents },
+		{ "frag", e2l_inode_frag },
 		{ "holes", inode_holes },
 		{ "lines", e2l_inode_lines },
 		{ "path", inode_path },

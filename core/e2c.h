@@ -230,6 +230,10 @@ errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
  * e2c_find_names under its directory's path: one scan per call.
  */
 errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path);
+/* The same for n inodes at once (one search for all the non-directories):
+ * paths[i] names inos[i] or is NULL; free each.  On error all are NULL. */
+errcode_t e2c_pathnames(e2c_fs *fs, const ext2_ino_t *inos, size_t n,
+			char **paths);
 
 /* dir + "/" + name (len bytes), malloc()ed: no "/" added after a
  * trailing one, none before name when dir is "" (NULL: out of memory). */
@@ -538,6 +542,10 @@ struct e2c_plan {
 	blk64_t iblocks_after;	/* i_blocks after migration */
 };
 
+/* The non-root blocks of the smallest extent tree holding this many leaf
+ * extents (the tree a migration builds). */
+blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents);
+
 /* What migrating ino would do; writes nothing, works read-only.  A
  * non-migratable inode is not an error: plan->skip says why. */
 errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
@@ -789,5 +797,102 @@ struct e2c_freefrag {
  * Interruptible. */
 errcode_t e2c_freefrag(e2c_fs *fs, blk64_t start, blk64_t count,
 		       blk64_t chunk, struct e2c_freefrag *ff);
+
+/* ------------------------------------------------------------------ */
+/* Fragmentation (core/frag.c)                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * How fragmented one inode is (frag.c's header has the rules): runs are
+ * ino:runs()'s; a run starts a new fragment unless it begins right after
+ * the previous run (past the file's own map blocks there), where that
+ * run's mapping would put it, or past filesystem metadata only; holes
+ * never break anything.  ideal: the extents the data islands need.
+ */
+struct e2c_frag {
+	ext2_ino_t ino;
+	int is_extent;		/* extent tree (else block map) */
+	blk64_t data_blocks;
+	blk64_t runs;		/* data runs */
+	blk64_t fragments;	/* runs starting a fragment (0: no data) */
+	blk64_t extents;	/* leaf extents: the tree's, or (block map)
+				 * extents_needed */
+	blk64_t extents_needed;	/* the runs split at the length limit */
+	blk64_t ideal;		/* the fewest extents the data could have */
+	blk64_t holes;		/* holes below i_size */
+	blk64_t hole_blocks;
+	blk64_t map_blocks;	/* indirect or extent tree blocks */
+	blk64_t index_blocks;	/* extent tree blocks: the tree's, or those
+				 * a block map's extents would need */
+	int e2fsck_noncontig;	/* e2fsck -fn counts it "non-contiguous" */
+};
+
+/* One run, as e2c_frag_inode lists them. */
+struct e2c_frag_run {
+	blk64_t lblk, pblk, len;
+	unsigned int flags;	/* E2C_UNINIT */
+	int fragment;		/* starts a fragment (the first run does) */
+	blk64_t expected;	/* the block right after the previous run
+				 * (past map blocks there); 0 for the first */
+};
+
+/* Fill f from one walk of ino's map (inode already read).  With runs,
+ * also the list of runs (*runs malloc()ed, caller frees; NULL when
+ * none).  Errors are the walk's. */
+errcode_t e2c_frag_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+			 struct e2c_frag *f, struct e2c_frag_run **runs,
+			 size_t *nruns);
+
+enum { E2C_MAP_BLOCKMAP, E2C_MAP_EXTENTS, E2C_MAP_NONE, E2C_MAP_INLINE,
+       E2C_MAP_KINDS };
+
+/* Bucket 0: files of one extent; bucket k: of 2^(k-1)+1 to 2^k. */
+#define E2C_FRAG_BUCKETS 34
+
+/*
+ * Totals of a scan.  "Files" are the root and the ordinary inodes (not
+ * the reserved ones, not the orphan file) with links: every type counts
+ * in types[EXT2_FT_*][E2C_MAP_*]; those with data blocks in the rest.
+ * fsck_files/fsck_dirs count every inode e2fsck -fn checks, the journal
+ * included: its "non-contiguous" figures (meaningful for a whole scan).
+ */
+struct e2c_frag_totals {
+	size_t inodes;			/* inodes looked at */
+	size_t types[EXT2_FT_MAX][E2C_MAP_KINDS];
+	size_t files;			/* files with data */
+	size_t fragmented;		/* ... in more than one fragment */
+	size_t excess;			/* ... with more extents than ideal */
+	size_t holey;			/* ... with holes */
+	blk64_t data_blocks, runs, fragments, extents, ideal, holes;
+	size_t hist_files[E2C_FRAG_BUCKETS];	/* files by extents */
+	size_t hist_fragmented[E2C_FRAG_BUCKETS];
+	blk64_t hist_blocks[E2C_FRAG_BUCKETS];
+	/* what the maps cost: block-mapped files (data, indirect blocks,
+	 * and the extents and index blocks they would need), extent-mapped
+	 * files (data, extents, index blocks) */
+	size_t bmap_files, ext_files;
+	blk64_t bmap_data, bmap_map, bmap_extents, bmap_index;
+	blk64_t ext_data, ext_extents, ext_index;
+	size_t fsck_files, fsck_dirs;
+	size_t bad;			/* maps that could not be walked */
+	ext2_ino_t first_bad;		/* the first of them, and why */
+	errcode_t first_bad_err;
+};
+
+typedef struct e2c_fragscan e2c_fragscan;
+
+/* A scan of every in-use inode (inos NULL) or of the n inodes of inos
+ * (any order, repeats counted once), keeping the top most fragmented. */
+errcode_t e2c_fragscan_open(e2c_fs *fs, const ext2_ino_t *inos, size_t n,
+			    size_t top, e2c_fragscan **ret);
+/* At most max inodes (0: all) per call, until *done.  Interruptible. */
+errcode_t e2c_fragscan_step(e2c_fragscan *s, size_t max, int *done);
+/* How far it got: inode numbers of s_inodes_count, or list entries. */
+void e2c_fragscan_progress(e2c_fragscan *s, size_t *done, size_t *total);
+const struct e2c_frag_totals *e2c_fragscan_totals(e2c_fragscan *s);
+/* The most fragmented files (more than one fragment), most first (then
+ * most extents, then lowest inode); *n is 0 until done. */
+const struct e2c_frag *e2c_fragscan_top(e2c_fragscan *s, size_t *n);
+void e2c_fragscan_close(e2c_fragscan *s);
 
 #endif /* E2C_H */

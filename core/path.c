@@ -127,55 +127,120 @@ none:
 	return retval;
 }
 
-struct first_name {
-	ext2_ino_t dir;		/* 0: none found */
-	char *name;
+/* What e2c_pathnames looks for: the first name of each non-directory. */
+struct first_names {
+	const ext2_ino_t *inos;		/* the inodes asked for */
+	ext2_ino_t *dirs;		/* [i]: the directory naming inos[i] */
+	char **names;			/* [i]: that name, NULL: none yet */
+	size_t n, left;			/* asked for; still without a name */
 };
 
-/* e2c_find_names callback: keep the first name and stop. */
+/* e2c_find_names callback: keep the first name of each inode (every
+ * position holding it: an inode may be asked for twice), stop when all
+ * have one. */
 static errcode_t first_name(ext2_ino_t ino, ext2_ino_t dir,
 			    const struct e2c_dirent *d, void *priv)
 {
-	struct first_name *f = priv;
+	struct first_names *f = priv;
+	size_t i;
 
-	(void)ino;
-	f->name = strdup(d->name);
-	if (!f->name)
-		return ENOMEM;
-	f->dir = dir;
-	return E2C_STOP;
+	for (i = 0; i < f->n; i++) {
+		if (f->inos[i] != ino || f->names[i] || f->dirs[i])
+			continue;
+		f->names[i] = strdup(d->name);
+		if (!f->names[i])
+			return ENOMEM;
+		f->dirs[i] = dir;
+		f->left--;
+		break;
+	}
+	return f->left ? 0 : E2C_STOP;
 }
 
-errcode_t e2c_pathname(e2c_fs *e, ext2_ino_t ino, char **path)
+/* dir's path + "/" + name into *path (NULL when dir has no path). */
+static errcode_t join_name(e2c_fs *e, ext2_ino_t dir, const char *name,
+			   char **path)
 {
-	struct first_name f = { 0, NULL };
-	struct ext2_inode inode;
 	char *dirpath = NULL;
 	errcode_t retval;
 
 	*path = NULL;
-	retval = ext2fs_read_inode(e->fs, ino, &inode);
-	if (retval)
-		return retval;
-	if (LINUX_S_ISDIR(inode.i_mode))
-		return dir_pathname(e, ino, path);
-	retval = e2c_find_names(e, &ino, 1, first_name, NULL, &f);
-	if (retval || !f.dir)
-		goto errout;
-	retval = dir_pathname(e, f.dir, &dirpath);
+	retval = dir_pathname(e, dir, &dirpath);
 	if (retval || !dirpath)
-		goto errout;
-	*path = malloc(strlen(dirpath) + strlen(f.name) + 2);
-	if (!*path) {
+		return retval;
+	*path = malloc(strlen(dirpath) + strlen(name) + 2);
+	if (*path)
+		sprintf(*path, "%s%s%s", dirpath,
+			strcmp(dirpath, "/") ? "/" : "", name);
+	else
+		retval = ENOMEM;
+	free(dirpath);
+	return retval;
+}
+
+errcode_t e2c_pathnames(e2c_fs *e, const ext2_ino_t *inos, size_t n,
+			char **paths)
+{
+	struct first_names f = { NULL, NULL, NULL, 0, 0 };
+	ext2_ino_t *files = NULL;
+	size_t *pos = NULL;		/* files[k] is inos[pos[k]] */
+	struct ext2_inode inode;
+	size_t i, k = 0;
+	errcode_t retval = 0;
+
+	memset(paths, 0, n * sizeof(*paths));
+	files = calloc(n ? n : 1, sizeof(*files));
+	pos = calloc(n ? n : 1, sizeof(*pos));
+	f.dirs = calloc(n ? n : 1, sizeof(*f.dirs));
+	f.names = calloc(n ? n : 1, sizeof(*f.names));
+	if (!files || !pos || !f.dirs || !f.names) {
 		retval = ENOMEM;
 		goto errout;
 	}
-	sprintf(*path, "%s%s%s", dirpath, strcmp(dirpath, "/") ? "/" : "",
-		f.name);
+	/* Directories by their ".." chain; the others by one search. */
+	for (i = 0; i < n; i++) {
+		retval = ext2fs_read_inode(e->fs, inos[i], &inode);
+		if (retval)
+			goto errout;
+		if (LINUX_S_ISDIR(inode.i_mode)) {
+			retval = dir_pathname(e, inos[i], &paths[i]);
+			if (retval)
+				goto errout;
+		} else {
+			pos[k] = i;
+			files[k++] = inos[i];
+		}
+	}
+	f.inos = files;
+	f.n = f.left = k;
+	if (k) {
+		retval = e2c_find_names(e, files, k, first_name, NULL, &f);
+		if (retval)
+			goto errout;
+	}
+	for (k = 0; k < f.n && !retval; k++)
+		if (f.dirs[k])
+			retval = join_name(e, f.dirs[k], f.names[k],
+					   &paths[pos[k]]);
 errout:
-	free(dirpath);
-	free(f.name);
+	for (i = 0; i < f.n; i++)
+		free(f.names[i]);
+	free(f.names);
+	free(f.dirs);
+	free(files);
+	free(pos);
+	if (retval) {
+		for (i = 0; i < n; i++) {
+			free(paths[i]);
+			paths[i] = NULL;
+		}
+	}
 	return retval;
+}
+
+errcode_t e2c_pathname(e2c_fs *e, ext2_ino_t ino, char **path)
+{
+	return e2c_pathnames(e, &ino, 1, path);
 }
 
 struct list_ctx {

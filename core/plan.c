@@ -363,3 +363,12 @@ out:
 	free(up);
 	return retval;
 }
+
+blk64_t e2c_tree_blocks(e2c_fs *e, blk64_t extents)
+{
+	blk64_t nodes;
+	int depth;
+
+	tree_shape(extents, node_entries(e->fs), &depth, &nodes);
+	return nodes;
+}
