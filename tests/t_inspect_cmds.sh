@@ -95,25 +95,20 @@ check_image() {	# kind bs
 	expect_rc 1 "$E2LUA" -c -R "testb 1" "$img"
 	assert_grep "itmaps not loaded" "$T/err" "$tag: testb under -c"
 
-	# frag: fragments = debugfs's stat ranges merged, needed and ideal.
+	# frag: runs, fragments, holes, extents needed and the ideal, from
+	# debugfs's stat (frag_from_stat: the rules again, from its lists).
 	files="/twelve /thirteen /ind_edge /dind /sparse_ind /sparse_dind /sparse_tind /sparse_tail /frag /dir/big /slowlink /empty /hardlink_a"
 	[ "$kind" = ext4 ] && files="$files /prealloc /unwritten"
 	for f in $files; do echo "stat $f"; done >"$T/fr.cmds"
 	debugfs -f "$T/fr.cmds" "$img" >"$T/fr.raw" 2>/dev/null
-	runs_from_stat "$T/fr.raw" "$bs" | awk '
-		function out() { if (name != "") printf "%s %d %d %d %d %s\n", name,
-			blocks, runs, needed, int((blocks + 32767) / 32768),
-			runs <= 1 ? "yes" : "no" }
-		/^I / { out(); name = $2; blocks = runs = needed = 0 }
-		/^R / { blocks += $4; runs++; cap = $5 == "u" ? 32767 : 32768
-			needed += int(($4 + cap - 1) / cap) }
-		END { out() }' >"$T/fr.want"
+	frag_from_stat "$T/fr.raw" "$img" >"$T/fr.want"
 	for f in $files; do
 		"$E2LUA" -R "frag $f" "$img" 2>"$T/err" | awk -v f="$f" -F': *' '
-			/^Data blocks/ { b = $2 } /^Fragments/ { r = $2 }
+			/^Data blocks/ { b = $2 } /^Runs/ { r = $2 } /^Fragments/ { g = $2 }
+			/^Holes/ { split($2, h, " "); o = h[1] }
 			/^Extents needed/ { n = $2 } /^Ideal/ { i = $2 }
 			/^Contiguous/ { c = $2 }
-			END { print f, b, r, n, i, c }' || fail "$tag: frag $f: $(cat "$T/err")"
+			END { print f, b, r, g, o, n, i, c }' || fail "$tag: frag $f: $(cat "$T/err")"
 	done >"$T/fr.got"
 	cmp -s "$T/fr.want" "$T/fr.got" ||
 		fail "$tag: frag: $(diff "$T/fr.want" "$T/fr.got" | head -n 10)"
