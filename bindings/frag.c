@@ -265,6 +265,8 @@ int e2l_fs_frag_survey(lua_State *L)
 	int progress = 0, done = 0, whole = 1;
 	errcode_t retval;
 
+	e2l_checknargs(L, 2);
+	lua_settop(L, 2);
 	if (!lua_isnoneornil(L, 2)) {
 		e2l_checkopts(L, 2, keys, "frag_survey");
 		lua_getfield(L, 2, "top");
@@ -279,7 +281,6 @@ int e2l_fs_frag_survey(lua_State *L)
 			lua_pop(L, 1);
 		}
 	}
-	e2l_checknargs(L, 2);
 	if (luaL_newmetatable(L, FRAGSCAN)) {
 		lua_pushcfunction(L, fragscan_gc);
 		lua_setfield(L, -2, "__gc");
