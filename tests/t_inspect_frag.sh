@@ -178,6 +178,24 @@ assert_grep "bad count 'x'" "$T/err" "survey -n x"
 expect_rc 1 "$E2LUA" -R "survey /a /b" "$img"
 assert_grep "too many arguments" "$T/err" "survey with two directories"
 
+# The examples of doc/lua-api.md's "Free space and fragmentation", and
+# the command lines of the README and the man page (on /frag and /dir
+# where they name /var/log files).
+awk '/^## Free space and fragmentation/ { on = 1; next } /^## / { on = 0 }
+	on && /^  ```lua/ { n++; inlua = 1; next } inlua && /^  ```/ { inlua = 0; next }
+	inlua { sub(/^  /, ""); print > (dir "/ex" n ".lua") }' dir="$T" "$TOP/doc/lua-api.md"
+nex=0
+for ex in "$T"/ex*.lua; do
+	[ -f "$ex" ] || continue
+	nex=$((nex + 1))
+	expect_rc 0 "$E2LUA" "$img" "$ex"
+	[ -s "$T/out" ] || fail "doc example $(basename "$ex") printed nothing"
+done
+[ "$nex" -ge 4 ] || fail "only $nex examples found in doc/lua-api.md"
+for cmd in "survey -n 20" "frag -v /frag" "frag -r /dir" "freefrag -c 1024 -g" "frag -a"; do
+	expect_rc 0 "$E2LUA" -R "$cmd" "$img"
+done
+
 # Progress: on a terminal only.
 expect_rc 0 "$E2LUA" -R "survey" "$img"
 grep -q "survey:" "$T/err" && fail "progress written when stderr is not a terminal"

@@ -20,6 +20,9 @@ for the copy's write-back; median of BENCH_RUNS, default 3):
      sequential scan of every inode that prints nothing on a clean fs: the
      same work, the cheapest debugfs command that does it)
   d. the kernel's chattr +e over every file, where loop mounting works.
+  e. the whole-filesystem fragmentation report: e2lua -R survey (and
+     frag -a) vs e2fsck -fn on main.img, read-only, warm cache; the
+     non-contiguous counts must agree with e2fsck -fnv's.
 Every migration result must pass e2fsck -fn, and the runs count what
 they left block-mapped.  Targets print PASS or MISS; a failed check
 (e2fsck, a file left behind, blocks output unlike debugfs's) fails.
@@ -161,7 +164,8 @@ def compare(label, ours, theirs, target=None, what="wall"):
     print("  %-44s wall x%.3f  cpu x%.3f  memory x%.2f" % (label + ":", wr, cr, mr))
     res = []
     if target:
-        res.append(("%s wall <= 1/%d of e2fsck's" % (label, round(1 / target)),
+        res.append(("%s wall <= %s e2fsck's" % (label, "1/%d of" % round(1 / target)
+                                                if target < 1 else "x%g" % target),
                     wr <= target, "x%.3f" % wr, True))
         res.append(("%s peak memory <= e2fsck's" % label, mr <= 1.0,
                     "x%.2f" % mr, True))
@@ -282,6 +286,27 @@ def main():
         print("  extent/block-mapped after chattr +e: %d/%d; %d error line(s)%s" %
               (mapped["chattr.out"] + (len(errs), (": " + errs[0]) if errs else "")))
         compare("chattr +e vs e2lua migrate-all", mig, t)
+
+    print("\n(e) the whole-filesystem fragmentation report (read-only, warm cache)")
+    for cmd in (["e2fsck", "-fn", main_img], [E2LUA, "-R", "survey", main_img]):
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    efsck = median_run("e2fsck-fn", lambda _: ["e2fsck", "-fn", main_img], None)
+    surv = median_run("survey", lambda _: [E2LUA, "-R", "survey", main_img], None)
+    fraga = median_run("frag-a", lambda _: [E2LUA, "-R", "frag -a", main_img], None)
+    show("e2fsck -fn", efsck)
+    show("e2lua -R survey", surv)
+    show("e2lua -R 'frag -a'", fraga)
+    results += compare("survey", surv, efsck, 1)[:1]
+    compare("frag -a", fraga, efsck)
+    v = subprocess.run(["e2fsck", "-fnv", main_img], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True).stdout
+    want = tuple(int(re.search(r"(\d+) non-contiguous %s" % w, v).group(1))
+                 for w in ("file", "director"))
+    m = re.search(r"Non-contiguous as e2fsck counts them: (\d+) files?, (\d+) director",
+                  sh([E2LUA, "-R", "survey", main_img]))
+    got = tuple(int(x) for x in m.groups()) if m else None
+    print("  non-contiguous files, directories: e2fsck %s, survey %s" % (want, got))
+    results.append(("survey's non-contiguous counts equal e2fsck's", want == got, "", False))
 
     # Targets print PASS or MISS; a failed correctness check fails the run.
     print("\ntargets (issue 3) and checks:")
