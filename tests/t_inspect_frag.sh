@@ -196,6 +196,16 @@ for cmd in "survey -n 20" "frag -v /frag" "frag -r /dir" "freefrag -c 1024 -g" "
 	expect_rc 0 "$E2LUA" -R "$cmd" "$img"
 done
 
+# A map that cannot be walked: frag of that file fails and says why; the
+# whole-filesystem report counts it apart and goes on.
+cp "$img" "$T/bad.img"
+debugfs -w -R "sif /thirteen block[IND] 99999999" "$T/bad.img" >/dev/null 2>&1
+bad_ino=$(debugfs -R "stat /thirteen" "$T/bad.img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+expect_rc 1 "$E2LUA" -R "frag /thirteen" "$T/bad.img"
+assert_grep "frag <$bad_ino>: " "$T/err" "frag of a corrupt map names the inode"
+expect_rc 0 "$E2LUA" -R "frag -a" "$T/bad.img"
+assert_grep "^  Maps that could not be walked: 1 (the first: <$bad_ino>: " "$T/out" "frag -a: the corrupt map"
+
 # Progress: on a terminal only.
 expect_rc 0 "$E2LUA" -R "survey" "$img"
 grep -q "survey:" "$T/err" && fail "progress written when stderr is not a terminal"
