@@ -104,20 +104,43 @@ static void read_content(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 	e2c_file_close(f);
 }
 
+/* The free-space cursor, search and histogram over the whole image, and
+ * a fragmentation scan (read-only). */
+static void free_and_frag(e2c_fs *fs)
+{
+	struct e2c_free_cursor c;
+	struct e2c_freefrag ff;
+	e2c_fragscan *s;
+	blk64_t b, l;
+	int done;
+
+	e2c_freefrag(fs, 0, ext2fs_blocks_count(fs->fs->super), 8, &ff);
+	if (!e2c_free_begin(fs, 0, ext2fs_blocks_count(fs->fs->super), &c))
+		e2c_free_find(&c, ext2fs_blocks_count(fs->fs->super) / 2, 16,
+			      &b, &l);
+	if (e2c_fragscan_open(fs, NULL, 0, 4, &s))
+		return;
+	e2c_fragscan_step(s, MAX_INODES, &done);
+	e2c_fragscan_close(s);
+}
+
 /*
- * One pass over the image.  Read-only: walk, plan and read every in-use
- * inode.
- * Write: stage every inode (those that cannot be migrated fail to stage,
- * as they should) and commit.
+ * One pass over the image.  Read-only: walk, plan, read and measure every
+ * in-use inode, then its free space and fragmentation.  Write: stage
+ * every inode (those that cannot be migrated fail to stage, as they
+ * should) and commit.
  */
 static void pass(int write)
 {
 	struct e2c_open_opts opts = { .write = write };
 	struct ext2_inode *inode = NULL;
+	struct e2c_frag_run *runs;
 	struct e2c_plan plan;
+	struct e2c_frag frag;
 	e2c_scan *scan = NULL;
 	e2c_tx *tx = NULL;
 	ext2_ino_t ino;
+	size_t nruns;
 	e2c_fs *fs;
 	int n;
 
@@ -139,7 +162,11 @@ static void pass(int write)
 		walk(fs, ino, inode, 2);
 		e2c_plan_inode(fs, ino, &plan);
 		read_content(fs, ino, inode);
+		if (!e2c_frag_inode(fs, ino, inode, &frag, &runs, &nruns))
+			free(runs);
 	}
+	if (!write)
+		free_and_frag(fs);
 	if (tx && e2c_tx_count(tx))
 		e2c_tx_commit(tx);
 out:
