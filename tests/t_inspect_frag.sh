@@ -192,9 +192,22 @@ for ex in "$T"/ex*.lua; do
 	[ -s "$T/out" ] || fail "doc example $(basename "$ex") printed nothing"
 done
 [ "$nex" -ge 4 ] || fail "only $nex examples found in doc/lua-api.md"
-for cmd in "survey -n 20" "frag -v /frag" "frag -r /dir" "freefrag -c 1024 -g" "frag -a"; do
-	expect_rc 0 "$E2LUA" -R "$cmd" "$img"
-done
+# The README's and the man page's command lines, as written, on a copy
+# named disk.img with a /var/log/syslog and a /home.
+mkdir "$T/ex" && cp "$img" "$T/ex/disk.img"
+head -c 300000 /dev/urandom >"$T/syslog"
+printf '%s\n' "mkdir /var" "mkdir /var/log" "write $T/syslog /var/log/syslog" "mkdir /home" |
+	debugfs -w -f - "$T/ex/disk.img" >/dev/null 2>&1
+grep -E "^    e2lua -R '(survey|frag|freefrag) " "$TOP/README.md" | sed 's/^    //' >"$T/ex.sh"
+sed -n '/^\.SH EXAMPLES/,/^\.fi/p' "$TOP/doc/e2lua.1" |
+	sed -e 's/\\(aq/'"'"'/g' -e 's/\\-/-/g' |
+	grep -E "^e2lua -R '(survey|frag|freefrag) " >>"$T/ex.sh"
+assert_eq 7 "$(wc -l <"$T/ex.sh" | tr -d ' ')" "README and man page: fragmentation examples"
+while read -r line; do
+	(cd "$T/ex" && PATH="$(dirname "$E2LUA"):$PATH" eval "$line") >"$T/out" 2>"$T/err" ||
+		fail "example [$line]: $(head -c 300 "$T/err")"
+	[ -s "$T/out" ] || fail "example [$line] printed nothing"
+done <"$T/ex.sh"
 
 # A map that cannot be walked: frag of that file fails and says why; the
 # whole-filesystem report counts it apart and goes on.
