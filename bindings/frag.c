@@ -112,12 +112,6 @@ static int fragscan_gc(lua_State *L)
 	return 0;
 }
 
-static const char *const type_names[EXT2_FT_MAX] = {
-	[EXT2_FT_UNKNOWN] = "unknown", [EXT2_FT_REG_FILE] = "regular",
-	[EXT2_FT_DIR] = "directory", [EXT2_FT_CHRDEV] = "chardev",
-	[EXT2_FT_BLKDEV] = "blockdev", [EXT2_FT_FIFO] = "fifo",
-	[EXT2_FT_SOCK] = "socket", [EXT2_FT_SYMLINK] = "symlink"
-};
 static const char *const map_names[E2C_MAP_KINDS] = {
 	[E2C_MAP_BLOCKMAP] = "blockmap", [E2C_MAP_EXTENTS] = "extents",
 	[E2C_MAP_NONE] = "none", [E2C_MAP_INLINE] = "inline"
@@ -179,7 +173,7 @@ static void push_totals(lua_State *L, const struct e2c_frag_totals *t,
 		lua_createtable(L, 0, E2C_MAP_KINDS);
 		for (m = 0; m < E2C_MAP_KINDS; m++)
 			SETINT(map_names[m], t->types[ty][m]);
-		lua_setfield(L, -2, type_names[ty]);
+		lua_setfield(L, -2, e2c_ftype_name(ty));
 	}
 	lua_setfield(L, -2, "types");
 	for (last = E2C_FRAG_BUCKETS - 1; last > 0 && !t->hist_files[last];

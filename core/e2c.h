@@ -189,6 +189,9 @@ size_t e2c_inode_buf_size(e2c_fs *fs);
  * (EXT2_FT_UNKNOWN for a mode of no known type): the one mode-to-type
  * mapping, which the names and masks below are looked up from. */
 int e2c_mode_ftype(__u16 mode);
+/* The name of an EXT2_FT_* type, as e2c_inode_type gives it ("unknown"
+ * for anything else). */
+const char *e2c_ftype_name(int ftype);
 /* "regular", "directory", "symlink", "chardev", "blockdev", "fifo",
  * "socket" or "unknown". */
 const char *e2c_inode_type(const struct ext2_inode *inode);

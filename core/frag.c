@@ -368,21 +368,6 @@ static int map_kind(e2c_fs *fs, struct ext2_inode *inode)
 						  E2C_MAP_BLOCKMAP;
 }
 
-/* The EXT2_FT_* type of a mode. */
-static int ftype_of(__u16 mode)
-{
-	switch (mode & LINUX_S_IFMT) {
-	case LINUX_S_IFREG: return EXT2_FT_REG_FILE;
-	case LINUX_S_IFDIR: return EXT2_FT_DIR;
-	case LINUX_S_IFCHR: return EXT2_FT_CHRDEV;
-	case LINUX_S_IFBLK: return EXT2_FT_BLKDEV;
-	case LINUX_S_IFIFO: return EXT2_FT_FIFO;
-	case LINUX_S_IFSOCK: return EXT2_FT_SOCK;
-	case LINUX_S_IFLNK: return EXT2_FT_SYMLINK;
-	}
-	return EXT2_FT_UNKNOWN;
-}
-
 /* Files with n extents go to bucket 0 (n = 1) or k (2^(k-1) < n <= 2^k). */
 static int bucket_of(blk64_t n)
 {
@@ -410,7 +395,7 @@ static void account(e2c_fragscan *s, ext2_ino_t ino, struct ext2_inode *inode)
 		return;
 	t->inodes++;
 	if (user)
-		t->types[ftype_of(inode->i_mode)][map]++;
+		t->types[e2c_mode_ftype(inode->i_mode)][map]++;
 	if (map != E2C_MAP_BLOCKMAP && map != E2C_MAP_EXTENTS)
 		return;
 	retval = e2c_frag_inode(s->fs, ino, inode, &f, NULL, NULL);

@@ -38,7 +38,7 @@ int e2c_inode_type_known(const struct ext2_inode *inode)
 	return e2c_mode_ftype(inode->i_mode) != EXT2_FT_UNKNOWN;
 }
 
-const char *e2c_inode_type(const struct ext2_inode *inode)
+const char *e2c_ftype_name(int ftype)
 {
 	static const char *const names[EXT2_FT_MAX] = {
 		[EXT2_FT_UNKNOWN] = "unknown", [EXT2_FT_REG_FILE] = "regular",
@@ -47,7 +47,12 @@ const char *e2c_inode_type(const struct ext2_inode *inode)
 		[EXT2_FT_SOCK] = "socket", [EXT2_FT_SYMLINK] = "symlink",
 	};
 
-	return names[e2c_mode_ftype(inode->i_mode)];
+	return ftype > 0 && ftype < EXT2_FT_MAX ? names[ftype] : names[0];
+}
+
+const char *e2c_inode_type(const struct ext2_inode *inode)
+{
+	return e2c_ftype_name(e2c_mode_ftype(inode->i_mode));
 }
 
 int e2c_inode_has_blocks(e2c_fs *e, struct ext2_inode *inode)

@@ -168,11 +168,8 @@ static errcode_t join_name(e2c_fs *e, ext2_ino_t dir, const char *name,
 	retval = dir_pathname(e, dir, &dirpath);
 	if (retval || !dirpath)
 		return retval;
-	*path = malloc(strlen(dirpath) + strlen(name) + 2);
-	if (*path)
-		sprintf(*path, "%s%s%s", dirpath,
-			strcmp(dirpath, "/") ? "/" : "", name);
-	else
+	*path = e2c_path_join(dirpath, name, strlen(name));
+	if (!*path)
 		retval = ENOMEM;
 	free(dirpath);
 	return retval;

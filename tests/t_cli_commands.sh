@@ -192,12 +192,13 @@ expect_rc 0 "$E2LUA" -R "cd /dis?" -R pwd "$T/g.img"
 out_has "PATH: /dist$" "cd with a pattern matching one"
 expect_rc 1 "$E2LUA" -R "icheck 1*" "$T/g.img"
 err_has "icheck 1\*: invalid block number" "no patterns in block arguments"
-# stat and frag take several files (so patterns): stat of each in turn.
+# stat and frag take several files (so patterns): stat of each in turn,
+# frag one line per file (as filefrag) and the total.
 for f in a1 a2 b1; do debugfs -R "stat /dir/$f" "$T/g.img" 2>/dev/null; done >"$T/want"
 expect_rc 0 "$E2LUA" -R "stat /dir/[ab]?" "$T/g.img"
 cmp -s "$T/want" "$T/out" || fail "stat /dir/[ab]?: $(diff "$T/want" "$T/out" | head -5)"
 expect_rc 0 "$E2LUA" -R "frag /dir/a*" "$T/g.img"
-assert_eq "File: /dir/a1 File: /dir/a2" "$(grep '^File:' "$T/out" | cut -d' ' -f1,2 | tr '\n' ' ' | sed 's/ $//')" "frag /dir/a*"
+assert_eq "/dir/a1: /dir/a2: 2 files:" "$(cut -d' ' -f1,2 "$T/out" | sed 's/ [0-9]*$//' | tr '\n' ' ' | sed 's/ $//')" "frag /dir/a*"
 expect_rc 1 "$E2LUA" -R "stat /dir/a1 /nope /dir/b1" "$T/g.img"
 assert_eq 2 "$(grep -c '^Inode:' "$T/out")" "stat goes on after a failure"
 assert_eq "stat /nope: File not found by ext2_lookup

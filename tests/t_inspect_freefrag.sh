@@ -174,7 +174,7 @@ assert_grep "^Num. free extent: 0$" "$T/out" "no free block: no extent"
 # Bad input.
 img=$T/e2.img
 for bad in "-c 3:power of 2" "-c 0:bad chunk size" "-c x:bad chunk size" \
-	"-c 2:at least the block size" "-c:needs a value" "-q:invalid option -q" \
+	"-c 2:at least the block size" "-c:needs an argument" "-q:unknown option '-q'" \
 	"999:no group 999" "-- -1:bad group" "-g 1:too many arguments" "1 2:too many arguments"; do
 	args=${bad%%:*} msg=${bad#*:}
 	expect_rc 1 "$E2LUA" -R "freefrag $args" "$img"

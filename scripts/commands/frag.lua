@@ -146,9 +146,10 @@ e2.command{
 			end)
 			if not ok then
 				failed, last_err = failed + 1, err
-				if not single then
+				if #files > 1 then	-- said now; the command fails at the end
 					io.stdout:flush()
-					io.stderr:write(NAME, " ", tostring(err), "\n")
+					io.stderr:write(NAME, " ", spec, ": ",
+						type(err) == "table" and err.message or tostring(err), "\n")
 				end
 			end
 		end
@@ -160,7 +161,7 @@ e2.command{
 		end
 		if failed == 1 and #files == 1 then error(last_err, 0) end
 		if failed > 0 then
-			error(e2.error(string.format("%d of %d arguments failed (see above)", failed, #files), NAME))
+			error(string.format("%d of %d files failed (see above)", failed, #files), 0)
 		end
 		return true
 	end,

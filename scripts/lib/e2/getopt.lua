@@ -8,8 +8,9 @@
 --   -- o.c is "64" (a string) or nil; o.g is true or nil
 --
 -- A letter not in the spec, a missing value or a letter given twice
--- raises an e2.error "CMD: ... / Usage: CMD USAGE", which the shell
--- prints without a traceback.
+-- raises an e2.error "CMD: ... / Usage: CMD USAGE", worded as the shell's
+-- own commands word it ("unknown option '-x'"), printed without a
+-- traceback.
 local e2 = require "e2"
 
 local M = {}
@@ -44,14 +45,14 @@ function M.parse(cmd, usage, spec, ...)
 		while k <= #a do
 			local l = a:sub(k, k)
 			local at = spec:find(l, 1, true)
-			if not at or l == ":" then M.usage(cmd, usage, "invalid option -%s", l) end
-			if opts[l] ~= nil then M.usage(cmd, usage, "option -%s given twice", l) end
+			if not at or l == ":" then M.usage(cmd, usage, "unknown option '-%s'", l) end
+			if opts[l] ~= nil then M.usage(cmd, usage, "option '-%s' given twice", l) end
 			if spec:sub(at + 1, at + 1) == ":" then
 				local v = a:sub(k + 1)
 				if v == "" then
 					i = i + 1
 					v = args[i]
-					if v == nil then M.usage(cmd, usage, "option -%s needs a value", l) end
+					if v == nil then M.usage(cmd, usage, "option '-%s' needs an argument", l) end
 				end
 				opts[l] = v
 				break
