@@ -209,6 +209,13 @@ while read -r line; do
 	[ -s "$T/out" ] || fail "example [$line] printed nothing"
 done <"$T/ex.sh"
 
+# e2.run gives what -R prints, byte for byte.
+for c in "frag -v /frag" "frag -a -n 3" "survey" "freefrag -c 64 -g"; do
+	"$E2LUA" -R "$c" "$img" >"$T/want" 2>&1 || fail "-R $c"
+	expect_rc 0 "$E2LUA" -e "io.stdout:write(e2.run('$c'))" "$img"
+	cmp -s "$T/want" "$T/out" || fail "e2.run('$c'): $(diff "$T/want" "$T/out" | head -5)"
+done
+
 # A map that cannot be walked: frag of that file fails and says why; the
 # whole-filesystem report counts it apart and goes on.
 cp "$img" "$T/bad.img"
