@@ -265,7 +265,7 @@ int e2l_fs_frag_survey(lua_State *L)
 		e2l_checkopts(L, 2, keys, "frag_survey");
 		lua_getfield(L, 2, "top");
 		if (!lua_isnil(L, -1))
-			top = (size_t)e2l_optint(L, 2, "top", 0, 1 << 20);
+			top = (size_t)e2l_optint(L, 2, "top", 0, 100000);
 		lua_pop(L, 1);
 		if (lua_getfield(L, 2, "progress") != LUA_TNIL) {
 			luaL_argcheck(L, lua_isfunction(L, -1), 2,

@@ -113,7 +113,7 @@ e2.command{
 		local o, files = getopt(NAME, USAGE, "varn:", ...)
 		if o.a then
 			if #files > 0 or o.v or o.r then getopt.usage(NAME, USAGE, "-a takes no files") end
-			all(o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 1 << 20) or 10)
+			all(o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 100000) or 10)
 			return true
 		end
 		if o.n then getopt.usage(NAME, USAGE, "-n goes with -a") end

@@ -40,7 +40,7 @@ e2.command{
 	min = 0, max = 3, needs = "fs", args = "inode",
 	run = function(...)
 		local o, operands = getopt(NAME, USAGE, "n:", ...)
-		local top = o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 1 << 20) or 5
+		local top = o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 100000) or 5
 		if #operands > 1 then getopt.usage(NAME, USAGE, "too many arguments") end
 		local dir = operands[1]
 		local sel <close> = fs:select{}
