@@ -12,46 +12,7 @@
 -- as stored, every block pointer checked.  A command given several files
 -- goes on past one that fails, reports every failure and fails at the end.
 
--- Split the options of argv ({...}) by spec: a table of option letter ->
--- true (a flag) or "value" (takes an argument, "-aX" or "-a X").  Returns
--- the options set and the remaining arguments; raises the usage line on an
--- unknown option or a missing value.  "--" ends the options.
-local function getopt(name, usage, spec, argv)
-	local opts, rest, i = {}, {}, 1
-	local function bad(why)
-		error(string.format("%s: %s\nUsage: %s %s", name, why, name, usage), 0)
-	end
-	while i <= #argv do
-		local a = argv[i]
-		if a == "--" then
-			i = i + 1
-			break
-		end
-		if a:sub(1, 1) ~= "-" or a == "-" then break end
-		local j = 2
-		while j <= #a do
-			local c = a:sub(j, j)
-			if spec[c] == true then
-				opts[c] = true
-			elseif spec[c] == "value" then
-				local v = a:sub(j + 1)
-				if v == "" then
-					i = i + 1
-					v = argv[i]
-					if not v then bad("option -" .. c .. " needs a value") end
-				end
-				opts[c] = v
-				break
-			else
-				bad("unknown option -" .. c)
-			end
-			j = j + 1
-		end
-		i = i + 1
-	end
-	for k = i, #argv do rest[#rest + 1] = argv[k] end
-	return opts, rest
-end
+local getopt = require "e2.getopt"
 
 -- Run f(item, keep) for every item; a failure is kept and the next item
 -- goes on (f may keep failures of its own with keep(err) and go on too).
@@ -122,7 +83,7 @@ e2.command{
 	help = "Copy a file out of the image to a new host file (-p: owner, mode, times; -f: replace OUT)",
 	min = 2, max = 4, needs = "fs", args = "inode",
 	run = function(...)
-		local o, a = getopt("dump", DUMP_USAGE, { p = true, f = true }, { ... })
+		local o, a = getopt("dump", DUMP_USAGE, "pf", ...)
 		if #a ~= 2 then error("Usage: dump " .. DUMP_USAGE, 0) end
 		local ino = not_dir("dump", a[1], " (use rdump)")
 		local ok, err = pcall(ino.dump, ino, a[2], { preserve = o.p, force = o.f })
@@ -192,7 +153,7 @@ e2.command{
 	help = "Checksums of file contents, printed as sha256sum does (-a md5|sha1|sha512|xxh64|..., -r: directories)",
 	min = 1, max = -1, needs = "fs", args = "inode",
 	run = function(...)
-		local o, files = getopt("sum", SUM_USAGE, { a = "value", r = true }, { ... })
+		local o, files = getopt("sum", SUM_USAGE, "a:r", ...)
 		if #files == 0 then error("Usage: sum " .. SUM_USAGE, 0) end
 		local algo = o.a or "sha256"
 		-- An unknown algorithm fails before any output.
