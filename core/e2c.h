@@ -63,6 +63,18 @@ enum {
 	E2C_ERR_EXISTS,			/* dump: output exists, not replaced */
 	E2C_ERR_UNSAFE_NAME,		/* rdump: name unusable on the host */
 	E2C_ERR_DIR_LOOP,		/* directory reached twice */
+	E2C_ERR_BLOCK_BITMAP,		/* a block in use is marked free */
+	E2C_ERR_INODE_BITMAP,		/* an inode in use is marked free */
+	E2C_ERR_NOT_CHECKED,		/* mounted since the last check */
+	E2C_ERR_BAD_SUPER,		/* superblock e2fsck would question */
+	E2C_ERR_OLD_REV,		/* revision 0: no feature flags */
+	E2C_ERR_MMP,			/* multi-mount protection */
+	E2C_ERR_SKIP_EXTENT_FL,		/* extent tree without EXTENTS_FL */
+	E2C_ERR_SKIP_SIZE,		/* i_size disagrees with the map */
+	E2C_ERR_SKIP_DIR_HOLE,		/* directory with a hole */
+	E2C_ERR_SKIP_SYMLINK,		/* slow symlink e2fsck would clear */
+	E2C_ERR_SKIP_IBLOCKS,		/* i_blocks disagrees with the map */
+	E2C_ERR_SKIP_NO_SPACE,		/* index blocks do not fit */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -107,6 +119,7 @@ struct e2c_open_opts {
 	unsigned int blocksize;	/* -b: 0 probes */
 	blk64_t superblock;	/* -s: 0 is the primary superblock */
 	const char *undo_file;	/* record every changed block (e2undo) */
+	int force;		/* write though mounted since last checked */
 	io_manager io;		/* NULL: unix_io_manager (tests inject) */
 };
 
@@ -121,6 +134,10 @@ typedef struct e2c_fs {
 	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
 	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
 	struct e2c_owners *building; /* owned/shared being built by a scan */
+	ext2_ino_t hidden_ino;	/* with owned: the first inode in use but
+				 * free in the inode bitmap (0: none) */
+	errcode_t bitmaps_err;	/* e2c_fs_check_bitmaps's answer, once */
+	int bitmaps_known;	/* ... it was computed for these maps */
 	int claiming;		/* that scan's own planning: claim, no checks */
 	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
 	struct e2c_tx *tx;	/* the open transaction, if any */
@@ -130,8 +147,11 @@ typedef struct e2c_fs {
  * Open an image or device.  Read-only unless opts->write.  For write it
  * refuses (with the E2C_ERR_* code saying why) a mounted or busy
  * filesystem, one whose journal needs recovery, one not clean or with
- * errors, a non-empty orphan list, features outside what e2lua can write,
- * and an image another writer has locked.
+ * errors, one mounted since it was last checked (s_lastcheck < s_mtime,
+ * unless opts->force), a superblock e2fsck would question, revision 0,
+ * a non-empty orphan list, features outside what e2lua can write (mmp
+ * among them: it is never started, so a refusal writes nothing), and an
+ * image another writer has locked.
  */
 errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		      e2c_fs **ret);
@@ -140,10 +160,42 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
  * committed to is discarded with ext2fs_free(): nothing is written. */
 errcode_t e2c_fs_close(e2c_fs *fs);
 
-/* Whether any of blk..blk+len-1 holds filesystem metadata (superblocks,
- * group descriptors, reserved GDT blocks, bitmaps, inode tables). */
+/* Whether any of blk..blk+len-1 holds filesystem metadata: superblocks,
+ * group descriptors, reserved GDT blocks, bitmaps, inode tables, the MMP
+ * block, and every block of a reserved inode (e2c_ino_reserved: the
+ * journal, the resize inode, bad blocks, quota and orphan files). */
 errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
 			     int *is_meta);
+
+/* Whether ino is reserved: below s_first_ino (or 11) other than the root,
+ * or an inode the superblock names (journal, quota, orphan file).  Never
+ * migrated; its blocks count as metadata. */
+int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino);
+
+/*
+ * Whether the bitmaps agree with what the walk of every map found (the
+ * owners map, built first if need be): E2C_ERR_INODE_BITMAP when an inode
+ * that looks in use (e2c_scan_open_live) is free in the inode bitmap,
+ * E2C_ERR_BLOCK_BITMAP when a block some inode maps, or a metadata block,
+ * is free in the block bitmap; 0 when they agree.  Either disagreement
+ * means the next allocation could overwrite data: writes are refused
+ * until e2fsck -f repaired it.  E2C_ERR_SCANNING while a scan builds the
+ * owners map.
+ */
+errcode_t e2c_fs_check_bitmaps(e2c_fs *fs);
+
+/*
+ * The allocator: n blocks, searching up from goal and wrapping, each free
+ * in taken (the block bitmap, or a copy holding reservations), marked
+ * there, into out.  A candidate that is metadata or mapped by an inode is
+ * never returned, whatever the bitmap says: that disagreement fails the
+ * call with E2C_ERR_BLOCK_BITMAP.  While the owners map is being built
+ * (fs->claiming) mapped blocks cannot be known yet: *unverified is set
+ * and the caller checks out[] once it is built.  Fewer than n free:
+ * EXT2_ET_BLOCK_ALLOC_FAIL.  On failure nothing is marked.
+ */
+errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
+			   blk64_t n, blk64_t *out, int *unverified);
 
 /* Whether any of blk..blk+len-1 is mapped more than once (by two inodes,
  * or twice by one), and whether blk is mapped by any inode.  The first
@@ -165,6 +217,10 @@ errcode_t e2c_owners_begin(e2c_fs *fs);
 void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len);
 void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode);
 void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode);
+/* An inode in use though free in the inode bitmap (e2c_scan_hidden):
+ * its EA block and map claimed, the disagreement noted. */
+void e2c_owners_claim_hidden(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode);
 void e2c_owners_end(e2c_fs *fs, int complete);
 /* Whether the published map has any block mapped twice. */
 int e2c_owners_any_shared(e2c_fs *fs);
@@ -370,6 +426,8 @@ enum e2c_kind {
 };
 
 #define E2C_UNINIT 0x1		/* piece flag: unwritten extent */
+#define E2C_PAST_BAD 0x2	/* piece flag (e2c_map_each_all): at or after
+				 * a bad pointer: the map is corrupt */
 
 /*
  * One step of a map walk, in the order ext2fs_block_iterate3 reports
@@ -433,6 +491,17 @@ typedef errcode_t (*e2c_piece_fn)(const struct e2c_piece *p, void *arg);
 errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 		       e2c_piece_fn fn, void *arg);
 
+/* The same, but a bad pointer does not end the walk, as it does not end
+ * e2fsck's: one outside the filesystem is skipped (with what is under
+ * it), one into metadata is followed (an indirect block there is read as
+ * one), a bad extent node is skipped with its subtree; every piece from
+ * the first such on carries E2C_PAST_BAD.  Returns the first walk error
+ * (what e2c_map_each returns) after the whole walk, or fn's nonzero
+ * return at once.  Who may own what (core/owners.c) walks this way: the
+ * blocks past a bad pointer may be in use. */
+errcode_t e2c_map_each_all(e2c_fs *fs, ext2_ino_t ino,
+			   struct ext2_inode *inode, e2c_piece_fn fn, void *arg);
+
 /* Whether the walk is of an extent tree. */
 int e2c_map_is_extent(e2c_map *m);
 
@@ -468,6 +537,12 @@ typedef struct e2c_scan e2c_scan;
 /* Sequential inode-table scan (ext2fs_open_inode_scan), in-use inodes
  * only (inode bitmap when loaded, else links_count or mode). */
 errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret);
+/* The same, also returning the inodes the bitmap calls free that look in
+ * use as e2fsck sees them (links_count > 0, or a mode without dtime):
+ * every inode table is read.  e2c_scan_hidden says whether the inode
+ * last returned was one of those. */
+errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret);
+int e2c_scan_hidden(const e2c_scan *s);
 /* *ino == 0 at the end.  inode must hold e2c_inode_buf_size() bytes. */
 errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode);
 void e2c_scan_close(e2c_scan *s);
@@ -479,6 +554,10 @@ typedef errcode_t (*e2c_inode_fn)(e2c_fs *fs, ext2_ino_t ino,
 				  struct ext2_inode *inode, void *priv,
 				  int *done);
 errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv);
+/* The same over a live scan (e2c_scan_open_live): the inodes in use the
+ * bitmap calls free go to hidden_fn. */
+errcode_t e2c_scan_each_live(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn,
+			     void *priv);
 
 /* ------------------------------------------------------------------ */
 /* Filesystem-wide searches (core/search.c)                            */
@@ -543,6 +622,8 @@ struct e2c_plan {
 	long long used_delta;	/* index_blocks - meta_freed */
 	blk64_t iblocks_before;	/* i_blocks (512-byte units) now */
 	blk64_t iblocks_after;	/* i_blocks after migration */
+	blk64_t free_blocks;	/* E2C_ERR_SKIP_NO_SPACE: the blocks free
+				 * for it (index_blocks: what it needs) */
 };
 
 /* The non-root blocks of the smallest extent tree holding this many leaf
@@ -550,7 +631,9 @@ struct e2c_plan {
 blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents);
 
 /* What migrating ino would do; writes nothing, works read-only.  A
- * non-migratable inode is not an error: plan->skip says why. */
+ * non-migratable inode is not an error: plan->skip says why (also
+ * E2C_ERR_SKIP_NO_SPACE when its index blocks outnumber the free
+ * blocks). */
 errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
 
 /* The same for an inode already read (a scan's); c (private to plan.c and
@@ -608,6 +691,12 @@ struct e2c_criteria {
 	blk64_t max_data_blocks, max_index_blocks;
 	double keep_free;		/* percent of all blocks left free */
 	int log;			/* keep every decision's plan */
+	/* What will be committed at once: every batch inodes (0: only
+	 * when the tx is full, e2c_tx_full), so that an inode whose index
+	 * blocks do not fit in what is free by then (the indirect blocks
+	 * of a batch are free once it is committed) is skipped with
+	 * E2C_ERR_SKIP_NO_SPACE, the same in a dry run as in the run. */
+	size_t batch;
 };
 
 struct e2c_select_totals {

@@ -18,13 +18,15 @@ static const char *const e2c_msgs[] = {
 	"Orphan list is not empty: run e2fsck first",
 	"Filesystem has a feature e2lua cannot write safely",
 	"Image is locked by another e2lua writer",
-	"Filesystem has quotas, whose usage e2lua cannot update",
+	("Filesystem has quotas, whose usage e2lua cannot update: turn them "
+	 "off with tune2fs -O ^quota (and ^project), migrate, then turn them "
+	 "on with tune2fs -O quota"),
 	"Block pointer outside the filesystem",
 	"Block pointer into filesystem metadata",
 	"Inode number out of range",
 	"Filesystem bitmaps not loaded (opened with -c)",
 	"Not a directory",
-	"Logical block too large for an extent (above 2^32-1)",
+	"Logical block too large for an extent (2^32-1 and above)",
 	"Inode has no block map (fast symlink, device, fifo or socket)",
 	"Inode keeps its data inline",
 	"Inode is already extent-mapped",
@@ -51,6 +53,23 @@ static const char *const e2c_msgs[] = {
 	"Output file exists (not overwritten)",
 	"Name unusable on the host (contains '/' or NUL, or is '.' or '..')",
 	"Directory reached twice (a directory loop)",
+	("Block bitmap disagrees with the filesystem (a block in use is "
+	 "marked free): run e2fsck -f"),
+	("Inode bitmap disagrees with the filesystem (an inode in use is "
+	 "marked free): run e2fsck -f"),
+	("Filesystem was mounted since it was last checked: run e2fsck -f "
+	 "first (or --force)"),
+	"Superblock has values e2fsck would question: run e2fsck -f first",
+	("Revision 0 filesystem: it cannot take the extent feature (tune2fs "
+	 "-O extent upgrades it)"),
+	("Filesystem uses multi-mount protection (mmp), which e2lua does not "
+	 "support for writing"),
+	"Inode holds an extent tree but lacks EXTENTS_FL: run e2fsck -f",
+	"Inode size does not match its blocks: run e2fsck -f",
+	"Directory has a hole: run e2fsck -f",
+	"Symlink size does not match its block: run e2fsck -f",
+	"Inode's i_blocks does not match its map: run e2fsck -f",
+	"Not enough free blocks for the new index blocks",
 };
 
 static const struct error_table e2c_error_table = {
@@ -74,7 +93,9 @@ enum e2c_skip_class e2c_skip_class(errcode_t code)
 	case E2C_ERR_SKIP_UNLINKED:
 	case E2C_ERR_SKIP_TYPE:
 		return E2C_SKIP_PLAIN;
-	/* Corrupt maps and inodes.  EOVERFLOW: i_blocks below the count
+	case E2C_ERR_SKIP_NO_SPACE:
+		return E2C_SKIP_NO_SPACE;
+	/* Corrupt maps and inodes (and what e2fsck would change).  EOVERFLOW: i_blocks below the count
 	 * of the indirect blocks (ext2fs_iblk_sub_blocks). */
 	case E2C_ERR_PTR_RANGE:
 	case E2C_ERR_PTR_METADATA:
@@ -83,6 +104,11 @@ enum e2c_skip_class e2c_skip_class(errcode_t code)
 	case E2C_ERR_EXTENT_DEPTH:
 	case E2C_ERR_EXTENT_ORDER:
 	case E2C_ERR_SIZE_RANGE:
+	case E2C_ERR_SKIP_EXTENT_FL:
+	case E2C_ERR_SKIP_SIZE:
+	case E2C_ERR_SKIP_DIR_HOLE:
+	case E2C_ERR_SKIP_SYMLINK:
+	case E2C_ERR_SKIP_IBLOCKS:
 	case EOVERFLOW:
 	default:
 		return E2C_SKIP_CORRUPT;

@@ -49,9 +49,114 @@
 		      EXT4_FEATURE_RO_COMPAT_METADATA_CSUM |		\
 		      EXT4_FEATURE_RO_COMPAT_VERITY)
 
+/* Whether v lies in [lo, hi]. */
+static int within(__u64 v, __u64 lo, __u64 hi)
+{
+	return v >= lo && v <= hi;
+}
+
+/* The superblock's own values, as e2fsck's check_super_block checks them
+ * before anything else (it aborts, or fixes, on each): constants in
+ * range and consistent with each other, sane feature combinations, and
+ * group descriptors whose counts and flags add up.  A filesystem failing
+ * any of these is not one to allocate on. */
+static int super_sane(ext2_filsys fs)
+{
+	struct ext2_super_block *sb = fs->super;
+	__u64 ipg_max, cpg_max, bpg_max, blks_max;
+	unsigned int isz = EXT2_INODE_SIZE(sb), ratio = EXT2FS_CLUSTER_RATIO(fs);
+	int csum = ext2fs_has_group_desc_csum(fs);
+	dgrp_t g;
+
+	ipg_max = (__u64)EXT2_INODES_PER_BLOCK(sb) * (sb->s_blocks_per_group - 4);
+	if (sb->s_blocks_per_group < 4 || ipg_max > EXT2_MAX_INODES_PER_GROUP(sb))
+		ipg_max = EXT2_MAX_INODES_PER_GROUP(sb);
+	cpg_max = 8ULL * fs->blocksize;
+	if (cpg_max > EXT2_MAX_CLUSTERS_PER_GROUP(sb))
+		cpg_max = EXT2_MAX_CLUSTERS_PER_GROUP(sb);
+	bpg_max = 8ULL * fs->blocksize * ratio;
+	if (bpg_max > EXT2_MAX_BLOCKS_PER_GROUP(sb))
+		bpg_max = EXT2_MAX_BLOCKS_PER_GROUP(sb);
+	blks_max = (1ULL << 32) * EXT2_MAX_BLOCKS_PER_GROUP(sb);
+	if (blks_max > (ext2fs_has_feature_64bit(sb) ? (1ULL << 48) - 1 :
+			(1ULL << 32) - 1))
+		blks_max = ext2fs_has_feature_64bit(sb) ? (1ULL << 48) - 1 :
+			   (1ULL << 32) - 1;
+
+	if (!sb->s_inodes_count ||
+	    !within(ext2fs_blocks_count(sb), 1, blks_max) ||
+	    sb->s_first_data_block > ext2fs_blocks_count(sb) ||
+	    sb->s_log_block_size > EXT2_MAX_BLOCK_LOG_SIZE -
+				   EXT2_MIN_BLOCK_LOG_SIZE ||
+	    !within(sb->s_log_cluster_size, sb->s_log_block_size,
+		    EXT2_MAX_CLUSTER_LOG_SIZE - EXT2_MIN_CLUSTER_LOG_SIZE) ||
+	    !within(sb->s_clusters_per_group, 8, cpg_max) ||
+	    !within(sb->s_blocks_per_group, 8, bpg_max) ||
+	    !within(sb->s_inodes_per_group, EXT2_INODES_PER_BLOCK(sb),
+		    ipg_max) ||
+	    ext2fs_r_blocks_count(sb) > ext2fs_blocks_count(sb) / 2 ||
+	    sb->s_reserved_gdt_blocks > fs->blocksize / sizeof(__u32) ||
+	    sb->s_desc_size > EXT2_MAX_DESC_SIZE ||
+	    (sb->s_desc_size & (sb->s_desc_size - 1)))
+		return 0;
+	if ((__u64)sb->s_inodes_per_group * fs->group_desc_count !=
+	    sb->s_inodes_count)
+		return 0;
+	/* e2fsck refuses first_ino below 11 on a dynamic-rev fs. */
+	if (sb->s_rev_level > EXT2_GOOD_OLD_REV &&
+	    !within(sb->s_first_ino, EXT2_GOOD_OLD_FIRST_INO,
+		    sb->s_inodes_count))
+		return 0;
+	if (!within(isz, EXT2_GOOD_OLD_INODE_SIZE, fs->blocksize) ||
+	    (isz & (isz - 1)) ||
+	    sb->s_blocks_per_group != sb->s_clusters_per_group * ratio ||
+	    sb->s_first_data_block != (sb->s_log_block_size == 0 &&
+				       ratio == 1))
+		return 0;
+	if (isz > EXT2_GOOD_OLD_INODE_SIZE) {
+		unsigned int lo = 4, hi = isz - EXT2_GOOD_OLD_INODE_SIZE;
+
+		if ((sb->s_min_extra_isize &&
+		     (!within(sb->s_min_extra_isize, lo, hi) ||
+		      (sb->s_min_extra_isize & 3))) ||
+		    (sb->s_want_extra_isize &&
+		     (!within(sb->s_want_extra_isize, lo, hi) ||
+		      (sb->s_want_extra_isize & 3))))
+			return 0;
+	}
+	if ((ext2fs_has_feature_metadata_csum(sb) &&
+	     ext2fs_has_feature_gdt_csum(sb)) ||
+	    (!ext2fs_has_feature_metadata_csum(sb) &&
+	     ext2fs_has_feature_csum_seed(sb)) ||
+	    (ext2fs_has_feature_64bit(sb) && !ext2fs_has_feature_extents(sb)) ||
+	    (ext2fs_has_feature_meta_bg(sb) &&
+	     sb->s_first_meta_bg > fs->desc_blocks))
+		return 0;
+	for (g = 0; g < fs->group_desc_count; g++) {
+		if (ext2fs_bg_free_blocks_count(fs, g) > sb->s_blocks_per_group ||
+		    ext2fs_bg_free_inodes_count(fs, g) > sb->s_inodes_per_group ||
+		    ext2fs_bg_used_dirs_count(fs, g) > sb->s_inodes_per_group)
+			return 0;
+		if (!csum && (ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT) ||
+			      ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT) ||
+			      ext2fs_bg_itable_unused(fs, g)))
+			return 0;
+		if (g == fs->group_desc_count - 1 &&
+		    ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT))
+			return 0;
+		if (csum && (ext2fs_bg_itable_unused(fs, g) >
+			     ext2fs_bg_free_inodes_count(fs, g) ||
+			     ext2fs_bg_itable_unused(fs, g) >
+			     sb->s_inodes_per_group))
+			return 0;
+	}
+	return ext2fs_free_blocks_count(sb) <= ext2fs_blocks_count(sb) &&
+	       sb->s_free_inodes_count <= sb->s_inodes_count;
+}
+
 /* Refuse what makes offline writes unsafe; see the pitfalls in
  * shared/notes/libext2fs.md (tune2fs and resize2fs refuse the same). */
-static errcode_t check_writable(ext2_filsys fs)
+static errcode_t check_writable(ext2_filsys fs, int force)
 {
 	struct ext2_super_block *sb = fs->super;
 	dgrp_t g;
@@ -62,10 +167,24 @@ static errcode_t check_writable(ext2_filsys fs)
 		return E2C_ERR_HAS_ERRORS;
 	if (!(sb->s_state & EXT2_VALID_FS))
 		return E2C_ERR_NOT_CLEAN;
+	/* resize2fs's rule: whatever was mounted since the last check may
+	 * hold what only e2fsck -f finds (a bitmap the kernel got wrong). */
+	if (!force && ((__u64)sb->s_lastcheck_hi << 32 | sb->s_lastcheck) <
+		      ((__u64)sb->s_mtime_hi << 32 | sb->s_mtime))
+		return E2C_ERR_NOT_CHECKED;
+	if (!super_sane(fs))
+		return E2C_ERR_BAD_SUPER;
+	/* No feature flags, so no extent feature without an upgrade (the
+	 * kernel warns on extents in a revision 0 filesystem). */
+	if (sb->s_rev_level == EXT2_GOOD_OLD_REV)
+		return E2C_ERR_OLD_REV;
 	if (sb->s_last_orphan || ext2fs_has_feature_orphan_present(sb))
 		return E2C_ERR_ORPHANS;
 	if (ext2fs_has_feature_quota(sb) || ext2fs_has_feature_project(sb))
 		return E2C_ERR_QUOTA;
+	/* Never started (EXT2_FLAG_SKIP_MMP): nothing was written to it. */
+	if (ext2fs_has_feature_mmp(sb))
+		return E2C_ERR_MMP;
 	if ((sb->s_feature_compat & ~OK_COMPAT) ||
 	    (sb->s_feature_incompat & ~OK_INCOMPAT) ||
 	    (sb->s_feature_ro_compat & ~OK_RO_COMPAT))
@@ -136,7 +255,9 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		retval = claim_for_write(path, &e->lock_fd);
 		if (retval)
 			goto errout;
-		flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
+		/* SKIP_MMP: libext2fs would start multi-mount protection
+		 * (write the MMP block) before any check could refuse. */
+		flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE | EXT2_FLAG_SKIP_MMP;
 		if (opts->undo_file) {
 			retval = set_undo_io_backing_manager(io);
 			if (retval)
@@ -167,7 +288,7 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		EXT2FS_BMAP64_BITARRAY : EXT2FS_BMAP64_RBTREE;
 
 	if (opts->write && !opts->catastrophic) {
-		retval = check_writable(e->fs);
+		retval = check_writable(e->fs, opts->force);
 		if (retval)
 			goto errout;
 		/* Without orig_super libext2fs writes the superblock in one
@@ -222,17 +343,72 @@ errcode_t e2c_fs_close(e2c_fs *e)
 	return retval;
 }
 
+int e2c_ino_reserved(e2c_fs *e, ext2_ino_t ino)
+{
+	struct ext2_super_block *sb = e->fs->super;
+
+	if (ino == EXT2_ROOT_INO)
+		return 0;
+	return ino < EXT2_FIRST_INO(sb) || ino < EXT2_GOOD_OLD_FIRST_INO ||
+	       ino == sb->s_journal_inum || ino == sb->s_usr_quota_inum ||
+	       ino == sb->s_grp_quota_inum || ino == sb->s_prj_quota_inum ||
+	       ino == sb->s_orphan_file_inum;
+}
+
+static errcode_t mark_piece(const struct e2c_piece *p, void *arg)
+{
+	ext2fs_block_bitmap map = arg;
+
+	if (p->len)
+		ext2fs_mark_block_bitmap_range2(map, p->pblk, p->len);
+	return 0;
+}
+
+/* Every block of reserved inode ino into map, however much of its map can
+ * be walked.  The bad blocks inode has no mode: walked as a file. */
+static errcode_t mark_reserved(e2c_fs *e, ext2_ino_t ino, ext2fs_block_bitmap map,
+			       struct ext2_inode *inode)
+{
+	errcode_t retval;
+
+	/* An inode that cannot be read has no map to mark; one failing its
+	 * checksum is read all the same. */
+	retval = e2c_read_inode(e, ino, inode);
+	if (retval && retval != EXT2_ET_INODE_CSUM_INVALID)
+		return retval == ENOMEM ? retval : 0;
+	if (ino == EXT2_BAD_INO && !inode->i_mode)
+		inode->i_mode = LINUX_S_IFREG;
+	retval = e2c_map_each_all(e, ino, inode, mark_piece, map);
+	/* A corrupt map counts as far as it goes: e2fsck's business. */
+	return retval == ENOMEM ? retval : 0;
+}
+
 /* Mark every block that holds filesystem metadata. */
 static errcode_t build_meta_map(e2c_fs *e)
 {
 	ext2_filsys fs = e->fs;
+	struct ext2_super_block *sb = fs->super;
+	const ext2_ino_t named[] = { sb->s_journal_inum, sb->s_usr_quota_inum,
+		sb->s_grp_quota_inum, sb->s_prj_quota_inum,
+		sb->s_orphan_file_inum };
+	struct ext2_inode *inode;
 	ext2fs_block_bitmap map;
+	ext2_ino_t ino, first = EXT2_FIRST_INO(sb);
+	size_t i;
 	dgrp_t g;
 	errcode_t retval;
 
+	if (first < EXT2_GOOD_OLD_FIRST_INO)
+		first = EXT2_GOOD_OLD_FIRST_INO;
+	if (first > sb->s_inodes_count)
+		first = sb->s_inodes_count + 1;
 	retval = ext2fs_allocate_block_bitmap(fs, "metadata blocks", &map);
 	if (retval)
 		return retval;
+	if (ext2fs_has_feature_mmp(sb) &&
+	    within(sb->s_mmp_block, sb->s_first_data_block,
+		   ext2fs_blocks_count(sb) - 1))
+		ext2fs_mark_block_bitmap2(map, sb->s_mmp_block);
 	for (g = 0; g < fs->group_desc_count; g++) {
 		blk64_t b;
 
@@ -248,6 +424,24 @@ static errcode_t build_meta_map(e2c_fs *e)
 		    ext2fs_blocks_count(fs->super))
 			ext2fs_mark_block_bitmap_range2(map, b,
 						fs->inode_blocks_per_group);
+	}
+	/* The reserved inodes' maps are walked unchecked against metadata
+	 * (map.c), so this cannot recurse; e->meta is complete only after. */
+	inode = calloc(1, e2c_inode_buf_size(e));
+	if (!inode) {
+		ext2fs_free_block_bitmap(map);
+		return ENOMEM;
+	}
+	for (ino = 1; !retval && ino < first; ino++)
+		if (ino != EXT2_ROOT_INO)
+			retval = mark_reserved(e, ino, map, inode);
+	for (i = 0; !retval && i < sizeof(named) / sizeof(named[0]); i++)
+		if (named[i] >= first && named[i] <= sb->s_inodes_count)
+			retval = mark_reserved(e, named[i], map, inode);
+	free(inode);
+	if (retval) {
+		ext2fs_free_block_bitmap(map);
+		return retval;
 	}
 	e->meta = map;
 	return 0;

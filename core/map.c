@@ -13,9 +13,14 @@
 #include <string.h>
 
 #include "e2c.h"
+#include <ext2fs/ext3_extents.h>	/* needs the types ext2fs.h defines */
 
 /* The kernel's and e2fsck's limit on extent tree depth. */
 #define MAX_EXTENT_DEPTH 5
+
+/* A tolerant walk of an extent tree gives up after this many bad nodes
+ * (each is passed, so the walk ends anyway; this bounds a garbage tree). */
+#define MAX_BAD_NODES 65536
 
 /* A frame of the block-map walk: an array of pointers being scanned. */
 struct frame {
@@ -36,6 +41,9 @@ struct e2c_map {
 	int empty;			/* nothing to walk */
 	int check_meta;			/* reject pointers into metadata */
 	errcode_t err;			/* sticky: the walk stopped here */
+	int tolerant;			/* e2c_map_each_all: go on past */
+	errcode_t first_bad;		/* ... the first bad pointer's error */
+	unsigned int nbad;		/* ... bad extent nodes passed */
 	/* block map */
 	blk64_t p;			/* pointers per block */
 	struct frame stk[4];
@@ -81,10 +89,19 @@ static void slot_info(struct e2c_map *m, unsigned int slot, int *depth,
 }
 
 /* Reserved inodes (resize inode, journal) legitimately point into the
- * reserved GDT area; only ordinary inodes are held to it. */
+ * reserved GDT area, and their blocks are metadata themselves (checking
+ * them would recurse into building the metadata map): only ordinary
+ * inodes are held to it. */
 static int checks_meta(e2c_fs *fs, ext2_ino_t ino)
 {
-	return ino == EXT2_ROOT_INO || ino >= EXT2_FIRST_INO(fs->fs->super);
+	return !e2c_ino_reserved(fs, ino);
+}
+
+/* Errors a tolerant walk goes on after (what e2fsck would repair), as
+ * opposed to running out of memory. */
+static int is_bad_map(errcode_t err)
+{
+	return err && err != ENOMEM && err != E2C_ERR_INTERRUPTED;
 }
 
 /* blk..blk+len-1 inside the filesystem and, with check_meta, clear of
@@ -140,14 +157,16 @@ static int is_direct(const struct ext2_inode *inode)
 
 /* Its pieces exactly as a cursor gives them (at most 12, validated the
  * same way: a bad pointer ends them, after the valid blocks before it,
- * with the cursor's error), without opening one. */
+ * with the cursor's error), without opening one.  tolerant: as a
+ * tolerant cursor, past bad pointers, returning the first one's error. */
 static errcode_t direct_pieces(e2c_fs *fs, ext2_ino_t ino,
-			       const struct ext2_inode *inode,
+			       const struct ext2_inode *inode, int tolerant,
 			       struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n)
 {
 	int check_meta = checks_meta(fs, ino);
 	unsigned int i = 0, j;
-	errcode_t err;
+	errcode_t err, first_bad = 0;
+	struct e2c_piece *q;
 
 	*n = 0;
 	while (i < EXT2_NDIR_BLOCKS) {
@@ -160,18 +179,39 @@ static errcode_t direct_pieces(e2c_fs *fs, ext2_ino_t ino,
 		for (j = i + 1; j < EXT2_NDIR_BLOCKS &&
 		     inode->i_block[j] == blk + (j - i); j++)
 			;
-		memset(&p[*n], 0, sizeof(p[*n]));
-		p[*n].kind = E2C_DATA;
-		p[*n].lblk = i;
-		p[*n].pblk = blk;
-		p[*n].len = valid_prefix(fs, check_meta, blk, j - i, &err);
-		if (p[*n].len)
+		q = &p[*n];
+		memset(q, 0, sizeof(*q));
+		q->kind = E2C_DATA;
+		q->lblk = i;
+		q->pblk = blk;
+		q->len = valid_prefix(fs, check_meta, blk, j - i, &err);
+		q->flags = first_bad ? E2C_PAST_BAD : 0;
+		if (q->len)
 			(*n)++;
-		if (err)
+		if (!err) {
+			i = j;
+			continue;
+		}
+		if (!tolerant || !is_bad_map(err))
 			return err;
-		i = j;
+		if (!first_bad)
+			first_bad = err;
+		/* The bad one: a block of the fs is its (metadata), one
+		 * outside it nobody's. */
+		i += q->len;
+		q = &p[*n];
+		if (err == E2C_ERR_PTR_METADATA) {
+			memset(q, 0, sizeof(*q));
+			q->kind = E2C_DATA;
+			q->lblk = i;
+			q->pblk = inode->i_block[i];
+			q->len = 1;
+			q->flags = E2C_PAST_BAD;
+			(*n)++;
+		}
+		i++;
 	}
-	return 0;
+	return first_bad;
 }
 
 errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
@@ -277,6 +317,17 @@ void e2c_map_free_spare(e2c_fs *fs)
 	free(m);
 }
 
+/* A tolerant walk meets a bad pointer (err): noted, the walk goes on if
+ * it may (nonzero: it may not, return err). */
+static int pass_bad(struct e2c_map *m, errcode_t err)
+{
+	if (!m->tolerant || !is_bad_map(err))
+		return 1;
+	if (!m->first_bad)
+		m->first_bad = err;
+	return 0;
+}
+
 /* The next piece of a block map. */
 static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 {
@@ -328,19 +379,36 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 				f->i++;
 			}
 			/* Report the valid blocks before the first bad
-			 * one; the next call fails on it. */
+			 * one; the next call fails on it (a tolerant walk
+			 * reports one into metadata alone, flagged, and
+			 * passes one outside the filesystem). */
 			p->len = valid_prefix(m->fs, m->check_meta, blk,
 					      p->len, &retval);
 			f->i = first + p->len;
-			if (!p->len)
-				return retval;
+			if (!p->len) {
+				if (pass_bad(m, retval))
+					return retval;
+				f->i++;
+				if (retval != E2C_ERR_PTR_METADATA)
+					continue;
+				p->len = 1;
+			}
 			p->kind = E2C_DATA;
+			p->flags = m->first_bad ? E2C_PAST_BAD : 0;
 			*got = 1;
 			return 0;
 		}
+		/* A tolerant walk reads an indirect block in metadata as
+		 * one, as e2fsck does: what it points to may be in use. */
 		retval = check_ptr(m, blk, 1);
-		if (retval)
-			return retval;
+		if (retval) {
+			if (pass_bad(m, retval))
+				return retval;
+			if (retval != E2C_ERR_PTR_METADATA) {
+				f->i++;
+				continue;
+			}
+		}
 		/* An indirect block: report it, then descend into it. */
 		p->kind = (enum e2c_kind)depth;
 		if (!m->bufs[depth - 1]) {
@@ -350,9 +418,15 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 		}
 		retval = ext2fs_read_ind_block(m->fs->fs, blk,
 					       m->bufs[depth - 1]);
-		if (retval)
-			return retval;
 		f->i++;
+		if (retval) {
+			if (pass_bad(m, retval))
+				return retval;
+			p->flags = E2C_PAST_BAD;	/* unread, still its */
+			*got = 1;
+			return 0;
+		}
+		p->flags = m->first_bad ? E2C_PAST_BAD : 0;
 		m->stk[m->sp].ptrs = m->bufs[depth - 1];
 		m->stk[m->sp].n = m->p;
 		m->stk[m->sp].i = 0;
@@ -367,12 +441,23 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 	return 0;
 }
 
+/* Whether the extent handle is where it was after a move that failed
+ * with err (libext2fs fails these before going down), so that the next
+ * move passes the bad node: only then may a tolerant walk go on. */
+static int node_passable(errcode_t err)
+{
+	return err == EXT2_ET_EXTENT_HEADER_BAD ||
+	       err == EXT2_ET_EXTENT_CYCLE || err == EXT2_ET_SHORT_READ ||
+	       err == EXT2_ET_LLSEEK_FAILED || err == EIO;
+}
+
 /* The next piece of an extent tree (index entries become NODE pieces). */
 static errcode_t extent_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 {
 	struct ext2fs_extent ext;
 	struct ext2_extent_info info;
 	errcode_t retval;
+	unsigned int flags;
 
 	for (;;) {
 		retval = ext2fs_extent_get(m->h, m->op, &ext);
@@ -381,8 +466,16 @@ static errcode_t extent_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 			*got = 0;
 			return 0;
 		}
-		if (retval)
-			return retval;
+		/* A checksum error comes after the move: the entry is
+		 * there (e2fsck reads it too). */
+		if (retval == EXT2_ET_EXTENT_CSUM_INVALID && !pass_bad(m, retval))
+			retval = 0;
+		if (retval) {
+			if (!node_passable(retval) || pass_bad(m, retval) ||
+			    ++m->nbad > MAX_BAD_NODES)
+				return retval;
+			continue;
+		}
 		if (ext.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)
 			continue;
 		retval = ext2fs_extent_get_info(m->h, &info);
@@ -391,6 +484,7 @@ static errcode_t extent_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 		memset(p, 0, sizeof(*p));
 		p->lblk = ext.e_lblk;
 		p->pblk = ext.e_pblk;
+		flags = m->first_bad ? E2C_PAST_BAD : 0;
 		p->level = info.curr_level;
 		p->max_depth = info.max_depth;
 		p->entry = info.curr_entry;
@@ -401,24 +495,38 @@ static errcode_t extent_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 			p->len = ext.e_len;
 			if (ext.e_flags & EXT2_EXTENT_FLAGS_UNINIT)
 				p->flags |= E2C_UNINIT;
-			if (ext.e_lblk + (blk64_t)ext.e_len > (1ULL << 32))
-				return E2C_ERR_LBLK_RANGE;
+			/* The kernel's extent ends at ee_block + len in 32
+			 * bits: block 2^32-1 would wrap it to 0. */
+			if (ext.e_lblk + (blk64_t)ext.e_len > EXT_MAX_EXTENT_LBLK)
+				retval = E2C_ERR_LBLK_RANGE;
 			/* Leaves must ascend without overlapping, or runs
 			 * and holes (and a reader) would map a block twice. */
-			if (p->len && p->lblk < m->leaf_end)
-				return E2C_ERR_EXTENT_ORDER;
-			if (p->len)
+			else if (p->len && p->lblk < m->leaf_end)
+				retval = E2C_ERR_EXTENT_ORDER;
+			if (p->len && p->lblk + p->len > m->leaf_end)
 				m->leaf_end = p->lblk + p->len;
 		} else {
 			p->kind = E2C_NODE;
 			p->len = 1;
 			p->span = ext.e_len;
 		}
+		/* Still mapped, wherever it lies in the file. */
+		if (retval) {
+			if (pass_bad(m, retval))
+				return retval;
+			flags = E2C_PAST_BAD;
+		}
 		if (p->len) {
 			retval = check_ptr(m, p->pblk, p->len);
-			if (retval)
+			if (retval && pass_bad(m, retval))
 				return retval;
+			/* Outside the fs: nobody's blocks, nothing to give. */
+			if (retval == E2C_ERR_PTR_RANGE)
+				continue;
+			if (retval)
+				flags = E2C_PAST_BAD;
 		}
+		p->flags |= flags;
 		*got = 1;
 		return 0;
 	}
@@ -523,8 +631,9 @@ errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got)
 	return 0;
 }
 
-errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
-		       e2c_piece_fn fn, void *arg)
+/* e2c_map_each, or with tolerant e2c_map_each_all. */
+static errcode_t map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+			  int tolerant, e2c_piece_fn fn, void *arg)
 {
 	struct e2c_piece p, direct[EXT2_NDIR_BLOCKS];
 	size_t i, n;
@@ -535,20 +644,37 @@ errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	if (!e2c_inode_has_blocks(fs, inode))
 		return 0;
 	if (is_direct(inode)) {
-		walk = direct_pieces(fs, ino, inode, direct, &n);
+		walk = direct_pieces(fs, ino, inode, tolerant, direct, &n);
 		for (i = 0, retval = 0; i < n && !retval; i++)
 			retval = fn(&direct[i], arg);
 		return retval ? retval : walk;
 	}
 	retval = e2c_map_open(fs, ino, inode, &m);
+	if (retval)
+		return retval;
+	m->tolerant = tolerant;
 	while (!retval) {
 		retval = e2c_map_next(m, &p, &got);
 		if (retval || !got)
 			break;
 		retval = fn(&p, arg);
 	}
+	if (!retval)
+		retval = m->first_bad;
 	e2c_map_close(m);
 	return retval;
+}
+
+errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		       e2c_piece_fn fn, void *arg)
+{
+	return map_each(fs, ino, inode, 0, fn, arg);
+}
+
+errcode_t e2c_map_each_all(e2c_fs *fs, ext2_ino_t ino,
+			   struct ext2_inode *inode, e2c_piece_fn fn, void *arg)
+{
+	return map_each(fs, ino, inode, 1, fn, arg);
 }
 
 errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,

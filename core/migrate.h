@@ -29,6 +29,10 @@ errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
 			   struct e2c_collect *c);
 void e2c_collect_free(struct e2c_collect *c);
 
+/* A migratable plan whose index blocks outnumber avail, the free blocks
+ * it may have, becomes E2C_ERR_SKIP_NO_SPACE (with free_blocks). */
+void e2c_plan_fit(struct e2c_plan *plan, blk64_t avail);
+
 /* Stage the inode of plan p (migratable), its runs collected in c by
  * e2c_plan_from: c's list of old indirect blocks is taken over, c is
  * left for the caller to free or reuse. */

@@ -12,6 +12,13 @@
  * an inode with a shared block is never migrated, a migrated inode's
  * freed blocks were mapped once, by it (the commit unmaps them here with
  * e2c_fs_unmap), and its new index blocks are marked in the block bitmap.
+ *
+ * What may be in use is what e2fsck would find in use: every inode that
+ * looks in use, also when the inode bitmap calls it free (noted: that
+ * bitmap is wrong), and every block a map reaches, also past a bad
+ * pointer (e2c_map_each_all).  e2c_fs_check_bitmaps then compares that
+ * with the bitmaps: the allocator trusts the block bitmap only where they
+ * agree.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +29,7 @@ struct e2c_owners {
 	ext2fs_block_bitmap owned;	/* mapped by some inode */
 	ext2fs_block_bitmap shared;	/* mapped more than once */
 	ext2fs_block_bitmap acl;	/* extended attribute blocks seen */
+	ext2_ino_t hidden_ino;		/* first inode in use, bitmap free */
 };
 
 void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len)
@@ -65,10 +73,32 @@ static errcode_t claim_piece(const struct e2c_piece *p, void *arg)
 
 void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 {
-	/* A map that cannot be walked counts as far as it goes: past a bad
-	 * pointer nothing is mapped, and that inode's own plan is refused
-	 * anyway. */
-	e2c_map_each(fs, ino, inode, claim_piece, fs);
+	/* An extent tree whose EXTENTS_FL was lost maps what its extents
+	 * say: on an extent filesystem e2fsck sets the flag back and
+	 * claims those blocks, not the header words as block numbers.
+	 * (The flag is lent for the walk only.) */
+	int lost = !(inode->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) &&
+		   ext2fs_has_feature_extents(fs->fs->super) &&
+		   (LINUX_S_ISREG(inode->i_mode) || LINUX_S_ISDIR(inode->i_mode)) &&
+		   !ext2fs_extent_header_verify(inode->i_block,
+						sizeof(inode->i_block));
+
+	if (lost)
+		inode->i_flags |= EXT4_EXTENTS_FL;
+	/* Past a bad pointer the map goes on: what it reaches there may
+	 * be in use (that inode's own plan is refused anyway). */
+	e2c_map_each_all(fs, ino, inode, claim_piece, fs);
+	if (lost)
+		inode->i_flags &= ~EXT4_EXTENTS_FL;
+}
+
+void e2c_owners_claim_hidden(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode)
+{
+	if (!fs->building->hidden_ino)
+		fs->building->hidden_ino = ino;
+	e2c_owners_claim_ea(fs, inode);
+	e2c_owners_claim_map(fs, ino, inode);
 }
 
 static void owners_free(struct e2c_owners *o)
@@ -114,6 +144,8 @@ void e2c_owners_end(e2c_fs *fs, int complete)
 	if (complete) {
 		fs->owned = o->owned;
 		fs->shared = o->shared;
+		fs->hidden_ino = o->hidden_ino;
+		fs->bitmaps_known = 0;
 		o->owned = o->shared = NULL;
 	}
 	owners_free(o);
@@ -139,8 +171,17 @@ static errcode_t claim_inode(e2c_fs *fs, ext2_ino_t ino,
 	return 0;
 }
 
-/* Walk every in-use inode's map (interruptible) into fs->owned and
- * fs->shared. */
+static errcode_t claim_hidden(e2c_fs *fs, ext2_ino_t ino,
+			      struct ext2_inode *inode, void *priv, int *done)
+{
+	(void)priv;
+	(void)done;
+	e2c_owners_claim_hidden(fs, ino, inode);
+	return 0;
+}
+
+/* Walk the map of every inode that looks in use (interruptible) into
+ * fs->owned and fs->shared. */
 static errcode_t build_owners(e2c_fs *fs)
 {
 	errcode_t retval;
@@ -151,7 +192,7 @@ static errcode_t build_owners(e2c_fs *fs)
 	retval = e2c_owners_begin(fs);
 	if (retval)
 		return retval;
-	retval = e2c_scan_each(fs, claim_inode, NULL);
+	retval = e2c_scan_each_live(fs, claim_inode, claim_hidden, NULL);
 	e2c_owners_end(fs, !retval);
 	return retval;
 }
@@ -188,6 +229,56 @@ void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len)
 		ext2fs_unmark_block_bitmap_range2(fs->owned, blk, len);
 }
 
+/* Whether every block of map (its set runs) is set in the block bitmap:
+ * else E2C_ERR_BLOCK_BITMAP. */
+static errcode_t all_in_bitmap(e2c_fs *fs, ext2fs_block_bitmap map)
+{
+	ext2_filsys f = fs->fs;
+	blk64_t last = ext2fs_blocks_count(f->super) - 1;
+	blk64_t b = f->super->s_first_data_block, end, free_blk;
+
+	while (b <= last &&
+	       !ext2fs_find_first_set_block_bitmap2(map, b, last, &b)) {
+		if (ext2fs_find_first_zero_block_bitmap2(map, b, last, &end))
+			end = last + 1;
+		if (!ext2fs_find_first_zero_block_bitmap2(f->block_map, b,
+							  end - 1, &free_blk))
+			return E2C_ERR_BLOCK_BITMAP;
+		b = end;
+	}
+	return 0;
+}
+
+errcode_t e2c_fs_check_bitmaps(e2c_fs *fs)
+{
+	errcode_t retval;
+	int meta;
+
+	if (!fs->owned) {
+		retval = build_owners(fs);
+		if (retval)
+			return retval;
+	}
+	if (fs->bitmaps_known)
+		return fs->bitmaps_err;
+	/* Build the metadata map (a query does). */
+	retval = e2c_fs_is_metadata(fs, fs->fs->super->s_first_data_block, 1,
+				    &meta);
+	if (retval)
+		return retval;
+	if (fs->hidden_ino)
+		retval = E2C_ERR_INODE_BITMAP;
+	else if (!fs->fs->block_map)
+		retval = E2C_ERR_NO_BITMAPS;
+	else
+		retval = all_in_bitmap(fs, fs->meta);
+	if (!retval)
+		retval = all_in_bitmap(fs, fs->owned);
+	fs->bitmaps_err = retval;
+	fs->bitmaps_known = 1;
+	return retval;
+}
+
 void e2c_fs_free_owners(e2c_fs *fs)
 {
 	if (fs->building)
@@ -197,4 +288,6 @@ void e2c_fs_free_owners(e2c_fs *fs)
 	if (fs->shared)
 		ext2fs_free_block_bitmap(fs->shared);
 	fs->owned = fs->shared = NULL;
+	fs->hidden_ino = 0;
+	fs->bitmaps_known = 0;
 }

@@ -42,7 +42,9 @@ static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
 {
 	ext2_filsys fs = e->fs;
 
-	if (ino < EXT2_FIRST_INO(fs->super) && ino != EXT2_ROOT_INO)
+	/* The journal above all: e2fsck's bmap2extent never converts these
+	 * either. */
+	if (e2c_ino_reserved(e, ino))
 		return E2C_ERR_SKIP_RESERVED;
 	if (!inode->i_links_count ||
 	    (fs->inode_map && !ext2fs_test_inode_bitmap2(fs->inode_map, ino)))
@@ -55,6 +57,13 @@ static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
 		return E2C_ERR_SKIP_TYPE;
 	if (!e2c_inode_has_blocks(e, inode))
 		return E2C_ERR_SKIP_NO_BLOCKS;
+	/* An extent tree that lost its flag: read as a block map, its
+	 * header would become block numbers and its extents be lost.  No
+	 * block map passes this check but a corrupt one (its first two
+	 * pointers would be 0xf30a + n * 65536 and a block 2 to 4). */
+	if (!ext2fs_extent_header_verify(inode->i_block,
+					 sizeof(inode->i_block)))
+		return E2C_ERR_SKIP_EXTENT_FL;
 	/* A size past the map's reach is corrupt (e2fsck's bound too):
 	 * not an inode to touch. */
 	if (EXT2_I_SIZE(inode) / fs->blocksize +
@@ -133,25 +142,60 @@ struct walk {
 	struct e2c_plan *plan;
 	struct e2c_collect *c;
 	struct e2c_piece r;		/* the data run being coalesced */
+	blk64_t end;			/* past the last data block seen */
+	int hole;			/* a hole before a data block */
+	int stopped;			/* claiming: the map is corrupt from
+					 * here on (claimed, not planned) */
+	errcode_t err;			/* ... because of this piece */
 };
+
+/* Check the piece of the walk (0 when it is fine). */
+static errcode_t check_piece(struct walk *w, const struct e2c_piece *p)
+{
+	int shared;
+	errcode_t retval;
+
+	/* The extent ends at ee_block + len in 32 bits: no block at
+	 * 2^32-1, or it wraps (the kernel refuses such an extent). */
+	if (p->kind == E2C_DATA && p->lblk + p->len > EXT_MAX_EXTENT_LBLK)
+		return E2C_ERR_LBLK_RANGE;
+	if (w->e->claiming)
+		return 0;
+	retval = e2c_fs_shared(w->e, p->pblk, p->len, &shared);
+	return !retval && shared ? E2C_ERR_PTR_SHARED : retval;
+}
 
 /* One piece of the map walk: counted and checked for blocks mapped twice
  * (here or by another inode: freeing a shared indirect block would hand
  * out a block still in use), or claimed while the owners map is being
- * built; an indirect block goes to c; data pieces are coalesced into runs
- * (holes stay holes) as e2c_map_next_run does, runs into extents. */
+ * built (every piece of the map, also past a bad pointer: planning stops
+ * there, claiming goes on); an indirect block goes to c; data pieces are
+ * coalesced into runs (holes stay holes) as e2c_map_next_run does, runs
+ * into extents. */
 static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 {
 	struct walk *w = arg;
 	errcode_t retval = 0;
-	int shared;
 
 	if (!p->len)
 		return 0;
+	if (w->e->claiming)
+		e2c_owners_claim(w->e, p->pblk, p->len);
+	w->stopped |= (p->flags & E2C_PAST_BAD) != 0;
+	if (w->stopped)
+		return 0;
+	retval = check_piece(w, p);
+	if (retval) {
+		if (!w->e->claiming)
+			return retval;
+		w->stopped = 1;		/* the rest is claimed still */
+		w->err = retval;
+		return 0;
+	}
 	if (p->kind == E2C_DATA) {
-		if (p->lblk + p->len > (1ULL << 32))
-			return E2C_ERR_LBLK_RANGE;
 		w->plan->data_blocks += p->len;
+		w->hole |= p->lblk > w->end;
+		w->end = p->lblk + p->len;
 	} else {
 		w->plan->meta_freed++;
 		if (w->c) {
@@ -159,15 +203,6 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 			if (retval)
 				return retval;
 		}
-	}
-	if (w->e->claiming) {
-		e2c_owners_claim(w->e, p->pblk, p->len);
-	} else {
-		retval = e2c_fs_shared(w->e, p->pblk, p->len, &shared);
-		if (!retval && shared)
-			retval = E2C_ERR_PTR_SHARED;
-		if (retval)
-			return retval;
 	}
 	if (p->kind != E2C_DATA)
 		return 0;
@@ -182,17 +217,113 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 	return retval;
 }
 
-/* One walk of the map, every piece through take_piece. */
+/* Whether e2fsck keeps this slow symlink (e2fsck_pass1_check_symlink):
+ * its target in block 0 alone, NUL-terminated inside it, as long as
+ * i_size says.  A block that cannot be read fails, as it fails e2fsck. */
+static int symlink_ok(e2c_fs *e, struct ext2_inode *inode)
+{
+	ext2_filsys fs = e->fs;
+	blk_t blk = inode->i_block[0];
+	char *buf;
+	size_t len;
+	int i, ok = 0;
+
+	if (inode->i_size_high || !inode->i_size ||
+	    (inode->i_flags & EXT2_INDEX_FL) || inode->i_size >= fs->blocksize)
+		return 0;
+	for (i = 1; i < EXT2_N_BLOCKS; i++)
+		if (inode->i_block[i])
+			return 0;
+	if (blk < fs->super->s_first_data_block ||
+	    blk >= ext2fs_blocks_count(fs->super))
+		return 0;
+	buf = malloc(fs->blocksize);
+	if (buf && !io_channel_read_blk64(fs->io, blk, 1, buf)) {
+		len = inode->i_flags & EXT4_ENCRYPT_FL ?
+			ext2fs_le16_to_cpu(*(__u16 *)buf) + 2U :
+			strnlen(buf, fs->blocksize);
+		ok = len < fs->blocksize && len == inode->i_size;
+	}
+	free(buf);
+	return ok;
+}
+
+/* What e2fsck -f would change in an inode whose map was walked without
+ * fault (pass 1's size, i_blocks and symlink checks, pass 2's directory
+ * holes): 0, or the reason to leave it alone.  Migrating it would not
+ * lose its data, but e2fsck's repair of the result would differ from its
+ * repair of the original (a hole e2fsck would fill becomes an extent gap,
+ * blocks past i_size one more extent to cut). */
+static errcode_t e2fsck_would_fix(e2c_fs *e, struct ext2_inode *inode,
+				  const struct e2c_plan *plan,
+				  const struct walk *w)
+{
+	ext2_filsys fs = e->fs;
+	struct ext2_super_block *sb = fs->super;
+	__u64 size = EXT2_I_SIZE(inode);
+	blk64_t nblocks, expect;
+
+	if (LINUX_S_ISDIR(inode->i_mode)) {
+		if (!plan->data_blocks || (size & (fs->blocksize - 1)) ||
+		    size / fs->blocksize > w->end ||
+		    w->end - size / fs->blocksize > sb->s_prealloc_dir_blocks)
+			return E2C_ERR_SKIP_SIZE;
+		if (w->hole)
+			return E2C_ERR_SKIP_DIR_HOLE;
+		if (!ext2fs_has_feature_largedir(sb) && !inode->i_size_high &&
+		    w->end - 1 > (1ULL << (21 - sb->s_log_block_size)))
+			return E2C_ERR_SKIP_SIZE;
+	} else if (LINUX_S_ISLNK(inode->i_mode)) {
+		if (!symlink_ok(e, inode))
+			return E2C_ERR_SKIP_SYMLINK;
+	} else if (w->end && size < (w->end - 1) * fs->blocksize) {
+		return E2C_ERR_SKIP_SIZE;	/* blocks past i_size */
+	}
+	/* i_blocks counts the map's blocks and the EA block (and, with
+	 * ea_inode, the EA inodes' blocks: only a lower bound then). */
+	nblocks = plan->data_blocks + plan->meta_freed +
+		  (ext2fs_file_acl_block(fs, inode) != 0);
+	expect = ext2fs_has_feature_huge_file(sb) &&
+		 (inode->i_flags & EXT4_HUGE_FILE_FL) ?
+		 nblocks : nblocks * (fs->blocksize / 512);
+	if (ext2fs_has_feature_ea_inode(sb) ?
+	    ext2fs_inode_i_blocks(fs, inode) < expect :
+	    ext2fs_inode_i_blocks(fs, inode) != expect ||
+	    (ext2fs_has_feature_huge_file(sb) &&
+	     (inode->i_flags & EXT4_HUGE_FILE_FL) &&
+	     inode->osd2.linux2.l_i_blocks_hi))
+		return E2C_ERR_SKIP_IBLOCKS;
+	return 0;
+}
+
+/* One walk of the map, every piece through take_piece; then what e2fsck
+ * would make of the inode (into plan->skip). */
 static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 			  struct e2c_plan *plan, struct e2c_collect *c)
 {
-	struct walk w = { e, plan, c, { 0 } };
+	struct walk w = { e, plan, c, { 0 }, 0, 0, 0, 0 };
 	errcode_t retval;
 
-	retval = e2c_map_each(e, ino, inode, take_piece, &w);
+	if (e->claiming) {
+		retval = e2c_map_each_all(e, ino, inode, take_piece, &w);
+		if (w.err && (!retval || is_corrupt_map(retval)))
+			retval = w.err;	/* it came first */
+	} else {
+		retval = e2c_map_each(e, ino, inode, take_piece, &w);
+	}
 	if (!retval && w.r.len)
 		retval = add_run(&w.r, plan, c);
+	if (!retval)
+		plan->skip = e2fsck_would_fix(e, inode, plan, &w);
 	return retval;
+}
+
+void e2c_plan_fit(struct e2c_plan *plan, blk64_t avail)
+{
+	if (!plan->skip && plan->index_blocks > avail) {
+		plan->skip = E2C_ERR_SKIP_NO_SPACE;
+		plan->free_blocks = avail;
+	}
 }
 
 errcode_t e2c_iblocks_swap(ext2_filsys fs, struct ext2_inode *inode,
@@ -247,8 +378,7 @@ errcode_t e2c_plan_from(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 			   &plan->index_blocks);
 		plan->used_delta = (long long)plan->index_blocks -
 				   (long long)plan->meta_freed;
-		/* An i_blocks below the indirect blocks' count is corrupt:
-		 * not an inode to touch. */
+		/* i_blocks was checked against the map: this cannot fail. */
 		plan->skip = iblocks_after(fs, inode, plan);
 	}
 	if (plan->skip) {
@@ -290,7 +420,12 @@ errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
 
 errcode_t e2c_plan_inode(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan)
 {
-	return e2c_plan_collect(e, ino, plan, NULL);
+	errcode_t retval;
+
+	retval = e2c_plan_collect(e, ino, plan, NULL);
+	if (!retval)
+		e2c_plan_fit(plan, ext2fs_free_blocks_count(e->fs->super));
+	return retval;
 }
 
 /* Header plus n entries of 12 bytes copied from src. */

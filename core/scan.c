@@ -8,9 +8,12 @@
 struct e2c_scan {
 	e2c_fs *fs;
 	ext2_inode_scan scan;
+	int live;		/* also inodes in use the bitmap calls free */
+	int hidden;		/* the last inode returned was one */
 };
 
-errcode_t e2c_scan_open(e2c_fs *e, e2c_scan **ret)
+/* Opened with live: every inode table is read. */
+static errcode_t scan_open(e2c_fs *e, int live, e2c_scan **ret)
 {
 	e2c_scan *s;
 	errcode_t retval;
@@ -19,6 +22,7 @@ errcode_t e2c_scan_open(e2c_fs *e, e2c_scan **ret)
 	if (!s)
 		return ENOMEM;
 	s->fs = e;
+	s->live = live;
 	/* 32 blocks a read: fewer, larger reads of the inode tables. */
 	retval = ext2fs_open_inode_scan(e->fs, 32, &s->scan);
 	if (retval) {
@@ -31,11 +35,40 @@ errcode_t e2c_scan_open(e2c_fs *e, e2c_scan **ret)
 	return 0;
 }
 
-static int in_use(e2c_scan *s, ext2_ino_t ino, struct ext2_inode *inode)
+errcode_t e2c_scan_open(e2c_fs *e, e2c_scan **ret)
 {
-	if (s->fs->fs->inode_map)
-		return ext2fs_test_inode_bitmap2(s->fs->fs->inode_map, ino);
-	return inode->i_links_count && !inode->i_dtime;
+	return scan_open(e, 0, ret);
+}
+
+errcode_t e2c_scan_open_live(e2c_fs *e, e2c_scan **ret)
+{
+	return scan_open(e, 1, ret);
+}
+
+int e2c_scan_hidden(const e2c_scan *s)
+{
+	return s->hidden;
+}
+
+/* In use as e2fsck's pass 1 sees it: linked; or, reserved or not, with a
+ * mode and no dtime (e2fsck questions that: "deleted inode has zero
+ * dtime"). */
+static int looks_live(const struct ext2_inode *inode)
+{
+	return inode->i_links_count || (inode->i_mode && !inode->i_dtime);
+}
+
+/* garbage: libext2fs found the inode's table block garbage (checksums). */
+static int in_use(e2c_scan *s, ext2_ino_t ino, struct ext2_inode *inode,
+		  int garbage)
+{
+	s->hidden = 0;
+	if (!s->fs->fs->inode_map)
+		return inode->i_links_count && !inode->i_dtime;
+	if (ext2fs_test_inode_bitmap2(s->fs->fs->inode_map, ino))
+		return 1;
+	s->hidden = s->live && !garbage && looks_live(inode);
+	return s->hidden;
 }
 
 /*
@@ -69,22 +102,24 @@ errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 {
 	int isz = EXT2_INODE_SIZE(s->fs->fs->super);
 	errcode_t retval;
-	int done;
+	int done, garbage;
 
 	for (;;) {
 		retval = ext2fs_get_next_inode_full(s->scan, ino, inode, isz);
 		if (retval == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
 			continue;
 		/* Checksum errors are reported, but the inode is usable. */
-		if (retval == EXT2_ET_INODE_CSUM_INVALID ||
-		    retval == EXT2_ET_INODE_IS_GARBAGE)
+		garbage = retval == EXT2_ET_INODE_IS_GARBAGE;
+		if (retval == EXT2_ET_INODE_CSUM_INVALID || garbage)
 			retval = 0;
 		if (retval)
 			return retval;
 		if (*ino == 0)
 			return 0;
-		if (in_use(s, *ino, inode))
+		if (in_use(s, *ino, inode, garbage))
 			return 0;
+		if (s->live)
+			continue;
 		retval = skip_free(s, *ino, &done);
 		if (retval)
 			return retval;
@@ -103,7 +138,9 @@ void e2c_scan_close(e2c_scan *s)
 	free(s);
 }
 
-errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv)
+/* e2c_scan_each, or with hidden_fn (not NULL) e2c_scan_each_live. */
+static errcode_t scan_each(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn,
+			   void *priv)
 {
 	struct ext2_inode *inode;
 	e2c_scan *s = NULL;
@@ -114,7 +151,7 @@ errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv)
 	inode = calloc(1, e2c_inode_buf_size(fs));
 	if (!inode)
 		return ENOMEM;
-	retval = e2c_scan_open(fs, &s);
+	retval = scan_open(fs, hidden_fn != NULL, &s);
 	while (!retval && !done) {
 		if (e2c_interrupted) {
 			retval = E2C_ERR_INTERRUPTED;
@@ -123,9 +160,21 @@ errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv)
 		retval = e2c_scan_next(s, &ino, inode);
 		if (retval || !ino)
 			break;
-		retval = fn(fs, ino, inode, priv, &done);
+		retval = (s->hidden ? hidden_fn : fn)(fs, ino, inode, priv,
+						       &done);
 	}
 	e2c_scan_close(s);
 	free(inode);
 	return retval;
+}
+
+errcode_t e2c_scan_each(e2c_fs *fs, e2c_inode_fn fn, void *priv)
+{
+	return scan_each(fs, fn, NULL, priv);
+}
+
+errcode_t e2c_scan_each_live(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn,
+			     void *priv)
+{
+	return scan_each(fs, fn, hidden_fn, priv);
 }

@@ -13,7 +13,16 @@
  * A scan that starts before the owners map exists (core/owners.c) builds
  * it in the same walk, planning without the shared-block check, and
  * starts over in the rare case that the finished map shows a block
- * mapped twice: the one walk is most of a migration's reading.
+ * mapped twice: the one walk is most of a migration's reading.  On a
+ * writable filesystem a selection fails where a write would be refused:
+ * bitmaps that disagree with the maps (e2c_fs_check_bitmaps), so a dry
+ * run says so too.
+ *
+ * Free space is modelled as the commits will see it: an inode whose index
+ * blocks do not fit in what is free when it would be staged is skipped
+ * (E2C_ERR_SKIP_NO_SPACE), and the run goes on.  The indirect blocks a
+ * batch frees are free once it is committed, so the model cuts batches
+ * where staging will (e2c_criteria.batch, e2c_tx_full).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,7 +64,8 @@ struct e2c_select {
 	ext2fs_inode_bitmap offered;	/* e2c_select_offer: each once */
 	struct cand *cands;		/* ordered: candidates (a heap
 					 * under max_files); after finish,
-					 * sorted, out[i] = cands[i] */
+					 * sorted, out[i] = cands[i] for
+					 * the nout admitted */
 	size_t ncands, cands_cap;
 	int finished;
 	ext2_ino_t *out;		/* what to stage, in order */
@@ -72,6 +82,11 @@ struct e2c_select {
 	ext2_ino_t stage_failed;	/* the inode staging failed on */
 	struct e2c_collect c;		/* the runs of the inode planned */
 	int collected;			/* ... if it collected them */
+	/* The free-space model: blocks free when the batch being filled
+	 * began, and that batch so far (as a tx counts it). */
+	blk64_t model_free;
+	size_t batch_inodes, batch_kept;
+	blk64_t batch_index, batch_freed;
 };
 
 
@@ -92,6 +107,33 @@ static void reset(e2c_select *s)
 	s->nout = s->taken = s->nlog = s->nskips = 0;
 	memset(&s->t, 0, sizeof(s->t));
 	s->selecting = 1;
+	s->model_free = ext2fs_free_blocks_count(s->fs->fs->super);
+	s->batch_inodes = s->batch_kept = 0;
+	s->batch_index = s->batch_freed = 0;
+}
+
+/* The blocks free for the next inode's index blocks, in the model. */
+static blk64_t model_avail(const e2c_select *s)
+{
+	return s->model_free > s->batch_index ?
+	       s->model_free - s->batch_index : 0;
+}
+
+/* Candidate k joins the batch; a batch staging would commit now (its
+ * count, or a full tx: e2c_tx_full's bounds) frees its indirect blocks. */
+static void model_take(e2c_select *s, const struct cand *k)
+{
+	s->batch_inodes++;
+	s->batch_kept += k->index_blocks || k->meta_freed;
+	s->batch_index += k->index_blocks;
+	s->batch_freed += k->meta_freed;
+	if ((s->crit.batch && s->batch_inodes >= s->crit.batch) ||
+	    s->batch_kept >= E2C_TX_MAX_KEPT ||
+	    s->batch_index >= E2C_TX_MAX_INDEX) {
+		s->model_free = model_avail(s) + s->batch_freed;
+		s->batch_inodes = s->batch_kept = 0;
+		s->batch_index = s->batch_freed = 0;
+	}
 }
 
 errcode_t e2c_select_open(e2c_fs *fs, const struct e2c_criteria *crit,
@@ -226,7 +268,24 @@ static errcode_t admit(e2c_select *s, const struct cand *k)
 	s->t.index_blocks += k->index_blocks;
 	s->t.meta_freed += k->meta_freed;
 	s->t.used_delta += k->used_delta;
+	model_take(s, k);
 	return 0;
+}
+
+/* Admitted plan p (an inode of type E2C_TYPE_*) could not be staged after
+ * all (no room: the model and the disk disagree, as when the tx held
+ * inodes already): out of the totals, into the skips. */
+static void unadmit(e2c_select *s, const struct e2c_plan *p, unsigned type)
+{
+	s->t.files--;
+	s->t.regular -= type == E2C_TYPE_REGULAR;
+	s->t.directories -= type == E2C_TYPE_DIRECTORY;
+	s->t.symlinks -= type == E2C_TYPE_SYMLINK;
+	s->t.data_blocks -= p->data_blocks;
+	s->t.extents -= p->extents;
+	s->t.index_blocks -= p->index_blocks;
+	s->t.meta_freed -= p->meta_freed;
+	s->t.used_delta -= p->used_delta;
 }
 
 /* Whether a comes before b in the order (ties: lower inode first). */
@@ -375,13 +434,40 @@ static errcode_t log_plan(e2c_select *s, const struct e2c_plan *plan)
 	return retval;
 }
 
-/* Stage the inode just selected from the walk that planned it; stop
- * staging once the scan's share is staged. */
-static errcode_t stage_now(e2c_select *s, const struct e2c_plan *plan)
+/* Whether a staging error is "no room for its index blocks" (the plan is
+ * then a skip, not a failure), the plan given the reason. */
+static int no_room(e2c_fs *fs, e2c_tx *tx, errcode_t err,
+		   struct e2c_plan *plan)
+{
+	struct e2c_tx_totals t;
+	blk64_t nfree;
+
+	if (err != EXT2_ET_BLOCK_ALLOC_FAIL && err != E2C_ERR_SKIP_NO_SPACE)
+		return 0;
+	if (err == EXT2_ET_BLOCK_ALLOC_FAIL) {
+		e2c_tx_totals(tx, &t);
+		nfree = ext2fs_free_blocks_count(fs->fs->super);
+		plan->skip = E2C_ERR_SKIP_NO_SPACE;
+		plan->free_blocks = nfree > t.index_blocks ?
+				    nfree - t.index_blocks : 0;
+	}
+	return 1;
+}
+
+/* Stage the inode just selected from the walk that planned it (plan
+ * becomes a skip if there is no room after all); stop staging once the
+ * scan's share is staged. */
+static errcode_t stage_now(e2c_select *s, struct e2c_plan *plan,
+			   unsigned type)
 {
 	errcode_t retval;
 
 	retval = e2c_tx_stage_planned(s->tx, plan, &s->c);
+	if (retval && no_room(s->fs, s->tx, retval, plan)) {
+		unadmit(s, plan, type);
+		s->nout--;
+		return count_skip(s, plan->skip);
+	}
 	if (retval) {
 		s->stage_failed = plan->ino;
 		return retval;
@@ -421,14 +507,18 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	if (retval)
 		return retval;
 	/* A skip first: a skipped plan has no runs to filter on, and a
-	 * corrupt inode is reported whatever the criteria. */
+	 * corrupt inode is reported whatever the criteria.  Then the room
+	 * for its index blocks: unordered, it comes now; ordered, finish
+	 * fits them in order. */
+	if (!plan.skip && s->crit.min_runs && plan.runs < s->crit.min_runs) {
+		s->t.filtered++;
+		return 0;
+	}
+	if (s->crit.order == E2C_ORDER_NONE)
+		e2c_plan_fit(&plan, model_avail(s));
 	if (plan.skip) {
 		retval = count_skip(s, plan.skip);
 		return retval ? retval : log_plan(s, &plan);
-	}
-	if (s->crit.min_runs && plan.runs < s->crit.min_runs) {
-		s->t.filtered++;
-		return 0;
 	}
 	k.ino = ino;
 	k.type = inode_type(inode);
@@ -442,14 +532,14 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	if (s->crit.order != E2C_ORDER_NONE)
 		return enqueue(s, &k, &plan);
 	retval = admit(s, &k);
-	if (!retval && s->selecting)
-		retval = log_plan(s, &plan);
-	if (!retval && s->selecting && s->tx) {
+	if (retval || !s->selecting)
+		return retval;
+	if (s->tx) {
 		s->fs->claiming = s->building;
-		retval = stage_now(s, &plan);
+		retval = stage_now(s, &plan, k.type);
 		s->fs->claiming = 0;
 	}
-	return retval;
+	return retval ? retval : log_plan(s, &plan);
 }
 
 errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
@@ -463,6 +553,11 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	/* Mid-scan the inode may have been claimed already. */
 	if (s->scan)
 		return E2C_ERR_SCANNING;
+	if (s->fs->writable) {
+		retval = e2c_fs_check_bitmaps(s->fs);
+		if (retval)
+			return retval;
+	}
 	if (ino < 1 || ino > fs->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	if (!s->offered) {
@@ -502,7 +597,9 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 		s->tx = s->scan_tx = tx && !e2c_tx_count(tx) &&
 			s->crit.order == E2C_ORDER_NONE ? tx : NULL;
 		s->tx_max = tx_max;
-		retval = e2c_scan_open(s->fs, &s->scan);
+		/* Building, every inode that may own blocks counts. */
+		retval = s->building ? e2c_scan_open_live(s->fs, &s->scan) :
+				       e2c_scan_open(s->fs, &s->scan);
 		if (retval)
 			return retval;
 	}
@@ -520,7 +617,12 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 		/* Done selecting and the owners map needs nothing more. */
 		if (!s->selecting && !s->building)
 			break;
-		retval = consider(s, ino, s->inode);
+		/* In use though the inode bitmap says free: its blocks are
+		 * claimed, it is never selected. */
+		if (e2c_scan_hidden(s->scan))
+			e2c_owners_claim_hidden(s->fs, ino, s->inode);
+		else
+			retval = consider(s, ino, s->inode);
 		if (retval)
 			return retval;
 		n++;
@@ -533,10 +635,17 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 	if (s->building) {
 		s->building = 0;
 		e2c_owners_end(s->fs, 1);
-		if (s->scan_tx)
+		/* Staged before the bitmaps could be checked: a write they
+		 * refuse is rolled back before anyone can commit it. */
+		if (s->fs->writable)
+			retval = e2c_fs_check_bitmaps(s->fs);
+		if (!retval && s->scan_tx)
 			retval = e2c_tx_verify(s->scan_tx, &clash);
-		if (retval)
+		if (retval) {
+			if (s->scan_tx && s->fs->tx == s->scan_tx)
+				e2c_tx_rollback(s->scan_tx);
 			return retval;
+		}
 		if (clash || e2c_owners_any_shared(s->fs)) {
 			/* Plans made while building did not check for shared
 			 * blocks, nor reservations for blocks mapped but
@@ -548,8 +657,11 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 					       done);
 		}
 	}
-	*done = 1;
-	return 0;
+	/* A run its bitmaps would refuse fails here, its dry run too. */
+	if (s->fs->writable)
+		retval = e2c_fs_check_bitmaps(s->fs);
+	*done = !retval;
+	return retval;
 }
 
 static int cmp_cand(const void *a, const void *b, void *arg)
@@ -599,7 +711,7 @@ static errcode_t custom_order(e2c_select *s, const ext2_ino_t *order,
 errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 {
 	struct e2c_plan plan;
-	size_t i;
+	size_t i, w;
 	errcode_t retval = 0;
 
 	if (s->crit.order == E2C_ORDER_NONE || s->finished)
@@ -609,18 +721,35 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 	else if (s->ncands)	/* none: cands may be NULL, qsort_r's nonnull */
 		qsort_r(s->cands, s->ncands, sizeof(*s->cands), cmp_cand, s);
 	s->finished = 1;
-	for (i = 0; !retval && i < s->ncands && s->selecting; i++) {
+	/* The admitted ones move up (cands[w]) so that out[i] = cands[i];
+	 * one whose index blocks do not fit by then is skipped. */
+	for (i = w = 0; !retval && i < s->ncands && s->selecting; i++) {
+		struct cand *k = &s->cands[i];
 		size_t had = s->nout;
+		blk64_t avail = model_avail(s);
+		int fits = k->index_blocks <= avail;
 
-		retval = admit(s, &s->cands[i]);
-		if (!retval && s->nout > had && s->crit.log) {
-			retval = e2c_plan_inode(s->fs, s->cands[i].ino, &plan);
-			if (!retval)
+		if (fits)
+			retval = admit(s, k);
+		else
+			retval = count_skip(s, E2C_ERR_SKIP_NO_SPACE);
+		if (!retval && (s->nout > had || !fits) && s->crit.log) {
+			retval = e2c_plan_collect(s->fs, k->ino, &plan, NULL);
+			if (!retval) {
+				e2c_plan_fit(&plan, avail);
 				retval = log_plan(s, &plan);
+			}
 		}
+		if (s->nout == had)
+			continue;
+		if (w != i) {
+			s->cands[w] = *k;
+			k->kept = NULL;
+		}
+		w++;
 	}
 	/* Those not admitted are not staged: drop what was kept. */
-	for (; i < s->ncands; i++) {
+	for (i = w; i < s->ncands; i++) {
 		kept_free(s->cands[i].kept);
 		s->cands[i].kept = NULL;
 	}
@@ -695,6 +824,7 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 		    s->cands[pos].ino == ino ? s->cands[pos].kept : NULL;
 		if (k) {
 			/* Planned by the scan: no walk again. */
+			plan = k->plan;
 			retval = e2c_tx_stage_planned(tx, &k->plan, &k->c);
 			kept_free(k);
 			s->cands[pos].kept = NULL;
@@ -702,6 +832,18 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 			retval = e2c_tx_migrate(tx, ino, &plan);
 			if (!retval && plan.skip)
 				retval = plan.skip;
+		}
+		if (retval && no_room(s->fs, tx, retval, &plan)) {
+			/* Skipped: no room after all (see no_room).  Its
+			 * type for the totals (rare: read it again). */
+			unadmit(s, &plan, e2c_read_inode(s->fs, ino, s->inode) ?
+				0 : inode_type(s->inode));
+			retval = count_skip(s, plan.skip);
+			if (!retval)
+				retval = log_plan(s, &plan);
+			if (retval)
+				return retval;
+			continue;
 		}
 		if (retval) {
 			*failed = ino;

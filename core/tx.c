@@ -3,12 +3,13 @@
  * in an order where a crash or an error at any point loses no data.
  *
  * Staging touches neither the disk nor the fs's in-memory state.  Index
- * blocks are reserved in the transaction's own "taken" bitmap, a copy of
- * the fs's block bitmap plus every reservation, so a block is never given
- * twice and never is one of an inode's own indirect blocks (they stay
- * marked used in the fs until after commit).  ext2fs_new_block2 (which
- * clears group flags) and ext2fs_alloc_block2 (which writes) are not used;
- * nor is the extent handle, which writes the live inode as it builds.
+ * blocks are reserved by the core's allocator (core/alloc.c) in the
+ * transaction's own "taken" bitmap, a copy of the fs's block bitmap plus
+ * every reservation, so a block is never given twice and never is one of
+ * an inode's own indirect blocks (they stay marked used in the fs until
+ * after commit).  Nothing is staged or committed on a filesystem whose
+ * bitmaps disagree with its maps (e2c_fs_check_bitmaps).  The extent
+ * handle is not used: it writes the live inode as it builds.
  * doc/migration.md describes the commit steps and what each guarantees.
  */
 #include <errno.h>
@@ -155,7 +156,7 @@ errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 	/* What is kept is what the commit needs: plan it again (nothing
 	 * has changed). */
 	if (i < tx->n)
-		return e2c_plan_inode(tx->fs, tx->v[i].plan.ino, plan);
+		return e2c_plan_collect(tx->fs, tx->v[i].plan.ino, plan, NULL);
 	if (i - tx->n >= tx->ndirect)
 		return EXT2_ET_INVALID_ARGUMENT;
 	/* The k-th direct inode, found from the last one asked for (a
@@ -176,7 +177,7 @@ errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 		}
 	}
 	tx->cur_k = k;
-	return e2c_plan_inode(tx->fs, tx->cur_ino, plan);
+	return e2c_plan_collect(tx->fs, tx->cur_ino, plan, NULL);
 }
 
 void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t)
@@ -215,51 +216,9 @@ static errcode_t tx_maps(e2c_tx *tx)
 	return 0;
 }
 
-/* n blocks free in the taken map and mapped by no inode, searching up
- * from goal and wrapping; marked taken.  Nothing is reserved on failure. */
-static errcode_t reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
-{
-	ext2_filsys fs = tx->fs->fs;
-	blk64_t first = fs->super->s_first_data_block;
-	blk64_t last = ext2fs_blocks_count(fs->super) - 1, i, b;
-	errcode_t retval = 0;
-	int owned;
-
-	if (goal < first || goal > last)
-		goal = first;
-	for (i = 0; i < n;) {
-		retval = ext2fs_find_first_zero_block_bitmap2(tx->taken, goal,
-							      last, &b);
-		if (retval == ENOENT && goal > first)
-			retval = ext2fs_find_first_zero_block_bitmap2(
-					tx->taken, first, goal - 1, &b);
-		/* While the owners map is being built, it cannot answer
-		 * yet: e2c_tx_verify checks these blocks once it can. */
-		owned = 0;
-		if (!retval && tx->fs->claiming)
-			tx->unverified = 1;
-		else if (!retval)
-			retval = e2c_fs_owned(tx->fs, b, &owned);
-		if (retval)
-			break;
-		/* Free in the bitmap yet mapped by an inode (a corrupt
-		 * bitmap): writing there would destroy that inode's data,
-		 * so it is taken for good and never handed out. */
-		ext2fs_mark_block_bitmap2(tx->taken, b);
-		if (!owned)
-			out[i++] = b;
-		goal = b < last ? b + 1 : first;
-	}
-	if (retval) {
-		while (i--)
-			ext2fs_unmark_block_bitmap2(tx->taken, out[i]);
-		if (retval == ENOENT)
-			retval = EXT2_ET_BLOCK_ALLOC_FAIL;
-	}
-	return retval;
-}
-
-/* Whether ino can be staged now (not staged yet, tx usable). */
+/* Whether ino can be staged now (not staged yet, tx usable, the bitmaps
+ * to be trusted: while a scan builds the owners map they cannot be
+ * checked yet, and the scan checks them when it ends). */
 static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
 {
 	ext2_filsys fs = tx->fs->fs;
@@ -267,6 +226,11 @@ static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
 
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
+	if (!tx->fs->claiming) {
+		retval = e2c_fs_check_bitmaps(tx->fs);
+		if (retval)
+			return retval;
+	}
 	retval = tx_maps(tx);
 	if (retval)
 		return retval;
@@ -326,11 +290,14 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 			retval = ENOMEM;
 			goto errout;
 		}
-		/* Near the data: the first extent's block. */
-		retval = reserve(tx, ext2fs_le32_to_cpu(c->ext[0].ee_start) |
-				 ((blk64_t)ext2fs_le16_to_cpu(
+		/* Near the data: the first extent's block.  While the
+		 * owners map is being built, the blocks are checked against
+		 * it when it is (e2c_tx_verify). */
+		retval = e2c_alloc_blocks(tx->fs, tx->taken,
+				ext2fs_le32_to_cpu(c->ext[0].ee_start) |
+				((blk64_t)ext2fs_le16_to_cpu(
 					c->ext[0].ee_start_hi) << 32),
-				 p->index_blocks, s.pblks);
+				p->index_blocks, s.pblks, &tx->unverified);
 		if (retval)
 			goto errout;
 		reserved = 1;
@@ -374,6 +341,13 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	if (retval)
 		return retval;
 	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
+	/* What is free and not reserved by this tx already. */
+	if (!retval) {
+		blk64_t nfree = ext2fs_free_blocks_count(tx->fs->fs->super);
+
+		e2c_plan_fit(&p, nfree > tx->totals.index_blocks ?
+			     nfree - tx->totals.index_blocks : 0);
+	}
 	if (plan)
 		*plan = p;
 	if (!retval)
@@ -748,7 +722,10 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		tx->step = COMMIT_DONE;
 		return 0;
 	}
-	retval = order_staged(tx);
+	/* Whatever staged it, nothing is written where the bitmaps lie. */
+	retval = e2c_fs_check_bitmaps(tx->fs);
+	if (!retval)
+		retval = order_staged(tx);
 	if (retval)
 		return retval;
 
