@@ -618,7 +618,7 @@ static int fs_select(lua_State *L)
 int e2l_open(lua_State *L)
 {
 	static const char *const keys[] = { "write", "catastrophic",
-		"blocksize", "superblock", "undo", NULL };
+		"blocksize", "superblock", "undo", "force", NULL };
 	const char *path = luaL_checkstring(L, 1);
 	struct e2c_open_opts o = { 0 };
 	struct e2l_fs *f;
@@ -629,6 +629,9 @@ int e2l_open(lua_State *L)
 		e2l_checkopts(L, 2, keys, "e2.open");
 		o.write = e2l_optbool(L, 2, "write");
 		o.catastrophic = e2l_optbool(L, 2, "catastrophic");
+		o.force = e2l_optbool(L, 2, "force");
+		if (o.force && !o.write)
+			luaL_error(L, "e2.open: option 'force' needs write=true");
 		o.blocksize = (unsigned int)e2l_optint(L, 2, "blocksize",
 						       0, 1 << 16);
 		o.superblock = (blk64_t)e2l_optint(L, 2, "superblock", 0,

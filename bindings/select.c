@@ -111,7 +111,7 @@ static void parse_criteria(lua_State *L, int idx, struct e2c_criteria *c)
 		"types", "uid", "gid", "mtime_before", "mtime_after",
 		"min_size", "max_size", "min_runs", "order", "max_files",
 		"max_data_blocks", "max_index_blocks", "keep_free", "log",
-		NULL
+		"batch", NULL
 	};
 	static const char *const orders[] = {
 		"none", "largest", "smallest", "fragmented", "custom", NULL
@@ -139,6 +139,8 @@ static void parse_criteria(lua_State *L, int idx, struct e2c_criteria *c)
 #undef COUNT
 	if (has(L, idx, "min_runs"))
 		c->min_runs = count_of(L, "min_runs");
+	if (has(L, idx, "batch"))
+		c->batch = count_of(L, "batch");
 	if (has(L, idx, "mtime_before")) {
 		c->use_mtime_before = 1;
 		c->mtime_before = luaL_checkinteger(L, -1);

@@ -53,11 +53,19 @@ void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
 	lua_setfield(L, -2, "ok");
 	if (p->skip) {
 		e2c_init();
-		lua_pushstring(L, error_message(p->skip));
+		if (p->skip == E2C_ERR_SKIP_NO_SPACE)
+			lua_pushfstring(L, "needs %I index block%s, %I free",
+					(lua_Integer)p->index_blocks,
+					p->index_blocks == 1 ? "" : "s",
+					(lua_Integer)p->free_blocks);
+		else
+			lua_pushstring(L, error_message(p->skip));
 		lua_setfield(L, -2, "reason");
 		SETINT("code", p->skip);
 		lua_pushstring(L, e2l_skip_class_name(p->skip));
 		lua_setfield(L, -2, "skip_class");
+		if (p->skip == E2C_ERR_SKIP_NO_SPACE)
+			SETINT("free_blocks", p->free_blocks);
 	}
 	SETINT("data_blocks", p->data_blocks);
 	SETINT("runs", p->runs);

@@ -26,7 +26,7 @@ struct action {
 };
 
 struct options {
-	struct e2c_open_opts open;	/* -w -c -b -s -z */
+	struct e2c_open_opts open;	/* -w -c -b -s -z --force */
 	const char *image;		/* NULL: no filesystem at start */
 	char **script;			/* SCRIPT ARGS..., or NULL */
 	int nscript;			/* SCRIPT and its arguments */
@@ -52,6 +52,8 @@ static void print_usage(FILE *f)
 "  -b BLOCKSIZE   block size (needed with -s)\n"
 "  -s SUPERBLOCK  use the superblock at this block (a backup)\n"
 "  -z UNDO_FILE   save the old contents of every block written (e2undo)\n"
+"  --force        with -w: write even though the filesystem was mounted\n"
+"                 since it was last checked (e2fsck -f is safer)\n"
 "  -R REQUEST     run one request (a command or Lua)\n"
 "  -f CMD_FILE    run the lines of CMD_FILE ('-': stdin), echoing them\n"
 "  -e CHUNK       run a chunk of Lua\n"
@@ -122,6 +124,8 @@ const char *e2sh_check_open_opts(const struct e2c_open_opts *opts)
 		       "cannot be probed";
 	if (opts->undo_file && !opts->write)
 		return "-z needs -w: a read-only open writes nothing to undo";
+	if (opts->force && !opts->write)
+		return "--force needs -w: it only matters for writing";
 	return NULL;
 }
 
@@ -154,12 +158,13 @@ static int option_value(struct options *o, int opt, const char *val)
  * status (0 after --help). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_BAIL = 256, OPT_TRACEBACK };
+	enum { OPT_BAIL = 256, OPT_TRACEBACK, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "bail", no_argument, NULL, OPT_BAIL },
 		{ "traceback", no_argument, NULL, OPT_TRACEBACK },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, rc, before, ended = 0;
@@ -191,6 +196,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'V': o->version = 1; break;
 		case OPT_BAIL: o->bail = 1; break;
 		case OPT_TRACEBACK: o->traceback = 1; break;
+		case OPT_FORCE: o->open.force = 1; break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
@@ -219,8 +225,9 @@ done:
 		return -1;
 	if (!o->image && (o->open.write || o->open.catastrophic ||
 			  o->open.blocksize || o->open.superblock ||
-			  o->open.undo_file))
-		return usage_error("-w, -c, -b, -s and -z need an IMAGE");
+			  o->open.undo_file || o->open.force))
+		return usage_error("-w, -c, -b, -s, -z and --force need an "
+				   "IMAGE");
 	why = e2sh_check_open_opts(&o->open);
 	if (why)
 		return usage_error("%s", why);

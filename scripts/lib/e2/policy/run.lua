@@ -85,6 +85,7 @@ local function criteria(opts)
 		min_runs = opts.min_fragments, order = order,
 		max_files = opts.max_files, max_data_blocks = opts.max_data_blocks,
 		max_index_blocks = opts.max_index_blocks, keep_free = opts.keep_free,
+		batch = opts.batch,	-- the free-space check counts each batch's freed blocks
 		log = opts.verbose and true or false,
 	}
 end
