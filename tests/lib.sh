@@ -203,6 +203,32 @@ free_blocks() {
 	dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Free blocks: *//p'
 }
 
+# fill_fs IMG: no free block left (1 KiB blocks), e2fsck still clean:
+# every free block goes to /filler, an empty file fallocated past the free
+# space, then given a size covering its blocks.
+fill_fs() {
+	ff_n=$(free_blocks "$1")
+	printf '%s\n' "write /dev/null /filler" "fallocate /filler 0 $((ff_n + 100))" \
+		"sif /filler size $(( (ff_n + 100) * 1024 ))" >"$T/fill.cmds"
+	debugfs -w -f "$T/fill.cmds" "$1" >"$T/debugfs.out" 2>&1
+	assert_eq 0 "$(free_blocks "$1")" "free blocks after filling"
+	fsck_clean "$1"
+}
+
+# mk_frag_dir IMG DIR N: a directory DIR of N + 1 blocks in N runs (each
+# block it grows by, expand_dir, followed by a one-block file DIR.fN).
+mk_frag_dir() {
+	printf x >"$T/one"
+	{
+		echo "mkdir $2"
+		i=1; while [ $i -le "$3" ]; do
+			echo "expand_dir $2"; echo "write $T/one $2.f$i"; i=$((i + 1))
+		done
+	} >"$T/fragdir.cmds"
+	debugfs -w -f "$T/fragdir.cmds" "$1" >"$T/debugfs.out" 2>&1 ||
+		{ cat "$T/debugfs.out" >&2; return 1; }
+}
+
 # policy_case BASE.json BASEIMG NAME "MODEL ARGS" POLICY ARGS...
 # Runs scripts/NAME.lua with ARGS on a copy of BASEIMG, first --dry-run
 # (with -w: the image must stay byte-identical all the same), then for real.  The inodes it

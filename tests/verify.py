@@ -316,6 +316,7 @@ def expect(snap, args):
               "max-size", "max-files", "max-data-blocks", "max-index-blocks"):
         ap.add_argument("--" + k, type=int)
     ap.add_argument("--keep-free", type=float)
+    ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--order", choices=("largest", "smallest", "fragmented"))
     o = ap.parse_args(args)
     sb = snap["super"]
@@ -349,9 +350,15 @@ def expect(snap, args):
     if o.order:
         cands.sort(key=key[o.order])
     chosen, data, index, delta = [], 0, 0, 0
+    # Free space as the commits see it: a batch's indirect blocks are free
+    # once it is committed (every --batch inodes, or a full transaction:
+    # 8192 inodes with indirect or index blocks, or 1024 index blocks).
+    free, b_n, b_kept, b_index, b_freed = sb["free_blocks"], 0, 0, 0, 0
     for st in cands:
         ib = index_blocks(st["extents_needed"], sb["block_size"])
         d = ib - st["meta_blocks"]
+        if ib > free - b_index:
+            continue        # skipped: needs N index blocks, M free
         if o.max_files is not None and len(chosen) + 1 > o.max_files:
             break
         if o.max_data_blocks is not None and data + st["data_blocks"] > o.max_data_blocks:
@@ -363,6 +370,10 @@ def expect(snap, args):
             break
         chosen.append(st["ino"])
         data, index, delta = data + st["data_blocks"], index + ib, delta + d
+        b_n, b_index, b_freed = b_n + 1, b_index + ib, b_freed + st["meta_blocks"]
+        b_kept += 1 if ib or st["meta_blocks"] else 0
+        if (o.batch and b_n >= o.batch) or b_kept >= 8192 or b_index >= 1024:
+            free, b_n, b_kept, b_index, b_freed = free - b_index + b_freed, 0, 0, 0, 0
     sys.stdout.write("%s\n%d\n" % (",".join(map(str, sorted(chosen))), sb["free_blocks"] - delta))
 
 
