@@ -93,7 +93,7 @@ fsck_clean "$T/checked.img"
 mkbase "$T/orphan_present.img" -t ext4 -O orphan_file
 debugfs -w -R "feature orphan_present" "$T/orphan_present.img" >/dev/null 2>&1
 refused "$T/orphan_present.img" "Orphan list is not empty"
-mkbase "$T/quota.img" -t ext4 -O quota
+mkbase "$T/quota.img" -t ext4 -O quota,^extent,^64bit
 refused "$T/quota.img" "quotas.*tune2fs -O \^quota.*tune2fs -O quota"
 mkbase "$T/project.img" -t ext4 -I 256 -O project
 refused "$T/project.img" "quotas.*tune2fs -O \^quota"
@@ -120,6 +120,21 @@ flock -x "$T/locked.img" "$E2LUA" -w -R "migrate /f" -R commit "$T/locked.img" \
 assert_eq 2 $? "locked: exit status"
 assert_grep "Image is locked by another e2lua writer" "$T/err" "locked"
 assert_eq "$before" "$(sum "$T/locked.img")" "locked: image changed"
+
+# The workarounds the messages give work: tune2fs -O extent upgrades
+# revision 0; quotas off, migrate, quotas on (tune2fs recounts).
+for v in rev0 quota; do
+	img=$T/$v.img
+	case $v in
+	rev0) tune2fs -O extent "$img" >/dev/null 2>&1 ;;
+	quota) tune2fs -O ^quota "$img" >/dev/null 2>&1 ;;
+	esac
+	snapshot "$img" "$T/$v.json"
+	expect_rc 0 "$E2LUA" -w -R "migrate /f" -R commit "$img"
+	check_migrated "$T/$v.json" "$img" 12 "$v: the workaround"
+done
+tune2fs -O quota "$T/quota.img" >/dev/null 2>&1 || fail "tune2fs -O quota"
+fsck_clean "$T/quota.img"
 
 # --force: only for "mounted since last checked", as resize2fs -f.
 img=$T/checked.img
