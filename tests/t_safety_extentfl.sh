@@ -5,8 +5,9 @@
 # more: 128 MiB of 1 KiB blocks here, 1 GiB of 4 KiB in the issue) and a migration would replace its extents with them.  An i_block
 # that passes ext2fs_extent_header_verify is never a block map: plan and
 # every migration skip it as corrupt ("Inode holds an extent tree but
-# lacks EXTENTS_FL: run e2fsck -f"), a file and a directory alike, the
-# image unchanged; e2fsck -fy then sets the flag back, contents intact.
+# lacks EXTENTS_FL: run e2fsck -f"; a policy exits 4), a file and a
+# directory alike, the image unchanged; e2fsck -fy then sets the flag
+# back, contents intact.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$E2LUA" ] || skip "no $E2LUA (run make)"
@@ -41,14 +42,14 @@ for f in /frag /d; do
 	e2fsck -fn "$c" >"$T/fsck.out" 2>&1 && fail "$f: e2fsck finds nothing (the case tests nothing)"
 	cp "$c" "$c.0"		# cmp: much faster than hashing 128 MiB
 	expect_rc 0 "$E2LUA" "$c" -R "plan $f"
-	assert_grep "skip .* $f: Inode holds an extent tree but lacks EXTENTS_FL: run e2fsck -f" \
+	assert_grep "CORRUPT .* $f: Inode holds an extent tree but lacks EXTENTS_FL: run e2fsck -f" \
 		"$T/out" "plan $f"
 	expect_rc 1 "$E2LUA" -w "$c" -R "migrate $f" -R commit
 	assert_grep "migrate $f: Inode holds an extent tree but lacks EXTENTS_FL" "$T/err" \
 		"migrate $f"
-	expect_rc 0 "$E2LUA" -w "$c" "$TOP/scripts/migrate-all.lua"
-	assert_grep "migrated 0 files" "$T/out" "$f: migrate-all"
-	assert_grep "Inode holds an extent tree but lacks EXTENTS_FL: run e2fsck -f: 1" \
+	expect_rc 4 "$E2LUA" -w "$c" "$TOP/scripts/migrate-all.lua"
+	assert_grep "migrated 0 inodes" "$T/out" "$f: migrate-all"
+	assert_grep "CORRUPT: .*Inode holds an extent tree but lacks EXTENTS_FL: run e2fsck -f: 1" \
 		"$T/out" "$f: migrate-all's skips"
 	cmp -s "$c.0" "$c" || fail "$f: image changed"
 	# e2fsck puts the flag back; every content is what it was.

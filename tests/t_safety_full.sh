@@ -4,8 +4,9 @@
 # space: an inode whose index blocks do not fit is skipped
 # (E2C_ERR_SKIP_NO_SPACE, "needs N index blocks, M free" in the plan), a
 # selection counts it as a skip and goes on, and the inodes that need no
-# new block migrate: unordered and ordered runs, their dry runs the same,
-# fs:plan and tx:migrate alike.  (migrate-all with and without --batch:
+# new block migrate (a policy says how many are left and exits 3):
+# unordered and ordered runs, their dry runs the same, fs:plan and
+# tx:migrate alike.  (migrate-all with and without --batch:
 # t_policy_errors.sh.)
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +23,7 @@ local p = fs:plan("/frag")
 assert(not p.ok and p.code == e2.errors.E2C_ERR_SKIP_NO_SPACE, p.reason)
 assert(p.reason == string.format("needs %d index block%s, 0 free",
 	p.index_blocks, p.index_blocks == 1 and "" or "s"), p.reason)
-assert(p.index_blocks > 0 and p.free_blocks == 0)
+assert(p.index_blocks > 0 and p.free_blocks == 0 and p.skip_class == "no_space")
 local sel <close> = fs:select{}
 repeat until sel:scan()
 local t = sel:totals()
@@ -36,16 +37,16 @@ files=$(cut -f1 "$T/out") noroom=$(cut -f2 "$T/out")
 for order in "" "--order largest"; do
 	cp "$img" "$T/run.img"
 	# shellcheck disable=SC2086
-	expect_rc 0 "$E2LUA" -w "$T/run.img" "$TOP/scripts/sized.lua" $order --dry-run -v
-	assert_grep "would be migrated" "$T/out" "sized $order: dry run"
-	assert_grep "skip <[0-9]*> /frag: needs [1-9][0-9]* index blocks*, 0 free" "$T/out" \
+	expect_rc 3 "$E2LUA" -w "$T/run.img" "$TOP/scripts/sized.lua" $order --dry-run -v
+	assert_grep "$files inodes .* would be migrated" "$T/out" "sized $order: dry run"
+	assert_grep "left <[0-9]*> /frag: needs [1-9][0-9]* index blocks*, 0 free" "$T/out" \
 		"sized $order: /frag's skip line"
 	cp "$T/out" "$T/dry.out"
 	cmp -s "$img" "$T/run.img" || fail "sized $order: the dry run wrote"
 	# shellcheck disable=SC2086
-	expect_rc 0 "$E2LUA" -w "$T/run.img" "$TOP/scripts/sized.lua" $order
-	assert_grep "migrated $files files" "$T/out" "sized $order: files"
-	assert_grep "Not enough free blocks for the new index blocks: $noroom" "$T/out" \
+	expect_rc 3 "$E2LUA" -w "$T/run.img" "$TOP/scripts/sized.lua" $order
+	assert_grep "migrated $files inodes" "$T/out" "sized $order: files"
+	assert_grep "left: *$noroom inodes block-mapped, not enough free space" "$T/out" \
 		"sized $order: skip count"
 	snapshot "$T/run.img" "$T/after.json"
 	check_migrated "$T/full.json" "$T/run.img" "$(extent_inos "$T/full.json" "$T/after.json")" \

@@ -99,16 +99,17 @@ f.seek($xi * 1024); f.write(struct.pack('<3I', 99999999, $yi, $di))"
 e2fsck -fn "$img" 2>&1 | grep "^Multiply-claimed" >"$T/dups.before"
 [ -s "$T/dups.before" ] || fail "bad: e2fsck reports no multiply-claimed blocks"
 expect_rc 0 "$E2LUA" -R "plan /x /y /d" "$img"
-assert_grep "skip .* /x: Block pointer outside the filesystem" "$T/out" "plan /x"
-assert_grep "skip .* /y: Block mapped twice" "$T/out" "plan /y"
-assert_grep "skip .* /d: Block mapped twice" "$T/out" "plan /d"
+assert_grep "CORRUPT .* /x: Block pointer outside the filesystem" "$T/out" "plan /x"
+assert_grep "CORRUPT .* /y: Block mapped twice" "$T/out" "plan /y"
+assert_grep "CORRUPT .* /d: Block mapped twice" "$T/out" "plan /d"
 for f in /y /d; do
 	expect_rc 1 "$E2LUA" -w "$img" -R "migrate $f"
 	assert_grep "migrate $f: Block mapped twice" "$T/err" "migrate $f"
 done
-# migrate-all (whose scan builds the owners map as it plans) the same.
+# migrate-all (whose scan builds the owners map as it plans) the same:
+# exit 4, corruption left as it is.
 snapshot "$img" "$T/bad.json"
-expect_rc 0 "$E2LUA" -w "$img" "$TOP/scripts/migrate-all.lua"
+expect_rc 4 "$E2LUA" -w "$img" "$TOP/scripts/migrate-all.lua"
 assert_grep "Block mapped twice (by two inodes, or twice by one): 2" "$T/out" \
 	"bad: migrate-all's skips"
 snapshot "$img" "$T/after.json"

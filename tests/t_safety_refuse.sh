@@ -105,7 +105,9 @@ fsck_clean "$T/mmp.img"
 # A descriptor checksum (metadata_csum): group 1's bg_checksum.
 mkbase "$T/desc_csum.img" -t ext4
 debugfs -w -R "set_bg 1 checksum 0x1234" "$T/desc_csum.img" >/dev/null 2>&1
-NO_RO=1 refused "$T/desc_csum.img" "Group descriptor checksum does not match: run e2fsck -f first"
+NO_RO=1
+refused "$T/desc_csum.img" "Group descriptor checksum does not match: run e2fsck -f first"
+NO_RO=0
 
 # Mounted (libext2fs's hooks), and locked by another writer (flock(1)
 # holds the lock while e2lua runs: no race).
