@@ -98,6 +98,7 @@ int luaopen_e2(lua_State *L)
 	e2l_cursor_open(L);
 	e2l_tx_open(L);
 	e2l_select_open(L);
+	e2l_blockmap_open(L);
 	e2l_host_open(L);
 	lua_pushliteral(L, "command");
 	lua_pushcclosure(L, shell_only, 1);
