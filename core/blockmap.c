@@ -167,7 +167,8 @@ static errcode_t walk_inode(struct walk_ctx *w, ext2_ino_t ino,
 	blk64_t acl = ext2fs_file_acl_block(fs, inode);
 	errcode_t retval;
 
-	if (acl >= fs->super->s_first_data_block &&
+	/* 0 is "none", and a valid block on 4 KiB filesystems. */
+	if (acl && acl >= fs->super->s_first_data_block &&
 	    acl < ext2fs_blocks_count(fs->super))
 		note(w->bm, w->ino, acl, 1, w->ind);
 	retval = e2c_map_each(w->bm->fs, ino, inode, note_piece, w);
