@@ -183,7 +183,8 @@ local function draw_plan(o, start, count, cols, per, width, color)
 			{ map = after, title = "After the commit" } }, { cols = cols, title = "Staged migration" }),
 			string.format("%d cells a side, %s", #after.cells, render.scale(after)))
 	else
-		io.write(render.text_pair(before, after, { cols = cols, width = width or 80, color = color,
+		-- Not a terminal: nothing to overflow, always side by side.
+		io.write(render.text_pair(before, after, { cols = cols, width = width or math.huge, color = color,
 			titles = { "Before the commit", "After the commit" } }))
 		print(summary)
 	end
