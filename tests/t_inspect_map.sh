@@ -385,5 +385,46 @@ assert_grep "^map: <[0-9]*>: Block pointer outside the filesystem" "$T/err" "a c
 assert_grep "could not be read whole" "$T/err" "a corrupt map fails the command"
 assert_grep "^  D  data of the chosen files" "$T/out" "the picture is drawn all the same"
 
+# ---------------------------------------------------------- the docs
+# Every map example of the README, the man page and doc/lua-api.md runs
+# (against an image of tests/gen_tree.py's tree named disk.img).
+mkdir -p "$T/docs/bin"
+ln -s "$E2LUA" "$T/docs/bin/e2lua"
+cp "$T/ext3-1024.img" "$T/docs/disk.img"
+python3 - "$TOP" "$T/docs" <<'PY' || fail "extracting the doc examples"
+import re, sys
+top, out = sys.argv[1], sys.argv[2]
+cmds = []
+for line in open(top + "/README.md"):
+    m = re.match(r"^ +(?:\$ )?(e2lua .*'map .*?)(?:\s+#.*)?$", line)
+    if m:
+        cmds.append(m[1])
+man = open(top + "/doc/e2lua.1").read().split(".SH EXAMPLES")[1].split(".fi")[0]
+for line in man.splitlines():
+    line = line.replace("\\-", "-").replace("\\(aq", "'").replace("\\e", "\\")
+    m = re.match(r"^(e2lua .*'map .*?)(?:\s+#.*)?$", line)
+    if m:
+        cmds.append(m[1])
+open(out + "/cmds", "w").write("\n".join(cmds) + "\n")
+api = open(top + "/doc/lua-api.md").read()
+n = 0
+for block in re.findall(r"```lua\n(.*?)```", api, re.S):
+    if "blockmap" in block or "e2.render" in block:
+        n += 1
+        open("%s/api%d.lua" % (out, n), "w").write(block)
+if len(cmds) < 6 or n < 3:
+    sys.exit("only %d commands and %d Lua examples found" % (len(cmds), n))
+PY
+while IFS= read -r cmd; do
+	(cd "$T/docs" && PATH="$T/docs/bin:$PATH" sh -c "$cmd") >"$T/doc.out" 2>"$T/doc.err" ||
+		fail "doc example [$cmd]: $(head -c 300 "$T/doc.err")"
+	[ -s "$T/doc.out" ] || fail "doc example [$cmd] printed nothing"
+done <"$T/docs/cmds"
+for f in "$T"/docs/api*.lua; do
+	(cd "$T/docs" && "$E2LUA" -w disk.img "$f") >"$T/doc.out" 2>"$T/doc.err" ||
+		fail "doc example $(basename "$f"): $(head -c 300 "$T/doc.err")"
+done
+[ -s "$T/docs/disk.svg" ] && [ -s "$T/docs/dir.svg" ] || fail "the SVG examples wrote nothing"
+
 cmp -s "$T/small0.img" "$small" || fail "map wrote to the image"
 finish
