@@ -411,24 +411,21 @@ static errcode_t paint(ext2fs_block_bitmap map, blk64_t lo, blk64_t hi,
 	return 0;
 }
 
-/* What the cell shows (see struct e2c_bm_cell). */
+/* What the cell shows (see struct e2c_bm_cell): what was asked about is
+ * never hidden; the rest by majority, free against used first. */
 static enum e2c_bk dominant(const struct e2c_bm_cell *c)
 {
 	static const enum e2c_bk any[] = { E2C_BK_NEW, E2C_BK_FREED,
 					   E2C_BK_IND, E2C_BK_DATA };
-	static const enum e2c_bk most[] = { E2C_BK_META, E2C_BK_OTHER,
-					    E2C_BK_FREE };
-	enum e2c_bk k;
 	size_t i;
 
 	for (i = 0; i < sizeof(any) / sizeof(any[0]); i++)
 		if (c->n[any[i]])
 			return any[i];
-	k = most[0];
-	for (i = 1; i < sizeof(most) / sizeof(most[0]); i++)
-		if (c->n[most[i]] > c->n[k])
-			k = most[i];
-	return k;
+	if (c->n[E2C_BK_FREE] > c->n[E2C_BK_META] + c->n[E2C_BK_OTHER])
+		return E2C_BK_FREE;
+	return c->n[E2C_BK_OTHER] > c->n[E2C_BK_META] ? E2C_BK_OTHER :
+							E2C_BK_META;
 }
 
 errcode_t e2c_blockmap_finish(e2c_blockmap *bm)

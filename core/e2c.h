@@ -939,8 +939,8 @@ struct e2c_bm_cell {
 	blk64_t start, count;		/* its blocks */
 	blk64_t n[E2C_BK_KINDS];	/* how many of each kind */
 	/* What the cell shows: the first of NEW, FREED, IND, DATA it has
-	 * any block of; else the most numerous of META, OTHER, FREE (a tie
-	 * goes to that order). */
+	 * any block of; else FREE if more than half its blocks are free;
+	 * else the more numerous of META and OTHER (META on a tie). */
 	enum e2c_bk kind;
 	size_t nfiles;			/* chosen inodes with blocks here */
 	ext2_ino_t files[E2C_BM_NAMES];	/* the first nfiles of them */

@@ -12,8 +12,9 @@ meta = the groups' superblocks, descriptors, reserved GDT blocks, bitmaps
 and inode tables, and every block of the reserved inodes and the journal;
 other = in use and none of the rest; data/ind = the chosen inodes' data
 and their indirect, extent tree (ETB) and xattr blocks.  A cell's kind:
-ind if it has any ind block, else data if any data, else the most of
-meta, other, free (ties in that order).
+ind if it has any ind block, else data if any data, else free if more
+than half its blocks are free, else the more of meta and other (meta on
+a tie).
 """
 import re
 import subprocess
@@ -117,8 +118,10 @@ def main():
             kind = "ind"
         elif n["data"]:
             kind = "data"
+        elif n["free"] > n["meta"] + n["other"]:
+            kind = "free"
         else:
-            kind = max(("meta", "other", "free"), key=lambda k: (n[k], -["meta", "other", "free"].index(k)))
+            kind = "other" if n["other"] > n["meta"] else "meta"
         print("%d %s free=%d meta=%d other=%d data=%d ind=%d" % (
             cstart, kind, n["free"], n["meta"], n["other"], n["data"], n["ind"]))
 

@@ -14,16 +14,14 @@ local tmp = os.getenv("E2L_TMP")
 local KINDS = { "free", "meta", "other", "data", "ind" }
 
 -- The rule of doc/lua-api.md, coded again: any new, freed, ind, data (in
--- that order), else the most of meta, other, free (ties in that order).
+-- that order), else free if more than half, else the more of meta and
+-- other (meta on a tie).
 local function rule(c)
 	for _, k in ipairs({ "new", "freed", "ind", "data" }) do
 		if (c[k] or 0) > 0 then return k end
 	end
-	local best = "meta"
-	for _, k in ipairs({ "other", "free" }) do
-		if c[k] > c[best] then best = k end
-	end
-	return best
+	if 2 * c.free > c.count then return "free" end
+	return c.other > c.meta and "other" or "meta"
 end
 
 -- Cells tile start..start+count-1 in per_cell steps, counts add up to
@@ -270,8 +268,8 @@ local function check_render(img)
 	t.check(txt:find("  D  data of the chosen files: " .. bm.totals.data .. " blocks", 1, true), "legend with counts")
 	t.check(not txt:find("\27", 1, true), "no colours unless asked")
 	t.check(render.text(bm, { cols = 10, color = true }):find("\27[42;30mD", 1, true), "colour when asked")
-	t.eq(render.rule(bm), "A cell shows the first of ind data it holds any block of, else the most numerous "
-		.. "of meta other free (a tie goes to the first).", "the rule")
+	t.eq(render.rule(bm), "A cell shows the first of ind data it holds any block of; else free if more than "
+		.. "half its blocks are free; else the more numerous of meta and other (meta on a tie).", "the rule")
 	-- svg: a document with one cell rect per cell
 	local svg = render.svg(bm, { cols = 10, title = "<frag>" })
 	t.check(svg:match("^<%?xml"), "svg starts with the XML declaration")

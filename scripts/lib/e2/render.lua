@@ -44,20 +44,17 @@ function M.scale(bm)
 end
 
 -- The sentence that says how a cell's kind is decided, from the legend's
--- order: the kinds shown when any block of them is there, then the
--- majority.
+-- order: the kinds shown when any block of them is there, then free
+-- against used, then the more numerous used kind.
 function M.rule(bm, glyphs)
-	local any, most = {}, {}
+	local function name(k) return glyphs and M.STYLE[k].glyph or k end
+	local any = {}
 	for _, l in ipairs(bm.legend) do
-		local g = glyphs and M.STYLE[l.kind].glyph or l.kind
-		if l.kind == "meta" or l.kind == "other" or l.kind == "free" then
-			most[#most + 1] = g
-		else
-			any[#any + 1] = g
-		end
+		if l.kind ~= "meta" and l.kind ~= "other" and l.kind ~= "free" then any[#any + 1] = name(l.kind) end
 	end
-	return string.format("A cell shows the first of %s it holds any block of, else the most "
-		.. "numerous of %s (a tie goes to the first).", table.concat(any, " "), table.concat(most, " "))
+	return string.format("A cell shows the first of %s it holds any block of; else %s if more than half "
+		.. "its blocks are free; else the more numerous of %s and %s (%s on a tie).", table.concat(any, " "),
+		name("free"), name("meta"), name("other"), name("meta"))
 end
 
 local function colored(kind, s, color)
