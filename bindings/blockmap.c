@@ -132,8 +132,14 @@ static void push_result(lua_State *L, e2c_fs *fs, e2c_blockmap *bm, int after)
 	errs = e2c_blockmap_errors(bm, &nerr, &total);
 	lua_createtable(L, (int)nerr, 0);
 	for (i = 0; i < nerr; i++) {
-		lua_createtable(L, 0, 3);
+		const char *name = e2c_blockmap_name(bm, errs[i].ino);
+
+		lua_createtable(L, 0, 4);
 		SETINT("ino", errs[i].ino);
+		if (name) {
+			lua_pushstring(L, name);
+			lua_setfield(L, -2, "name");
+		}
 		SETINT("code", errs[i].err);
 		lua_pushstring(L, error_message(errs[i].err));
 		lua_setfield(L, -2, "message");

@@ -381,7 +381,7 @@ assert_grep "bitmaps not loaded" "$T/err" "map under -c"
 cp "$small" "$T/corrupt.img"
 debugfs -w -R "sif /thirteen block[IND] 99999999" "$T/corrupt.img" >/dev/null 2>&1
 expect_rc 1 "$E2LUA" -R "map /thirteen /dind" "$T/corrupt.img"
-assert_grep "^map: <[0-9]*>: Block pointer outside the filesystem" "$T/err" "a corrupt map named"
+assert_grep "^map: /thirteen <[0-9]*>: Block pointer outside the filesystem" "$T/err" "a corrupt map named"
 assert_grep "could not be read whole" "$T/err" "a corrupt map fails the command"
 assert_grep "^  D  data of the chosen files" "$T/out" "the picture is drawn all the same"
 

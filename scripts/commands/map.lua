@@ -156,7 +156,7 @@ end
 -- Say on stderr which maps could not be walked whole; true if any.
 local function report_errors(bm)
 	for _, e in ipairs(bm.errors) do
-		io.stderr:write(string.format("map: <%d>: %s\n", e.ino, e.message))
+		io.stderr:write(string.format("map: %s<%d>: %s\n", e.name and e.name .. " " or "", e.ino, e.message))
 	end
 	if bm.errors_total > #bm.errors then
 		io.stderr:write(string.format("map: ... and %d more\n", bm.errors_total - #bm.errors))
