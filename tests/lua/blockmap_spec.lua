@@ -292,6 +292,8 @@ for i = 1, #arg do
 	check_render(arg[i])
 	t.eq(t.sha256(arg[i]), sum, arg[i] .. ": unchanged")
 end
+local cfs <close> = e2.open(arg[1], { catastrophic = true })
+t.raises(function() cfs:blockmap() end, "blockmap " .. arg[1] .. ": ", "no bitmaps (catastrophic)")
 local fs = e2.open(arg[1])
 fs:close()
 t.raises(function() fs:blockmap() end, "attempt to use a closed e2.fs", "closed fs")
