@@ -113,12 +113,13 @@ local function range(o)
 	return first, total - first
 end
 
--- Whether to colour: --color=always/never, else when stdout is a
--- terminal, TERM is not "dumb" and NO_COLOR is unset or empty.
+-- Whether to colour: --color=always/never, else when the output is a
+-- terminal (the shell's stream: e2.run captures it), TERM is not "dumb"
+-- and NO_COLOR is unset or empty.
 local function use_color(o)
 	if o.color ~= "auto" then return o.color == "always" end
 	local nc, term = os.getenv("NO_COLOR"), os.getenv("TERM")
-	return e2.isatty(io.stdout) and (not nc or nc == "") and term ~= "dumb"
+	return e2.isatty(io.output()) and (not nc or nc == "") and term ~= "dumb"
 end
 
 -- Cells a row and blocks a cell.  A terminal is filled (side by side for
@@ -128,7 +129,7 @@ local function geometry(o, start, count)
 	local labw = 2 * #tostring(start + count - 1) + 1
 	local panels = o.plan and not o.svg and 2 or 1
 	local tcols, trows
-	if not o.svg and e2.isatty(io.stdout) then tcols, trows = e2.termsize(io.stdout) end
+	if not o.svg and e2.isatty(io.output()) then tcols, trows = e2.termsize(io.output()) end
 	local cols, rows
 	if tcols then
 		cols = (tcols - labw - 1 - 3 * panels) // panels
