@@ -94,6 +94,7 @@ local function range(o)
 	if o.group then
 		local g = number(o.group, "group", 0)
 		if g >= sb.group_count then fail("no group %d (the filesystem has %d)", g, sb.group_count) end
+		o.group = g	-- as a number, for the title
 		local start = first + g * sb.blocks_per_group
 		return start, math.min(sb.blocks_per_group, total - start)
 	end
@@ -186,6 +187,7 @@ local function draw_plan(o, start, count, cols, per, width, color)
 	else
 		-- Not a terminal: nothing to overflow, always side by side.
 		io.write(render.text_pair(before, after, { cols = cols, width = width or math.huge, color = color,
+			title = o.group and "Group " .. o.group,
 			titles = { "Before the commit", "After the commit" } }))
 		print(summary)
 	end
@@ -214,7 +216,7 @@ e2.command{
 				write_svg(o.svg, render.svg(bm, { cols = cols, title = title }),
 					string.format("%d cells, %s", #bm.cells, render.scale(bm)))
 			else
-				io.write(render.text(bm, { cols = cols, color = color }))
+				io.write(render.text(bm, { cols = cols, color = color, title = o.group and "Group " .. o.group }))
 			end
 			bad = report_errors(bm)
 		end

@@ -147,7 +147,7 @@ end
 -- Two maps of the same blocks (before and after a commit) as one
 -- picture: side by side when opts.width (default 80) holds both grids of
 -- opts.cols cells, else one above the other.  opts: cols, width, color,
--- titles = {"before", "after"}.
+-- title (before the header), titles = {"before", "after"}.
 function M.text_pair(before, after, opts)
 	opts = opts or {}
 	local cols = opts.cols or 32
@@ -155,7 +155,7 @@ function M.text_pair(before, after, opts)
 	assert(before.start == after.start and before.count == after.count and
 		before.per_cell == after.per_cell, "text_pair: the maps differ in geometry")
 	local w = 2 * label_width(before) + 1
-	local lines = { header(before) }
+	local lines = { header(before, opts.title) }
 	if w + 3 + cols + 3 + cols <= (opts.width or 80) then
 		lines[#lines + 1] = string.rep(" ", w + 3) .. string.format("%-" .. cols + 3 .. "s%s", titles[1], titles[2])
 		local grid = grid_lines({ before, after }, cols, opts.color, 3)
