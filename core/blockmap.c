@@ -349,37 +349,50 @@ errcode_t e2c_blockmap_after(e2c_blockmap *bm, e2c_tx *tx)
 	return e2c_tx_blocks(tx, note_tx, bm);
 }
 
-/* The blocks of the reserved and special inodes not chosen, as
- * metadata (the journal, the resize inode's reserved GDT blocks). */
-static errcode_t walk_meta_inodes(e2c_blockmap *bm)
+/* Walk metadata inode ino into w's sets, unless it is chosen, or not in
+ * use: an unused reserved inode has no blocks, and a corrupt s_first_ino
+ * must not make the walk read the whole inode table. */
+static errcode_t walk_meta(e2c_blockmap *bm, struct walk_ctx *w,
+			   ext2_ino_t ino)
 {
 	ext2_filsys fs = bm->fs->fs;
-	struct ext2_super_block *sb = fs->super;
+	errcode_t retval;
+
+	if (!ino || ino == EXT2_ROOT_INO || ino > fs->super->s_inodes_count ||
+	    ext2fs_test_inode_bitmap2(bm->chosen, ino) ||
+	    (fs->inode_map && !ext2fs_test_inode_bitmap2(fs->inode_map, ino)))
+		return 0;
+	retval = e2c_read_inode(bm->fs, ino, bm->ibuf);
+	if (!retval)
+		retval = walk_inode(w, ino, bm->ibuf);
+	if (retval && !fatal(retval)) {
+		add_error(bm, ino, retval);
+		retval = 0;
+	}
+	return retval;
+}
+
+/* The blocks of the metadata inodes not chosen (meta_inode(): the
+ * journal, the resize inode's reserved GDT blocks, quota files), as
+ * metadata. */
+static errcode_t walk_meta_inodes(e2c_blockmap *bm)
+{
+	struct ext2_super_block *sb = bm->fs->fs->super;
 	const ext2_ino_t special[] = { sb->s_journal_inum,
 		sb->s_usr_quota_inum, sb->s_grp_quota_inum,
 		sb->s_prj_quota_inum, sb->s_orphan_file_inum };
 	struct walk_ctx w = { bm, 0, bm->meta_ino, bm->meta_ino };
 	ext2_ino_t ino, first = EXT2_FIRST_INO(sb);
-	size_t i, n = first - 1 + sizeof(special) / sizeof(special[0]);
-	errcode_t retval;
+	size_t i;
+	errcode_t retval = 0;
 
-	for (i = 0; i < n; i++) {
-		ino = i < first - 1 ? (ext2_ino_t)(i + 1) :
-			special[i - (first - 1)];
-		if (!ino || ino == EXT2_ROOT_INO ||
-		    ino > sb->s_inodes_count ||
-		    (i >= first - 1 && ino < first) ||
-		    ext2fs_test_inode_bitmap2(bm->chosen, ino))
-			continue;
-		retval = e2c_read_inode(bm->fs, ino, bm->ibuf);
-		if (!retval)
-			retval = walk_inode(&w, ino, bm->ibuf);
-		if (retval && fatal(retval))
-			return retval;
-		if (retval)
-			add_error(bm, ino, retval);
-	}
-	return 0;
+	for (ino = 1; ino < first && ino <= sb->s_inodes_count && !retval;
+	     ino++)
+		retval = walk_meta(bm, &w, ino);
+	for (i = 0; i < sizeof(special) / sizeof(special[0]) && !retval; i++)
+		if (special[i] >= first)	/* else walked above */
+			retval = walk_meta(bm, &w, special[i]);
+	return retval;
 }
 
 /* buf[b - lo] = kind for every block of lo..hi in map. */
@@ -498,6 +511,8 @@ const char *e2c_blockmap_name(e2c_blockmap *bm, ext2_ino_t ino)
 {
 	struct named key = { ino, NULL }, *n;
 
+	if (!bm->nnames)	/* names is NULL: no qsort or bsearch of it */
+		return NULL;
 	if (!bm->sorted) {
 		qsort(bm->names, bm->nnames, sizeof(*bm->names), named_cmp);
 		bm->sorted = 1;
