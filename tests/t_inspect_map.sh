@@ -360,7 +360,9 @@ bad() {	# pattern args...
 }
 bad "unknown option '-q'" map -q /frag
 bad "unknown option '--bogus'" map --bogus
-bad "option -w needs a value" map -w
+bad "option '-w' needs an argument" map -w
+bad "option '--plan' takes no value" map --plan=yes
+bad "give --color or --no-color, not both" map --color --no-color
 bad "bad width 'x'" map -w x /frag
 bad "bad width '0'" map -w 0 /frag
 bad "bad scale '0'" map -s 0
@@ -409,10 +411,10 @@ open(out + "/cmds", "w").write("\n".join(cmds) + "\n")
 api = open(top + "/doc/lua-api.md").read()
 n = 0
 for block in re.findall(r"```lua\n(.*?)```", api, re.S):
-    if "blockmap" in block or "e2.render" in block:
+    if "blockmap" in block or "e2.render" in block or "e2.getopt" in block:
         n += 1
         open("%s/api%d.lua" % (out, n), "w").write(block)
-if len(cmds) < 6 or n < 3:
+if len(cmds) < 6 or n < 4:
     sys.exit("only %d commands and %d Lua examples found" % (len(cmds), n))
 PY
 while IFS= read -r cmd; do

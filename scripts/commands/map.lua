@@ -15,6 +15,7 @@
 
 local e2 = require "e2"
 local render = require "e2.render"
+local getopt = require "e2.getopt"
 
 local USAGE = "[-w COLS] [-s BLOCKS] [-g GROUP | -b START+COUNT] [-o FILE.svg] "
 	.. "[--color[=WHEN] | --no-color] [FILE... | -d DIR | -a | --plan]"
@@ -23,66 +24,32 @@ local function fail(fmt, ...)
 	error(e2.error(string.format(fmt, ...), "map"))
 end
 
--- A whole number of digits, at least min.
+-- A whole number, at least min.
 local function number(s, what, min)
-	local n = s and s:match("^%d+$") and math.tointeger(tonumber(s))
-	if not n or n < min then fail("bad %s '%s' (expected an integer >= %d)", what, tostring(s), min) end
-	return n
+	return getopt.number("map", USAGE, s, what, min)
 end
 
 -- The options and the files, from the command's arguments.
-local function parse(args)
-	local o = { files = {}, color = "auto" }
-	local takes = { w = "cols", s = "per_cell", g = "group", b = "range", o = "svg", d = "dir" }
-	local i = 1
-	while i <= #args do
-		local a = args[i]
-		if a == "--" then
-			table.move(args, i + 1, #args, #o.files + 1, o.files)
-			break
-		elseif a == "--plan" then
-			o.plan = true
-		elseif a == "--no-color" then
-			o.color = "never"
-		elseif a == "--color" then
-			o.color = "always"
-		elseif a:match("^%-%-color=") then
-			o.color = a:sub(9)
-			if o.color ~= "always" and o.color ~= "never" and o.color ~= "auto" then
-				fail("bad --color '%s' (always, never or auto)", o.color)
-			end
-		elseif a:match("^%-%-") then
-			fail("unknown option '%s'\nUsage: map %s", a, USAGE)
-		elseif a:match("^%-.") then
-			local j = 2
-			while j <= #a do
-				local l = a:sub(j, j)
-				if l == "a" then
-					o.all = true
-					j = j + 1
-				elseif takes[l] then
-					local v = a:sub(j + 1)
-					if v == "" then
-						i = i + 1
-						v = args[i]
-						if not v then fail("option -%s needs a value\nUsage: map %s", l, USAGE) end
-					end
-					if o[takes[l]] then fail("option -%s given twice", l) end
-					o[takes[l]] = v
-					break
-				else
-					fail("unknown option '-%s'\nUsage: map %s", l, USAGE)
-				end
-			end
-		else
-			o.files[#o.files + 1] = a
+local function parse(...)
+	local opts, files = getopt("map", USAGE, { "w:s:g:b:o:d:a", plan = true, color = "optional",
+		["no-color"] = true }, ...)
+	local o = { files = files, cols = opts.w, per_cell = opts.s, group = opts.g, range = opts.b,
+		svg = opts.o, dir = opts.d, all = opts.a, plan = opts.plan, color = "auto" }
+	if opts["no-color"] and opts.color then getopt.usage("map", USAGE, "give --color or --no-color, not both") end
+	if opts["no-color"] then
+		o.color = "never"
+	elseif opts.color == true then
+		o.color = "always"
+	elseif opts.color then
+		o.color = opts.color
+		if o.color ~= "always" and o.color ~= "never" and o.color ~= "auto" then
+			getopt.usage("map", USAGE, "bad --color '%s' (always, never or auto)", o.color)
 		end
-		i = i + 1
 	end
 	if o.plan and (#o.files > 0 or o.dir or o.all) then
-		fail("--plan shows the staged inodes: give no FILE, -d or -a with it")
+		getopt.usage("map", USAGE, "--plan shows the staged inodes: give no FILE, -d or -a with it")
 	end
-	if o.group and o.range then fail("give -g or -b, not both") end
+	if o.group and o.range then getopt.usage("map", USAGE, "give -g or -b, not both") end
 	return o
 end
 
@@ -200,7 +167,7 @@ e2.command{
 	help = "A picture of where blocks lie: files, metadata, free space; -o writes SVG",
 	min = 0, max = -1, needs = "bitmaps", args = "inode",
 	run = function(...)
-		local o = parse({ ... })
+		local o = parse(...)
 		local start, count = range(o)
 		local cols, per, width = geometry(o, start, count)
 		local color = use_color(o)

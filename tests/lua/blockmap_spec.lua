@@ -282,6 +282,22 @@ local function check_render(img)
 	t.raises(function() e2.termsize(1) end, "FILE* expected", "termsize of a number")
 end
 
+-- e2.getopt's long options (map's --plan, --color[=WHEN], --no-color)
+package.path = os.getenv("E2LUA_SCRIPTS") .. "/lib/?.lua;" .. package.path
+local getopt = require "e2.getopt"
+local spec = { "aw:", plan = true, color = "optional", out = "value" }
+local o, rest = getopt("m", "U", spec, "-aw", "12", "--plan", "--color", "--out=x", "f", "-a")
+t.eq(table.concat({ tostring(o.a), o.w, tostring(o.plan), tostring(o.color), o.out }, " "),
+	"true 12 true true x", "getopt: short and long options")
+t.eq(table.concat(rest, " "), "f -a", "getopt: operands from the first one on")
+o, rest = getopt("m", "U", spec, "--color=never", "--out", "y", "--", "--plan")
+t.eq(o.color .. o.out .. rest[1], "nevery--plan", "getopt: --name=VALUE, --name VALUE, --")
+t.raises(function() getopt("m", "U", spec, "--nope") end, "m: unknown option '--nope'\nUsage: m U", "getopt: unknown long")
+t.raises(function() getopt("m", "U", "aw:", "--plan") end, "m: unknown option '--plan'", "getopt: no long options")
+t.raises(function() getopt("m", "U", spec, "--out") end, "m: option '--out' needs an argument", "getopt: no value")
+t.raises(function() getopt("m", "U", spec, "--plan=1") end, "m: option '--plan' takes no value", "getopt: a flag's value")
+t.raises(function() getopt("m", "U", spec, "--plan", "--plan") end, "m: option '--plan' given twice", "getopt: twice")
+
 for i = 1, #arg do
 	local sum = t.sha256(arg[i])
 	check_image(arg[i])
