@@ -75,6 +75,9 @@ void e2l_inode_open(lua_State *L);
 void e2l_cursor_open(lua_State *L);
 void e2l_tx_open(lua_State *L);
 void e2l_select_open(lua_State *L);
+void e2l_blockmap_open(lua_State *L);
+/* fs:blockmap{...} (blockmap.c). */
+int e2l_fs_blockmap(lua_State *L);
 /* e2.user, e2.group (host.c): into the module table on top. */
 void e2l_host_open(lua_State *L);
 

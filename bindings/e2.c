@@ -4,6 +4,7 @@
  * shell.
  */
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <lauxlib.h>
 
@@ -38,6 +39,23 @@ static int e2_isatty(lua_State *L)
 	luaL_argcheck(L, f->closef != NULL, 1, "closed file");
 	lua_pushboolean(L, isatty(fileno(f->f)));
 	return 1;
+}
+
+/* e2.termsize(file) -> columns, rows of the terminal the Lua file is, or
+ * nil when it is none (or does not say): pictures fit the window */
+static int e2_termsize(lua_State *L)
+{
+	luaL_Stream *f = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+	struct winsize ws;
+
+	e2l_checknargs(L, 1);
+	luaL_argcheck(L, f->closef != NULL, 1, "closed file");
+	if (ioctl(fileno(f->f), TIOCGWINSZ, &ws) < 0 || !ws.ws_col ||
+	    !ws.ws_row)
+		return 0;
+	lua_pushinteger(L, ws.ws_col);
+	lua_pushinteger(L, ws.ws_row);
+	return 2;
 }
 
 /* e2.errors: the codes scripts compare err.code with, by C name. */
@@ -93,6 +111,7 @@ int luaopen_e2(lua_State *L)
 		{ "isatty", e2_isatty },
 		{ "open", e2l_open },
 		{ "strerror", e2_strerror },
+		{ "termsize", e2_termsize },
 		{ NULL, NULL }
 	};
 
@@ -104,6 +123,7 @@ int luaopen_e2(lua_State *L)
 	e2l_cursor_open(L);
 	e2l_tx_open(L);
 	e2l_select_open(L);
+	e2l_blockmap_open(L);
 	e2l_host_open(L);
 	lua_pushliteral(L, "command");
 	lua_pushcclosure(L, shell_only, 1);

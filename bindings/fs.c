@@ -670,6 +670,7 @@ void e2l_fs_open(lua_State *L)
 	};
 	static const luaL_Reg methods[] = {
 		{ "begin", fs_begin },
+		{ "blockmap", e2l_fs_blockmap },
 		{ "select", fs_select },
 		{ "bmap", fs_bmap },
 		{ "cd", fs_cd },

@@ -817,6 +817,15 @@ errcode_t e2c_tx_commit(e2c_tx *tx);
  * (for the message after E2C_ERR_COMMIT_PARTIAL). */
 void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written);
 
+/* The blocks committing tx would change, read-only: fn(ino, start, len,
+ * inuse, arg) for each run of a staged inode's new index blocks (inuse
+ * 1) and of the old indirect blocks it frees (inuse 0), until fn
+ * returns nonzero (returned).  Inodes whose map is their direct blocks
+ * change no block and are not reported. */
+typedef errcode_t (*e2c_tx_block_fn)(ext2_ino_t ino, blk64_t start,
+				     blk64_t len, int inuse, void *arg);
+errcode_t e2c_tx_blocks(e2c_tx *tx, e2c_tx_block_fn fn, void *arg);
+
 /* Drop everything staged and release the reservations. */
 void e2c_tx_rollback(e2c_tx *tx);
 
@@ -986,5 +995,96 @@ const struct e2c_frag_totals *e2c_fragscan_totals(e2c_fragscan *s);
  * most extents, then lowest inode); *n is 0 until done. */
 const struct e2c_frag *e2c_fragscan_top(e2c_fragscan *s, size_t *n);
 void e2c_fragscan_close(e2c_fragscan *s);
+
+/* ------------------------------------------------------------------ */
+/* Block map pictures (core/blockmap.c)                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What each block of a range is, counted per cell (a span of blocks), for
+ * a picture of where files lie.  The kinds, in the order they take
+ * precedence when a block is several at once (a later one wins):
+ */
+enum e2c_bk {
+	E2C_BK_FREE,	/* free in the block bitmap */
+	E2C_BK_META,	/* filesystem metadata: superblocks, descriptors,
+			 * reserved GDT blocks, bitmaps, inode tables, and
+			 * the blocks of the reserved inodes (journal,
+			 * resize inode, quota) */
+	E2C_BK_OTHER,	/* in use by anything else: other files' data and
+			 * metadata */
+	E2C_BK_DATA,	/* data of the chosen inodes */
+	E2C_BK_IND,	/* their indirect, extent tree and xattr blocks */
+	E2C_BK_FREED,	/* after a commit (e2c_blockmap_after): freed */
+	E2C_BK_NEW,	/* ... and allocated (new index blocks) */
+	E2C_BK_KINDS
+};
+
+#define E2C_BM_NAMES 8		/* inodes a cell lists */
+#define E2C_BM_MAX_CELLS (1 << 20)
+#define E2C_BM_ERRORS 16	/* maps that failed, listed */
+
+struct e2c_bm_cell {
+	blk64_t start, count;		/* its blocks */
+	blk64_t n[E2C_BK_KINDS];	/* how many of each kind */
+	/* What the cell shows: the first of NEW, FREED, IND, DATA it has
+	 * any block of; else FREE if more than half its blocks are free;
+	 * else the more numerous of META and OTHER (META on a tie). */
+	enum e2c_bk kind;
+	size_t nfiles;			/* chosen inodes with blocks here */
+	ext2_ino_t files[E2C_BM_NAMES];	/* the first nfiles of them */
+	ext2_ino_t last;		/* (the last one counted) */
+};
+
+struct e2c_bm_error {
+	ext2_ino_t ino;			/* whose map or directory */
+	errcode_t err;
+};
+
+typedef struct e2c_blockmap e2c_blockmap;
+
+/*
+ * Open a picture of blocks start..start+count-1 (inside [first data
+ * block, blocks count)), per_cell blocks a cell (the last may have
+ * fewer), at most E2C_BM_MAX_CELLS cells: EXT2_ET_INVALID_ARGUMENT
+ * otherwise.  Then choose inodes, optionally ask for the state after a
+ * transaction's commit, and finish.  Needs the bitmaps.
+ */
+errcode_t e2c_blockmap_open(e2c_fs *fs, blk64_t start, blk64_t count,
+			    blk64_t per_cell, e2c_blockmap **ret);
+/* Choose ino (named name, copied; may be NULL): its map and xattr block
+ * are walked now.  An inode chosen again is ignored.  A map that cannot
+ * be walked counts as far as it goes and is listed in the errors. */
+errcode_t e2c_blockmap_choose(e2c_blockmap *bm, ext2_ino_t ino,
+			      const char *name);
+/* Choose every inode under dir (e2c_walk), named by their paths; a
+ * walk that fails is listed in the errors and ends there. */
+errcode_t e2c_blockmap_choose_tree(e2c_blockmap *bm, ext2_ino_t dir,
+				   const char *path);
+/* Choose every in-use inode that is not metadata (the root and every
+ * inode from s_first_ino on, except the journal, quota and orphan file
+ * inodes): one scan.  Interruptible. */
+errcode_t e2c_blockmap_choose_all(e2c_blockmap *bm);
+/* Show the filesystem as committing tx would leave it: its inodes' old
+ * indirect blocks FREED, their new index blocks NEW. */
+errcode_t e2c_blockmap_after(e2c_blockmap *bm, e2c_tx *tx);
+/* Count and classify the cells.  Once, after the choices. */
+errcode_t e2c_blockmap_finish(e2c_blockmap *bm);
+/* Name the inodes the cells list that have no name yet, by their first
+ * path from the root (one walk of the tree, stopped once all are
+ * named); unnamed ones stay so. */
+errcode_t e2c_blockmap_name_cells(e2c_blockmap *bm);
+
+/* The result, valid until free. */
+void e2c_blockmap_geometry(e2c_blockmap *bm, blk64_t *start, blk64_t *count,
+			   blk64_t *per_cell);
+const struct e2c_bm_cell *e2c_blockmap_cells(e2c_blockmap *bm, size_t *n);
+/* Name of an inode the picture knows (chosen with a name, or named by
+ * name_cells), or NULL. */
+const char *e2c_blockmap_name(e2c_blockmap *bm, ext2_ino_t ino);
+/* The first E2C_BM_ERRORS failures met; *total counts them all. */
+const struct e2c_bm_error *e2c_blockmap_errors(e2c_blockmap *bm, size_t *n,
+					       size_t *total);
+void e2c_blockmap_free(e2c_blockmap *bm);
 
 #endif /* E2C_H */

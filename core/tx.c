@@ -813,3 +813,23 @@ partial:
 	tx->fs->committed = 1;
 	return E2C_ERR_COMMIT_PARTIAL;
 }
+
+errcode_t e2c_tx_blocks(e2c_tx *tx, e2c_tx_block_fn fn, void *arg)
+{
+	size_t i, r;
+	blk64_t k, len;
+	errcode_t retval = 0;
+
+	for (i = 0; i < tx->n && !retval; i++) {
+		const struct staged *s = &tx->v[i];
+		const struct e2c_range *f = freed_runs(s);
+
+		for (k = 0; k < s->plan.index_blocks && !retval; k += len) {
+			len = run_len(s->pblks, s->plan.index_blocks, k);
+			retval = fn(s->plan.ino, s->pblks[k], len, 1, arg);
+		}
+		for (r = 0; r < s->nfreed && !retval; r++)
+			retval = fn(s->plan.ino, f[r].start, f[r].len, 0, arg);
+	}
+	return retval;
+}

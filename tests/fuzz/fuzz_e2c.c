@@ -124,11 +124,32 @@ static void free_and_frag(e2c_fs *fs)
 	e2c_fragscan_close(s);
 }
 
+/* The block map picture: every inode, the tree from the root, the state
+ * after tx's commit (tx may be NULL), names; in at most 4096 cells. */
+static void blockmap_pass(e2c_fs *fs, e2c_tx *tx)
+{
+	blk64_t first = fs->fs->super->s_first_data_block;
+	blk64_t total = ext2fs_blocks_count(fs->fs->super);
+	e2c_blockmap *bm;
+
+	if (total <= first || e2c_blockmap_open(fs, first, total - first,
+						(total - first) / 4096 + 1,
+						&bm))
+		return;
+	e2c_blockmap_choose_all(bm);
+	e2c_blockmap_choose_tree(bm, EXT2_ROOT_INO, "/");
+	if (tx)
+		e2c_blockmap_after(bm, tx);
+	if (!e2c_blockmap_finish(bm))
+		e2c_blockmap_name_cells(bm);
+	e2c_blockmap_free(bm);
+}
+
 /*
  * One pass over the image.  Read-only: walk, plan, read and measure every
- * in-use inode, then its free space and fragmentation.  Write: stage
- * every inode (those that cannot be migrated fail to stage, as they
- * should) and commit.
+ * in-use inode, then its free space and fragmentation, and the block map
+ * picture.  Write: stage every inode (those that cannot be migrated fail
+ * to stage, as they should), the picture after the commit, and commit.
  */
 static void pass(int write)
 {
@@ -167,6 +188,7 @@ static void pass(int write)
 	}
 	if (!write)
 		free_and_frag(fs);
+	blockmap_pass(fs, tx);
 	if (tx && e2c_tx_count(tx))
 		e2c_tx_commit(tx);
 out:

@@ -7,9 +7,16 @@
 --   local o, operands = getopt("freefrag", "[-c chunk_kb] [-g] [group]", "c:g", ...)
 --   -- o.c is "64" (a string) or nil; o.g is true or nil
 --
--- A letter not in the spec, a missing value or a letter given twice
--- raises an e2.error "CMD: ... / Usage: CMD USAGE", worded as the shell's
--- own commands word it ("unknown option '-x'"), printed without a
+-- Long options too, with a table for spec: the letters at [1], and
+-- each long name (without its "--") mapped to true (a flag: "--plan"),
+-- "value" ("--out=F" or "--out F") or "optional" ("--color", true, or
+-- "--color=WHEN", the string):
+--
+--   local o, files = getopt("map", USAGE, { "w:a", plan = true, color = "optional" }, ...)
+--
+-- A letter or name not in the spec, a missing value or an option given
+-- twice raises an e2.error "CMD: ... / Usage: CMD USAGE", worded as the
+-- shell's own commands word it ("unknown option '-x'"), printed without a
 -- traceback.
 local e2 = require "e2"
 
@@ -31,9 +38,28 @@ function M.number(cmd, usage, s, what, min, max)
 	return n
 end
 
+-- "--name[=value]" at args[i], into opts; returns the next index.
+local function long_option(cmd, usage, longs, opts, args, i)
+	local a = args[i]
+	local name, eq, v = a:match("^%-%-([^=]+)(=?)(.*)$")
+	local kind = name and longs[name]
+	if not kind then M.usage(cmd, usage, "unknown option '%s'", a) end
+	if opts[name] ~= nil then M.usage(cmd, usage, "option '--%s' given twice", name) end
+	if kind == true and eq ~= "" then M.usage(cmd, usage, "option '--%s' takes no value", name) end
+	if kind == "value" and eq == "" then
+		i = i + 1
+		v = args[i]
+		if v == nil then M.usage(cmd, usage, "option '--%s' needs an argument", name) end
+	end
+	opts[name] = (kind == "value" or eq ~= "") and v or true
+	return i + 1
+end
+
 function M.parse(cmd, usage, spec, ...)
 	local args = table.pack(...)
 	local opts, i = {}, 1
+	local longs = type(spec) == "table" and spec or {}
+	spec = type(spec) == "table" and (spec[1] or "") or spec
 	while i <= args.n do
 		local a = args[i]
 		if a == "--" then
@@ -41,6 +67,10 @@ function M.parse(cmd, usage, spec, ...)
 			break
 		end
 		if a:sub(1, 1) ~= "-" or #a == 1 then break end
+		if a:sub(2, 2) == "-" then
+			i = long_option(cmd, usage, longs, opts, args, i)
+			goto next
+		end
 		local k = 2
 		while k <= #a do
 			local l = a:sub(k, k)
@@ -61,6 +91,7 @@ function M.parse(cmd, usage, spec, ...)
 			k = k + 1
 		end
 		i = i + 1
+		::next::
 	end
 	return opts, { table.unpack(args, i, args.n) }
 end
