@@ -56,7 +56,7 @@ void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
 
 	/* Counted once however many inodes share it, as EA blocks are
 	 * meant to be. */
-	if (acl >= fs->fs->super->s_first_data_block &&
+	if (acl && acl >= fs->fs->super->s_first_data_block &&
 	    acl < ext2fs_blocks_count(fs->fs->super) &&
 	    !ext2fs_test_block_bitmap2(o->acl, acl)) {
 		ext2fs_mark_block_bitmap2(o->acl, acl);

@@ -163,6 +163,22 @@ int main(void)
 				wrongly_free(img, k[i].blk, k[i].what);
 		}
 	}
+	/* Block 0 on a 4 KiB filesystem is a data block number; an inode
+	 * without an EA block (file_acl 0) must not claim it. */
+	snprintf(img, sizeof(img), "%s/b.img", dir);
+	if (run("sh tests/mkimg.sh %s ext3 4096 32M%s", img, "")) {
+		fprintf(stderr, "mkimg failed\n");
+		return 2;
+	}
+	o.write = 0;
+	CHECK(!e2c_fs_open(img, &o, &fs), "open 4 KiB");
+	{
+		int owned = 1;
+
+		CHECK(!e2c_fs_owned(fs, 0, &owned) && !owned,
+		      "block 0 owned by nobody (file_acl 0 is no EA block)");
+	}
+	e2c_fs_close(fs);
 	run("rm -rf %s%s", dir, "");
 	return unit_done();
 }
