@@ -75,6 +75,11 @@ enum {
 	E2C_ERR_SKIP_SYMLINK,		/* slow symlink e2fsck would clear */
 	E2C_ERR_SKIP_IBLOCKS,		/* i_blocks disagrees with the map */
 	E2C_ERR_SKIP_NO_SPACE,		/* index blocks do not fit */
+	E2C_ERR_NOT_INDEXED,		/* directory has no htree index */
+	E2C_ERR_HTREE_BAD,		/* htree node count/limit/depth bad */
+	E2C_ERR_HTREE_BLOCK,		/* htree block past the end, a hole
+					 * or referenced twice */
+	E2C_ERR_BLOCK_RANGE,		/* block number outside the fs */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -329,6 +334,88 @@ errcode_t e2c_walk_open(e2c_fs *fs, ext2_ino_t ino, const char *path,
 errcode_t e2c_walk_next(e2c_walk *w, ext2_ino_t *ino, const char **path,
 			struct ext2_inode *inode, int *got);
 void e2c_walk_close(e2c_walk *w);
+
+/* ------------------------------------------------------------------ */
+/* Raw structures (core/raw.c) and htree indexes (core/htree.c)        */
+/* ------------------------------------------------------------------ */
+
+/* Where inode ino lives (debugfs imap): its group, the inode table block
+ * and the byte offset in that block.  EXT2_ET_BAD_INODE_NUM;
+ * EXT2_ET_MISSING_INODE_TABLE when the group has no inode table. */
+errcode_t e2c_imap(e2c_fs *fs, ext2_ino_t ino, dgrp_t *group, blk64_t *blk,
+		   unsigned int *offset);
+
+/* Read block blk (blocksize bytes into buf), as stored: no checksum is
+ * verified.  E2C_ERR_BLOCK_RANGE beyond the filesystem. */
+errcode_t e2c_read_block(e2c_fs *fs, blk64_t blk, void *buf);
+
+/* One record of a leaf block of a hash-indexed directory. */
+struct e2c_dx_dirent {
+	unsigned int offset;	/* in the block */
+	ext2_ino_t ino;		/* 0: unused record */
+	unsigned int rec_len;	/* decoded */
+	unsigned int name_len;
+	const char *name;	/* name_len bytes in the leaf's block copy
+				 * (not NUL-terminated) */
+	ext2_dirhash_t hash, minor_hash;
+	errcode_t hash_err;	/* the hash could not be computed */
+	int tail;		/* the dirent checksum tail: no name, no hash */
+	__u32 checksum;		/* ... and its checksum */
+};
+
+struct e2c_dx_leaf {
+	blk64_t lblk, pblk;
+	errcode_t err;		/* it could not be read (or its checksum
+				 * fails): nothing below is set */
+	int corrupt;		/* the records end at one that is corrupt */
+	size_t count;
+	struct e2c_dx_dirent *ents;
+	char *block;		/* a copy of the block */
+};
+
+struct e2c_dx_node;
+
+struct e2c_dx_entry {
+	__u32 hash;		/* 0 for the first entry */
+	__u32 block;		/* the child's logical block */
+	struct e2c_dx_node *node;	/* the child when an index node */
+	struct e2c_dx_leaf *leaf;	/* ... when a leaf (level 0) */
+};
+
+struct e2c_dx_node {
+	int level;		/* index levels below it (0: leaves) */
+	blk64_t lblk, pblk;	/* the root: logical block 0 */
+	errcode_t err;		/* unreadable or corrupt: count and limit
+				 * may be set, no entries */
+	unsigned int count, limit;
+	int has_tail;		/* metadata_csum: the dx tail is there */
+	__u32 checksum;		/* ... its checksum */
+	__u32 expected;		/* ... what it should be (0xffffffff when
+				 * it could not be computed: csum_err) */
+	errcode_t csum_err;
+	struct e2c_dx_entry *ents;	/* count entries */
+};
+
+struct e2c_htree {
+	ext2_ino_t ino;
+	__u32 reserved_zero;	/* the root's dx_root_info */
+	int hash_version, info_length, indirect_levels, flags;
+	int hash_alg;		/* the hash used: hash_version, + 3 for
+				 * the unsigned variants (s_flags) */
+	struct e2c_dx_node root;
+};
+
+/*
+ * Read the whole index of directory dir: root, index nodes and leaves
+ * with every record and its hash, in the index's order.  Errors:
+ * EXT2_ET_NO_DIRECTORY, E2C_ERR_NOT_INDEXED, the root block unreadable,
+ * ENOMEM, E2C_ERR_INTERRUPTED.  A node or leaf that is corrupt or cannot
+ * be read keeps its error (err) and the rest is still read; a block
+ * referenced twice, past the directory's end or a hole is such an error
+ * (E2C_ERR_HTREE_BLOCK), so a corrupt index cannot loop.
+ */
+errcode_t e2c_htree_read(e2c_fs *fs, ext2_ino_t dir, struct e2c_htree **ret);
+void e2c_htree_free(struct e2c_htree *h);
 
 /* ------------------------------------------------------------------ */
 /* Contents (core/content.c, core/dump.c)                              */

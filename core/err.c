@@ -70,6 +70,11 @@ static const char *const e2c_msgs[] = {
 	"Symlink size does not match its block: run e2fsck -f",
 	"Inode's i_blocks does not match its map: run e2fsck -f",
 	"Not enough free blocks for the new index blocks",
+	"Not a hash-indexed directory",
+	"Corrupt htree index node (count, limit or depth out of range)",
+	("Htree index points past the directory's end, at a hole or at a "
+	 "block twice"),
+	"Block number outside the filesystem",
 };
 
 static const struct error_table e2c_error_table = {
