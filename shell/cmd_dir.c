@@ -1,5 +1,6 @@
 /*
- * cmd_dir.c -- directories and names: ls, cd, pwd, ncheck.
+ * cmd_dir.c -- directories and names: ls, cd, pwd, ncheck, htree_dump,
+ * dx_hash.
  *
  * Output follows debugfs 1.47.0 byte for byte where debugfs has the command
  * (the tests compare them).  Every command does its work in a helper that
@@ -353,6 +354,147 @@ static int cmd_ncheck(lua_State *L)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* htree_dump                                                          */
+/* ------------------------------------------------------------------ */
+
+struct htree_out {
+	FILE *out;
+	const char *dir;	/* as given, for messages */
+	int failed;		/* blocks that could not be shown */
+};
+
+/* A node or leaf that could not be read: said on stderr, counted. */
+static void htree_failed(struct htree_out *h, const char *what, __u32 lblk,
+			 errcode_t err)
+{
+	fflush(h->out);
+	fprintf(stderr, "htree_dump %s: %s %u: %s\n", h->dir, what, lblk,
+		error_message(err));
+	h->failed++;
+}
+
+/* A leaf's records, debugfs's way: 80-column lines, then "\n". */
+static void htree_leaf(struct htree_out *h, const struct e2c_dx_leaf *leaf)
+{
+	char tmp[EXT2_NAME_LEN + 64];
+	int col = 0, len;
+	size_t i;
+
+	if (leaf->pblk)
+		fprintf(h->out, "Reading directory block %llu, phys %llu\n",
+			(unsigned long long)leaf->lblk,
+			(unsigned long long)leaf->pblk);
+	if (leaf->err) {
+		htree_failed(h, "leaf block", (__u32)leaf->lblk, leaf->err);
+		return;
+	}
+	for (i = 0; i < leaf->count; i++) {
+		const struct e2c_dx_dirent *e = &leaf->ents[i];
+
+		if (e->tail)
+			len = snprintf(tmp, sizeof(tmp),
+				       "leaf block checksum: 0x%08x  ",
+				       e->checksum);
+		else	/* the name up to a NUL, as debugfs prints it */
+			len = snprintf(tmp, sizeof(tmp),
+				       "%u 0x%08x-%08x (%u) %.*s   ", e->ino,
+				       e->hash, e->minor_hash, e->rec_len,
+				       (int)strnlen(e->name, e->name_len),
+				       e->name);
+		if (col + len > 80) {
+			fputc('\n', h->out);
+			col = 0;
+		}
+		fputs(tmp, h->out);
+		col += len;
+	}
+	if (leaf->corrupt)
+		fprintf(h->out, "Corrupted directory block (%llu)!\n",
+			(unsigned long long)leaf->lblk);
+	fputc('\n', h->out);
+}
+
+static void htree_node(struct htree_out *h, const struct e2c_dx_node *node)
+{
+	FILE *out = h->out;
+	unsigned int i;
+
+	if (node->err && !node->count && !node->limit) {
+		htree_failed(h, "index block", (__u32)node->lblk, node->err);
+		return;
+	}
+	fprintf(out, "Number of entries (count): %u\n", node->count);
+	fprintf(out, "Number of entries (limit): %u\n", node->limit);
+	if (node->has_tail) {
+		fprintf(out, "Checksum: 0x%08x", node->checksum);
+		if (node->checksum != node->expected)
+			fprintf(out, " --- EXPECTED: 0x%08x", node->expected);
+		fputc('\n', out);
+	}
+	if (node->err) {
+		htree_failed(h, "index block", (__u32)node->lblk, node->err);
+		return;
+	}
+	for (i = 0; i < node->count; i++)
+		fprintf(out, "Entry #%u: Hash 0x%08x%s, block %u\n", i,
+			node->ents[i].hash,
+			node->ents[i].hash & 1 ? " (**)" : "",
+			node->ents[i].block);
+	fputc('\n', out);
+	for (i = 0; i < node->count; i++) {
+		const struct e2c_dx_entry *e = &node->ents[i];
+
+		fprintf(out, "Entry #%u: Hash 0x%08x, block %u\n", i, e->hash,
+			e->block);
+		if (e->node)
+			htree_node(h, e->node);
+		else
+			htree_leaf(h, e->leaf);
+	}
+	fputs("---------------------\n", out);
+}
+
+static errcode_t print_htree(FILE *out, e2c_fs *fs, ext2_ino_t ino,
+			     const char *dir, int *failed)
+{
+	struct htree_out h = { out, dir, 0 };
+	struct e2c_htree *t;
+	errcode_t retval;
+
+	retval = e2c_htree_read(fs, ino, &t);
+	if (retval)
+		return retval;
+	fprintf(out, "Root node dump:\n");
+	fprintf(out, "\t Reserved zero: %u\n", t->reserved_zero);
+	fprintf(out, "\t Hash Version: %d\n", t->hash_version);
+	fprintf(out, "\t Info length: %d\n", t->info_length);
+	fprintf(out, "\t Indirect levels: %d\n", t->indirect_levels);
+	fprintf(out, "\t Flags: %#x\n", t->flags);
+	htree_node(&h, &t->root);
+	e2c_htree_free(t);
+	*failed = h.failed;
+	return 0;
+}
+
+static int cmd_htree(lua_State *L)
+{
+	int fsi, failed = 0;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "htree_dump");
+	errcode_t retval;
+
+	retval = print_htree(e2sh_out(L), fs, ino, lua_tostring(L, 1),
+			     &failed);
+	if (retval)
+		e2l_error(L, retval, "htree_dump", lua_tostring(L, 1));
+	if (failed)
+		return luaL_error(L, "htree_dump %s: %d block%s could not be "
+				  "shown (see above)", lua_tostring(L, 1),
+				  failed, failed == 1 ? "" : "s");
+	return 0;
+}
+
 const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "ls", "list_directory", LS_USAGE,
 	  "List a directory (-l long, -p parseable, -d deleted entries)",
@@ -364,5 +506,8 @@ const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "ncheck", NULL, NCHECK_USAGE,
 	  "Find the path names of inodes (-c: check entry file types)",
 	  1, -1, "fs", "", cmd_ncheck },
+	{ "htree_dump", "htree", "<dir>",
+	  "Dump the hash index of a directory: index nodes, leaf blocks, "
+	  "every name with its hash", 1, 1, "fs", "inode", cmd_htree },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

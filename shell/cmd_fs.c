@@ -1,5 +1,5 @@
 /*
- * cmd_fs.c -- the whole filesystem: stats, testb, icheck.
+ * cmd_fs.c -- the whole filesystem: stats, testb, icheck, block_dump (bd).
  *
  * Output follows debugfs 1.47.0 byte for byte where debugfs has the command
  * (the tests compare them).  Every command does its work in a helper that
@@ -8,6 +8,7 @@
  * or a libext2fs frame.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <e2p/e2p.h>
@@ -15,6 +16,7 @@
 #include "commands.h"
 
 #define STATS_USAGE	"[-h]"
+#define BD_USAGE	"[-x] [-f <file>] <block>"
 
 /* ------------------------------------------------------------------ */
 /* stats                                                               */
@@ -169,6 +171,72 @@ static int cmd_icheck(lua_State *L)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* block_dump                                                          */
+/* ------------------------------------------------------------------ */
+
+/* block_dump [-x] [-f <file>] <block>: a block in hex, or -x as an
+ * extended attribute block; with -f the block is a logical block of the
+ * file (a hole is an error: debugfs would dump block 0). */
+static int cmd_bdump(lua_State *L)
+{
+	int n = lua_gettop(L), c, fsi, xattr = 0, file = 0, uninit;
+	struct ext2_inode_large *inode;
+	const char *fname = NULL;
+	struct e2sh_opt o;
+	unsigned char *buf;
+	blk64_t blk, lblk;
+	ext2_ino_t ino;
+	errcode_t retval;
+	e2c_fs *fs;
+
+	e2sh_opt_begin(L, &o, n, "block_dump", BD_USAGE);
+	while ((c = e2sh_opt_next(&o, "f:x")) != -1) {
+		if (c == 'x')
+			xattr = 1;
+		else
+			fname = o.arg;	/* in an argument on the stack */
+	}
+	if (o.ind != n)
+		return luaL_error(L, "Usage: block_dump " BD_USAGE);
+	if (fname) {
+		lua_pushstring(L, fname);
+		file = lua_gettop(L);
+	}
+	fs = e2sh_checkfs(L, &fsi);
+	blk = e2sh_checknum(L, n, "block_dump", "block number");
+	if (file) {
+		ino = e2l_checkino(L, fsi, file, "block_dump");
+		lblk = blk;
+		inode = lua_newuserdatauv(L, e2c_inode_buf_size(fs), 0);
+		retval = e2c_read_inode(fs, ino, (struct ext2_inode *)inode);
+		/* bmap would read a symlink's text or a device number as
+		 * block pointers */
+		if (!retval && !e2c_inode_has_blocks(fs, (struct ext2_inode *)
+							 inode))
+			retval = E2C_ERR_SKIP_NO_BLOCKS;
+		if (!retval)
+			retval = e2c_bmap(fs, ino, lblk, &blk, &uninit);
+		if (retval)
+			e2l_error(L, retval, "block_dump", lua_tostring(L, file));
+		if (!blk)
+			return luaL_error(L, "block_dump %s: logical block %I "
+					  "is a hole", lua_tostring(L, file),
+					  (lua_Integer)lblk);
+	}
+	buf = lua_newuserdatauv(L, fs->fs->blocksize, 0);
+	retval = e2c_read_block(fs, blk, buf);
+	if (retval) {
+		lua_pushfstring(L, "%I", (lua_Integer)blk);
+		e2l_error(L, retval, "block_dump", lua_tostring(L, -1));
+	}
+	if (xattr)
+		e2sh_xattr_dump(e2sh_out(L), buf, fs->fs->blocksize, 0);
+	else
+		e2sh_hexdump(e2sh_out(L), buf, fs->fs->blocksize);
+	return 0;
+}
+
 const struct e2sh_cmd e2sh_fs_cmds[] = {
 	{ "stats", "super show_super_stats", STATS_USAGE,
 	  "Show the superblock (and the group descriptors unless -h)",
@@ -178,5 +246,8 @@ const struct e2sh_cmd e2sh_fs_cmds[] = {
 	{ "testb", NULL, "<block> [count]",
 	  "Test whether blocks are marked in use in the bitmap", 1, 2,
 	  "bitmaps", "block", cmd_testb },
+	{ "block_dump", "bdump bd", BD_USAGE,
+	  "Dump a block in hex (-f: a logical block of a file, -x: as an "
+	  "extended attribute block)", 1, 4, "fs", "block", cmd_bdump },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

@@ -1,6 +1,6 @@
 /*
  * cmd_inode.c -- the inspection commands of one inode: stat, blocks,
- * dump_extents (ex), bmap.
+ * dump_extents (ex), bmap, imap, inode_dump (id).
  *
  * Output follows debugfs 1.47.0 byte for byte where debugfs has the command
  * (the tests compare them).  Every command does its work in a helper that
@@ -24,6 +24,7 @@
 #include "commands.h"
 
 #define EX_USAGE	"[-n] [-l] <file>"
+#define ID_USAGE	"[-b|-e|-x] <file>"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -613,6 +614,89 @@ static int cmd_bmap(lua_State *L)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* imap, inode_dump                                                    */
+/* ------------------------------------------------------------------ */
+
+static errcode_t print_imap(FILE *out, e2c_fs *fs, ext2_ino_t ino)
+{
+	unsigned int offset;
+	errcode_t retval;
+	dgrp_t group;
+	blk64_t blk;
+
+	retval = e2c_imap(fs, ino, &group, &blk, &offset);
+	if (retval)
+		return retval;
+	fprintf(out, "Inode %u is part of block group %u\n"
+		"\tlocated at block %llu, offset 0x%04x\n", ino, group,
+		(unsigned long long)blk, offset);
+	return 0;
+}
+
+static int cmd_imap(lua_State *L)
+{
+	return inode_cmd(L, "imap", print_imap);
+}
+
+/* inode_dump [-b|-e|-x] <file>: the whole inode as stored, i_block
+ * only, or the extra space after i_extra_isize (in hex, or -x as
+ * extended attributes). */
+static int cmd_idump(lua_State *L)
+{
+	struct ext2_inode_large *inode = NULL;
+	size_t isize, off = 0, len;
+	int n = lua_gettop(L), c, mode = 0, fsi;
+	struct e2sh_opt o;
+	ext2_ino_t ino;
+	errcode_t retval;
+	e2c_fs *fs;
+
+	e2sh_opt_begin(L, &o, n, "inode_dump", ID_USAGE);
+	while ((c = e2sh_opt_next(&o, "bex")) != -1) {
+		if (mode)
+			return luaL_error(L, "inode_dump: -b, -e and -x "
+					  "exclude each other\nUsage: "
+					  "inode_dump " ID_USAGE);
+		mode = c;
+	}
+	if (o.ind != n)
+		return luaL_error(L, "Usage: inode_dump " ID_USAGE);
+	fs = e2sh_checkfs(L, &fsi);
+	ino = e2l_checkino(L, fsi, n, "inode_dump");
+	isize = EXT2_INODE_SIZE(fs->fs->super);
+	if ((mode == 'e' || mode == 'x') && isize <= EXT2_GOOD_OLD_INODE_SIZE)
+		return luaL_error(L, "inode_dump %s: no extra space in the "
+				  "inode (%d-byte inodes)", lua_tostring(L, n),
+				  (int)isize);
+	retval = read_full(fs, ino, &inode);
+	if (retval)
+		e2l_error(L, retval, "inode_dump", lua_tostring(L, n));
+	len = isize;
+	if (mode == 'b') {
+		off = offsetof(struct ext2_inode_large, i_block);
+		len = sizeof(inode->i_block);
+	} else if (mode) {
+		off = EXT2_GOOD_OLD_INODE_SIZE + inode->i_extra_isize;
+		if (off > isize) {
+			free(inode);
+			return luaL_error(L, "inode_dump %s: i_extra_isize %d "
+					  "runs past the %d-byte inode",
+					  lua_tostring(L, n), (int)(off -
+					  EXT2_GOOD_OLD_INODE_SIZE),
+					  (int)isize);
+		}
+		len = isize - off;
+	}
+	if (mode == 'x')
+		e2sh_xattr_dump(e2sh_out(L), (unsigned char *)inode + off, len,
+				1);
+	else
+		e2sh_hexdump(e2sh_out(L), (unsigned char *)inode + off, len);
+	free(inode);
+	return 0;
+}
+
 const struct e2sh_cmd e2sh_inode_cmds[] = {
 	{ "stat", "show_inode_info", "<file>...",
 	  "Show inodes and their block maps or extents", 1, -1, "fs",
@@ -626,5 +710,12 @@ const struct e2sh_cmd e2sh_inode_cmds[] = {
 	{ "bmap", NULL, "<file> <lblk>",
 	  "Physical block of a logical block (0 for a hole)", 2, 2, "fs",
 	  "inode", cmd_bmap },
+	{ "imap", NULL, "<file>",
+	  "Where an inode lives: its group, inode table block and offset",
+	  1, 1, "fs", "inode", cmd_imap },
+	{ "inode_dump", "idump id", ID_USAGE,
+	  "Dump an inode as stored, in hex (-b i_block only, -e the extra "
+	  "space, -x its extended attributes)", 1, 2, "fs", "inode",
+	  cmd_idump },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

@@ -187,6 +187,14 @@ int e2sh_flags(lua_State *L, int n, const char *letters, const char *cmd,
  * (0: none matched, nothing pushed). */
 int e2sh_glob(lua_State *L, e2c_fs *fs, ext2_ino_t cwd, const char *pattern);
 
+/* rawdump.c: bytes as debugfs shows them.  e2sh_hexdump: offsets in
+ * octal, 16 bytes a line in hex and ASCII, repeated lines as "*";
+ * e2sh_xattr_dump: the extended attribute structures of a block, or of
+ * an inode's extra space after i_extra_isize (in_inode). */
+void e2sh_hexdump(FILE *out, const unsigned char *buf, size_t len);
+void e2sh_xattr_dump(FILE *out, const unsigned char *buf, size_t len,
+		     int in_inode);
+
 /* readline.c */
 void e2sh_rl_open(struct e2sh *sh);
 void e2sh_rl_close(void);
