@@ -103,6 +103,12 @@ void e2l_reader_open(lua_State *L);
 /* e2.hash(algo, s). */
 int e2l_hash(lua_State *L);
 
+/* Raw structures (raw.c): fs:imap, fs:read_block, fs:htree, ino:raw. */
+int e2l_fs_imap(lua_State *L);
+int e2l_fs_read_block(lua_State *L);
+int e2l_fs_htree(lua_State *L);
+int e2l_inode_raw(lua_State *L);
+
 /* Cursors.  Each returns the 4 values of a generic for: the iterator, the
  * cursor as state, nil, and the cursor again as the to-be-closed value. */
 enum e2l_walk_kind {

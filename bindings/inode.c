@@ -291,6 +291,7 @@ void e2l_inode_open(lua_State *L)
 		{ "lines", e2l_inode_lines },
 		{ "path", inode_path },
 		{ "plan", inode_plan },
+		{ "raw", e2l_inode_raw },
 		{ "rdump", e2l_inode_rdump },
 		{ "read", e2l_inode_read },
 		{ "runs", inode_runs },
