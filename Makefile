@@ -11,7 +11,7 @@
 # The deps step installs missing Debian packages as root, or says exactly
 # what to install.
 
-PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash
+PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash blkid uuid
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PREFIX   ?= /usr/local

@@ -13,10 +13,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <e2p/e2p.h>
+#include <uuid/uuid.h>
+
 #include "commands.h"
 
 #define LS_USAGE	"[-c] [-d] [-l] [-p] [-r] [dir]"
 #define NCHECK_USAGE	"[-c] <ino> ..."
+#define DXHASH_USAGE	"[-cv] [-h hash_alg] [-s hash_seed] [-e encoding] <name>"
 
 /* ------------------------------------------------------------------ */
 /* cd, pwd                                                             */
@@ -495,6 +499,87 @@ static int cmd_htree(lua_State *L)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* dx_hash                                                             */
+/* ------------------------------------------------------------------ */
+
+/* dx_hash [-cv] [-h hash_alg] [-s hash_seed] [-e encoding] <name>: the
+ * directory hash of a name; by default with the open filesystem's hash
+ * algorithm and seed (as debugfs 1.47.1 does; 1.47.0 used legacy and a
+ * zero seed), else legacy and zeros. */
+static int cmd_dxhash(lua_State *L)
+{
+	const struct ext2fs_nls_table *encoding = NULL;
+	int n = lua_gettop(L), c, verbose = 0, flags = 0, alg = 0, enc;
+	__u32 seed[4] = { 0, 0, 0, 0 };
+	ext2_dirhash_t hash, minor;
+	unsigned long long v;
+	struct e2sh_opt o;
+	const char *name;
+	char uuid[37];
+	errcode_t retval;
+	e2c_fs *fs = e2sh_fs(L);
+
+	if (fs) {
+		memcpy(seed, fs->fs->super->s_hash_seed, sizeof(seed));
+		alg = fs->fs->super->s_def_hash_version;
+		if (alg <= EXT2_HASH_TEA &&
+		    (fs->fs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
+			alg += 3;
+		encoding = fs->fs->encoding;
+	}
+	e2sh_opt_begin(L, &o, n, "dx_hash", DXHASH_USAGE);
+	while ((c = e2sh_opt_next(&o, "cvh:s:e:")) != -1) {
+		switch (c) {
+		case 'c':
+			flags |= EXT4_CASEFOLD_FL;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			alg = e2p_string2hash((char *)o.arg);
+			if (alg < 0 && !e2sh_parse_num(o.arg, strlen(o.arg), &v) &&
+			    v < 256)
+				alg = (int)v;
+			if (alg < 0)
+				return luaL_error(L, "dx_hash: unknown hash "
+						  "algorithm '%s' (legacy, "
+						  "half_md4, tea or a number)",
+						  o.arg);
+			break;
+		case 's':
+			if (uuid_parse(o.arg, (unsigned char *)seed))
+				return luaL_error(L, "dx_hash: invalid hash "
+						  "seed '%s' (a UUID)", o.arg);
+			break;
+		case 'e':
+			enc = e2p_str2encoding(o.arg);
+			encoding = enc < 0 ? NULL :
+				   ext2fs_load_nls_table(enc);
+			if (!encoding)
+				return luaL_error(L, "dx_hash: unknown "
+						  "encoding '%s'", o.arg);
+			break;
+		}
+	}
+	if (o.ind != n)
+		return luaL_error(L, "Usage: dx_hash " DXHASH_USAGE);
+	name = lua_tostring(L, n);
+	retval = ext2fs_dirhash2(alg, name, (int)strlen(name), encoding, flags,
+				 seed, &hash, &minor);
+	if (retval)
+		e2l_error(L, retval, "dx_hash", name);
+	fprintf(e2sh_out(L), "Hash of %s is 0x%0x (minor 0x%0x)\n", name,
+		hash, minor);
+	if (verbose) {
+		uuid_unparse((unsigned char *)seed, uuid);
+		fprintf(e2sh_out(L), "  using hash algorithm %d and hash_seed "
+			"%s\n", alg, uuid);
+	}
+	return 0;
+}
+
 const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "ls", "list_directory", LS_USAGE,
 	  "List a directory (-l long, -p parseable, -d deleted entries)",
@@ -509,5 +594,8 @@ const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "htree_dump", "htree", "<dir>",
 	  "Dump the hash index of a directory: index nodes, leaf blocks, "
 	  "every name with its hash", 1, 1, "fs", "inode", cmd_htree },
+	{ "dx_hash", "hash", DXHASH_USAGE,
+	  "The directory hash of a name (by default the open filesystem's "
+	  "algorithm and seed)", 1, 9, "", "", cmd_dxhash },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
