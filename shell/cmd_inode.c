@@ -715,7 +715,7 @@ const struct e2sh_cmd e2sh_inode_cmds[] = {
 	  1, 1, "fs", "inode", cmd_imap },
 	{ "inode_dump", "idump id", ID_USAGE,
 	  "Dump an inode as stored, in hex (-b i_block only, -e the extra "
-	  "space, -x its extended attributes)", 1, 2, "fs", "inode",
+	  "space, -x its extended attributes)", 1, 4, "fs", "inode",
 	  cmd_idump },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
