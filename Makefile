@@ -20,7 +20,7 @@ BUILD    := build
 # pkg-config runs only after tools/deps.sh made sure it and the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CORE_LIBS  = $(shell pkg-config --libs ext2fs com_err libcrypto libxxhash)
+CORE_LIBS  = $(shell pkg-config --libs ext2fs com_err libcrypto libxxhash blkid)
 
 WARN     := -Wall -Wextra -Werror
 ALL_CFLAGS = -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE $(PKG_CFLAGS) -Icore -Ibindings $(CFLAGS)

@@ -108,6 +108,8 @@ int e2l_fs_imap(lua_State *L);
 int e2l_fs_read_block(lua_State *L);
 int e2l_fs_htree(lua_State *L);
 int e2l_inode_raw(lua_State *L);
+/* e2.partitions(path). */
+int e2l_partitions(lua_State *L);
 
 /* Cursors.  Each returns the 4 values of a generic for: the iterator, the
  * cursor as state, nil, and the cursor again as the to-be-closed value. */

@@ -89,6 +89,8 @@ static void push_errors(lua_State *L)
 		C(E2C_ERR_SKIP_IBLOCKS), C(E2C_ERR_SKIP_NO_SPACE),
 		C(E2C_ERR_NOT_INDEXED), C(E2C_ERR_HTREE_BAD),
 		C(E2C_ERR_HTREE_BLOCK), C(E2C_ERR_BLOCK_RANGE),
+		C(E2C_ERR_NO_PARTITIONS), C(E2C_ERR_PART_RANGE),
+		C(E2C_ERR_PART_NOT_EXT), C(E2C_ERR_PART_SMALL),
 		C(EXT2_ET_FILE_NOT_FOUND), C(EXT2_ET_BAD_INODE_NUM),
 		C(EXT2_ET_NO_DIRECTORY), C(EXT2_ET_BAD_MAGIC),
 		C(EXT2_ET_SHORT_READ), C(EXT2_ET_RO_FILSYS),
@@ -112,6 +114,7 @@ int luaopen_e2(lua_State *L)
 		{ "hash", e2l_hash },
 		{ "isatty", e2_isatty },
 		{ "open", e2l_open },
+		{ "partitions", e2l_partitions },
 		{ "strerror", e2_strerror },
 		{ "termsize", e2_termsize },
 		{ NULL, NULL }

@@ -346,6 +346,10 @@ static int fs_index(lua_State *L)
 		lua_pushboolean(L, f->fs->catastrophic);
 	else if (strcmp(key, "block_size") == 0)
 		lua_pushinteger(L, f->fs->fs->blocksize);
+	else if (strcmp(key, "partition") == 0 && f->fs->partition)
+		lua_pushinteger(L, f->fs->partition);
+	else if (strcmp(key, "offset") == 0)
+		lua_pushinteger(L, (lua_Integer)f->fs->offset);
 	else if (strcmp(key, "super") == 0)
 		push_super(L, f->fs);
 	else if (strcmp(key, "groups") == 0)
@@ -614,17 +618,39 @@ static int fs_select(lua_State *L)
 	return e2l_select_new(L, 1);
 }
 
-/* e2.open(path [, opts]) -> fs */
+/* e2.open(path [, opts]) or e2.open{path, opts...} -> fs */
 int e2l_open(lua_State *L)
 {
 	static const char *const keys[] = { "write", "catastrophic",
-		"blocksize", "superblock", "undo", "force", NULL };
-	const char *path = luaL_checkstring(L, 1);
+		"blocksize", "superblock", "undo", "force", "partition", NULL };
 	struct e2c_open_opts o = { 0 };
+	const char *path;
 	struct e2l_fs *f;
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
+	if (lua_istable(L, 1)) {	/* {path, key = value...}: split */
+		luaL_argcheck(L, lua_isnoneornil(L, 2), 2, "no value expected "
+			      "after a table");
+		lua_settop(L, 1);
+		lua_geti(L, 1, 1);
+		path = luaL_checkstring(L, -1);	/* [t, path] */
+		lua_newtable(L);		/* [t, path, opts] */
+		lua_pushnil(L);
+		while (lua_next(L, 1)) {
+			if (lua_type(L, -2) == LUA_TNUMBER &&
+			    lua_tointeger(L, -2) == 1) {
+				lua_pop(L, 1);
+				continue;
+			}
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_settable(L, 3);
+		}
+		lua_replace(L, 1);		/* [opts, path] */
+		lua_insert(L, 1);		/* [path, opts] */
+	}
+	path = luaL_checkstring(L, 1);
 	if (!lua_isnoneornil(L, 2)) {
 		e2l_checkopts(L, 2, keys, "e2.open");
 		o.write = e2l_optbool(L, 2, "write");
@@ -636,6 +662,7 @@ int e2l_open(lua_State *L)
 						       0, 1 << 16);
 		o.superblock = (blk64_t)e2l_optint(L, 2, "superblock", 0,
 						   LUA_MAXINTEGER);
+		o.partition = (int)e2l_optint(L, 2, "partition", 0, 65535);
 		lua_getfield(L, 2, "undo");
 		if (!lua_isnil(L, -1)) {
 			if (lua_type(L, -1) != LUA_TSTRING)
@@ -695,7 +722,7 @@ void e2l_fs_open(lua_State *L)
 
 	static const char *const fields[] = {
 		"image", "writable", "catastrophic", "block_size", "super",
-		"groups", NULL
+		"groups", "partition", "offset", NULL
 	};
 
 	e2l_newmeta(L, E2L_FS, meta, methods, fs_index);

@@ -2,6 +2,8 @@
  * raw.c -- structures as stored: fs:imap, fs:read_block, fs:htree (the
  * index of a hash-indexed directory as nested tables) and ino:raw.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aux.h"
@@ -204,5 +206,77 @@ int e2l_inode_raw(lua_State *L)
 	e2l_checknargs(L, 1);
 	lua_pushlstring(L, (const char *)e2l_inodebuf(L, 1),
 			EXT2_INODE_SIZE(fs->fs->super));
+	return 1;
+}
+
+/* A string field unless empty. */
+static void setstr(lua_State *L, const char *name, const char *v)
+{
+	if (!*v)
+		return;
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, name);
+}
+
+/* The table of e2.partitions (protected: the caller frees t). */
+static int push_parts(lua_State *L)
+{
+	const struct e2c_parttable *t = lua_touserdata(L, 1);
+	size_t i;
+
+	lua_createtable(L, (int)t->count, 2);
+	setstr(L, "scheme", t->scheme);
+	setstr(L, "id", t->id);
+	for (i = 0; i < t->count; i++) {
+		const struct e2c_part *p = &t->parts[i];
+
+		lua_createtable(L, 0, 10);
+		SETINT("number", p->number);
+		SETINT("start", p->start);
+		SETINT("size", p->size);
+		if (p->type_guid[0]) {
+			setstr(L, "type", p->type_guid);
+		} else {
+			char type[8];
+
+			snprintf(type, sizeof(type), "0x%02x", p->mbr_type);
+			setstr(L, "type", type);
+		}
+		setstr(L, "name", p->name);
+		setstr(L, "uuid", p->part_uuid);
+		SETBOOL("extended", p->extended);
+		SETBOOL("logical", p->logical);
+		if (p->fstype[0]) {
+			lua_createtable(L, 0, 3);
+			setstr(L, "type", p->fstype);
+			setstr(L, "label", p->label);
+			setstr(L, "uuid", p->uuid);
+			lua_setfield(L, -2, "fs");
+		}
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* e2.partitions(path) -> {scheme=, id=, {number=, start=, size=, type=,
+ * name=, uuid=, extended=, logical=, fs={type=, label=, uuid=} or
+ * nil}...} */
+int e2l_partitions(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct e2c_parttable *t;
+	errcode_t retval;
+	int status;
+
+	e2l_checknargs(L, 1);
+	lua_pushcfunction(L, push_parts);
+	retval = e2c_part_list(path, &t);
+	if (retval)
+		return e2l_error(L, retval, "partitions", path);
+	lua_pushlightuserdata(L, t);
+	status = lua_pcall(L, 1, 1, 0);
+	free(t);
+	if (status != LUA_OK)
+		return lua_error(L);
 	return 1;
 }

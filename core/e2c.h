@@ -80,6 +80,10 @@ enum {
 	E2C_ERR_HTREE_BLOCK,		/* htree block past the end, a hole
 					 * or referenced twice */
 	E2C_ERR_BLOCK_RANGE,		/* block number outside the fs */
+	E2C_ERR_NO_PARTITIONS,		/* image has no partition table */
+	E2C_ERR_PART_RANGE,		/* no partition of that number */
+	E2C_ERR_PART_NOT_EXT,		/* partition holds no ext2/3/4 */
+	E2C_ERR_PART_SMALL,		/* fs larger than its partition */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -126,6 +130,8 @@ struct e2c_open_opts {
 	const char *undo_file;	/* record every changed block (e2undo) */
 	int force;		/* write though mounted since last checked */
 	io_manager io;		/* NULL: unix_io_manager (tests inject) */
+	int partition;		/* > 0: the filesystem in that partition of
+				 * a whole-disk image (core/part.c) */
 };
 
 typedef struct e2c_fs {
@@ -146,10 +152,17 @@ typedef struct e2c_fs {
 	int claiming;		/* that scan's own planning: claim, no checks */
 	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
 	struct e2c_tx *tx;	/* the open transaction, if any */
+	int partition;		/* opened inside this partition (0: none) */
+	unsigned long long offset, part_size;	/* ... at these bytes */
 } e2c_fs;
 
 /*
- * Open an image or device.  Read-only unless opts->write.  For write it
+ * Open an image or device (with opts->partition, the filesystem in that
+ * partition of it, through unix io's offset option: refused with
+ * E2C_ERR_NO_PARTITIONS, E2C_ERR_PART_RANGE, E2C_ERR_PART_NOT_EXT, or
+ * E2C_ERR_PART_SMALL when the filesystem runs past the partition's end;
+ * the mount check, the lock and the undo file are the whole image's).
+ * Read-only unless opts->write.  For write it
  * refuses (with the E2C_ERR_* code saying why) a mounted or busy
  * filesystem, one whose journal needs recovery, one not clean or with
  * errors, one mounted since it was last checked (s_lastcheck < s_mtime,
@@ -160,6 +173,37 @@ typedef struct e2c_fs {
  */
 errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		      e2c_fs **ret);
+
+/* Partition tables (core/part.c). */
+struct e2c_part {
+	int number;		/* as the kernel numbers them (sdaN) */
+	unsigned long long start, size;	/* bytes */
+	int mbr_type;		/* MBR: the type byte (0 for GPT) */
+	char type_guid[40];	/* GPT: the type GUID ("" for MBR) */
+	char name[80];		/* GPT: the partition's name */
+	char part_uuid[40];	/* its PARTUUID ("" when none) */
+	int extended, logical;	/* MBR extended container, logical */
+	char fstype[32];	/* the filesystem found there: "ext4", */
+	char label[80];		/* "vfat", ... ("" when none) */
+	char uuid[40];
+};
+
+struct e2c_parttable {
+	char scheme[16];	/* "dos", "gpt" */
+	char id[40];		/* the disk's identifier */
+	size_t count;
+	struct e2c_part parts[];
+};
+
+/* The partition table of an image (malloc()ed: free()), each
+ * partition's filesystem probed.  E2C_ERR_NO_PARTITIONS when there is
+ * none; errno values. */
+errcode_t e2c_part_list(const char *path, struct e2c_parttable **ret);
+/* Partition number of the image, which must hold ext2/3/4:
+ * E2C_ERR_NO_PARTITIONS, E2C_ERR_PART_RANGE, E2C_ERR_PART_NOT_EXT. */
+errcode_t e2c_part_find(const char *path, int number, struct e2c_part *ret);
+/* Whether the filesystem found is ext2, ext3 or ext4. */
+int e2c_part_is_ext(const struct e2c_part *p);
 
 /* Close and free (always frees, even on error).  A filesystem that was never
  * committed to is discarded with ext2fs_free(): nothing is written. */

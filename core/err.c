@@ -75,6 +75,10 @@ static const char *const e2c_msgs[] = {
 	("Htree index points past the directory's end, at a hole or at a "
 	 "block twice"),
 	"Block number outside the filesystem",
+	"No partition table found (MBR or GPT)",
+	"No partition of that number",
+	"The partition holds no ext2/ext3/ext4 filesystem",
+	"Filesystem is larger than its partition",
 };
 
 static const struct error_table e2c_error_table = {

@@ -229,6 +229,8 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		      e2c_fs **ret)
 {
 	struct e2c_open_opts none = { 0 };
+	char io_opts[40] = "";
+	struct e2c_part part;
 	io_manager io;
 	int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SOFTSUPP_FEATURES;
 	e2c_fs *e = NULL;
@@ -248,6 +250,16 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 	if (!e->path) {
 		retval = ENOMEM;
 		goto errout;
+	}
+
+	if (opts->partition) {
+		retval = e2c_part_find(path, opts->partition, &part);
+		if (retval)
+			goto errout;
+		e->partition = part.number;
+		e->offset = part.start;
+		e->part_size = part.size;
+		snprintf(io_opts, sizeof(io_opts), "offset=%llu", part.start);
 	}
 
 	io = opts->io ? opts->io : unix_io_manager;
@@ -274,10 +286,15 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 	if (opts->catastrophic)
 		flags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_SB_ERRORS;
 
-	retval = ext2fs_open2(path, NULL, flags, opts->superblock,
-			      opts->blocksize, io, &e->fs);
+	retval = ext2fs_open2(path, *io_opts ? io_opts : NULL, flags,
+			      opts->superblock, opts->blocksize, io, &e->fs);
 	if (retval) {
 		e->fs = NULL;
+		goto errout;
+	}
+	if (e->partition && ext2fs_blocks_count(e->fs->super) >
+	    e->part_size / e->fs->blocksize) {
+		retval = E2C_ERR_PART_SMALL;
 		goto errout;
 	}
 	/* The fs's own bitmaps as bit arrays when small (loaded and tested

@@ -1,5 +1,6 @@
 /*
- * cmd_fs.c -- the whole filesystem: stats, testb, icheck, block_dump (bd).
+ * cmd_fs.c -- the whole filesystem: stats, testb, icheck, block_dump (bd),
+ * and the image's partitions.
  *
  * Output follows debugfs 1.47.0 byte for byte where debugfs has the command
  * (the tests compare them).  Every command does its work in a helper that
@@ -237,6 +238,102 @@ static int cmd_bdump(lua_State *L)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* partitions                                                          */
+/* ------------------------------------------------------------------ */
+
+/* 16777216 -> "16M" (binary units, a decimal below 10). */
+static const char *human(unsigned long long b, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTPE";
+	double v = (double)b;
+	int i = 0;
+
+	while (v >= 1024 && i < 6) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, i && v < 10 && v != (int)v ? "%.1f%c" : "%.0f%c",
+		 v, units[i]);
+	return buf;
+}
+
+static const char *part_type(const struct e2c_part *p, char *buf,
+			     size_t len)
+{
+	if (p->type_guid[0])
+		return p->type_guid;
+	snprintf(buf, len, "0x%02x%s", p->mbr_type,
+		 p->extended ? " (extended)" : "");
+	return buf;
+}
+
+#define DASH(s) ((s)[0] ? (s) : "-")
+
+errcode_t e2sh_print_partitions(FILE *out, const char *image)
+{
+	struct e2c_parttable *t;
+	char hb[16], tb[32];
+	int tw = 4, lw = 5;
+	errcode_t retval;
+	size_t i;
+
+	retval = e2c_part_list(image, &t);
+	if (retval)
+		return retval;
+	for (i = 0; i < t->count; i++) {
+		int w = (int)strlen(part_type(&t->parts[i], tb, sizeof(tb)));
+
+		tw = w > tw ? w : tw;
+		w = (int)strlen(t->parts[i].label);
+		lw = w > lw ? w : lw;
+	}
+	fprintf(out, "%s: %s partition table, disk identifier %s, %zu "
+		"partition%s\n", image, t->scheme, DASH(t->id), t->count,
+		t->count == 1 ? "" : "s");
+	fprintf(out, "Number   Start (bytes)    Size (bytes)   Size  %-*s  "
+		"Filesystem  %-*s  UUID\n", tw, "Type", lw, "Label");
+	for (i = 0; i < t->count; i++) {
+		const struct e2c_part *p = &t->parts[i];
+
+		fprintf(out, "%6d  %14llu  %14llu  %5s  %-*s  %-10s  %-*s  %s\n",
+			p->number, p->start, p->size,
+			human(p->size, hb, sizeof(hb)), tw,
+			part_type(p, tb, sizeof(tb)), DASH(p->fstype), lw,
+			DASH(p->label), DASH(p->uuid));
+	}
+	free(t);
+	return 0;
+}
+
+const char *e2sh_parttable(const char *image, char *buf, size_t len)
+{
+	struct e2c_parttable *t;
+
+	if (e2c_part_list(image, &t))
+		return NULL;
+	snprintf(buf, len, "%s", t->scheme);
+	free(t);
+	return buf;
+}
+
+/* partitions [image]: the open image's partitions, or those of image */
+static int cmd_partitions(lua_State *L)
+{
+	e2c_fs *fs = lua_gettop(L) ? NULL : e2sh_fs(L);
+	const char *image = lua_gettop(L) ? lua_tostring(L, 1) :
+			    fs ? fs->path : NULL;
+	errcode_t retval;
+
+	if (!image)
+		return luaL_error(L, "partitions: no image given (and none "
+				  "is open)");
+	retval = e2sh_print_partitions(e2sh_out(L), image);
+	if (retval)
+		e2l_error(L, retval, "partitions", image);
+	return 0;
+}
+
 const struct e2sh_cmd e2sh_fs_cmds[] = {
 	{ "stats", "super show_super_stats", STATS_USAGE,
 	  "Show the superblock (and the group descriptors unless -h)",
@@ -249,5 +346,8 @@ const struct e2sh_cmd e2sh_fs_cmds[] = {
 	{ "block_dump", "bdump bd", BD_USAGE,
 	  "Dump a block in hex (-f: a logical block of a file, -x: as an "
 	  "extended attribute block)", 1, 4, "fs", "block", cmd_bdump },
+	{ "partitions", NULL, "[image]",
+	  "List the partitions of the open image (or of image) and the "
+	  "filesystems in them", 0, 1, "", "", cmd_partitions },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "shell.h"
 
-#define OPEN_USAGE "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [IMAGE]"
+#define OPEN_USAGE "[-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [-P partition] [IMAGE]"
 
 static int cmd_close(lua_State *L);
 
@@ -66,20 +66,28 @@ static int reopen(lua_State *L, int fsi, const char *image,
 	return 0;
 }
 
-/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file] [IMAGE]:
- * IMAGE, or the open image again with these options. */
+/* open [-w] [-c] [-b blocksize] [-s superblock] [-z undo_file]
+ * [-P partition] [IMAGE]: IMAGE, or the open image again with these
+ * options (in the same partition unless -P: -P 0 is the whole image). */
 static int cmd_open(lua_State *L)
 {
 	struct e2c_open_opts opts = { 0 };
-	int n = lua_gettop(L), c, fsi;
+	int n = lua_gettop(L), c, fsi, part = -1;
+	char scheme[16];
 	const char *image = NULL, *why;
 	struct e2sh_opt o;
 	e2c_fs *fs;
 	errcode_t retval;
 
 	e2sh_opt_begin(L, &o, n, "open", OPEN_USAGE);
-	while ((c = e2sh_opt_next(&o, "wcb:s:z:")) != -1) {
-		if (c == 'w')
+	while ((c = e2sh_opt_next(&o, "wcb:s:z:P:")) != -1) {
+		if (c == 'P' && !strcmp(o.arg, "0"))
+			part = 0;
+		else if (c == 'P' && e2sh_parse_partition(o.arg, &part))
+			return luaL_error(L, "open: bad partition number '%s' "
+					  "(1 or more, 0: the whole image)",
+					  o.arg);
+		else if (c == 'w')
 			opts.write = 1;
 		else if (c == 'c')
 			opts.catastrophic = 1;
@@ -104,14 +112,24 @@ static int cmd_open(lua_State *L)
 		return luaL_error(L, "open: %s", why);
 	fs = e2sh_pushfs(L);
 	fsi = lua_gettop(L);
-	if (fs && (!image || same_file(image, fs->path)))
+	opts.partition = part > 0 ? part : 0;
+	if (fs && (!image || same_file(image, fs->path))) {
+		if (part < 0)
+			opts.partition = fs->partition;
 		return reopen(L, fsi, image ? image : fs->path, &opts);
+	}
 	if (fs)
 		return luaL_error(L, "open: %s is still open (close it first)",
 				  fs->path);
 	if (!image)
 		return luaL_error(L, "open: no image given (and none is open)");
 	retval = e2c_fs_open(image, &opts, &fs);
+	if (retval == EXT2_ET_BAD_MAGIC && !opts.partition &&
+	    e2sh_parttable(image, scheme, sizeof(scheme)))
+		return luaL_error(L, "open %s: %s (it holds a %s partition "
+				  "table: open -P N %s; partitions %s lists "
+				  "them)", image, error_message(retval), scheme,
+				  image, image);
 	if (retval)
 		return e2l_error(L, retval, "open", image);
 	e2l_pushfs(L, fs);

@@ -14,6 +14,13 @@ extern const struct e2sh_cmd e2sh_dir_cmds[];	 /* shell/cmd_dir.c */
 extern const struct e2sh_cmd e2sh_fs_cmds[];	 /* shell/cmd_fs.c */
 extern const struct e2sh_cmd e2sh_migrate_cmds[]; /* shell/cmd_migrate.c */
 
+/* The partition table of image and the filesystems in it, as
+ * --list-partitions and the partitions command print it (cmd_fs.c). */
+errcode_t e2sh_print_partitions(FILE *out, const char *image);
+/* The kind of partition table image has ("dos", "gpt") in buf, or NULL:
+ * a whole disk that did not open as a filesystem says so. */
+const char *e2sh_parttable(const char *image, char *buf, size_t len);
+
 /* The commit command (also run by close and quit when asked to). */
 int e2sh_commit(lua_State *L);
 

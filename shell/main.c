@@ -26,7 +26,7 @@ struct action {
 };
 
 struct options {
-	struct e2c_open_opts open;	/* -w -c -b -s -z --force */
+	struct e2c_open_opts open;	/* -w -c -b -s -z -P --force */
 	const char *image;		/* NULL: no filesystem at start */
 	char **script;			/* SCRIPT ARGS..., or NULL */
 	int nscript;			/* SCRIPT and its arguments */
@@ -36,6 +36,7 @@ struct options {
 	int bail;			/* --bail */
 	int traceback;			/* --traceback */
 	int version;			/* -V, --version */
+	int list_parts;			/* --list-partitions */
 	int status;			/* 2: the image cannot be opened */
 };
 
@@ -54,6 +55,10 @@ static void print_usage(FILE *f)
 "  -z UNDO_FILE   save the old contents of every block written (e2undo)\n"
 "  --force        with -w: write even though the filesystem was mounted\n"
 "                 since it was last checked (e2fsck -f is safer)\n"
+"  -P, --partition N\n"
+"                 the filesystem in partition N of a whole-disk IMAGE\n"
+"  --list-partitions\n"
+"                 list IMAGE's partitions and their filesystems, and exit\n"
 "  -R REQUEST     run one request (a command or Lua)\n"
 "  -f CMD_FILE    run the lines of CMD_FILE ('-': stdin), echoing them\n"
 "  -e CHUNK       run a chunk of Lua\n"
@@ -96,6 +101,21 @@ int e2sh_parse_blocksize(const char *s, unsigned int *blocksize)
 	if (errno || *end || v < 1024 || v > 65536 || (v & (v - 1)))
 		return -1;
 	*blocksize = v;
+	return 0;
+}
+
+int e2sh_parse_partition(const char *s, int *partition)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1 || v > 65535)
+		return -1;
+	*partition = (int)v;
 	return 0;
 }
 
@@ -146,6 +166,11 @@ static int option_value(struct options *o, int opt, const char *val)
 	case 'z':
 		o->open.undo_file = val;
 		break;
+	case 'P':
+		if (e2sh_parse_partition(val, &o->open.partition))
+			return usage_error("bad partition number '%s' (1 or "
+					   "more)", val);
+		break;
 	default:				/* R, f, e */
 		o->actions[o->nactions].opt = opt;
 		o->actions[o->nactions++].arg = val;
@@ -158,13 +183,15 @@ static int option_value(struct options *o, int opt, const char *val)
  * status (0 after --help). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_BAIL = 256, OPT_TRACEBACK, OPT_FORCE };
+	enum { OPT_BAIL = 256, OPT_TRACEBACK, OPT_FORCE, OPT_LIST_PARTS };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "bail", no_argument, NULL, OPT_BAIL },
 		{ "traceback", no_argument, NULL, OPT_TRACEBACK },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "partition", required_argument, NULL, 'P' },
+		{ "list-partitions", no_argument, NULL, OPT_LIST_PARTS },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, rc, before, ended = 0;
@@ -174,7 +201,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	opterr = 0;
 	while (!o->script) {
 		before = optind ? optind : 1;
-		c = ended ? -1 : getopt_long(argc, argv, "+:wciVhR:f:e:b:s:z:",
+		c = ended ? -1 : getopt_long(argc, argv, "+:wciVhR:f:e:b:s:z:P:",
 					     longopts, NULL);
 		switch (c) {
 		case -1:		/* "--", IMAGE, SCRIPT or the end */
@@ -197,10 +224,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_BAIL: o->bail = 1; break;
 		case OPT_TRACEBACK: o->traceback = 1; break;
 		case OPT_FORCE: o->open.force = 1; break;
+		case OPT_LIST_PARTS: o->list_parts = 1; break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
 		case ':':
+			if (optopt == 'P' && argv[optind - 1][1] == '-')
+				return usage_error("option '--partition' needs "
+						   "an argument");
 			return usage_error("option '-%c' needs an argument",
 					   optopt);
 		case '?':
@@ -223,11 +254,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 done:
 	if (o->version)
 		return -1;
+	if (o->list_parts && (!o->image || o->script || o->nactions ||
+			      o->interactive || o->open.write ||
+			      o->open.catastrophic || o->open.blocksize ||
+			      o->open.superblock || o->open.undo_file ||
+			      o->open.partition || o->open.force))
+		return usage_error("--list-partitions takes an IMAGE and "
+				   "nothing else");
 	if (!o->image && (o->open.write || o->open.catastrophic ||
 			  o->open.blocksize || o->open.superblock ||
-			  o->open.undo_file || o->open.force))
-		return usage_error("-w, -c, -b, -s, -z and --force need an "
-				   "IMAGE");
+			  o->open.undo_file || o->open.force ||
+			  o->open.partition))
+		return usage_error("-w, -c, -b, -s, -z, -P and --force need "
+				   "an IMAGE");
 	why = e2sh_check_open_opts(&o->open);
 	if (why)
 		return usage_error("%s", why);
@@ -314,12 +353,30 @@ static void load_scripts(struct e2sh *sh)
 /* Open the image into the global fs; 2 if it cannot be. */
 static int open_image(lua_State *L, struct options *o)
 {
+	char scheme[16];
 	e2c_fs *fs;
 	errcode_t retval = e2c_fs_open(o->image, &o->open, &fs);
 
 	if (retval) {
-		fprintf(stderr, "%s: %s: %s\n", E2SH_PROGNAME, o->image,
-			error_message(retval));
+		if (o->open.partition)
+			fprintf(stderr, "%s: %s partition %d: %s\n",
+				E2SH_PROGNAME, o->image, o->open.partition,
+				error_message(retval));
+		else
+			fprintf(stderr, "%s: %s: %s\n", E2SH_PROGNAME,
+				o->image, error_message(retval));
+		if (retval == E2C_ERR_PART_RANGE ||
+		    retval == E2C_ERR_PART_NOT_EXT)
+			fprintf(stderr, "%s: (%s --list-partitions %s lists "
+				"them)\n", E2SH_PROGNAME, E2SH_PROGNAME,
+				o->image);
+		else if (retval == EXT2_ET_BAD_MAGIC && !o->open.partition &&
+			 e2sh_parttable(o->image, scheme, sizeof(scheme)))
+			fprintf(stderr, "%s: %s holds a %s partition table: "
+				"open a partition with -P N (%s "
+				"--list-partitions %s lists them)\n",
+				E2SH_PROGNAME, o->image, scheme, E2SH_PROGNAME,
+				o->image);
 		return 2;
 	}
 	e2l_pushfs(L, fs);
@@ -453,6 +510,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = parse_args(argc, argv, &o);
+	if (rc < 0 && o.list_parts) {
+		errcode_t err;
+
+		e2c_init();
+		err = e2sh_print_partitions(stdout, o.image);
+		if (err)
+			fprintf(stderr, "%s: %s: %s\n", E2SH_PROGNAME, o.image,
+				error_message(err));
+		rc = err ? 2 : fflush(stdout) ? 1 : 0;
+	}
 	if (rc >= 0) {
 		free(o.actions);
 		return rc;

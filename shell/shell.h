@@ -54,6 +54,7 @@ struct e2sh {
 /* main.c: option checks shared with the open command (0 or -1). */
 int e2sh_parse_blocksize(const char *s, unsigned int *blocksize);
 int e2sh_parse_superblock(const char *s, blk64_t *superblock);
+int e2sh_parse_partition(const char *s, int *partition);
 /* Why this combination of open options is refused, or NULL. */
 const char *e2sh_check_open_opts(const struct e2c_open_opts *opts);
 
