@@ -364,7 +364,8 @@ static int cmd_ncheck(lua_State *L)
 
 struct htree_out {
 	FILE *out;
-	const char *dir;	/* as given, for messages */
+	const char *cmd;	/* the command as typed, for messages */
+	const char *dir;	/* as given */
 	int failed;		/* blocks that could not be shown */
 };
 
@@ -373,7 +374,7 @@ static void htree_failed(struct htree_out *h, const char *what, __u32 lblk,
 			 errcode_t err)
 {
 	fflush(h->out);
-	fprintf(stderr, "htree_dump %s: %s %u: %s\n", h->dir, what, lblk,
+	fprintf(stderr, "%s %s: %s %u: %s\n", h->cmd, h->dir, what, lblk,
 		error_message(err));
 	h->failed++;
 }
@@ -459,10 +460,9 @@ static void htree_node(struct htree_out *h, const struct e2c_dx_node *node)
 	fputs("---------------------\n", out);
 }
 
-static errcode_t print_htree(FILE *out, e2c_fs *fs, ext2_ino_t ino,
-			     const char *dir, int *failed)
+static errcode_t print_htree(struct htree_out *h, e2c_fs *fs, ext2_ino_t ino)
 {
-	struct htree_out h = { out, dir, 0 };
+	FILE *out = h->out;
 	struct e2c_htree *t;
 	errcode_t retval;
 
@@ -475,27 +475,28 @@ static errcode_t print_htree(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 	fprintf(out, "\t Info length: %d\n", t->info_length);
 	fprintf(out, "\t Indirect levels: %d\n", t->indirect_levels);
 	fprintf(out, "\t Flags: %#x\n", t->flags);
-	htree_node(&h, &t->root);
+	htree_node(h, &t->root);
 	e2c_htree_free(t);
-	*failed = h.failed;
 	return 0;
 }
 
 static int cmd_htree(lua_State *L)
 {
-	int fsi, failed = 0;
+	struct e2sh *sh = e2sh_get(L);
+	struct htree_out h = { e2sh_out(L), sh->cmd ? sh->cmd->argv[0] :
+			       "htree_dump", lua_tostring(L, 1), 0 };
+	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "htree_dump");
 	errcode_t retval;
 
-	retval = print_htree(e2sh_out(L), fs, ino, lua_tostring(L, 1),
-			     &failed);
+	retval = print_htree(&h, fs, ino);
 	if (retval)
-		e2l_error(L, retval, "htree_dump", lua_tostring(L, 1));
-	if (failed)
-		return luaL_error(L, "htree_dump %s: %d block%s could not be "
-				  "shown (see above)", lua_tostring(L, 1),
-				  failed, failed == 1 ? "" : "s");
+		e2l_error(L, retval, "htree_dump", h.dir);
+	if (h.failed)
+		return luaL_error(L, "%s %s: %d block%s could not be shown "
+				  "(see above)", h.cmd, h.dir, h.failed,
+				  h.failed == 1 ? "" : "s");
 	return 0;
 }
 

@@ -318,6 +318,68 @@ same "migrated" "$img" "$T/cmds"
 check_htree migrated "$img" /dir/big 1
 check_lua migrated "$img"
 
+# A corrupt index: a node whose count exceeds its limit, an entry that
+# points at another's block (a loop) -- said on stderr, the rest shown,
+# exit 1.  The root block of /dir/big on the ext3 image: entry i of the
+# root has its hash at byte 32 + 8i and its block at 36 + 8i; count at 34.
+img=$T/ext3.1024.img
+root=$(dq "$img" "bmap /dir/big 0")
+cp "$img" "$T/loop.img"
+blk0=$(od -An -t u4 -j $((root * 1024 + 36)) -N 4 "$img" | tr -d ' ')
+python3 -c "
+import struct, sys
+f = open('$T/loop.img', 'r+b'); f.seek($root * 1024 + 44); f.write(struct.pack('<I', $blk0))"
+expect_rc 1 "$E2LUA" -R "htree /dir/big" "$T/loop.img"
+assert_grep "^htree /dir/big: index block $blk0: Htree index points past the directory's end, at a hole or at a block twice$" \
+	"$T/err" "htree: a block referenced twice"
+assert_grep "^e2lua: htree /dir/big: 1 block could not be shown (see above)$" "$T/err" "htree: the count of failures"
+assert_grep "^Entry #1: Hash 0x[0-9a-f]*, block $blk0$" "$T/out" "htree: the looping entry is listed"
+[ "$(grep -c '^Reading directory block' "$T/out")" -gt 100 ] || fail "htree: the rest of the index was not shown"
+cp "$img" "$T/count.img"
+python3 -c "
+import struct
+f = open('$T/count.img', 'r+b'); f.seek($root * 1024 + 34); f.write(struct.pack('<H', 500))"
+expect_rc 1 "$E2LUA" -R "htree /dir/big" "$T/count.img"
+assert_grep "^htree /dir/big: index block 0: Corrupt htree index node (count, limit or depth out of range)$" \
+	"$T/err" "htree: count above limit"
+assert_grep "^Number of entries (count): 500$" "$T/out" "htree: the bad count is shown"
+expect_rc 0 "$E2LUA" "$T/count.img" -e 'local t = fs:htree("/dir/big")
+	print(t.root.count, t.root.err.code == e2.errors.E2C_ERR_HTREE_BAD, #t.root.entries)'
+assert_eq "500	true	0" "$(cat "$T/out")" "fs:htree: count above limit"
+
+# The examples of the README, the man page and lua-api.md, as written, on
+# an image with /etc/passwd, /var/log/big and an indexed /var/spool/mail.
+mkdir -p "$T/ex/t/etc" "$T/ex/t/var/log" "$T/ex/t/var/spool/mail"
+echo "root:x:0:0:root:/root:/bin/sh" >"$T/ex/t/etc/passwd"
+python3 -c "open('$T/ex/t/var/log/big', 'wb').write(bytes(range(256)) * 160)"
+i=0; while [ $i -lt 300 ]; do : >"$T/ex/t/var/spool/mail/user$i"; i=$((i + 1)); done
+mke2fs -q -F -t ext3 -b 1024 -d "$T/ex/t" "$T/ex/disk.img" 16M >/dev/null 2>&1 || fail "mke2fs examples"
+index_dirs "$T/ex/disk.img" 20
+ex_run() {	# what script
+	(cd "$T/ex" && PATH="$(dirname "$E2LUA"):$PATH" sh -e "$2") >"$T/ex.out" 2>&1 ||
+		fail "$1 examples: $(tail -5 "$T/ex.out")"
+}
+sed -n '/^\.SH EXAMPLES/,/^\.fi/p' "$TOP/doc/e2lua.1" | sed -e 's/\\(aq/'"'"'/g' -e 's/\\-/-/g' |
+	grep -E "^e2lua -R '(imap|bd|htree|dx_hash) " >"$T/man.sh"
+assert_eq 4 "$(wc -l <"$T/man.sh" | tr -d ' ')" "man page: imap/bd/htree/dx_hash examples"
+ex_run "man page" "$T/man.sh"
+assert_grep "^Inode [0-9]* is part of block group 0" "$T/ex.out" "man page: imap"
+assert_grep "^	located at block [0-9]*, offset 0x" "$T/ex.out" "man page: imap"
+assert_eq 2 "$(grep -c '^0000  ' "$T/ex.out")" "man page: id -b and bd print hex dumps"
+assert_grep "^0000  0001 0203 0405" "$T/ex.out" "man page: bd -f /var/log/big 12"
+assert_grep "^Root node dump:" "$T/ex.out" "man page: htree"
+assert_grep "^Hash of mbox is 0x" "$T/ex.out" "man page: dx_hash"
+grep -E "^    e2lua -R '(htree|bd) " "$TOP/README.md" | sed 's/^    //' >"$T/readme.sh"
+assert_eq 2 "$(wc -l <"$T/readme.sh" | tr -d ' ')" "README: htree/bd examples"
+ex_run README "$T/readme.sh"
+assert_grep "^Root node dump:" "$T/ex.out" "README: htree"
+sed -n '/^- `fs:imap(x)`/,/^Block arguments must lie/p' "$TOP/doc/lua-api.md" |
+	awk '/^  ```lua/ { on = 1; next } /^  ```/ { on = 0 } on' >"$T/api.lua"
+[ "$(grep -c . "$T/api.lua")" -ge 12 ] || fail "lua-api.md: imap/htree examples missing"
+printf 'e2lua -e "$(cat %s)" disk.img\n' "$T/api.lua" >"$T/api.sh"
+ex_run lua-api.md "$T/api.sh"
+[ "$(grep -c 'user' "$T/ex.out")" -ge 2 ] || fail "lua-api.md: the htree example printed no leaves: $(head -c 300 "$T/ex.out")"
+
 # Bad input: clear messages, exit 1, nothing on stdout.
 img=$T/ext3.1024.img
 bad() {	# what pattern request

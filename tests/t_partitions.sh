@@ -203,6 +203,32 @@ variant() {	# dos|gpt
 variant dos
 variant gpt
 
+# The examples of the README, the man page and lua-api.md, as written, on
+# the MBR disk as sd.img: the migration and its undo leave it as it was.
+ex_run() {	# what script
+	rm -rf "$T/ex" && mkdir "$T/ex" && cp "$T/disk.dos.img" "$T/ex/sd.img"
+	(cd "$T/ex" && PATH="$(dirname "$E2LUA"):$PATH" sh -e "$2") >"$T/ex.out" 2>&1 ||
+		fail "$1 examples: $(tail -5 "$T/ex.out")"
+	cmp -s "$T/disk.dos.img" "$T/ex/sd.img" || fail "$1 examples: sd.img not restored"
+}
+grep -E "^    e2(lua|undo) .*sd\.(img|undo)" "$TOP/README.md" | sed 's/^    //' >"$T/readme.sh"
+assert_eq 4 "$(wc -l <"$T/readme.sh" | tr -d ' ')" "README: partition examples"
+ex_run README "$T/readme.sh"
+assert_grep "^     2         9437184        20971520    20M  0x83" "$T/ex.out" "README: --list-partitions"
+assert_grep "^migrate-all: migrated" "$T/ex.out" "README: migrate-all"
+sed -n '/^\.SH EXAMPLES/,/^\.fi/p' "$TOP/doc/e2lua.1" | sed -e 's/\\(aq/'"'"'/g' -e 's/\\-/-/g' |
+	grep -E "^e2(lua|undo) .*sd\.(img|undo)" >"$T/man.sh"
+assert_eq 4 "$(wc -l <"$T/man.sh" | tr -d ' ')" "man page: partition examples"
+ex_run "man page" "$T/man.sh"
+assert_grep " lost+found$" "$T/ex.out" "man page: ls -l on partition 2"
+sed -n '/^### `e2.partitions(path)`/,/^## The filesystem object/p' "$TOP/doc/lua-api.md" |
+	awk '/^```lua/ { on = 1; next } /^```/ { on = 0 } on' >"$T/api.lua"
+[ "$(grep -c . "$T/api.lua")" -ge 5 ] || fail "lua-api.md: the partitions example is missing"
+printf 'e2lua -e "$(cat %s)"\n' "$T/api.lua" >"$T/api.sh"
+ex_run lua-api.md "$T/api.sh"
+assert_eq "1 one $(free_blocks "$T/p1.img")" "$(sed -n 1p "$T/ex.out" | tr '\t' ' ')" "lua-api.md: e2.partitions example"
+[ "$(wc -l <"$T/ex.out" | tr -d ' ')" = 2 ] || fail "lua-api.md: e2.partitions example: $(cat "$T/ex.out")"
+
 # Not a partitioned image; a filesystem larger than its partition.
 img=$T/p1.img
 expect_rc 2 "$E2LUA" --list-partitions "$img"
