@@ -66,6 +66,24 @@ int e2l_fs_read_block(lua_State *L)
 	return 1;
 }
 
+/*
+ * Call the function below the nargs arguments on top with data (a core
+ * result) as one more, light, argument, protected, so that data is
+ * released whatever the function raises; push what it returns.
+ */
+static int push_protected(lua_State *L, int nargs, void *data,
+			  void (*release)(void *))
+{
+	int status;
+
+	lua_pushlightuserdata(L, data);
+	status = lua_pcall(L, nargs + 1, 1, 0);
+	release(data);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
 /* ---------------------------------------------------------------- */
 /* fs:htree                                                          */
 /* ---------------------------------------------------------------- */
@@ -170,6 +188,11 @@ static int push_htree(lua_State *L)
 	return 1;
 }
 
+static void free_htree(void *t)
+{
+	e2c_htree_free(t);
+}
+
 /* fs:htree(dir) -> the index as a table (doc/lua-api.md) */
 int e2l_fs_htree(lua_State *L)
 {
@@ -179,7 +202,6 @@ int e2l_fs_htree(lua_State *L)
 	const char *dir = argname(L, 2, ino, name);
 	struct e2c_htree *t;
 	errcode_t retval;
-	int status;
 
 	e2l_checknargs(L, 2);
 	/* Everything that may raise is pushed before the tree exists. */
@@ -188,12 +210,7 @@ int e2l_fs_htree(lua_State *L)
 	retval = e2c_htree_read(fs, ino, &t);
 	if (retval)
 		return e2l_error(L, retval, "htree", dir);
-	lua_pushlightuserdata(L, t);
-	status = lua_pcall(L, 2, 1, 0);
-	e2c_htree_free(t);
-	if (status != LUA_OK)
-		return lua_error(L);
-	return 1;
+	return push_protected(L, 1, t, free_htree);
 }
 
 /* ino:raw() -> the inode as stored when the object was made (all of
@@ -266,17 +283,11 @@ int e2l_partitions(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	struct e2c_parttable *t;
 	errcode_t retval;
-	int status;
 
 	e2l_checknargs(L, 1);
 	lua_pushcfunction(L, push_parts);
 	retval = e2c_part_list(path, &t);
 	if (retval)
 		return e2l_error(L, retval, "partitions", path);
-	lua_pushlightuserdata(L, t);
-	status = lua_pcall(L, 1, 1, 0);
-	free(t);
-	if (status != LUA_OK)
-		return lua_error(L);
-	return 1;
+	return push_protected(L, 0, t, free);
 }

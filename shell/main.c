@@ -89,16 +89,24 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-int e2sh_parse_blocksize(const char *s, unsigned int *blocksize)
+/* A decimal number from min to max, nothing else: 0 or -1. */
+static int parse_decimal(const char *s, unsigned long min, unsigned long max,
+			 unsigned long *v)
 {
-	unsigned long v;
 	char *end;
 
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < 1024 || v > 65536 || (v & (v - 1)))
+	*v = strtoul(s, &end, 10);
+	return errno || *end || *v < min || *v > max ? -1 : 0;
+}
+
+int e2sh_parse_blocksize(const char *s, unsigned int *blocksize)
+{
+	unsigned long v;
+
+	if (parse_decimal(s, 1024, 65536, &v) || (v & (v - 1)))
 		return -1;
 	*blocksize = v;
 	return 0;
@@ -107,13 +115,8 @@ int e2sh_parse_blocksize(const char *s, unsigned int *blocksize)
 int e2sh_parse_partition(const char *s, int *partition)
 {
 	unsigned long v;
-	char *end;
 
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < 1 || v > 65535)
+	if (parse_decimal(s, 1, 65535, &v))
 		return -1;
 	*partition = (int)v;
 	return 0;

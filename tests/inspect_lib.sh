@@ -25,6 +25,17 @@ transcripts() {
 	norm "$T/e.raw" >"$T/e.out"
 }
 
+# same TAG IMG CMDFILE [options]: both tools run the same command file;
+# the transcripts must be equal.
+same() {
+	tag=$1 img=$2 cmds=$3
+	shift 3
+	transcripts "$cmds" "$img" "$@"
+	[ "$erc" = 0 ] || fail "$tag: e2lua failed: $(head -c 300 "$T/e.err")"
+	cmp -s "$T/d.out" "$T/e.out" ||
+		fail "$tag: differs from debugfs: $(diff "$T/d.out" "$T/e.out" | head -n 20)"
+}
+
 # mk_test_image IMG KIND BS: mk_image, plus (ext4) the unwritten extents of
 # mk_uninit.
 mk_test_image() {

@@ -9,16 +9,6 @@
 
 [ -x "$E2LUA" ] || skip "no $E2LUA (run make)"
 
-# Both tools run the same command file; transcripts must be equal.
-same() {	# tag img cmdfile [options]
-	tag=$1 img=$2 cmds=$3
-	shift 3
-	transcripts "$cmds" "$img" "$@"
-	[ "$erc" = 0 ] || fail "$tag: e2lua failed: $(head -c 300 "$T/e.err")"
-	cmp -s "$T/d.out" "$T/e.out" ||
-		fail "$tag: differs from debugfs: $(diff "$T/d.out" "$T/e.out" | head -n 20)"
-}
-
 # First block listed by debugfs for a file (optionally the Nth).
 blk() {	# img file [n]
 	debugfs -R "blocks $2" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "${3:-1}p"

@@ -18,16 +18,6 @@
 
 SEED=6d2a4b3c-1111-4222-8333-444455556666
 
-# Both tools run the same command file; transcripts must be equal.
-same() {	# tag img cmdfile [options]
-	tag=$1 img=$2 cmds=$3
-	shift 3
-	transcripts "$cmds" "$img" "$@"
-	[ "$erc" = 0 ] || fail "$tag: e2lua failed: $(head -c 300 "$T/e.err")"
-	cmp -s "$T/d.out" "$T/e.out" ||
-		fail "$tag: differs from debugfs: $(diff "$T/d.out" "$T/e.out" | head -n 20)"
-}
-
 # dq IMG REQUEST: debugfs's answer, stderr dropped.
 dq() { debugfs -R "$2" "$1" 2>/dev/null; }
 ino_of() { dq "$1" "stat $2" | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }
