@@ -370,6 +370,18 @@ printf 'e2lua -e "$(cat %s)" disk.img\n' "$T/api.lua" >"$T/api.sh"
 ex_run lua-api.md "$T/api.sh"
 [ "$(grep -c 'user' "$T/ex.out")" -ge 2 ] || fail "lua-api.md: the htree example printed no leaves: $(head -c 300 "$T/ex.out")"
 
+# Under valgrind (when installed): the dumps, a corrupt index, the tables.
+if [ -n "$VG" ]; then
+	acl=$(acl_of "$T/ext3.1024.img" /twelve)
+	expect_rc 0 $VG "$E2LUA" -R "id -x /twelve" -R "bd -x $acl" -R "id /tiny" \
+		-R "imap /tiny" -R "htree /dir/big" -R "dx_hash -v -c -e utf8 Ab" "$T/ext3.1024.img"
+	for i in loop count; do
+		expect_rc 1 $VG "$E2LUA" -R "htree /dir/big" "$T/$i.img"
+		expect_rc 0 $VG "$E2LUA" "$T/$i.img" -e 'local t = fs:htree("/dir/big")
+			print(fs:read_block(0):len(), fs:imap(2).block, #fs:inode(2):raw())'
+	done
+fi
+
 # Bad input: clear messages, exit 1, nothing on stdout.
 img=$T/ext3.1024.img
 bad() {	# what pattern request

@@ -162,6 +162,12 @@ variant() {	# dos|gpt
 	assert_grep "^2	true$" "$T/out" "$v: open -w keeps the partition"
 	assert_eq "$before" "$(sum "$disk")" "$v: read-only use changed the disk"
 
+	if [ -n "$VG" ]; then
+		expect_rc 0 $VG "$E2LUA" --list-partitions "$disk"
+		expect_rc 0 $VG "$E2LUA" -P 2 -R "stat /frag" -e "print(#e2.partitions('$disk'))" "$disk"
+		expect_rc 2 $VG "$E2LUA" -P 3 -R stats "$disk"
+	fi
+
 	# Refusals: nothing written, exit 2.
 	expect_rc 2 "$E2LUA" -P 3 -R stats "$disk"
 	assert_grep "partition 3: The partition holds no ext2/ext3/ext4 filesystem" "$T/err" "$v: -P 3"

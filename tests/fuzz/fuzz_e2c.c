@@ -158,6 +158,7 @@ static void pass(int write)
 	struct e2c_frag_run *runs;
 	struct e2c_plan plan;
 	struct e2c_frag frag;
+	struct e2c_htree *htree;
 	e2c_scan *scan = NULL;
 	e2c_tx *tx = NULL;
 	ext2_ino_t ino;
@@ -185,6 +186,9 @@ static void pass(int write)
 		read_content(fs, ino, inode);
 		if (!e2c_frag_inode(fs, ino, inode, &frag, &runs, &nruns))
 			free(runs);
+		if ((inode->i_flags & EXT2_INDEX_FL) &&
+		    !e2c_htree_read(fs, ino, &htree))
+			e2c_htree_free(htree);
 	}
 	if (!write)
 		free_and_frag(fs);

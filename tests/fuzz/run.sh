@@ -76,6 +76,8 @@ if [ ! -f "$F/seeds.done" ]; then
 			tests/fuzz-seed "$F/seeds/$k.img" $k >/dev/null ||
 			{ echo "run.sh: mk_image $k failed" >&2; exit 1; }
 	done
+	# Hash-indexed directories (dir/big among them) for the htree reader.
+	e2fsck -fyD "$F/seeds/ext4.img" >/dev/null 2>&1
 	for k in ext2 ext4noext ext4inline; do
 		tiny $k "$F/seeds/tiny-$k.img" ||
 			{ echo "run.sh: tiny $k failed" >&2; exit 1; }
