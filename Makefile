@@ -11,7 +11,7 @@
 # The deps step installs missing Debian packages as root, or says exactly
 # what to install.
 
-PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash blkid uuid
+PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash blkid uuid jansson
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PREFIX   ?= /usr/local
@@ -64,7 +64,7 @@ e2lua: $(SHELL_OBJ) $(BIND_OBJ) $(BUILD)/libe2core.a
 
 # The module for a stock lua5.4: the interpreter provides the Lua symbols.
 $(BUILD)/e2.so: $(BIND_OBJ) $(BUILD)/libe2core.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(BIND_OBJ) $(BUILD)/libe2core.a $(CORE_LIBS) $(shell pkg-config --libs e2p)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(BIND_OBJ) $(BUILD)/libe2core.a $(CORE_LIBS) $(shell pkg-config --libs e2p jansson)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libe2core.a
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@
 #   tools/deps.sh check   also what the tests need
 #   tools/deps.sh bench   also what the benchmark needs
 set -u
-need="pkg-config gcc make libext2fs-dev comerr-dev liblua5.4-dev libreadline-dev libssl-dev libxxhash-dev libblkid-dev uuid-dev"
+need="pkg-config gcc make libext2fs-dev comerr-dev liblua5.4-dev libreadline-dev libssl-dev libxxhash-dev libblkid-dev uuid-dev libjansson-dev"
 case "${1:-build}" in
 check) need="$need e2fsprogs lua5.4 python3 valgrind clang xxhash fdisk" ;;
 bench) need="$need e2fsprogs lua5.4 python3 time" ;;
