@@ -80,6 +80,7 @@ void e2l_blockmap_open(lua_State *L);
 int e2l_fs_blockmap(lua_State *L);
 /* e2.json (json.c), e2.pretty (pretty.c): into the module table on top. */
 void e2l_json_open(lua_State *L);
+void e2l_pretty_open(lua_State *L);
 /* e2.user, e2.group (host.c): into the module table on top. */
 void e2l_host_open(lua_State *L);
 

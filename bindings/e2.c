@@ -131,6 +131,7 @@ int luaopen_e2(lua_State *L)
 	e2l_blockmap_open(L);
 	e2l_host_open(L);
 	e2l_json_open(L);
+	e2l_pretty_open(L);
 	lua_pushliteral(L, "command");
 	lua_pushcclosure(L, shell_only, 1);
 	lua_setfield(L, -2, "command");
