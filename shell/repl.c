@@ -5,8 +5,9 @@
  *
  * A line is a comment (#), a command (its first word is in e2.commands),
  * an expression to print (=expr) or Lua, compiled the way lua.c does:
- * first as "return <line>;" so bare expressions print, then as a
- * statement, reading continuation lines while the chunk is incomplete.
+ * first as "return <line>;" so bare expressions print (tables through
+ * e2.pretty), then as a statement, reading continuation lines while the
+ * chunk is incomplete.
  */
 #include <errno.h>
 #include <signal.h>
@@ -441,12 +442,40 @@ static void remember(struct e2sh_input *in, const char *entry)
 		e2sh_rl_remember(entry);
 }
 
-/* print(...) with the values on the stack, as the REPL shows results. */
-static int call_print(lua_State *L)
+/*
+ * The values on the stack as the REPL shows results: tables and userdata
+ * through e2.pretty (the module's field, so a script may replace it),
+ * the rest as print shows them; tab-separated, on the shell's output.
+ */
+static int show_results(lua_State *L)
 {
-	lua_getglobal(L, "print");
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, 0);
+	int i, n = lua_gettop(L);
+	luaL_Buffer b;
+
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_getfield(L, -1, "e2");
+	lua_getfield(L, -1, "pretty");			/* [vals, loaded, e2, f] */
+	luaL_buffinit(L, &b);
+	for (i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		if ((lua_istable(L, i) || lua_isuserdata(L, i)) &&
+		    lua_isfunction(L, n + 3)) {
+			lua_pushvalue(L, n + 3);
+			lua_pushvalue(L, i);
+			lua_call(L, 1, 1);
+			if (!lua_isstring(L, -1))
+				luaL_error(L, "e2.pretty returned a %s",
+					   luaL_typename(L, -1));
+		} else {
+			luaL_tolstring(L, i, NULL);
+		}
+		luaL_addvalue(&b);
+	}
+	luaL_addchar(&b, '\n');
+	luaL_pushresult(&b);
+	fwrite(lua_tostring(L, -1), 1, lua_rawlen(L, -1), e2sh_out(L));
+	fflush(e2sh_out(L));
 	return 0;
 }
 
@@ -466,11 +495,11 @@ static void run_chunk(struct e2sh *sh, int base, const char *word)
 	if (n == 0)
 		return;
 	luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
-	lua_pushcfunction(L, call_print);
+	lua_pushcfunction(L, show_results);
 	lua_insert(L, base + 1);
 	if (e2sh_docall(sh, n, 0, E2SH_CHUNK) != LUA_OK)
-		e2sh_fail(sh, lua_pushfstring(L, "error calling 'print' (%s)",
-					      lua_tostring(L, -1)));
+		e2sh_fail(sh, lua_pushfstring(L, "error showing the results "
+					      "(%s)", lua_tostring(L, -1)));
 }
 
 /* A Lua failure of an entry whose first word is neither a command nor a
