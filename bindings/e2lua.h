@@ -54,6 +54,9 @@ ext2_ino_t e2l_getcwd(lua_State *L, int idx);
  * cwd) at stack index arg; raises an e2.error naming op and the argument. */
 ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op);
 
+/* e2.json(value [, opts]) -> JSON text (bindings/json.c, doc/json.md). */
+int e2l_json(lua_State *L);
+
 /* Raise luaL_argerror when the call has more than n arguments. */
 void e2l_checknargs(lua_State *L, int n);
 

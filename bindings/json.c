@@ -400,7 +400,7 @@ static void convert(struct conv *c, int idx, json_t *parent,
 }
 
 /* e2.json(value [, {indent = n}]) -> JSON text (no newline at the end). */
-static int e2_json(lua_State *L)
+int e2l_json(lua_State *L)
 {
 	static const char *const keys[] = { "indent", NULL };
 	struct conv c = { .L = L };
@@ -447,6 +447,6 @@ void e2l_json_open(lua_State *L)
 	luaL_newmetatable(L, JSON_BOX);
 	luaL_setfuncs(L, meta, 0);
 	lua_pop(L, 1);
-	lua_pushcfunction(L, e2_json);
+	lua_pushcfunction(L, e2l_json);
 	lua_setfield(L, -2, "json");
 }

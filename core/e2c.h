@@ -604,9 +604,16 @@ errcode_t e2c_map_next(e2c_map *m, struct e2c_piece *p, int *got);
 /* Next run of data blocks (metadata and empty leaves skipped), coalesced
  * across pieces when logically and physically contiguous with the same
  * flags; *got is 0 at the end.  A bad pointer ends the run before it; the
- * error comes with the next call.  Use one of next/next_run/next_hole per
- * cursor. */
+ * error comes with the next call.  Use one of next/next_run/next_range/
+ * next_hole per cursor. */
 errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got);
+
+/* Next entry of the map as debugfs's stat lists it: an extent tree's
+ * entries one by one (index nodes too, empty leaves skipped); a block
+ * map's data merged while logically and physically contiguous, with each
+ * IND/DIND/TIND block where the walk meets it.  A bad pointer ends the
+ * range before it; the error comes with the next call. */
+errcode_t e2c_map_next_range(e2c_map *m, struct e2c_piece *r, int *got);
 
 /* Next hole below the inode's size in blocks (ceil(i_size/blocksize)):
  * h->lblk, h->len, kind E2C_DATA, pblk 0; *got is 0 at the end.  Holes

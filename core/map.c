@@ -595,6 +595,43 @@ errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got)
 	}
 }
 
+errcode_t e2c_map_next_range(e2c_map *m, struct e2c_piece *r, int *got)
+{
+	struct e2c_piece p;
+	int more;
+	errcode_t retval;
+
+	do {
+		if (m->have_ahead) {
+			*r = m->ahead;
+			m->have_ahead = 0;
+			*got = 1;
+		} else {
+			retval = e2c_map_next(m, r, got);
+			if (retval || !*got)
+				return retval;
+		}
+	} while (r->kind == E2C_DATA && !r->len);
+	if (m->is_extent || r->kind != E2C_DATA)
+		return 0;
+	for (;;) {
+		/* As in next_run: an error past the range comes next call. */
+		retval = e2c_map_next(m, &p, &more);
+		if (retval || !more)
+			return 0;
+		if (p.kind == E2C_DATA && !p.len)
+			continue;
+		if (p.kind == E2C_DATA && p.lblk == r->lblk + r->len &&
+		    p.pblk == r->pblk + r->len) {
+			r->len += p.len;
+			continue;
+		}
+		m->ahead = p;
+		m->have_ahead = 1;
+		return 0;
+	}
+}
+
 errcode_t e2c_map_next_hole(e2c_map *m, struct e2c_piece *h, int *got)
 {
 	struct e2c_piece p;

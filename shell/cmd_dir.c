@@ -584,19 +584,25 @@ static int cmd_dxhash(lua_State *L)
 const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "ls", "list_directory", LS_USAGE,
 	  "List a directory (-l long, -p parseable, -d deleted entries)",
-	  0, 6, "fs", "inode", cmd_ls },
+	  0, 6, "fs", "inode", cmd_ls,
+	  "ls -l /etc\nls -j /var/log", NULL },
 	{ "cd", NULL, "<dir>", "Change the current directory",
-	  1, 1, "fs", "inode", cmd_cd },
+	  1, 1, "fs", "inode", cmd_cd,
+	  "cd /var/log", NULL },
 	{ "pwd", NULL, "", "Print the current and root directories",
-	  0, 0, "fs", "", cmd_pwd },
+	  0, 0, "fs", "", cmd_pwd,
+	  "pwd\npwd -j", NULL },
 	{ "ncheck", NULL, NCHECK_USAGE,
 	  "Find the path names of inodes (-c: check entry file types)",
-	  1, -1, "fs", "", cmd_ncheck },
+	  1, -1, "fs", "", cmd_ncheck,
+	  "ncheck 11\nncheck -j 2 11", NULL },
 	{ "htree_dump", "htree", "<dir>",
 	  "Dump the hash index of a directory: index nodes, leaf blocks, "
-	  "every name with its hash", 1, 1, "fs", "inode", cmd_htree },
+	  "every name with its hash", 1, 1, "fs", "inode", cmd_htree,
+	  "htree /var/spool/mail", NULL },
 	{ "dx_hash", "hash", DXHASH_USAGE,
 	  "The directory hash of a name (by default the open filesystem's "
-	  "algorithm and seed)", 1, 9, "", "", cmd_dxhash },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+	  "algorithm and seed)", 1, 9, "", "", cmd_dxhash,
+	  "dx_hash -v mbox", NULL },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -337,17 +337,22 @@ static int cmd_partitions(lua_State *L)
 const struct e2sh_cmd e2sh_fs_cmds[] = {
 	{ "stats", "super show_super_stats", STATS_USAGE,
 	  "Show the superblock (and the group descriptors unless -h)",
-	  0, 1, "fs", "", cmd_stats },
+	  0, 1, "fs", "", cmd_stats,
+	  "stats -h\nstats -j", NULL },
 	{ "icheck", NULL, "<block> ...", "Find the inodes owning blocks",
-	  1, -1, "fs", "block", cmd_icheck },
+	  1, -1, "fs", "block", cmd_icheck,
+	  "icheck 1000 5000\nicheck -j 1000", NULL },
 	{ "testb", NULL, "<block> [count]",
 	  "Test whether blocks are marked in use in the bitmap", 1, 2,
-	  "bitmaps", "block", cmd_testb },
+	  "bitmaps", "block", cmd_testb,
+	  "testb 1000 5\ntestb -j 1000 5", NULL },
 	{ "block_dump", "bdump bd", BD_USAGE,
 	  "Dump a block in hex (-f: a logical block of a file, -x: as an "
-	  "extended attribute block)", 1, 4, "fs", "block", cmd_bdump },
+	  "extended attribute block)", 1, 4, "fs", "block", cmd_bdump,
+	  "bd -f /var/log/big 12", NULL },
 	{ "partitions", NULL, "[image]",
 	  "List the partitions of the open image (or of image) and the "
-	  "filesystems in them", 0, 1, "", "", cmd_partitions },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+	  "filesystems in them", 0, 1, "", "", cmd_partitions,
+	  "partitions sd.img", NULL },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -128,69 +128,18 @@ static long long xtime(__u32 t, __u32 extra)
 	return (long long)(__s32)t + ((long long)(extra & EXT4_EPOCH_MASK) << 32);
 }
 
-/* The BLOCKS: list of a block-mapped inode: contiguous data ranges
- * "(l0-l1):p0-p1", metadata "(IND):p", then TOTAL (all blocks). */
-struct ranges {
-	FILE *out;
-	int first;		/* nothing printed yet */
-	long long total;
-	blk64_t l0, l1, p0, p1;	/* the open range; p0 == 0: none */
-};
-
-static void range_flush(struct ranges *r)
-{
-	FILE *out = r->out;
-
-	if (!r->p0)
-		return;
-	fprintf(out, "%s", r->first ? "" : ", ");
-	r->first = 0;
-	if (r->p0 == r->p1)
-		fprintf(out, "(%llu):%llu", (unsigned long long)r->l0,
-			(unsigned long long)r->p0);
-	else
-		fprintf(out, "(%llu-%llu):%llu-%llu", (unsigned long long)r->l0,
-			(unsigned long long)r->l1, (unsigned long long)r->p0,
-			(unsigned long long)r->p1);
-	r->p0 = 0;
-}
-
-static void range_add(struct ranges *r, const struct e2c_piece *p)
-{
-	static const char *const tag[] = { "", "IND", "DIND", "TIND", "ETB" };
-	FILE *out = r->out;
-
-	r->total += p->len;
-	if (p->kind != E2C_DATA) {
-		range_flush(r);
-		fprintf(out, "%s(%s):%llu", r->first ? "" : ", ", tag[p->kind],
-			(unsigned long long)p->pblk);
-		r->first = 0;
-		return;
-	}
-	if (!p->len)
-		return;
-	if (r->p0 && r->p1 + 1 == p->pblk && r->l1 + 1 == p->lblk) {
-		r->p1 += p->len;
-		r->l1 += p->len;
-		return;
-	}
-	range_flush(r);
-	r->l0 = p->lblk;
-	r->l1 = p->lblk + p->len - 1;
-	r->p0 = p->pblk;
-	r->p1 = p->pblk + p->len - 1;
-}
-
-/* "BLOCKS:" or "EXTENTS:" and the map, as debugfs's stat shows it. */
+/* "BLOCKS:" or "EXTENTS:" and the map, as debugfs's stat shows it: the
+ * core's ranges (e2c_map_next_range, also ino:ranges()), and for a block
+ * map the TOTAL of its blocks. */
 static errcode_t print_map(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 			   const struct ext2_inode *inode)
 {
-	struct ranges r = { .out = out, .first = 1 };
+	static const char *const tag[] = { "", "IND", "DIND", "TIND" };
 	struct e2c_piece p;
 	e2c_map *m = NULL;
 	errcode_t retval;
-	int ext, got;
+	long long total = 0;
+	int ext, got, first = 1;
 
 	retval = e2c_map_open(fs, ino, inode, &m);
 	if (retval)
@@ -198,41 +147,37 @@ static errcode_t print_map(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 	ext = e2c_map_is_extent(m);
 	fputs(ext ? "EXTENTS:\n" : "BLOCKS:\n", out);
 	for (;;) {
-		retval = next_piece(m, &p, &got);
+		retval = e2c_interrupted ? E2C_ERR_INTERRUPTED :
+			 e2c_map_next_range(m, &p, &got);
 		if (retval || !got)
 			break;
-		if (!ext) {
-			range_add(&r, &p);
-			continue;
-		}
-		/* Extents are listed one by one, never merged. */
+		total += p.len;
+		fputs(first ? "" : ", ", out);
+		first = 0;
 		if (p.kind == E2C_NODE)
-			fprintf(out, "%s(ETB%d):%llu", r.first ? "" : ", ", p.level,
+			fprintf(out, "(ETB%d):%llu", p.level,
+				(unsigned long long)p.pblk);
+		else if (p.kind != E2C_DATA)
+			fprintf(out, "(%s):%llu", tag[p.kind],
 				(unsigned long long)p.pblk);
 		else if (p.len == 1)
-			fprintf(out, "%s(%llu%s):%llu", r.first ? "" : ", ",
-				(unsigned long long)p.lblk,
+			fprintf(out, "(%llu%s):%llu", (unsigned long long)p.lblk,
 				p.flags & E2C_UNINIT ? "[u]" : "",
 				(unsigned long long)p.pblk);
-		else if (p.len)
-			fprintf(out, "%s(%llu-%llu%s):%llu-%llu",
-				r.first ? "" : ", ", (unsigned long long)p.lblk,
+		else
+			fprintf(out, "(%llu-%llu%s):%llu-%llu",
+				(unsigned long long)p.lblk,
 				(unsigned long long)(p.lblk + p.len - 1),
 				p.flags & E2C_UNINIT ? "[u]" : "",
 				(unsigned long long)p.pblk,
 				(unsigned long long)(p.pblk + p.len - 1));
-		else
-			continue;
-		r.first = 0;
 	}
-	if (!ext)
-		range_flush(&r);
-	if (!r.first)
+	if (!first)
 		fputc('\n', out);
 	/* A map cut short by an error gets no TOTAL: it would be wrong. */
 	if (!ext && !retval) {
-		if (r.total)
-			fprintf(out, "TOTAL: %lld\n", r.total);
+		if (total)
+			fprintf(out, "TOTAL: %lld\n", total);
 		fputc('\n', out);
 	}
 	e2c_map_close(m);
@@ -700,22 +645,28 @@ static int cmd_idump(lua_State *L)
 const struct e2sh_cmd e2sh_inode_cmds[] = {
 	{ "stat", "show_inode_info", "<file>...",
 	  "Show inodes and their block maps or extents", 1, -1, "fs",
-	  "inode", cmd_stat },
+	  "inode", cmd_stat,
+	  "stat /etc/passwd\nstat -j /var/log/syslog", NULL },
 	{ "blocks", NULL, "<file>",
 	  "Print every block of a file, indirect and extent tree blocks too",
-	  1, 1, "fs", "inode", cmd_blocks },
+	  1, 1, "fs", "inode", cmd_blocks,
+	  "blocks /big\nblocks -j /etc/passwd", NULL },
 	{ "dump_extents", "extents ex", EX_USAGE,
 	  "Show the extent tree (-n index nodes only, -l leaves only)",
-	  1, 3, "fs", "inode", cmd_extents },
+	  1, 3, "fs", "inode", cmd_extents,
+	  "ex /var/log/syslog\nex -j -l /var/log/syslog", NULL },
 	{ "bmap", NULL, "<file> <lblk>",
 	  "Physical block of a logical block (0 for a hole)", 2, 2, "fs",
-	  "inode", cmd_bmap },
+	  "inode", cmd_bmap,
+	  "bmap /big 100\nbmap -j /var/log/syslog 0", NULL },
 	{ "imap", NULL, "<file>",
 	  "Where an inode lives: its group, inode table block and offset",
-	  1, 1, "fs", "inode", cmd_imap },
+	  1, 1, "fs", "inode", cmd_imap,
+	  "imap /etc/passwd", NULL },
 	{ "inode_dump", "idump id", ID_USAGE,
 	  "Dump an inode as stored, in hex (-b i_block only, -e the extra "
 	  "space, -x its extended attributes)", 1, 4, "fs", "inode",
-	  cmd_idump },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+	  cmd_idump,
+	  "id /etc/passwd\nid -b /var/log/big", NULL },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -511,15 +511,20 @@ static int cmd_rollback(lua_State *L)
 const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	{ "plan", NULL, PLAN_USAGE,
 	  "What migrating files (-r: every inode under directories) would take",
-	  1, -1, "fs", "file", cmd_plan },
+	  1, -1, "fs", "file", cmd_plan,
+	  "plan /big /etc/passwd\nplan -j -r /home", NULL },
 	{ "migrate", NULL, MIGRATE_USAGE,
 	  "Stage files (-r: every inode under directories) for migration",
-	  1, -1, "write", "file", cmd_migrate },
+	  1, -1, "write", "file", cmd_migrate,
+	  "migrate /big\nmigrate -r /home", NULL },
 	{ "pending", NULL, "", "List the staged migrations, with totals",
-	  0, 0, "fs", "", cmd_pending },
+	  0, 0, "fs", "", cmd_pending,
+	  "pending\npending -j", NULL },
 	{ "commit", NULL, "", "Write the staged migrations",
-	  0, 0, "write", "", e2sh_commit },
+	  0, 0, "write", "", e2sh_commit,
+	  "commit", NULL },
 	{ "rollback", NULL, "", "Drop the staged migrations (nothing written)",
-	  0, 0, "write", "", cmd_rollback },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+	  0, 0, "write", "", cmd_rollback,
+	  "rollback", NULL },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -248,7 +248,20 @@ static const char *push_names(lua_State *L, int idx)
 	return lua_tostring(L, -1);
 }
 
-/* help: every command, sorted; help NAME: its usage. */
+/* "Example:" and each line of ex, indented. */
+static void print_example(FILE *out, const char *ex)
+{
+	size_t n;
+
+	fputs("Example:\n", out);
+	for (; *ex; ex += n + (ex[n] == '\n')) {
+		n = strcspn(ex, "\n");
+		fprintf(out, "  %.*s\n", (int)n, ex);
+	}
+}
+
+/* help: every command, sorted; help NAME: its usage, description, names,
+ * whether -j gives JSON, and its example. */
 static int cmd_help(lua_State *L)
 {
 	FILE *out = e2sh_out(L);
@@ -268,6 +281,10 @@ static int cmd_help(lua_State *L)
 			luaL_optstring(L, -2, ""));
 		if (strchr(list, ','))
 			fprintf(out, "Names: %s\n", list);
+		if (lua_getfield(L, -4, "json") != LUA_TNIL)
+			fprintf(out, "With -j: its data as JSON (doc/json.md)\n");
+		lua_getfield(L, -5, "example");
+		print_example(out, luaL_optstring(L, -1, ""));
 		return 0;
 	}
 	e2sh_pushcommands(L);				/* [.., cmds] */
@@ -288,7 +305,7 @@ static int cmd_help(lua_State *L)
 		lua_pop(L, 2);
 	}
 	qsort(names, n, sizeof(*names), cmp_names);
-	fprintf(out, "Commands (help NAME shows its usage):\n");
+	fprintf(out, "Commands (help NAME shows its usage and an example):\n");
 	for (i = 0; i < n; i++) {
 		e2sh_pushcmd(L, names[i], strlen(names[i]));
 		lua_getfield(L, -1, "help");
@@ -337,19 +354,27 @@ static int cmd_lua(lua_State *L)
 const struct e2sh_cmd e2sh_shell_cmds[] = {
 	{ "open", NULL, OPEN_USAGE,
 	  "Open an image or device (read-only unless -w), or reopen the open one",
-	  0, -1, "", "", cmd_open },
+	  0, -1, "", "", cmd_open,
+	  "open -w disk.img", NULL },
 	{ "close", NULL, "", "Close the filesystem (staged work: see quit)",
-	  0, 0, "fs", "", cmd_close },
+	  0, 0, "fs", "", cmd_close,
+	  "close", NULL },
 	{ "source", NULL, "FILE", "Run the lines of FILE, echoing them",
-	  1, 1, "", "", cmd_source },
+	  1, 1, "", "", cmd_source,
+	  "source cmds.txt", NULL },
 	{ "run", NULL, "SCRIPT [ARGS...]",
 	  "Run a Lua script with arg set (NAME: scripts/NAME.lua)",
-	  1, -1, "", "", cmd_run },
-	{ "help", "?", "[COMMAND]", "List the commands, or show one's usage",
-	  0, 1, "", "", cmd_help },
+	  1, -1, "", "", cmd_run,
+	  "run report.lua --verbose", NULL },
+	{ "help", "?", "[COMMAND]",
+	  "List the commands, or show one's usage and an example",
+	  0, 1, "", "", cmd_help,
+	  "help stat", NULL },
 	{ "quit", "q", "", "Leave e2lua (asks before dropping staged work)",
-	  0, 0, "", "", cmd_quit },
+	  0, 0, "", "", cmd_quit,
+	  "quit", NULL },
 	{ "lua", NULL, "CHUNK", "Run the rest of the line as Lua",
-	  1, -1, "", "", cmd_lua },
-	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+	  1, -1, "", "", cmd_lua,
+	  "lua print(fs.super.blocks_count)", NULL },
+	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };

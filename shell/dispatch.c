@@ -1,8 +1,8 @@
 /*
  * dispatch.c -- command lines: shell-like tokenizing, the argument-count
  * and "needs" checks of the declaration (registry.c), and the protected
- * call of the command's run function; e2.run, which captures what a
- * command writes.
+ * call of the command's run function; -j, which prints a command's data
+ * as JSON; e2.run, which captures what a command writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +159,144 @@ static const char *unmet(lua_State *L, const char *needs)
 	return NULL;
 }
 
+/* ---- -j: a command's data as JSON ------------------------------------ */
+
+#define DISCARD "e2sh.discard"
+
+/* While a json = true command runs under -j, what it writes goes
+ * nowhere: the shell's stream and io.output point at a sink.  The state
+ * is a to-be-closed userdata, so an error on the way puts them back. */
+struct discard {
+	struct e2sh *sh;
+	FILE *saved;		/* the shell's stream before */
+	FILE *sink;		/* NULL once put back */
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t size)
+{
+	(void)cookie;
+	(void)buf;
+	return (ssize_t)size;
+}
+
+/* Call io.output with the value on top (popped); the previous output is
+ * pushed. */
+static void swap_output(lua_State *L)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_getfield(L, -1, "io");
+	lua_getfield(L, -1, "output");			/* [new, loaded, io, f] */
+	lua_replace(L, -3);
+	lua_pop(L, 1);					/* [new, f] */
+	lua_pushvalue(L, -1);
+	lua_call(L, 0, 1);				/* [new, f, old] */
+	lua_rotate(L, -3, 1);				/* [old, new, f] */
+	lua_insert(L, -2);				/* [old, f, new] */
+	lua_call(L, 1, 0);				/* [old] */
+}
+
+/* The capture as a Lua file, for io.write: closing it from Lua only marks
+ * it closed (the shell closes the stream). */
+static int capture_close(lua_State *L)
+{
+	return luaL_fileresult(L, 1, NULL);
+}
+
+static int discard_close(lua_State *L)
+{
+	struct discard *d = luaL_checkudata(L, 1, DISCARD);
+	luaL_Stream *stream;
+
+	if (!d->sink)
+		return 0;
+	d->sh->out = d->saved;
+	lua_getiuservalue(L, 1, 2);
+	stream = lua_touserdata(L, -1);
+	stream->closef = NULL;		/* a kept reference sees it closed */
+	lua_getiuservalue(L, 1, 1);			/* the old io.output */
+	swap_output(L);
+	fclose(d->sink);
+	d->sink = NULL;
+	return 0;
+}
+
+/* Push the to-be-closed state of a discard (marked by the caller). */
+static void discard_begin(lua_State *L)
+{
+	static const cookie_io_functions_t io = { .write = sink_write };
+	struct e2sh *sh = e2sh_get(L);
+	struct discard *d;
+	luaL_Stream *stream;
+
+	if (luaL_newmetatable(L, DISCARD)) {
+		lua_pushcfunction(L, discard_close);
+		lua_setfield(L, -2, "__close");
+		lua_pushcfunction(L, discard_close);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_pop(L, 1);
+	d = lua_newuserdatauv(L, sizeof(*d), 2);	/* [d] */
+	d->sink = NULL;
+	luaL_setmetatable(L, DISCARD);
+	stream = lua_newuserdatauv(L, sizeof(*stream), 0);
+	stream->closef = NULL;
+	luaL_setmetatable(L, LUA_FILEHANDLE);		/* [d, stream] */
+	d->sink = fopencookie(NULL, "w", io);
+	if (!d->sink)
+		luaL_error(L, "cannot discard the text output");
+	d->sh = sh;
+	d->saved = sh->out;
+	stream->f = d->sink;
+	stream->closef = capture_close;
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, -3, 2);
+	swap_output(L);					/* [d, old] */
+	lua_setiuservalue(L, -2, 1);
+	sh->out = d->sink;
+}
+
+/* Whether word is the -j of a command that has JSON. */
+static int is_json_flag(const char *word)
+{
+	return strcmp(word, "-j") == 0 || strcmp(word, "--json") == 0;
+}
+
+/*
+ * -j: call the command's json function (or its run, text discarded, when
+ * json is true) with the nargs arguments on top, below them the function
+ * slot at fn; print the data it returns as JSON, then raise the error it
+ * returned second, if any.
+ */
+static void run_json(lua_State *L, int decl, int fn, int nargs)
+{
+	const char *name = strfield(L, decl, "name");
+	int top, discard = lua_isboolean(L, fn);
+
+	if (discard) {
+		rawfield(L, decl, "run");
+		lua_replace(L, fn);
+		discard_begin(L);
+		lua_insert(L, fn);		/* below the function */
+		lua_toclose(L, fn);
+		fn++;
+	}
+	lua_call(L, nargs, 2);				/* [.., data, err] */
+	if (discard)
+		lua_closeslot(L, fn - 1);
+	top = lua_gettop(L);
+	if (!lua_istable(L, top - 1))
+		luaL_error(L, "%s -j: the command gave no data (got %s)", name,
+			   luaL_typename(L, top - 1));
+	lua_pushcfunction(L, e2l_json);
+	lua_pushvalue(L, top - 1);
+	lua_call(L, 1, 1);
+	fprintf(e2sh_out(L), "%s\n", lua_tostring(L, -1));
+	fflush(e2sh_out(L));
+	lua_pop(L, 1);
+	if (!lua_isnil(L, top))
+		lua_error(L);
+}
+
 /* The command of the words at 1 (light userdata), checked and run; raises
  * as the command does.  The shell's current command is set for messages
  * (restored by whoever called this protected). */
@@ -168,7 +306,7 @@ static int call_command(lua_State *L)
 	struct e2sh *sh = e2sh_get(L);
 	const char *name = w->argv[0];
 	lua_Integer min, max;
-	int decl, fsi, i, paths, nargs = w->argc - 1;
+	int decl, fsi, i, paths, nargs, json, want = 0, ended = 0;
 	const char *usage, *why, *args;
 	e2c_fs *fs;
 
@@ -178,6 +316,18 @@ static int call_command(lua_State *L)
 	decl = lua_gettop(L);
 	sh->cmd = w;
 	sh->cmd_lua = strcmp(strfield(L, decl, "source"), "C") != 0;
+	json = rawfield(L, decl, "json") != LUA_TNIL;
+	lua_pop(L, 1);
+	/* -j and --json are the registry's: the command never sees them */
+	for (i = 1; json && i < w->argc && !ended; i++) {
+		ended = strcmp(w->argv[i], "--") == 0;
+		want |= is_json_flag(w->argv[i]);
+	}
+	nargs = w->argc - 1;
+	for (i = 1, ended = 0; want && i < w->argc && !ended; i++) {
+		ended = strcmp(w->argv[i], "--") == 0;
+		nargs -= is_json_flag(w->argv[i]);
+	}
 	min = intfield(L, decl, "min");
 	max = intfield(L, decl, "max");
 	if (nargs < min || (max >= 0 && nargs > max)) {
@@ -192,9 +342,12 @@ static int call_command(lua_State *L)
 	paths = strcmp(args, "inode") == 0 || strcmp(args, "file") == 0;
 	fs = paths ? e2sh_pushfs(L) : NULL;
 	fsi = lua_gettop(L);
-	rawfield(L, decl, "run");
-	luaL_checkstack(L, nargs, "too many arguments");
-	for (i = 1; i <= nargs; i++) {
+	rawfield(L, decl, want ? "json" : "run");
+	luaL_checkstack(L, w->argc, "too many arguments");
+	for (i = 1, ended = 0; i < w->argc; i++) {
+		if (want && !ended && is_json_flag(w->argv[i]))
+			continue;
+		ended |= strcmp(w->argv[i], "--") == 0;
 		if (!fs || !w->pat[i])
 			lua_pushstring(L, w->argv[i]);
 		else if (!e2sh_glob(L, fs, e2l_getcwd(L, fsi), w->pat[i]))
@@ -209,7 +362,10 @@ static int call_command(lua_State *L)
 				  "here\nUsage: %s%s%s", name, nargs,
 				  (int)max, name, *usage ? " " : "", usage);
 	}
-	lua_call(L, nargs, 0);
+	if (want)
+		run_json(L, decl, fsi + 1, nargs);
+	else
+		lua_call(L, nargs, 0);
 	return 0;
 }
 
@@ -237,29 +393,6 @@ int e2sh_command(struct e2sh *sh, const char *line)
 }
 
 /* ---- e2.run: a command's output as a string --------------------------- */
-
-/* The capture as a Lua file, for io.write: closing it from Lua only marks
- * it closed (the shell closes the stream). */
-static int capture_close(lua_State *L)
-{
-	return luaL_fileresult(L, 1, NULL);
-}
-
-/* Call io.output with the value on top (popped); the previous output is
- * pushed. */
-static void swap_output(lua_State *L)
-{
-	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-	lua_getfield(L, -1, "io");
-	lua_getfield(L, -1, "output");			/* [new, loaded, io, f] */
-	lua_replace(L, -3);
-	lua_pop(L, 1);					/* [new, f] */
-	lua_pushvalue(L, -1);
-	lua_call(L, 0, 1);				/* [new, f, old] */
-	lua_rotate(L, -3, 1);				/* [old, new, f] */
-	lua_insert(L, -2);				/* [old, f, new] */
-	lua_call(L, 1, 0);				/* [old] */
-}
 
 /* e2.run(line) -> what the command wrote (its output stream, print and
  * io.write).  Its error is raised as it was raised. */

@@ -162,15 +162,24 @@ static void push_source(lua_State *L)
 		lua_pushliteral(L, "?");
 }
 
+/* An example is required: every command shows one in help. */
+static void check_example(lua_State *L, const char *cmd, const char *ex)
+{
+	if (!ex || !*ex)
+		luaL_error(L, "command '%s': field 'example' must be a "
+			   "non-empty string (a command line help shows)", cmd);
+}
+
 /*
- * e2.command{name=, aliases=, usage=, help=, min=, max=, needs=, args=,
- * run=} -> the stored declaration.  Unknown keys are rejected; max
- * defaults to min, -1 means unlimited.
+ * e2.command{name=, aliases=, usage=, help=, example=, min=, max=, needs=,
+ * args=, run=, json=} -> the stored declaration.  Unknown keys are
+ * rejected; max defaults to min, -1 means unlimited.
  */
 static int e2_command(lua_State *L)
 {
 	static const char *const keys[] = { "name", "aliases", "usage",
-		"help", "min", "max", "needs", "args", "run", NULL };
+		"help", "example", "min", "max", "needs", "args", "run",
+		"json", NULL };
 	const char *name;
 	lua_Integer min, max;
 	int i, n;
@@ -183,6 +192,9 @@ static int e2_command(lua_State *L)
 	check_name(L, name);
 	decl_string(L, "usage", "");
 	decl_string(L, "help", "");
+	lua_getfield(L, 1, "example");
+	check_example(L, name, lua_tostring(L, -1));
+	decl_string(L, "example", NULL);
 	check_enum(L, name, "needs", decl_string(L, "needs", ""),
 		   needs_values);
 	check_enum(L, name, "args", decl_string(L, "args", ""), args_values);
@@ -194,6 +206,22 @@ static int e2_command(lua_State *L)
 		luaL_error(L, "command '%s': field 'run' must be a function",
 			   name);
 	lua_setfield(L, 2, "run");
+	switch (lua_getfield(L, 1, "json")) {
+	case LUA_TNIL:
+		lua_pop(L, 1);
+		break;
+	case LUA_TBOOLEAN:
+	case LUA_TFUNCTION:
+		if (lua_toboolean(L, -1)) {
+			lua_setfield(L, 2, "json");
+			break;
+		}
+		lua_pop(L, 1);
+		break;
+	default:
+		luaL_error(L, "command '%s': field 'json' must be true or a "
+			   "function", name);
+	}
 	lua_newtable(L);				/* [spec, decl, al] */
 	switch (lua_getfield(L, 1, "aliases")) {
 	case LUA_TNIL:
@@ -232,7 +260,8 @@ void e2sh_register(lua_State *L, const struct e2sh_cmd *cmds)
 		check_enum(L, c->name, "args", c->args ? c->args : "",
 			   args_values);
 		check_counts(L, c->name, c->min_args, c->max_args);
-		lua_createtable(L, 0, 10);		/* [decl] */
+		check_example(L, c->name, c->example);
+		lua_createtable(L, 0, 12);		/* [decl] */
 		lua_pushstring(L, c->name);
 		lua_setfield(L, -2, "name");
 		lua_newtable(L);			/* [decl, aliases] */
@@ -261,6 +290,12 @@ void e2sh_register(lua_State *L, const struct e2sh_cmd *cmds)
 		lua_setfield(L, -2, "args");
 		lua_pushcfunction(L, c->run);
 		lua_setfield(L, -2, "run");
+		lua_pushstring(L, c->example);
+		lua_setfield(L, -2, "example");
+		if (c->json) {
+			lua_pushcfunction(L, c->json);
+			lua_setfield(L, -2, "json");
+		}
 		lua_pushliteral(L, "C");
 		lua_setfield(L, -2, "source");
 		register_decl(L, -1);

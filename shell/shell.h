@@ -90,7 +90,14 @@ int e2sh_run_script(struct e2sh *sh, const char *script, int nargs);
  *   min,max  argument counts (max = -1: unlimited)
  *   needs    "" | "fs" | "write" | "bitmaps" (what must be open)
  *   args     "" | "inode" | "file" | "block": completion of arguments
+ *   example  one or more command lines ("\n" between them), shown by
+ *            help and run by the tests (required)
  *   run      function(argv...) -> true/nil; raise an error to fail
+ *   json     nil; true: run returns the command's data, which -j (or
+ *            --json) prints as JSON (text discarded); or a function(argv...)
+ *            called instead of run under -j that returns the data.  The
+ *            second result of either, if any, is an error raised after the
+ *            JSON is printed.
  *   source   "C" or the chunk name of the Lua file that declared it
  * Aliases are also keys of the table (pointing at the same declaration).
  * Lua registers with e2.command{...}; C with e2sh_register.
@@ -104,6 +111,8 @@ struct e2sh_cmd {
 	const char *needs;	/* "", "fs", "write", "bitmaps" */
 	const char *args;	/* "", "inode", "file", "block" */
 	lua_CFunction run;	/* gets the arguments as strings */
+	const char *example;	/* required */
+	lua_CFunction json;	/* -j: returns the data table; or NULL */
 };
 /* Make the table, publish it as e2.commands with e2.command (after
  * require "e2"). */

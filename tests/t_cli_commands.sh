@@ -49,7 +49,7 @@ req 1 "^e2lua: Usage: lua CHUNK$" "lua"
 # The needs checks of other areas' declarations, through e2.command.
 cat >"$T/needs.lua" <<'LUA'
 for _, n in ipairs{"fs", "write", "bitmaps"} do
-	e2.command{name = "need_" .. n, usage = "", help = "test", min = 0,
+	e2.command{name = "need_" .. n, usage = "", help = "test", example = "need_" .. n, min = 0,
 		max = 0, needs = n, run = function() print("ran " .. n) end}
 end
 LUA
@@ -93,7 +93,9 @@ assert_eq "$(cat "$T/names")" "$(sed -n 's/^  \([^ ].*[^ ]\)   *[A-Z].*/\1/p; s/
 expect_rc 0 "$E2LUA" -R 'help q'
 assert_eq "Usage: q
 Leave e2lua (asks before dropping staged work)
-Names: quit, q" "$(cat "$T/out")" "help q"
+Names: quit, q
+Example:
+  quit" "$(cat "$T/out")" "help q"
 expect_rc 0 "$E2LUA" -R '? cd'
 out_has "^Usage: \? cd|^Usage: cd <dir>$" "? cd"
 
@@ -103,9 +105,9 @@ out_has "^Usage: \? cd|^Usage: cd <dir>$" "? cd"
 # without the position inside its script; a Lua bug in one with it and a
 # traceback.
 cat >"$T/named.lua" <<'LUA'
-e2.command{name = "oops", run = function() error("it broke") end}
-e2.command{name = "buggy", run = function() local t; return t.x end}
-e2.command{name = "other", min = 1, max = 1, run = function() fs:inode("/elsewhere") end}
+e2.command{name = "oops", example = "oops", run = function() error("it broke") end}
+e2.command{name = "buggy", example = "buggy", run = function() local t; return t.x end}
+e2.command{name = "other", example = "other x", min = 1, max = 1, run = function() fs:inode("/elsewhere") end}
 LUA
 named() {	# request expected-stderr-first-line
 	expect_rc 1 "$E2LUA" -e "dofile('$T/named.lua')" -R "$1" "$img"
@@ -131,7 +133,7 @@ for c in "stat /dir/big.txt" "ls -l /dir" "blocks /dir/big.txt" "stats -h" \
 	cmp -s "$T/want" "$T/out" || fail "e2.run('$c'): $(diff "$T/want" "$T/out" | head -5)"
 done
 cat >"$T/run.lua" <<'LUA'
-e2.command{name = "twice", min = 1, max = 1, run = function(c)
+e2.command{name = "twice", example = "twice", min = 1, max = 1, run = function(c)
 	io.write("io.write ") print("print")
 	io.write(e2.run(c), e2.run(c))
 end}
@@ -147,7 +149,7 @@ ok, err = pcall(e2.run, "stat 'x")
 assert(not ok and err:match("unterminated quote"), err)
 -- a reference to the capture kept past the run is a closed file
 local kept
-e2.command{name = "keep", run = function() kept = io.output() end}
+e2.command{name = "keep", example = "keep", run = function() kept = io.output() end}
 e2.run("keep")
 assert(tostring(kept) == "file (closed)", tostring(kept))
 assert(not pcall(kept.write, kept, "x"))

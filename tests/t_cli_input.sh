@@ -104,7 +104,7 @@ err_has "^e2lua: stat: no filesystem is open" "needs fs"
 
 # Quoting: '...' literal, "..." with \" and \\, backslash escapes a blank.
 cat >"$T/q.lua" <<'LUA'
-e2.command{name = "echoargs", usage = "ARGS...", help = "test", min = 0, max = -1,
+e2.command{name = "echoargs", usage = "ARGS...", help = "test", example = "echoargs a b", min = 0, max = -1,
 	run = function(...) print(table.concat({...}, "|")) end}
 LUA
 printf '%s\n' "lua dofile('$T/q.lua')" \

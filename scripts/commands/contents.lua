@@ -61,6 +61,7 @@ e2.command{
 	name = "cat",
 	usage = "<file>...",
 	help = "Print the contents of files (holes read as zeros), as debugfs cat",
+	example = "cat /etc/passwd",
 	min = 1, max = -1, needs = "fs", args = "inode",
 	run = function(...)
 		each({ ... }, function(spec)
@@ -81,6 +82,7 @@ e2.command{
 	aliases = { "dump_inode" },
 	usage = DUMP_USAGE,
 	help = "Copy a file out of the image to a new host file (-p: owner, mode, times; -f: replace OUT)",
+	example = "dump -p /etc/passwd passwd.copy",
 	min = 2, max = 4, needs = "fs", args = "inode",
 	run = function(...)
 		local o, a = getopt("dump", DUMP_USAGE, "pf", ...)
@@ -116,6 +118,7 @@ e2.command{
 	name = "rdump",
 	usage = "<dir>... <out>",
 	help = "Recreate directories (files, symlinks, owners, modes, times) under the host directory OUT",
+	example = "rdump /etc restore",
 	min = 2, max = -1, needs = "fs", args = "inode",
 	run = function(...)
 		local argv = { ... }
@@ -151,6 +154,7 @@ e2.command{
 	name = "sum",
 	usage = SUM_USAGE,
 	help = "Checksums of file contents, printed as sha256sum does (-a md5|sha1|sha512|xxh64|..., -r: directories)",
+	example = "sum -r /etc\nsum -a xxh128 -j /etc/passwd",
 	min = 1, max = -1, needs = "fs", args = "inode",
 	run = function(...)
 		local o, files = getopt("sum", SUM_USAGE, "a:r", ...)

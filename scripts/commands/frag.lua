@@ -108,6 +108,7 @@ e2.command{
 	name = NAME,
 	usage = USAGE,
 	help = "Fragments, extents and the ideal of files (-r: under directories, -a: all, -v: runs)",
+	example = "frag /var/log/big\nfrag -v /home/alice/notes\nfrag -a",
 	min = 0, max = -1, needs = "fs", args = "inode",
 	run = function(...)
 		local o, files = getopt(NAME, USAGE, "varn:", ...)

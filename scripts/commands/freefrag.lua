@@ -96,6 +96,7 @@ e2.command{
 	name = NAME,
 	usage = USAGE,
 	help = "Free space fragmentation: e2freefrag's histogram, per group with -g",
+	example = "freefrag\nfreefrag -c 64 -g",
 	min = 0, max = 4, needs = "bitmaps",
 	run = function(...)
 		local o, operands = getopt(NAME, USAGE, "c:g", ...)

@@ -165,6 +165,7 @@ e2.command{
 	name = "map",
 	usage = USAGE,
 	help = "A picture of where blocks lie: files, metadata, free space; -o writes SVG",
+	example = "map /big\nmap -g 0",
 	min = 0, max = -1, needs = "bitmaps", args = "inode",
 	run = function(...)
 		local o = parse(...)

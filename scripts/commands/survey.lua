@@ -37,6 +37,7 @@ e2.command{
 	name = NAME,
 	usage = USAGE,
 	help = "How the files are mapped, what migrating them would take, how fragmented they are",
+	example = "survey /home\nsurvey -n 3",
 	min = 0, max = 3, needs = "fs", args = "inode",
 	run = function(...)
 		local o, operands = getopt(NAME, USAGE, "n:", ...)
