@@ -81,7 +81,10 @@ static const char *map_kind(e2c_fs *fs, struct e2l_inode *i)
 enum field {
 	F_INO, F_TYPE, F_MODE, F_SIZE, F_LINKS, F_UID, F_GID, F_ATIME,
 	F_MTIME, F_CTIME, F_CRTIME, F_DTIME, F_FLAGS, F_IBLOCKS, F_GEN,
-	F_ACL, F_INLINE, F_EXTENT, F_HAS_BLOCKS, F_MAP
+	F_ACL, F_INLINE, F_EXTENT, F_HAS_BLOCKS, F_MAP, F_ATIME_NS,
+	F_MTIME_NS, F_CTIME_NS, F_CRTIME_NS, F_VERSION, F_PROJID,
+	F_EXTRA_ISIZE, F_CHECKSUM, F_TARGET, F_MAJOR, F_MINOR,
+	F_INLINE_SIZE
 };
 
 static const char *const field_names[] = {
@@ -92,8 +95,67 @@ static const char *const field_names[] = {
 	[F_FLAGS] = "flags", [F_IBLOCKS] = "i_blocks",
 	[F_GEN] = "generation", [F_ACL] = "file_acl",
 	[F_INLINE] = "inline", [F_EXTENT] = "extent_mapped",
-	[F_HAS_BLOCKS] = "has_blocks", [F_MAP] = "map", NULL
+	[F_HAS_BLOCKS] = "has_blocks", [F_MAP] = "map",
+	[F_ATIME_NS] = "atime_nsec", [F_MTIME_NS] = "mtime_nsec",
+	[F_CTIME_NS] = "ctime_nsec", [F_CRTIME_NS] = "crtime_nsec",
+	[F_VERSION] = "version", [F_PROJID] = "projid",
+	[F_EXTRA_ISIZE] = "extra_isize", [F_CHECKSUM] = "inode_checksum",
+	[F_TARGET] = "target", [F_MAJOR] = "major", [F_MINOR] = "minor",
+	[F_INLINE_SIZE] = "inline_size", NULL
 };
+
+/* The nanoseconds of a time's extra field, or nil when not stored. */
+#define NSEC(f)								\
+	(e2c_inode_has_extra(fs, in, E2C_EXTRA_END(i_##f##_extra)) ?	\
+	 lua_pushinteger(L, LARGE(i)->i_##f##_extra >> 2) : lua_pushnil(L))
+
+/* A symlink's target (fast, inline or in a block), at most 64 KiB. */
+static void push_target(lua_State *L, e2c_fs *fs, struct e2l_inode *i)
+{
+	__u64 size = EXT2_I_SIZE(INODE(i));
+	char name[E2L_INOBUF];
+	luaL_Buffer b;
+	e2c_file *f;
+	size_t got;
+	char *p;
+	errcode_t retval;
+
+	if (!LINUX_S_ISLNK(INODE(i)->i_mode)) {
+		lua_pushnil(L);
+		return;
+	}
+	if (size > 65536)
+		size = 65536;
+	p = luaL_buffinitsize(L, &b, (size_t)size);
+	retval = e2c_file_open(fs, i->ino, INODE(i), &f);
+	if (!retval) {
+		retval = e2c_file_pread(f, 0, p, (size_t)size, &got);
+		e2c_file_close(f);
+	}
+	if (retval)
+		e2l_error(L, retval, "target", e2l_inoname(name, i->ino));
+	luaL_pushresultsize(&b, got);
+}
+
+/* Device numbers as debugfs reads them: old style in i_block[0], new
+ * style in i_block[1]; nil for other types. */
+static void push_device(lua_State *L, struct e2l_inode *i, int minor)
+{
+	const struct ext2_inode *in = INODE(i);
+	unsigned int v;
+
+	if (!LINUX_S_ISBLK(in->i_mode) && !LINUX_S_ISCHR(in->i_mode)) {
+		lua_pushnil(L);
+		return;
+	}
+	if (in->i_block[0])
+		v = minor ? in->i_block[0] & 255 : (in->i_block[0] >> 8) & 255;
+	else if (minor)
+		v = (in->i_block[1] & 0xff) | ((in->i_block[1] >> 12) & 0xfff00);
+	else
+		v = (in->i_block[1] & 0xfff00) >> 8;
+	lua_pushinteger(L, v);
+}
 
 /* Push one field; 0 if name is not a field. */
 static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
@@ -143,6 +205,60 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 		lua_pushboolean(L, e2c_inode_has_blocks(fs, in));
 		break;
 	case F_MAP: lua_pushstring(L, map_kind(fs, i)); break;
+	case F_ATIME_NS: NSEC(atime); break;
+	case F_MTIME_NS: NSEC(mtime); break;
+	case F_CTIME_NS: NSEC(ctime); break;
+	case F_CRTIME_NS: NSEC(crtime); break;
+	case F_VERSION:
+		lua_pushinteger(L, (lua_Integer)(in->osd1.linux1.l_i_version |
+			(e2c_inode_has_extra(fs, in, E2C_EXTRA_END(i_version_hi))
+			 ? (__u64)LARGE(i)->i_version_hi << 32 : 0)));
+		break;
+	case F_PROJID:
+		if (e2c_inode_has_extra(fs, in, E2C_EXTRA_END(i_projid)))
+			lua_pushinteger(L, LARGE(i)->i_projid);
+		else
+			lua_pushnil(L);
+		break;
+	case F_EXTRA_ISIZE:
+		if (EXT2_INODE_SIZE(fs->fs->super) > EXT2_GOOD_OLD_INODE_SIZE)
+			lua_pushinteger(L, LARGE(i)->i_extra_isize);
+		else
+			lua_pushnil(L);
+		break;
+	case F_CHECKSUM:
+		if (!ext2fs_has_feature_metadata_csum(fs->fs->super)) {
+			lua_pushnil(L);
+			break;
+		}
+		/* debugfs's test for the high half */
+		lua_pushinteger(L, in->osd2.linux2.l_i_checksum_lo |
+			(EXT2_INODE_SIZE(fs->fs->super) >
+			 EXT2_GOOD_OLD_INODE_SIZE &&
+			 LARGE(i)->i_extra_isize >=
+			 offsetof(struct ext2_inode_large, i_checksum_hi) -
+			 EXT2_GOOD_OLD_INODE_SIZE ?
+			 (__u32)LARGE(i)->i_checksum_hi << 16 : 0));
+		break;
+	case F_TARGET: push_target(L, fs, i); break;
+	case F_MAJOR: push_device(L, i, 0); break;
+	case F_MINOR: push_device(L, i, 1); break;
+	case F_INLINE_SIZE:
+		if (in->i_flags & EXT4_INLINE_DATA_FL) {
+			size_t size;
+			errcode_t retval = ext2fs_inline_data_size(fs->fs,
+								   i->ino,
+								   &size);
+			char name[E2L_INOBUF];
+
+			if (retval)
+				e2l_error(L, retval, "inline_size",
+					  e2l_inoname(name, i->ino));
+			lua_pushinteger(L, (lua_Integer)size);
+		} else {
+			lua_pushnil(L);
+		}
+		break;
 	default: return 0;
 	}
 	return 1;
@@ -250,6 +366,182 @@ static int inode_tree(lua_State *L)
 	return 1;
 }
 
+/* ---- ino:xattrs() ---------------------------------------------------- */
+
+struct xattr {
+	char *name, *value;
+	size_t len;
+};
+
+struct xattrs {
+	struct xattr *v;
+	size_t n, cap;
+	errcode_t err;
+};
+
+/* ext2fs_xattrs_iterate callback: copy (no Lua in a libext2fs callback). */
+static int xattr_copy(char *name, char *value, size_t len, void *priv)
+{
+	struct xattrs *x = priv;
+	struct xattr *v;
+
+	if (x->n == x->cap) {
+		v = realloc(x->v, (x->cap ? 2 * x->cap : 8) * sizeof(*v));
+		if (!v)
+			goto oom;
+		x->v = v;
+		x->cap = x->cap ? 2 * x->cap : 8;
+	}
+	v = &x->v[x->n];
+	v->name = strdup(name);
+	v->value = malloc(len ? len : 1);
+	if (!v->name || !v->value) {
+		free(v->name);
+		free(v->value);
+		goto oom;
+	}
+	memcpy(v->value, value, len);
+	v->len = len;
+	x->n++;
+	return 0;
+oom:
+	x->err = ENOMEM;
+	return XATTR_ABORT;
+}
+
+/* The extended attributes of ino, in libext2fs's order (debugfs stat's):
+ * an array of {name=, value=} pushed.  A filesystem without the feature
+ * has none. */
+static void push_xattrs(lua_State *L, e2c_fs *fs, ext2_ino_t ino)
+{
+	struct ext2_xattr_handle *h = NULL;
+	struct xattrs x = { 0 };
+	char name[E2L_INOBUF];
+	errcode_t retval;
+	size_t k;
+
+	retval = ext2fs_xattrs_open(fs->fs, ino, &h);
+	if (!retval) {
+		retval = ext2fs_xattrs_read(h);
+		if (!retval)
+			retval = ext2fs_xattrs_iterate(h, xattr_copy, &x);
+		ext2fs_xattrs_close(&h);
+	}
+	if (retval == EXT2_ET_MISSING_EA_FEATURE)
+		retval = 0;
+	if (!retval)
+		retval = x.err;
+	if (!retval)
+		lua_createtable(L, (int)x.n, 0);
+	for (k = 0; k < x.n; k++) {
+		if (!retval) {
+			lua_createtable(L, 0, 2);
+			lua_pushstring(L, x.v[k].name);
+			lua_setfield(L, -2, "name");
+			lua_pushlstring(L, x.v[k].value, x.v[k].len);
+			lua_setfield(L, -2, "value");
+			lua_rawseti(L, -2, (lua_Integer)k + 1);
+		}
+		free(x.v[k].name);
+		free(x.v[k].value);
+	}
+	free(x.v);
+	if (retval)
+		e2l_error(L, retval, "xattrs", e2l_inoname(name, ino));
+}
+
+/* ino:xattrs() -> {{name=, value=}, ...} (the attributes on disk now) */
+static int inode_xattrs(lua_State *L)
+{
+	e2c_fs *fs;
+	ext2_ino_t ino = e2l_checkinode(L, 1, &fs);
+
+	e2l_checknargs(L, 1);
+	push_xattrs(L, fs, ino);
+	return 1;
+}
+
+/* ---- ino:ranges() ---------------------------------------------------- */
+
+#define SETINT(name, v) \
+	(lua_pushinteger(L, (lua_Integer)(v)), lua_setfield(L, -2, (name)))
+
+/* The map as stat lists it (e2c_map_next_range): an array of {kind=,
+ * lblk=, pblk=, len=, uninit=}, index nodes with their level. */
+static void push_ranges(lua_State *L, e2c_fs *fs, struct e2l_inode *i)
+{
+	char name[E2L_INOBUF];
+	struct e2c_piece p;
+	e2c_map *m = NULL;
+	lua_Integer n = 0;
+	errcode_t retval;
+	int got;
+
+	lua_newtable(L);
+	retval = e2c_map_open(fs, i->ino, INODE(i), &m);
+	while (!retval) {
+		/* no Lua error may leave the cursor open: only the pushes
+		 * below could raise, and only for want of memory */
+		retval = e2c_map_next_range(m, &p, &got);
+		if (retval || !got)
+			break;
+		lua_createtable(L, 0, 6);
+		lua_pushstring(L, e2l_kind_name(p.kind));
+		lua_setfield(L, -2, "kind");
+		SETINT("lblk", p.lblk);
+		SETINT("pblk", p.pblk);
+		SETINT("len", p.len);
+		lua_pushboolean(L, (p.flags & E2C_UNINIT) != 0);
+		lua_setfield(L, -2, "uninit");
+		if (p.kind == E2C_NODE)
+			SETINT("level", p.level);
+		lua_rawseti(L, -2, ++n);
+	}
+	e2c_map_close(m);
+	if (retval)
+		e2l_error(L, retval, "ranges", e2l_inoname(name, i->ino));
+}
+
+/* ino:ranges() -> the map as stat lists it ({} without a map) */
+static int inode_ranges(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	e2c_fs *fs;
+
+	e2l_checkinode(L, 1, &fs);
+	e2l_checknargs(L, 1);
+	if (!e2c_inode_has_blocks(fs, INODE(i))) {
+		lua_newtable(L);
+		return 1;
+	}
+	push_ranges(L, fs, i);
+	return 1;
+}
+
+/* ino:stat() -> every field, xattrs and (with a map) ranges: what the stat
+ * command shows, as one table (its -j output). */
+static int inode_stat(lua_State *L)
+{
+	struct e2l_inode *i = toinode(L, 1);
+	e2c_fs *fs;
+	int f;
+
+	e2l_checkinode(L, 1, &fs);
+	e2l_checknargs(L, 1);
+	lua_createtable(L, 0, 40);
+	for (f = 0; field_names[f]; f++) {
+		push_field(L, fs, i, field_names[f]);
+		lua_setfield(L, -2, field_names[f]);
+	}
+	push_xattrs(L, fs, i->ino);
+	lua_setfield(L, -2, "xattrs");
+	if (e2c_inode_has_blocks(fs, INODE(i))) {
+		push_ranges(L, fs, i);
+		lua_setfield(L, -2, "ranges");
+	}
+	return 1;
+}
+
 /* ino:path() -> path or nil */
 static int inode_path(lua_State *L)
 {
@@ -291,11 +583,14 @@ void e2l_inode_open(lua_State *L)
 		{ "lines", e2l_inode_lines },
 		{ "path", inode_path },
 		{ "plan", inode_plan },
+		{ "ranges", inode_ranges },
 		{ "raw", e2l_inode_raw },
 		{ "rdump", e2l_inode_rdump },
 		{ "read", e2l_inode_read },
 		{ "runs", inode_runs },
+		{ "stat", inode_stat },
 		{ "tree", inode_tree },
+		{ "xattrs", inode_xattrs },
 		{ NULL, NULL }
 	};
 
