@@ -103,6 +103,8 @@ int e2l_inode_checksum(lua_State *L);
 int e2l_inode_dump(lua_State *L);
 int e2l_inode_rdump(lua_State *L);
 void e2l_reader_open(lua_State *L);
+/* ino:entries([opts]) (dir.c): a directory's entries. */
+int e2l_inode_entries(lua_State *L);
 /* e2.hash(algo, s). */
 int e2l_hash(lua_State *L);
 

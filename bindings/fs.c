@@ -526,6 +526,278 @@ static int fs_owner(lua_State *L)
 	return 2;
 }
 
+/* Failures a search passed over (a map or directory that could not be
+ * read), kept in C until the search is done. */
+struct passed {
+	struct { ext2_ino_t ino; errcode_t err; } *v;
+	size_t n, cap;
+	int oom;
+};
+
+static void pass_over(struct passed *p, ext2_ino_t ino, errcode_t err)
+{
+	void *v;
+
+	if (p->n == p->cap) {
+		v = realloc(p->v, (p->cap ? 2 * p->cap : 8) * sizeof(*p->v));
+		if (!v) {
+			p->oom = 1;
+			return;
+		}
+		p->v = v;
+		p->cap = p->cap ? 2 * p->cap : 8;
+	}
+	p->v[p->n].ino = ino;
+	p->v[p->n++].err = err;
+}
+
+static void passed_map(ext2_ino_t ino, errcode_t err, void *priv)
+{
+	pass_over(priv, ino, err);
+}
+
+/* Push the array of e2.errors (op, "<ino>" objects) and free p. */
+static void push_passed(lua_State *L, struct passed *p, const char *op)
+{
+	char name[E2L_INOBUF];
+	size_t k;
+
+	lua_createtable(L, (int)p->n, 0);
+	for (k = 0; k < p->n; k++) {
+		e2l_pusherror(L, p->v[k].err, op, e2l_inoname(name, p->v[k].ino));
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	free(p->v);
+	p->v = NULL;
+}
+
+/* Room for the integers of the argument at arg (one, or an array of
+ * them): a userdata of *n elements of size bytes each, pushed (freed by
+ * the collector whatever raises).  Raises for an element that is not an
+ * integer. */
+static void *int_list(lua_State *L, int arg, size_t size, size_t *n)
+{
+	size_t k;
+	char *v;
+
+	if (lua_type(L, arg) == LUA_TNUMBER) {
+		*n = 1;
+		return lua_newuserdatauv(L, size, 0);
+	}
+	luaL_checktype(L, arg, LUA_TTABLE);
+	*n = lua_rawlen(L, arg);
+	luaL_argcheck(L, *n > 0, arg, "empty list");
+	v = lua_newuserdatauv(L, *n * size, 0);
+	for (k = 1; k <= *n; k++) {
+		lua_rawgeti(L, arg, (lua_Integer)k);
+		if (!lua_isinteger(L, -1))
+			luaL_argerror(L, arg, lua_pushfstring(L, "element %d is "
+				      "not an integer", (int)k));
+		lua_pop(L, 1);
+	}
+	return v;
+}
+
+/* Element k (1-based) of the integer argument at arg (as int_list). */
+static lua_Integer int_at(lua_State *L, int arg, size_t k)
+{
+	lua_Integer v;
+
+	if (lua_type(L, arg) == LUA_TNUMBER)
+		return luaL_checkinteger(L, arg);
+	lua_rawgeti(L, arg, (lua_Integer)k);
+	v = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+/* fs:owners(blocks) -> {{block=, ino=, kind=}...}, errors: icheck's
+ * search for one block or an array of them (ino and kind absent when no
+ * inode maps the block); errors lists the maps that could not be walked
+ * (counted for the blocks before the bad pointer). */
+static int fs_owners(lua_State *L)
+{
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	struct passed bad = { 0 };
+	struct e2c_owner *q;
+	errcode_t retval;
+	size_t n, k;
+
+	e2l_checknargs(L, 2);
+	q = int_list(L, 2, sizeof(*q), &n);
+	for (k = 0; k < n; k++) {
+		lua_pushinteger(L, int_at(L, 2, k + 1));
+		q[k].blk = checkblock(L, fs, lua_gettop(L));
+		lua_pop(L, 1);
+		q[k].ino = 0;
+		q[k].kind = 0;
+	}
+	retval = e2c_find_owners(fs, q, n, passed_map, &bad);
+	if (!retval && bad.oom)
+		retval = ENOMEM;
+	if (retval) {
+		free(bad.v);
+		return e2l_error(L, retval, "owners", NULL);
+	}
+	lua_createtable(L, (int)n, 0);
+	for (k = 0; k < n; k++) {
+		lua_createtable(L, 0, 3);
+		lua_pushinteger(L, (lua_Integer)q[k].blk);
+		lua_setfield(L, -2, "block");
+		if (q[k].ino) {
+			lua_pushinteger(L, q[k].ino);
+			lua_setfield(L, -2, "ino");
+			lua_pushstring(L, kind_names[q[k].kind]);
+			lua_setfield(L, -2, "kind");
+		}
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	push_passed(L, &bad, "owners");
+	return 2;
+}
+
+/* What fs:names collects for one name (copied out of the search). */
+struct name {
+	ext2_ino_t ino, dir;
+	int ftype, bad_type;
+	char *name, *path;	/* path: NULL when the parent has none */
+};
+
+struct names {
+	e2c_fs *fs;
+	int check;		/* compare the entry's type with the inode */
+	struct name *v;
+	size_t n, cap;
+	ext2_ino_t dir;		/* the directory parent names */
+	char *parent;		/* its path, NULL: none */
+};
+
+/* e2c_find_names callback (no Lua here: the core is scanning). */
+static errcode_t name_found(ext2_ino_t ino, ext2_ino_t dir,
+			    const struct e2c_dirent *d, void *priv)
+{
+	struct names *c = priv;
+	struct ext2_inode inode;
+	struct name *v;
+
+	if (dir != c->dir) {
+		ext2fs_free_mem(&c->parent);
+		c->dir = dir;
+		if (ext2fs_get_pathname(c->fs->fs, dir, 0, &c->parent))
+			c->parent = NULL;
+	}
+	if (c->n == c->cap) {
+		v = realloc(c->v, (c->cap ? 2 * c->cap : 8) * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		c->v = v;
+		c->cap = c->cap ? 2 * c->cap : 8;
+	}
+	v = &c->v[c->n];
+	memset(v, 0, sizeof(*v));
+	v->ino = ino;
+	v->dir = dir;
+	v->ftype = d->ftype;
+	v->name = strdup(d->name);
+	if (c->parent)
+		v->path = e2c_path_join(c->parent, d->name, d->name_len);
+	if (!v->name || (c->parent && !v->path)) {
+		free(v->name);
+		free(v->path);
+		return ENOMEM;
+	}
+	v->bad_type = c->check && d->ftype &&
+		      !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
+		      d->ftype != e2c_mode_ftype(inode.i_mode);
+	c->n++;
+	return 0;
+}
+
+static void passed_dir(ext2_ino_t dir, errcode_t err, void *priv)
+{
+	pass_over(priv, dir, err);
+}
+
+/*
+ * fs:names(inos [, {check=}]) -> {{ino=, dir=, name=, path=,
+ * file_type=}...}, errors: ncheck's search for the names of one inode
+ * number or an array of them, in the order found; path is absent when the
+ * directory has no path; with check, bad_file_type says whether the
+ * entry's file type differs from the inode's.  errors lists the
+ * directories that could not be read.
+ */
+static int fs_names(lua_State *L)
+{
+	static const char *const keys[] = { "check", NULL };
+	e2c_fs *fs = e2l_checkfs(L, 1);
+	struct names c = { .fs = fs };
+	struct passed bad = { 0 };
+	struct ext2_inode inode;
+	ext2_ino_t *inos;
+	char name[E2L_INOBUF];
+	errcode_t retval;
+	size_t n, k;
+
+	e2l_checknargs(L, 3);
+	if (!lua_isnoneornil(L, 3)) {
+		e2l_checkopts(L, 3, keys, "names");
+		c.check = e2l_optbool(L, 3, "check");
+	}
+	inos = int_list(L, 2, sizeof(*inos), &n);
+	for (k = 0; k < n; k++) {
+		lua_Integer v = int_at(L, 2, k + 1);
+
+		if (v < 1 || v > fs->fs->super->s_inodes_count) {
+			lua_pushfstring(L, "<%I>", v);
+			e2l_error(L, EXT2_ET_BAD_INODE_NUM, "names",
+				  lua_tostring(L, -1));
+		}
+		inos[k] = (ext2_ino_t)v;
+		/* read now, so that an unreadable one is named */
+		retval = ext2fs_read_inode(fs->fs, inos[k], &inode);
+		if (retval)
+			e2l_error(L, retval, "names",
+				  e2l_inoname(name, inos[k]));
+	}
+	retval = e2c_find_names(fs, inos, n, name_found, passed_dir, &c);
+	ext2fs_free_mem(&c.parent);
+	if (!retval && bad.oom)
+		retval = ENOMEM;
+	if (!retval)
+		lua_createtable(L, (int)c.n, 0);
+	for (k = 0; k < c.n; k++) {
+		struct name *v = &c.v[k];
+
+		if (!retval) {
+			lua_createtable(L, 0, 6);
+			lua_pushinteger(L, v->ino);
+			lua_setfield(L, -2, "ino");
+			lua_pushinteger(L, v->dir);
+			lua_setfield(L, -2, "dir");
+			lua_pushstring(L, v->name);
+			lua_setfield(L, -2, "name");
+			lua_pushstring(L, v->path);	/* nil: none */
+			lua_setfield(L, -2, "path");
+			lua_pushinteger(L, v->ftype);
+			lua_setfield(L, -2, "file_type");
+			if (c.check) {
+				lua_pushboolean(L, v->bad_type);
+				lua_setfield(L, -2, "bad_file_type");
+			}
+			lua_rawseti(L, -2, (lua_Integer)k + 1);
+		}
+		free(v->name);
+		free(v->path);
+	}
+	free(c.v);
+	if (retval) {
+		free(bad.v);
+		return e2l_error(L, retval, "names", NULL);
+	}
+	push_passed(L, &bad, "names");
+	return 2;
+}
+
 /* fs:bmap(x, lblk) -> pblk (0: hole), uninit */
 static int fs_bmap(lua_State *L)
 {
@@ -711,7 +983,9 @@ void e2l_fs_open(lua_State *L)
 		{ "inode", fs_inode },
 		{ "inodes", fs_inodes },
 		{ "lookup", fs_lookup },
+		{ "names", fs_names },
 		{ "owner", fs_owner },
+		{ "owners", fs_owners },
 		{ "path", fs_path },
 		{ "plan", fs_plan },
 		{ "read_block", e2l_fs_read_block },

@@ -577,6 +577,7 @@ void e2l_inode_open(lua_State *L)
 		{ "checksum", e2l_inode_checksum },
 		{ "chunks", e2l_inode_chunks },
 		{ "dump", e2l_inode_dump },
+		{ "entries", e2l_inode_entries },
 		{ "extents", inode_extents },
 		{ "frag", e2l_inode_frag },
 		{ "holes", inode_holes },
