@@ -140,9 +140,6 @@ int e2l_fs_free_ranges(lua_State *L);
 int e2l_fs_freefrag(lua_State *L);
 int e2l_fs_frag_survey(lua_State *L);
 int e2l_inode_frag(lua_State *L);
-
-/* A plan table (fs:plan, ino:plan, tx:migrate, tx:pending). */
-void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
 /* fs:begin(): the fs userdata at fsidx. */
 int e2l_tx_begin(lua_State *L, int fsidx);
 /* The core transaction of the open e2.tx at idx (raises otherwise). */

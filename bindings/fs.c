@@ -613,7 +613,8 @@ static lua_Integer int_at(lua_State *L, int arg, size_t k)
 
 /* fs:owners(blocks) -> {{block=, ino=, kind=}...}, errors: icheck's
  * search for one block or an array of them (ino and kind absent when no
- * inode maps the block); errors lists the maps that could not be walked
+ * inode maps the block, as for a block outside the filesystem); errors
+ * lists the maps that could not be walked
  * (counted for the blocks before the bad pointer). */
 static int fs_owners(lua_State *L)
 {
@@ -626,9 +627,11 @@ static int fs_owners(lua_State *L)
 	e2l_checknargs(L, 2);
 	q = int_list(L, 2, sizeof(*q), &n);
 	for (k = 0; k < n; k++) {
-		lua_pushinteger(L, int_at(L, 2, k + 1));
-		q[k].blk = checkblock(L, fs, lua_gettop(L));
-		lua_pop(L, 1);
+		lua_Integer b = int_at(L, 2, k + 1);
+
+		/* outside the filesystem: owned by nobody, as in icheck */
+		luaL_argcheck(L, b >= 0, 2, "negative block number");
+		q[k].blk = (blk64_t)b;
 		q[k].ino = 0;
 		q[k].kind = 0;
 	}

@@ -91,7 +91,7 @@ int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 	return 1;
 }
 
-static void push_totals(lua_State *L, const struct e2c_tx_totals *t)
+void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t)
 {
 	lua_createtable(L, 0, 6);
 	SETINT("inodes", t->inodes);
@@ -258,7 +258,7 @@ static int tx_pending(lua_State *L)
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	e2c_tx_totals(t->tx, &tot);
-	push_totals(L, &tot);
+	e2l_pushtotals(L, &tot);
 	return 2;
 }
 
@@ -287,7 +287,7 @@ static int tx_commit(lua_State *L)
 	}
 	if (retval)
 		return e2l_error(L, retval, "commit", t->fs->path);
-	push_totals(L, &tot);
+	e2l_pushtotals(L, &tot);
 	return 1;
 }
 

@@ -51,6 +51,60 @@ int e2sh_files_fail(lua_State *L, const char *op, const char *file,
 			  failed, total, total == 1 ? "" : "s");
 }
 
+/* e2sh_files_fail under pcall: its arguments on the stack. */
+static int files_fail(lua_State *L)
+{
+	return e2sh_files_fail(L, lua_tostring(L, 1), lua_tostring(L, 2),
+			       (int)lua_tointeger(L, 3), (int)lua_tointeger(L, 4),
+			       lua_toboolean(L, 5),
+			       (errcode_t)lua_tointeger(L, 6));
+}
+
+void e2sh_push_files_fail(lua_State *L, const char *op, const char *file,
+			  int failed, int total, int said, errcode_t last)
+{
+	lua_pushcfunction(L, files_fail);
+	lua_pushstring(L, op);
+	lua_pushstring(L, file);
+	lua_pushinteger(L, failed);
+	lua_pushinteger(L, total);
+	lua_pushboolean(L, said);
+	lua_pushinteger(L, (lua_Integer)last);
+	lua_pcall(L, 6, 1, 0);				/* [err] */
+}
+
+void e2sh_call_as(lua_State *L, int nargs, int nres, const char *op,
+		  const char *object)
+{
+	int is_e2err = 0;
+
+	if (lua_pcall(L, nargs, nres, 0) == LUA_OK)
+		return;
+	if (lua_getmetatable(L, -1)) {
+		luaL_getmetatable(L, E2L_ERROR);
+		is_e2err = lua_rawequal(L, -1, -2);
+		lua_pop(L, 2);
+	}
+	if (is_e2err) {
+		lua_pushstring(L, op);
+		lua_setfield(L, -2, "op");
+		lua_pushstring(L, object);
+		lua_setfield(L, -2, "object");
+	}
+	lua_error(L);
+}
+
+void e2sh_method(lua_State *L, int obj, const char *name, int nargs,
+		 int nres)
+{
+	obj = lua_absindex(L, obj);
+	lua_getfield(L, obj, name);
+	lua_insert(L, -nargs - 1);
+	lua_pushvalue(L, obj);
+	lua_insert(L, -nargs - 1);
+	lua_call(L, nargs + 1, nres);
+}
+
 void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 		    const char *cmd, const char *usage)
 {

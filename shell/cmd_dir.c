@@ -18,8 +18,8 @@
 
 #include "commands.h"
 
-#define LS_USAGE	"[-c] [-d] [-l] [-p] [-r] [dir]"
-#define NCHECK_USAGE	"[-c] <ino> ..."
+#define LS_USAGE	"[-c] [-d] [-j] [-l] [-p] [-r] [dir]"
+#define NCHECK_USAGE	"[-c] [-j] <ino> ..."
 #define DXHASH_USAGE	"[-cv] [-h hash_alg] [-s hash_seed] [-e encoding] <name>"
 
 /* ------------------------------------------------------------------ */
@@ -58,6 +58,34 @@ static int cmd_pwd(lua_State *L)
 		free(path);
 	}
 	return 0;
+}
+
+/* {ino=, path=} of directory ino (path absent if it has none). */
+static void push_dir(lua_State *L, int fsi, ext2_ino_t ino)
+{
+	lua_createtable(L, 0, 2);
+	lua_pushinteger(L, ino);
+	lua_setfield(L, -2, "ino");
+	lua_pushinteger(L, ino);
+	e2sh_method(L, fsi, "path", 1, 1);
+	lua_setfield(L, -2, "path");
+}
+
+/* pwd -j: {cwd = {ino=, path=}, root = {ino=, path=}} from fs:cwd(),
+ * fs:path() */
+static int json_pwd(lua_State *L)
+{
+	int fsi;
+
+	e2sh_checkfs(L, &fsi);
+	lua_createtable(L, 0, 2);
+	e2sh_method(L, fsi, "cwd", 0, 1);
+	push_dir(L, fsi, (ext2_ino_t)lua_tointeger(L, -1));
+	lua_setfield(L, -3, "cwd");
+	lua_pop(L, 1);
+	push_dir(L, fsi, EXT2_ROOT_INO);
+	lua_setfield(L, -2, "root");
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -260,6 +288,42 @@ static int cmd_ls(lua_State *L)
 	return 0;
 }
 
+/* ls -j [-c] [-d] [dir]: {dir=, ino=, entries = ino:entries{...}}; -l,
+ * -p and -r shape text only. */
+static int json_ls(lua_State *L)
+{
+	int fsi, first, opts;
+
+	e2sh_checkfs(L, &fsi);
+	opts = e2sh_flags(L, fsi - 1, "cdlpr", "ls", LS_USAGE, &first);
+	if (first < fsi - 1)
+		return luaL_error(L, "Usage: ls " LS_USAGE);
+	if (first == fsi - 1)
+		lua_pushvalue(L, first);
+	else
+		e2sh_method(L, fsi, "cwd", 0, 1);
+	e2sh_method(L, fsi, "inode", 1, 1);		/* [.., ino] */
+	lua_createtable(L, 0, 3);
+	if (first == fsi - 1)
+		lua_pushvalue(L, first);
+	else
+		lua_pushliteral(L, ".");
+	lua_setfield(L, -2, "dir");
+	lua_getfield(L, -2, "ino");
+	lua_setfield(L, -2, "ino");
+	lua_getfield(L, -2, "entries");
+	lua_pushvalue(L, -3);
+	lua_createtable(L, 0, 2);
+	lua_pushboolean(L, opts & LS_DELETED);
+	lua_setfield(L, -2, "deleted");
+	lua_pushboolean(L, opts & LS_CSUM);
+	lua_setfield(L, -2, "checksums");
+	e2sh_call_as(L, 2, 1, "ls", first == fsi - 1 ? lua_tostring(L, first)
+						   : NULL);
+	lua_setfield(L, -2, "entries");
+	return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* ncheck                                                              */
 /* ------------------------------------------------------------------ */
@@ -310,34 +374,50 @@ static void ncheck_bad_dir(ext2_ino_t dir, errcode_t err, void *priv)
 	c->bad_dirs++;
 }
 
-static int cmd_ncheck(lua_State *L)
+/* ncheck's options and arguments: -c, then the inodes ("12" or "<12>",
+ * as debugfs accepts), checked, into a userdata (pushed) of *n. */
+static ext2_ino_t *ncheck_args(lua_State *L, e2c_fs *fs, int fsi, int *check,
+			       int *n)
 {
-	int fsi, first, i, n;
-	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	struct ncheck c = { fs, e2sh_out(L), 0, 0, 0, NULL };
-	struct ext2_inode inode;
 	ext2_ino_t *inos;
-	errcode_t retval;
+	int first, i;
 
-	c.check = e2sh_flags(L, fsi - 1, "c", "ncheck", NCHECK_USAGE, &first);
-	n = fsi - first;
-	if (n < 1)
-		return luaL_error(L, "Usage: ncheck " NCHECK_USAGE);
-	inos = lua_newuserdatauv(L, n * sizeof(*inos), 0);
-	for (i = 0; i < n; i++) {
+	*check = e2sh_flags(L, fsi - 1, "c", "ncheck", NCHECK_USAGE, &first);
+	*n = fsi - first;
+	if (*n < 1)
+		luaL_error(L, "Usage: ncheck " NCHECK_USAGE);
+	inos = lua_newuserdatauv(L, *n * sizeof(*inos), 0);
+	for (i = 0; i < *n; i++) {
 		size_t len;
 		const char *a = lua_tolstring(L, first + i, &len);
 		unsigned long long v;
 
-		/* "12" or "<12>", as debugfs accepts. */
 		if (len > 2 && a[0] == '<' && a[len - 1] == '>' ?
 		    e2sh_parse_num(a + 1, len - 2, &v) : e2sh_parse_num(a, len, &v))
-			return luaL_error(L, "ncheck %s: invalid inode number",
-					  a);
+			luaL_error(L, "ncheck %s: invalid inode number", a);
 		if (v < 1 || v > fs->fs->super->s_inodes_count)
 			e2l_error(L, E2C_ERR_BAD_INODE, "ncheck", a);
 		inos[i] = (ext2_ino_t)v;
 	}
+	return inos;
+}
+
+/* "ncheck: N directories could not be read (see above)" */
+static void push_bad_dirs(lua_State *L, int n)
+{
+	lua_pushfstring(L, "ncheck: %d director%s could not be read (see "
+			"above)", n, n == 1 ? "y" : "ies");
+}
+
+static int cmd_ncheck(lua_State *L)
+{
+	int fsi, i, n;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	struct ncheck c = { fs, e2sh_out(L), 0, 0, 0, NULL };
+	struct ext2_inode inode;
+	ext2_ino_t *inos = ncheck_args(L, fs, fsi, &c.check, &n);
+	errcode_t retval;
+
 	/* Read here first so an unreadable argument is named in the error. */
 	for (i = 0; i < n; i++) {
 		retval = ext2fs_read_inode(fs->fs, inos[i], &inode);
@@ -351,10 +431,10 @@ static int cmd_ncheck(lua_State *L)
 	ext2fs_free_mem(&c.parent);
 	if (retval)
 		e2l_error(L, retval, "ncheck", NULL);
-	if (c.bad_dirs)
-		return luaL_error(L, "ncheck: %d director%s could not be read "
-				  "(see above)", c.bad_dirs,
-				  c.bad_dirs == 1 ? "y" : "ies");
+	if (c.bad_dirs) {
+		push_bad_dirs(L, c.bad_dirs);
+		return lua_error(L);
+	}
 	return 0;
 }
 
@@ -581,21 +661,57 @@ static int cmd_dxhash(lua_State *L)
 	return 0;
 }
 
+/* ncheck -j [-c] <ino>...: {names = fs:names(...)}; the directories that
+ * could not be read are said on stderr and fail the command after. */
+static int json_ncheck(lua_State *L)
+{
+	int fsi, i, n, check, bad;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	ext2_ino_t *inos = ncheck_args(L, fs, fsi, &check, &n);
+
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushinteger(L, inos[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_createtable(L, 0, 1);
+	lua_pushboolean(L, check);
+	lua_setfield(L, -2, "check");
+	e2sh_method(L, fsi, "names", 2, 2);		/* [.., names, errs] */
+	bad = (int)lua_rawlen(L, -1);
+	for (i = 1; i <= bad; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_getfield(L, -1, "object");
+		lua_getfield(L, -2, "message");
+		fprintf(stderr, "ncheck %s: %s\n", lua_tostring(L, -2),
+			lua_tostring(L, -1));
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 1);
+	lua_insert(L, -2);
+	lua_setfield(L, -2, "names");
+	if (!bad)
+		return 1;
+	push_bad_dirs(L, bad);
+	return 2;
+}
+
 const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "ls", "list_directory", LS_USAGE,
 	  "List a directory (-l long, -p parseable, -d deleted entries)",
 	  0, 6, "fs", "inode", cmd_ls,
-	  "ls -l /etc\nls -j /var/log", NULL },
+	  "ls -l /etc\nls -j /var/log", json_ls },
 	{ "cd", NULL, "<dir>", "Change the current directory",
 	  1, 1, "fs", "inode", cmd_cd,
 	  "cd /var/log", NULL },
-	{ "pwd", NULL, "", "Print the current and root directories",
+	{ "pwd", NULL, "[-j]", "Print the current and root directories",
 	  0, 0, "fs", "", cmd_pwd,
-	  "pwd\npwd -j", NULL },
+	  "pwd\npwd -j", json_pwd },
 	{ "ncheck", NULL, NCHECK_USAGE,
 	  "Find the path names of inodes (-c: check entry file types)",
 	  1, -1, "fs", "", cmd_ncheck,
-	  "ncheck 11\nncheck -j 2 11", NULL },
+	  "ncheck 11\nncheck -j 2 11", json_ncheck },
 	{ "htree_dump", "htree", "<dir>",
 	  "Dump the hash index of a directory: index nodes, leaf blocks, "
 	  "every name with its hash", 1, 1, "fs", "inode", cmd_htree,

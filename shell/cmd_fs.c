@@ -16,7 +16,7 @@
 
 #include "commands.h"
 
-#define STATS_USAGE	"[-h]"
+#define STATS_USAGE	"[-h] [-j]"
 #define BD_USAGE	"[-x] [-f <file>] <block>"
 
 /* ------------------------------------------------------------------ */
@@ -96,33 +96,97 @@ static int cmd_stats(lua_State *L)
 	return 0;
 }
 
+/* stats -j [-h]: {super = fs.super, groups = fs.groups (not with -h),
+ * directories = their sum} */
+static int json_stats(lua_State *L)
+{
+	int fsi, first, header;
+	lua_Integer dirs = 0, i, n;
+
+	e2sh_checkfs(L, &fsi);
+	header = e2sh_flags(L, fsi - 1, "h", "stats", STATS_USAGE, &first);
+	if (first != fsi)
+		return luaL_error(L, "Usage: stats " STATS_USAGE);
+	lua_createtable(L, 0, 3);
+	lua_getfield(L, fsi, "super");
+	lua_setfield(L, -2, "super");
+	lua_getfield(L, fsi, "groups");			/* [.., data, groups] */
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_getfield(L, -1, "used_dirs");
+		dirs += lua_tointeger(L, -1);
+		lua_pop(L, 2);
+	}
+	if (header)
+		lua_pop(L, 1);
+	else
+		lua_setfield(L, -2, "groups");
+	lua_pushinteger(L, dirs);
+	lua_setfield(L, -2, "directories");
+	return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* testb                                                               */
 /* ------------------------------------------------------------------ */
 
-static int cmd_testb(lua_State *L)
+/* testb's arguments <block> [count], checked. */
+static e2c_fs *testb_args(lua_State *L, blk64_t *blk, blk64_t *count)
 {
-	FILE *out = e2sh_out(L);
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	blk64_t blk = e2sh_checknum(L, 1, "testb", "block number");
-	blk64_t count = fsi > 2 ? e2sh_checknum(L, 2, "testb", "count") : 1;
 	blk64_t end = ext2fs_blocks_count(fs->fs->super);
 
+	*blk = e2sh_checknum(L, 1, "testb", "block number");
+	*count = fsi > 2 ? e2sh_checknum(L, 2, "testb", "count") : 1;
 	if (!fs->fs->block_map)
 		e2l_error(L, E2C_ERR_NO_BITMAPS, "testb", NULL);
 	/* debugfs rejects block 0 even where it is a real block. */
-	if (!blk)
-		return luaL_error(L, "testb 0: invalid block number 0");
-	if (blk >= end || count > end - blk)
-		return luaL_error(L, "testb %s: blocks beyond the end of the "
-				  "filesystem (%I blocks)", lua_tostring(L, 1),
-				  (lua_Integer)end);
+	if (!*blk)
+		luaL_error(L, "testb 0: invalid block number 0");
+	if (*blk >= end || *count > end - *blk)
+		luaL_error(L, "testb %s: blocks beyond the end of the "
+			   "filesystem (%I blocks)", lua_tostring(L, 1),
+			   (lua_Integer)end);
+	return fs;
+}
+
+static int cmd_testb(lua_State *L)
+{
+	FILE *out = e2sh_out(L);
+	blk64_t blk, count;
+	e2c_fs *fs = testb_args(L, &blk, &count);
+
 	for (; count > 0; count--, blk++)
 		fprintf(out, "Block %llu %s\n", (unsigned long long)blk,
 			ext2fs_test_block_bitmap2(fs->fs->block_map, blk) ?
 			"marked in use" : "not in use");
 	return 0;
+}
+
+/* testb -j <block> [count]: {blocks = {{block=, used=}...}} from
+ * fs:testb() */
+static int json_testb(lua_State *L)
+{
+	blk64_t blk, count, k;
+	int fsi;
+
+	testb_args(L, &blk, &count);
+	e2sh_checkfs(L, &fsi);
+	lua_createtable(L, 0, 1);
+	lua_createtable(L, count < 1 << 20 ? (int)count : 1 << 20, 0);
+	for (k = 0; k < count; k++) {
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, (lua_Integer)(blk + k));
+		lua_setfield(L, -2, "block");
+		lua_pushinteger(L, (lua_Integer)(blk + k));
+		e2sh_method(L, fsi, "testb", 1, 1);
+		lua_setfield(L, -2, "used");
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	lua_setfield(L, -2, "blocks");
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -139,6 +203,15 @@ static void icheck_bad_map(ext2_ino_t ino, errcode_t err, void *priv)
 	(*bad_maps)++;
 }
 
+#define ICHECK_USAGE	"[-j] <block> ..."
+
+/* "icheck: N inode map(s) could not be walked (see above)" */
+static void push_bad_maps(lua_State *L, int n)
+{
+	lua_pushfstring(L, "icheck: %d inode map(s) could not be walked (see "
+			"above)", n);
+}
+
 static int cmd_icheck(lua_State *L)
 {
 	FILE *out = e2sh_out(L);
@@ -149,7 +222,7 @@ static int cmd_icheck(lua_State *L)
 	errcode_t retval;
 
 	if (!n)
-		return luaL_error(L, "Usage: icheck <block> ...");
+		return luaL_error(L, "Usage: icheck " ICHECK_USAGE);
 	/* A userdata: freed by the GC even if a bad number raises below. */
 	q = lua_newuserdatauv(L, n * sizeof(*q), 0);
 	for (i = 0; i < (int)n; i++)
@@ -166,9 +239,10 @@ static int cmd_icheck(lua_State *L)
 			fprintf(out, "%llu\t<block not found>\n",
 				(unsigned long long)q[i].blk);
 	}
-	if (bad_maps)
-		return luaL_error(L, "icheck: %d inode map(s) could not be "
-				  "walked (see above)", bad_maps);
+	if (bad_maps) {
+		push_bad_maps(L, bad_maps);
+		return lua_error(L);
+	}
 	return 0;
 }
 
@@ -334,18 +408,52 @@ static int cmd_partitions(lua_State *L)
 	return 0;
 }
 
+/* icheck -j <block>...: {blocks = fs:owners(...)}; the maps that could not
+ * be walked are said on stderr and fail the command after. */
+static int json_icheck(lua_State *L)
+{
+	int fsi, i, n, bad;
+
+	e2sh_checkfs(L, &fsi);
+	n = fsi - 1;
+	lua_createtable(L, n, 0);
+	for (i = 1; i <= n; i++) {
+		lua_pushinteger(L, (lua_Integer)e2sh_checknum(L, i, "icheck",
+							      "block number"));
+		lua_rawseti(L, -2, i);
+	}
+	e2sh_method(L, fsi, "owners", 1, 2);		/* [.., list, errs] */
+	bad = (int)lua_rawlen(L, -1);
+	for (i = 1; i <= bad; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_getfield(L, -1, "object");
+		lua_getfield(L, -2, "message");
+		fprintf(stderr, "icheck %s: %s\n", lua_tostring(L, -2),
+			lua_tostring(L, -1));
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 1);
+	lua_insert(L, -2);
+	lua_setfield(L, -2, "blocks");
+	if (!bad)
+		return 1;
+	push_bad_maps(L, bad);
+	return 2;
+}
+
 const struct e2sh_cmd e2sh_fs_cmds[] = {
 	{ "stats", "super show_super_stats", STATS_USAGE,
 	  "Show the superblock (and the group descriptors unless -h)",
 	  0, 1, "fs", "", cmd_stats,
-	  "stats -h\nstats -j", NULL },
-	{ "icheck", NULL, "<block> ...", "Find the inodes owning blocks",
+	  "stats -h\nstats -j", json_stats },
+	{ "icheck", NULL, ICHECK_USAGE, "Find the inodes owning blocks",
 	  1, -1, "fs", "block", cmd_icheck,
-	  "icheck 1000 5000\nicheck -j 1000", NULL },
-	{ "testb", NULL, "<block> [count]",
+	  "icheck 1000 5000\nicheck -j 1000", json_icheck },
+	{ "testb", NULL, "[-j] <block> [count]",
 	  "Test whether blocks are marked in use in the bitmap", 1, 2,
 	  "bitmaps", "block", cmd_testb,
-	  "testb 1000 5\ntestb -j 1000 5", NULL },
+	  "testb 1000 5\ntestb -j 1000 5", json_testb },
 	{ "block_dump", "bdump bd", BD_USAGE,
 	  "Dump a block in hex (-f: a logical block of a file, -x: as an "
 	  "extended attribute block)", 1, 4, "fs", "block", cmd_bdump,

@@ -23,7 +23,7 @@
 
 #include "commands.h"
 
-#define EX_USAGE	"[-n] [-l] <file>"
+#define EX_USAGE	"[-j] [-n] [-l] <file>"
 #define ID_USAGE	"[-b|-e|-x] <file>"
 
 /* ------------------------------------------------------------------ */
@@ -105,6 +105,51 @@ static errcode_t print_blocks(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 static int cmd_blocks(lua_State *L)
 {
 	return inode_cmd(L, "blocks", print_blocks);
+}
+
+/* blocks -j <file>: {file=, ino=, blocks={pblk...}} from ino:blocks() */
+static int blocks_data(lua_State *L)
+{
+	lua_Integer n = 0;
+	int fsi, ino, it;
+
+	e2sh_checkfs(L, &fsi);
+	lua_pushvalue(L, 1);
+	e2sh_method(L, fsi, "inode", 1, 1);
+	ino = lua_gettop(L);
+	lua_createtable(L, 0, 3);			/* [.., ino, data] */
+	lua_pushvalue(L, 1);
+	lua_setfield(L, -2, "file");
+	lua_getfield(L, ino, "ino");
+	lua_setfield(L, -2, "ino");
+	lua_newtable(L);				/* [.., data, list] */
+	e2sh_method(L, ino, "blocks", 0, 4);		/* [.., f, s, c, tbc] */
+	it = lua_gettop(L) - 3;
+	lua_toclose(L, it + 3);
+	for (;;) {
+		lua_pushvalue(L, it);
+		lua_pushvalue(L, it + 1);
+		lua_pushvalue(L, it + 2);
+		lua_call(L, 2, 2);			/* [.., lblk, pblk] */
+		if (lua_isnil(L, -2)) {
+			lua_pop(L, 2);
+			break;
+		}
+		lua_rawseti(L, it - 1, ++n);
+		lua_replace(L, it + 2);			/* the control value */
+	}
+	lua_closeslot(L, it + 3);
+	lua_settop(L, it - 1);
+	lua_setfield(L, -2, "blocks");
+	return 1;
+}
+
+static int json_blocks(lua_State *L)
+{
+	lua_pushcfunction(L, blocks_data);
+	lua_pushvalue(L, 1);
+	e2sh_call_as(L, 1, 1, "blocks", lua_tostring(L, 1));
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,6 +478,65 @@ static int cmd_stat(lua_State *L)
 	return 0;
 }
 
+/* fs:inode(spec):stat(), spec at 2, fs at 1: under pcall. */
+static int stat_one(lua_State *L)
+{
+	e2sh_method(L, 1, "inode", 1, 1);
+	e2sh_method(L, -1, "stat", 0, 1);
+	return 1;
+}
+
+/* The e2.error code of the error on top, or 0 for another error. */
+static errcode_t error_code(lua_State *L)
+{
+	errcode_t code = 0;
+
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, "code");
+		code = (errcode_t)lua_tointeger(L, -1);
+		lua_pop(L, 1);
+	}
+	return code;
+}
+
+/* stat -j <file>...: {files = {ino:stat() with file=, ...}}; a file that
+ * fails is said and the others go on, as in the text. */
+static int json_stat(lua_State *L)
+{
+	int n = lua_gettop(L), i, fsi, list, failed = 0;
+	errcode_t err = 0;
+
+	e2sh_checkfs(L, &fsi);
+	lua_createtable(L, 0, 1);
+	lua_createtable(L, n, 0);
+	list = lua_gettop(L);
+	for (i = 1; i <= n; i++) {
+		lua_pushcfunction(L, stat_one);
+		lua_pushvalue(L, fsi);
+		lua_pushvalue(L, i);
+		if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+			err = error_code(L);
+			if (!err)
+				return lua_error(L);	/* as it is */
+			if (n == 1)
+				return e2l_error(L, err, "stat",
+						 lua_tostring(L, 1));
+			lua_pop(L, 1);
+			e2sh_file_failed(L, "stat", lua_tostring(L, i), 1, err);
+			failed++;
+			continue;
+		}
+		lua_pushvalue(L, i);
+		lua_setfield(L, -2, "file");
+		lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+	}
+	lua_setfield(L, -2, "files");
+	if (!failed)
+		return 1;
+	e2sh_push_files_fail(L, "stat", lua_tostring(L, 1), failed, n, 1, err);
+	return 2;
+}
+
 /* ------------------------------------------------------------------ */
 /* dump_extents                                                        */
 /* ------------------------------------------------------------------ */
@@ -524,6 +628,70 @@ static int cmd_extents(lua_State *L)
 	if (retval)
 		e2l_error(L, retval, "dump_extents", arg);
 	return 0;
+}
+
+/* ex -j [-n] [-l] <file>: {file=, ino=, extents={ino:extents()...}},
+ * index entries only with -n, leaves only with -l. */
+static int extents_data(lua_State *L)
+{
+	int fsi, first, which, ino, it, keep;
+	lua_Integer n = 0;
+
+	e2sh_checkfs(L, &fsi);
+	which = e2sh_flags(L, fsi - 1, "nl", "dump_extents", EX_USAGE, &first);
+	if (first != fsi - 1)
+		return luaL_error(L, "Usage: dump_extents " EX_USAGE);
+	which = which ? which : EX_NODES | EX_LEAVES;
+	lua_pushvalue(L, first);
+	e2sh_method(L, fsi, "inode", 1, 1);
+	ino = lua_gettop(L);
+	lua_getfield(L, ino, "extent_mapped");
+	if (!lua_toboolean(L, -1))
+		return luaL_error(L, "%s: does not uses extent block maps",
+				  lua_tostring(L, first));
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 3);
+	lua_pushvalue(L, first);
+	lua_setfield(L, -2, "file");
+	lua_getfield(L, ino, "ino");
+	lua_setfield(L, -2, "ino");
+	lua_newtable(L);				/* [.., data, list] */
+	e2sh_method(L, ino, "extents", 0, 4);
+	it = lua_gettop(L) - 3;
+	lua_toclose(L, it + 3);
+	for (;;) {
+		lua_pushvalue(L, it);
+		lua_pushvalue(L, it + 1);
+		lua_pushvalue(L, it + 2);
+		lua_call(L, 2, 1);			/* [.., entry] */
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			break;
+		}
+		lua_getfield(L, -1, "leaf");
+		keep = which & (lua_toboolean(L, -1) ? EX_LEAVES : EX_NODES);
+		lua_pop(L, 1);
+		if (keep)
+			lua_rawseti(L, it - 1, ++n);
+		else
+			lua_pop(L, 1);
+	}
+	lua_closeslot(L, it + 3);
+	lua_settop(L, it - 1);
+	lua_setfield(L, -2, "extents");
+	return 1;
+}
+
+static int json_extents(lua_State *L)
+{
+	int n = lua_gettop(L), i;
+
+	lua_pushcfunction(L, extents_data);
+	for (i = 1; i <= n; i++)
+		lua_pushvalue(L, i);
+	/* the file is the last operand (the usage is checked inside) */
+	e2sh_call_as(L, n, 1, "dump_extents", lua_tostring(L, n));
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -642,23 +810,55 @@ static int cmd_idump(lua_State *L)
 	return 0;
 }
 
+/* bmap -j <file> <lblk>: {file=, ino=, lblk=, pblk=, uninit=} from
+ * fs:bmap(); the same checks as the text. */
+static int json_bmap(lua_State *L)
+{
+	int fsi, ino;
+	blk64_t lblk;
+
+	e2sh_checkfs(L, &fsi);
+	lblk = e2sh_checknum(L, 2, "bmap", "logical block");
+	lua_pushvalue(L, 1);
+	e2sh_method(L, fsi, "inode", 1, 1);
+	ino = lua_gettop(L);
+	lua_getfield(L, ino, "has_blocks");
+	if (!lua_toboolean(L, -1))
+		e2l_error(L, E2C_ERR_SKIP_NO_BLOCKS, "bmap", lua_tostring(L, 1));
+	if (lblk > 0xffffffffULL)	/* what ext2fs_bmap2 says in the text */
+		e2l_error(L, EXT2_ET_FILE_TOO_BIG, "bmap", lua_tostring(L, 1));
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, 1);
+	lua_setfield(L, -2, "file");
+	lua_getfield(L, ino, "ino");
+	lua_setfield(L, -2, "ino");
+	lua_pushinteger(L, (lua_Integer)lblk);
+	lua_setfield(L, -2, "lblk");
+	lua_pushvalue(L, 1);
+	lua_pushinteger(L, (lua_Integer)lblk);
+	e2sh_method(L, fsi, "bmap", 2, 2);		/* [.., pblk, uninit] */
+	lua_setfield(L, -3, "uninit");
+	lua_setfield(L, -2, "pblk");
+	return 1;
+}
+
 const struct e2sh_cmd e2sh_inode_cmds[] = {
-	{ "stat", "show_inode_info", "<file>...",
+	{ "stat", "show_inode_info", "[-j] <file>...",
 	  "Show inodes and their block maps or extents", 1, -1, "fs",
 	  "inode", cmd_stat,
-	  "stat /etc/passwd\nstat -j /var/log/syslog", NULL },
-	{ "blocks", NULL, "<file>",
+	  "stat /etc/passwd\nstat -j /var/log/syslog", json_stat },
+	{ "blocks", NULL, "[-j] <file>",
 	  "Print every block of a file, indirect and extent tree blocks too",
 	  1, 1, "fs", "inode", cmd_blocks,
-	  "blocks /big\nblocks -j /etc/passwd", NULL },
+	  "blocks /big\nblocks -j /etc/passwd", json_blocks },
 	{ "dump_extents", "extents ex", EX_USAGE,
 	  "Show the extent tree (-n index nodes only, -l leaves only)",
 	  1, 3, "fs", "inode", cmd_extents,
-	  "ex /var/log/syslog\nex -j -l /var/log/syslog", NULL },
-	{ "bmap", NULL, "<file> <lblk>",
+	  "ex /var/log/syslog\nex -j -l /var/log/syslog", json_extents },
+	{ "bmap", NULL, "[-j] <file> <lblk>",
 	  "Physical block of a logical block (0 for a hole)", 2, 2, "fs",
 	  "inode", cmd_bmap,
-	  "bmap /big 100\nbmap -j /var/log/syslog 0", NULL },
+	  "bmap /big 100\nbmap -j /var/log/syslog 0", json_bmap },
 	{ "imap", NULL, "<file>",
 	  "Where an inode lives: its group, inode table block and offset",
 	  1, 1, "fs", "inode", cmd_imap,

@@ -168,6 +168,20 @@ void e2sh_file_failed(lua_State *L, const char *op, const char *file,
 		      int many, errcode_t err);
 int e2sh_files_fail(lua_State *L, const char *op, const char *file,
 		    int failed, int total, int said, errcode_t last);
+/* The same error pushed rather than raised: what a -j data function
+ * returns after its data. */
+void e2sh_push_files_fail(lua_State *L, const char *op, const char *file,
+			  int failed, int total, int said, errcode_t last);
+/* obj:name(args): the nargs values on top are the arguments (popped),
+ * nres results are pushed.  -j data functions get their data from the
+ * methods of the Lua API this way, so the two cannot differ. */
+void e2sh_method(lua_State *L, int obj, const char *name, int nargs,
+		 int nres);
+/* lua_call of the function below the nargs values on top, except that an
+ * e2.error it raises is raised again as "op object: message": what the
+ * text command says for the same failure. */
+void e2sh_call_as(lua_State *L, int nargs, int nres, const char *op,
+		  const char *object);
 /*
  * Options of a command, with getopt (reset for every parse) over its n
  * string arguments at stack 1..n; the usage goes into the messages:
