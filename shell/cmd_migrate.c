@@ -61,7 +61,7 @@ static void print_row(FILE *out, const struct e2c_plan *p,
 		(unsigned long long)p->meta_freed, path);
 }
 
-#define PLAN_USAGE	"[-r] <file>..."
+#define PLAN_USAGE	"[-j] [-r] <file>..."
 #define MIGRATE_USAGE	"[-r] <file>..."
 
 /* ---- the paths staged files were named by ------------------------------ */
@@ -138,7 +138,21 @@ struct run {
 	errcode_t last;			/* the last failure */
 	const char *lastname;		/* ... and the file, if not said */
 	int full;			/* -r: the transaction filled up */
+	int list;			/* -j: stack slot of the plans, or 0 */
 };
+
+/* -j: the plan of what was planned or staged, as the Lua API gives it,
+ * with the path it was named by, appended to the list. */
+static void add_json(struct run *r, const struct e2c_plan *p,
+		     const char *file)
+{
+	lua_State *L = r->L;
+
+	e2l_pushplan(L, p);
+	lua_pushstring(L, file);
+	lua_setfield(L, -2, "file");
+	lua_rawseti(L, r->list, (lua_Integer)lua_rawlen(L, r->list) + 1);
+}
 
 /* A file failed; said at once when many files are in play. */
 static void run_failed(struct run *r, const char *file, errcode_t err,
@@ -202,8 +216,11 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 			 * over. */
 			int bad = e2c_skip_is_corruption(p.skip);
 
-			print_row(r->out, &p, bad ? "CORRUPT" : p.skip ?
-				  "skip" : "ok", file);
+			if (r->list)
+				add_json(r, &p, file);
+			else
+				print_row(r->out, &p, bad ? "CORRUPT" :
+					  p.skip ? "skip" : "ok", file);
 			if (bad)
 				r->corrupt++;
 			else if (p.skip)
@@ -312,7 +329,7 @@ static int run_end(struct run *r, errcode_t err)
 {
 	size_t i;
 
-	for (i = 0; i < r->nquiet; i++)
+	for (i = 0; i < r->nquiet && !r->list; i++)
 		fprintf(r->out, "not %s %zu: %s\n", r->tx ? "staged" : "planned",
 			r->quiet[i].n, error_message(r->quiet[i].code));
 	if (err)
@@ -349,16 +366,67 @@ static int run_begin(lua_State *L, struct run *r, const char *op,
 	return first;
 }
 
-/* plan [-r] <file>...: what migrating each would take; writes nothing. */
-static int cmd_plan(lua_State *L)
+/* run_end under pcall: the run (light userdata) and the error at 1, 2. */
+static int run_end_fn(lua_State *L)
+{
+	return run_end(lua_touserdata(L, 1), (errcode_t)lua_tointeger(L, 2));
+}
+
+/* plan -j: {plans = {plan with file=, ...}, migratable = totals,
+ * skipped=, corrupt=, not_planned = {{code=, reason=, count=}...}}; a
+ * failure is returned after the data. */
+static int plan_json(struct run *r, errcode_t err, int data)
+{
+	lua_State *L = r->L;
+	size_t i;
+
+	lua_pushvalue(L, r->list);
+	lua_setfield(L, data, "plans");
+	e2l_pushtotals(L, &r->ok);
+	lua_setfield(L, data, "migratable");
+	lua_pushinteger(L, (lua_Integer)r->skipped);
+	lua_setfield(L, data, "skipped");
+	lua_pushinteger(L, (lua_Integer)r->corrupt);
+	lua_setfield(L, data, "corrupt");
+	lua_createtable(L, (int)r->nquiet, 0);
+	for (i = 0; i < r->nquiet; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushinteger(L, (lua_Integer)r->quiet[i].code);
+		lua_setfield(L, -2, "code");
+		lua_pushstring(L, error_message(r->quiet[i].code));
+		lua_setfield(L, -2, "reason");
+		lua_pushinteger(L, (lua_Integer)r->quiet[i].n);
+		lua_setfield(L, -2, "count");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, data, "not_planned");
+	lua_pushvalue(L, data);
+	lua_pushcfunction(L, run_end_fn);
+	lua_pushlightuserdata(L, r);
+	lua_pushinteger(L, (lua_Integer)err);
+	return lua_pcall(L, 2, 0, 0) == LUA_OK ? 1 : 2;
+}
+
+/* plan [-r] <file>...: what migrating each would take; writes nothing.
+ * -j (json): the same as data. */
+static int plan(lua_State *L, int json)
 {
 	struct run r;
-	int first = run_begin(L, &r, "plan", PLAN_USAGE);
+	int first = run_begin(L, &r, "plan", PLAN_USAGE), data = 0;
 	size_t total;
 	errcode_t err;
 
-	fprintf(r.out, TABLE_HEAD);
+	if (json) {
+		lua_newtable(L);
+		data = lua_gettop(L);
+		lua_newtable(L);
+		r.list = lua_gettop(L);
+	} else {
+		fprintf(r.out, TABLE_HEAD);
+	}
 	err = run_files(&r, first, r.fsi - 1);
+	if (json)
+		return plan_json(&r, err, data);
 	total = r.ok.inodes + r.skipped + r.corrupt;
 	fprintf(r.out, "total: %zu inode%s, %zu migratable, %zu skipped: ",
 		total, plural(total), r.ok.inodes, r.skipped);
@@ -368,6 +436,16 @@ static int cmd_plan(lua_State *L)
 			"inode, not migrated: run e2fsck -f\n", r.corrupt,
 			plural(r.corrupt));
 	return run_end(&r, err);
+}
+
+static int cmd_plan(lua_State *L)
+{
+	return plan(L, 0);
+}
+
+static int json_plan(lua_State *L)
+{
+	return plan(L, 1);
 }
 
 /* The shell's transaction: the fs's open one, or a new one. */
@@ -401,45 +479,87 @@ static int cmd_migrate(lua_State *L)
 	return run_end(&r, err);
 }
 
+/* The path entry p was staged by, else one found for it, else "<ino>"
+ * (pushed); paths is the stack slot of the recorded paths. */
+static const char *push_staged_path(lua_State *L, e2c_fs *fs, int paths,
+				    const struct e2c_plan *p)
+{
+	char *path = NULL;
+
+	if (lua_rawgeti(L, paths, p->ino) == LUA_TSTRING)
+		return lua_tostring(L, -1);
+	lua_pop(L, 1);
+	/* A path is a courtesy: the inode number is what counts. */
+	if (ext2fs_get_pathname(fs->fs, p->ino, 0, &path))
+		path = NULL;
+	if (path)
+		lua_pushstring(L, path);
+	else
+		lua_pushfstring(L, "<%d>", (int)p->ino);
+	free(path);
+	return lua_tostring(L, -1);
+}
+
 /* pending: what is staged, in staging order, with totals; each by the
- * path it was staged by, else one found for it, else "<ino>". */
-static int cmd_pending(lua_State *L)
+ * path it was staged by, else one found for it, else "<ino>".  -j (json):
+ * {staged = {plan with file=, ...}, totals=}, as tx:pending(). */
+static int pending(lua_State *L, int json)
 {
 	FILE *out = e2sh_out(L);
-	int fsi;
+	int fsi, paths;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	struct e2c_tx_totals t;
+	struct e2c_tx_totals t = { 0 };
 	size_t i, n = fs->tx ? e2c_tx_count(fs->tx) : 0;
+	struct e2c_plan p;
 
-	if (!n) {
+	if (json) {
+		lua_createtable(L, 0, 2);
+		lua_createtable(L, (int)n, 0);
+	} else if (!n) {
 		fprintf(out, "nothing staged\n");
 		return 0;
+	} else {
+		fprintf(out, TABLE_HEAD);
 	}
 	push_paths(L, fsi);
-	fprintf(out, TABLE_HEAD);
+	paths = lua_gettop(L);
 	for (i = 0; i < n; i++) {
-		struct e2c_plan p;
-		char *path = NULL, num[16];
-
 		if (e2c_tx_entry(fs->tx, i, &p))
 			continue;
-		snprintf(num, sizeof(num), "<%u>", p.ino);
-		if (lua_rawgeti(L, -1, p.ino) == LUA_TSTRING) {
+		push_staged_path(L, fs, paths, &p);
+		if (json) {
+			e2l_pushplan(L, &p);
+			lua_insert(L, -2);
+			lua_setfield(L, -2, "file");
+			lua_rawseti(L, paths - 1,
+				    (lua_Integer)lua_rawlen(L, paths - 1) + 1);
+		} else {
 			print_row(out, &p, "staged", lua_tostring(L, -1));
 			lua_pop(L, 1);
-			continue;
 		}
-		lua_pop(L, 1);
-		/* A path is a courtesy: the inode number is what counts. */
-		if (ext2fs_get_pathname(fs->fs, p.ino, 0, &path))
-			path = NULL;
-		print_row(out, &p, "staged", path ? path : num);
-		free(path);
 	}
-	e2c_tx_totals(fs->tx, &t);
+	lua_pop(L, 1);					/* paths */
+	if (n)
+		e2c_tx_totals(fs->tx, &t);
+	if (json) {
+		lua_setfield(L, -2, "staged");
+		e2l_pushtotals(L, &t);
+		lua_setfield(L, -2, "totals");
+		return 1;
+	}
 	fprintf(out, "total: %zu inode%s, ", t.inodes, plural(t.inodes));
 	print_figures(out, &t);
 	return 0;
+}
+
+static int cmd_pending(lua_State *L)
+{
+	return pending(L, 0);
+}
+
+static int json_pending(lua_State *L)
+{
+	return pending(L, 1);
 }
 
 /* commit: write what is staged (core/tx.c, doc/migration.md). */
@@ -512,14 +632,14 @@ const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	{ "plan", NULL, PLAN_USAGE,
 	  "What migrating files (-r: every inode under directories) would take",
 	  1, -1, "fs", "file", cmd_plan,
-	  "plan /big /etc/passwd\nplan -j -r /home", NULL },
+	  "plan /big /etc/passwd\nplan -j -r /home", json_plan },
 	{ "migrate", NULL, MIGRATE_USAGE,
 	  "Stage files (-r: every inode under directories) for migration",
 	  1, -1, "write", "file", cmd_migrate,
 	  "migrate /big\nmigrate -r /home", NULL },
-	{ "pending", NULL, "", "List the staged migrations, with totals",
+	{ "pending", NULL, "[-j]", "List the staged migrations, with totals",
 	  0, 0, "fs", "", cmd_pending,
-	  "pending\npending -j", NULL },
+	  "pending\npending -j", json_pending },
 	{ "commit", NULL, "", "Write the staged migrations",
 	  0, 0, "write", "", e2sh_commit,
 	  "commit", NULL },
