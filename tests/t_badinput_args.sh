@@ -22,9 +22,9 @@ req() {
 
 # Unknown commands and usage errors.
 req 1 "nosuchcommand /x" "nosuchcommand"
-req 1 "blocks" "Usage: blocks <file>"
-req 1 "blocks /twelve /thirteen" "Usage: blocks <file>"
-req 1 "stat" "Usage: stat <file>"
+req 1 "blocks" "Usage: blocks \[-j\] <file>"
+req 1 "blocks /twelve /thirteen" "Usage: blocks \[-j\] <file>"
+req 1 "stat" "Usage: stat \[-j\] <file>"
 req 1 "ex -x /frag" "^e2lua: dump_extents: unknown option '-x'$"
 req 1 "ex -n" "Usage: dump_extents"
 req 1 "ls -z /" "^e2lua: ls: unknown option '-z'$"
@@ -35,8 +35,8 @@ req 1 "testb" "Usage: testb"
 req 1 "bmap /twelve" "Usage: bmap"
 req 1 "stats -x" "^e2lua: stats: unknown option '-x'$"
 req 1 "ls -l --long /" "^e2lua: ls: unknown option '--long'$"
-req 1 "ncheck -c" "^e2lua: Usage: ncheck \[-c\] <ino> ...$"
-req 1 "ls -lz" "^Usage: ls \[-c\] \[-d\] \[-l\] \[-p\] \[-r\] \[dir\]$"
+req 1 "ncheck -c" "^e2lua: Usage: ncheck \[-c\] \[-j\] <ino> ...$"
+req 1 "ls -lz" "^Usage: ls \[-c\] \[-d\] \[-j\] \[-l\] \[-p\] \[-r\] \[dir\]$"
 
 # Bad values.
 req 1 "blocks /nonexistent" "blocks /nonexistent: File not found by ext2_lookup"

@@ -35,7 +35,7 @@ req 1 "^e2lua: Usage: cd <dir>$" "cd a b" "$img"
 req 1 "^e2lua: cd: no filesystem is open" "cd /"
 req 1 "^e2lua: cd /nope: File not found by ext2_lookup" "cd /nope" "$img"
 req 1 "^e2lua: cd /hello.txt: Not a directory$" "cd /hello.txt" "$img"
-req 1 "^e2lua: Usage: pwd$" "pwd x" "$img"
+req 1 "^e2lua: Usage: pwd \[-j\]$" "pwd x" "$img"
 req 1 "^e2lua: pwd: no filesystem is open" "pwd"
 req 1 "^e2lua: Usage: source FILE$" "source"
 req 1 "^e2lua: Usage: source FILE$" "source a b"
@@ -144,7 +144,7 @@ assert(not ok and err.code == e2.errors.EXT2_ET_FILE_NOT_FOUND and err.op == "st
 ok, err = pcall(e2.run, "nosuch x")
 assert(not ok and err:match("^nosuch: no such command"), err)
 ok, err = pcall(e2.run, "stat")
-assert(not ok and err == "Usage: stat <file>...", err)
+assert(not ok and err == "Usage: stat [-j] <file>...", err)
 ok, err = pcall(e2.run, "stat 'x")
 assert(not ok and err:match("unterminated quote"), err)
 -- a reference to the capture kept past the run is a closed file
