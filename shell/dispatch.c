@@ -316,10 +316,10 @@ static int call_command(lua_State *L)
 	decl = lua_gettop(L);
 	sh->cmd = w;
 	sh->cmd_lua = strcmp(strfield(L, decl, "source"), "C") != 0;
-	json = rawfield(L, decl, "json") != LUA_TNIL;
+	json = rawfield(L, decl, "json");		/* LUA_TNIL: none */
 	lua_pop(L, 1);
 	/* -j and --json are the registry's: the command never sees them */
-	for (i = 1; json && i < w->argc && !ended; i++) {
+	for (i = 1; json != LUA_TNIL && i < w->argc && !ended; i++) {
 		ended = strcmp(w->argv[i], "--") == 0;
 		want |= is_json_flag(w->argv[i]);
 	}
@@ -362,10 +362,17 @@ static int call_command(lua_State *L)
 				  "here\nUsage: %s%s%s", name, nargs,
 				  (int)max, name, *usage ? " " : "", usage);
 	}
-	if (want)
+	if (want) {
 		run_json(L, decl, fsi + 1, nargs);
-	else
+	} else if (json == LUA_TBOOLEAN) {
+		/* json = true: run returns its data, and may return an error
+		 * after it, raised now that the text is out */
+		lua_call(L, nargs, 2);
+		if (!lua_isnil(L, -1))
+			lua_error(L);
+	} else {
 		lua_call(L, nargs, 0);
+	}
 	return 0;
 }
 

@@ -36,10 +36,11 @@ local function as(op, object, f, ...)
 	error(r, 0)
 end
 
--- Write s to stdout; a failure (a closed pipe, a full disk) stops the
+-- Write s to the command's output (io.output: stdout, or what e2.run and
+-- -j redirect it to); a failure (a closed pipe, a full disk) stops the
 -- command rather than reading on for nothing.
 local function out(s)
-	local ok, err = io.stdout:write(s)
+	local ok, err = io.write(s)
 	if not ok then error("stdout: " .. tostring(err), 0) end
 end
 
@@ -70,7 +71,7 @@ e2.command{
 				for s in ino:chunks() do out(s) end
 			end)
 		end)
-		io.stdout:flush()
+		io.output():flush()
 		return true
 	end,
 }
@@ -148,7 +149,7 @@ local function sum_line(hash, path)
 	return hash .. "  " .. path .. "\n"
 end
 
-local SUM_USAGE = "[-a algo] [-r] <file>..."
+local SUM_USAGE = "[-a algo] [-j] [-r] <file>..."
 
 e2.command{
 	name = "sum",
@@ -156,6 +157,9 @@ e2.command{
 	help = "Checksums of file contents, printed as sha256sum does (-a md5|sha1|sha512|xxh64|..., -r: directories)",
 	example = "sum -r /etc\nsum -a xxh128 -j /etc/passwd",
 	min = 1, max = -1, needs = "fs", args = "inode",
+	-- -j: {algo=, files = {{path=, hash=}...}}, the files that failed
+	-- left out (said on stderr)
+	json = true,
 	run = function(...)
 		local o, files = getopt("sum", SUM_USAGE, "a:r", ...)
 		if #files == 0 then error("Usage: sum " .. SUM_USAGE, 0) end
@@ -165,10 +169,15 @@ e2.command{
 			error(e2.error("unknown checksum algorithm (md5, sha1, sha256, sha512, " ..
 				"xxh64, xxh128, ...)", "sum -a", algo), 0)
 		end
-		each(files, function(spec, keep)
+		local done = {}
+		local function put(hash, path)
+			out(sum_line(hash, path))
+			done[#done + 1] = { path = path, hash = hash }
+		end
+		local ok, err = pcall(each, files, function(spec, keep)
 			local ino = inode("sum", spec)
 			if ino.type ~= "directory" then
-				out(sum_line(as("sum", spec, ino.checksum, ino, algo), spec))
+				put(as("sum", spec, ino.checksum, ino, algo), spec)
 				return
 			end
 			if not o.r then
@@ -178,14 +187,14 @@ e2.command{
 				if i.type == "regular" or i.type == "symlink" then
 					local ok, hash = pcall(as, "sum", path, i.checksum, i, algo)
 					if ok then
-						out(sum_line(hash, path))
+						put(hash, path)
 					else
 						keep(hash)
 					end
 				end
 			end
 		end)
-		io.stdout:flush()
-		return true
+		io.output():flush()
+		return { algo = algo, files = done }, not ok and err or nil
 	end,
 }
