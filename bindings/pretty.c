@@ -207,8 +207,10 @@ static void layout(struct pp *p, int prefix, int parts, int nscalar,
 		luaL_addchar(&b, '{');
 		at = width;			/* the first part: a new line */
 		for (i = 1; i <= n; i++) {
+			/* nothing may sit above the buffer while it grows */
 			lua_rawgeti(L, parts, i);
-			lua_tolstring(L, -1, &len);
+			len = lua_rawlen(L, -1);
+			lua_pop(L, 1);
 			if (i > nscalar || at + len + 2 > width) {
 				luaL_addchar(&b, '\n');
 				add_blanks(&b, pad);
@@ -217,6 +219,7 @@ static void layout(struct pp *p, int prefix, int parts, int nscalar,
 				luaL_addchar(&b, ' ');
 				at++;
 			}
+			lua_rawgeti(L, parts, i);
 			luaL_addvalue(&b);
 			luaL_addchar(&b, ',');
 			at += len + 1;
