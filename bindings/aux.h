@@ -78,7 +78,10 @@ void e2l_select_open(lua_State *L);
 void e2l_blockmap_open(lua_State *L);
 /* fs:blockmap{...} (blockmap.c). */
 int e2l_fs_blockmap(lua_State *L);
-/* e2.json (json.c), e2.pretty (pretty.c): into the module table on top. */
+/* e2.json (json.c), e2.pretty (pretty.c): into the module table on top.
+ * A table with the E2L_JSON_OBJECT metatable is a JSON object even when
+ * empty (luaL_setmetatable). */
+#define E2L_JSON_OBJECT "e2.json.object"
 void e2l_json_open(lua_State *L);
 void e2l_pretty_open(lua_State *L);
 /* e2.user, e2.group (host.c): into the module table on top. */

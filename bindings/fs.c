@@ -189,6 +189,7 @@ static void push_features(lua_State *L, struct ext2_super_block *sb)
 	int i, j, n = 0;
 
 	lua_newtable(L);				/* [super, set] */
+	luaL_setmetatable(L, E2L_JSON_OBJECT);		/* {} when empty */
 	lua_newtable(L);				/* [super, set, list] */
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < 32; j++) {

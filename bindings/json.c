@@ -447,6 +447,10 @@ void e2l_json_open(lua_State *L)
 	luaL_newmetatable(L, JSON_BOX);
 	luaL_setfuncs(L, meta, 0);
 	lua_pop(L, 1);
+	luaL_newmetatable(L, E2L_JSON_OBJECT);
+	lua_pushliteral(L, "object");
+	lua_setfield(L, -2, "__json");
+	lua_pop(L, 1);
 	lua_pushcfunction(L, e2l_json);
 	lua_setfield(L, -2, "json");
 }

@@ -7,6 +7,9 @@
   json_schema.py doc SCHEMA DOC           doc/json.md documents exactly the
                                           schema's fields, and its JSON
                                           examples are valid
+  json_schema.py transcript SCHEMA FILE   every JSON line of an e2lua -f
+                                          transcript is valid for the
+                                          command echoed before it
 
 A small validator for the part of JSON Schema the schema uses (type,
 enum, minimum, properties, required, additionalProperties, items, $ref
@@ -129,12 +132,38 @@ def doc(root, text):
     return errors
 
 
+# The definition of each command's output, by the names it is typed as.
+DEFS = {"stat": "stat", "show_inode_info": "stat", "blocks": "blocks", "ex": "ex",
+        "extents": "ex", "dump_extents": "ex", "bmap": "bmap", "ls": "ls",
+        "list_directory": "ls", "pwd": "pwd", "ncheck": "ncheck", "stats": "stats",
+        "super": "stats", "show_super_stats": "stats", "icheck": "icheck",
+        "testb": "testb", "plan": "plan", "pending": "pending", "sum": "sum"}
+
+
+def transcript(root, path):
+    errors, cmd, n = [], None, 0
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("e2lua: "):
+            cmd = line[7:].split()[0]
+        elif line.startswith("{"):
+            n += 1
+            if cmd not in DEFS:
+                errors.append("JSON after %r: no definition known" % cmd)
+                continue
+            errors += ["%s: %s" % (cmd, e) for e in check(root, DEFS[cmd], line)]
+    if not n:
+        errors.append("no JSON in %s" % path)
+    return errors
+
+
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] not in ("check", "doc"):
+    if len(sys.argv) < 4 or sys.argv[1] not in ("check", "doc", "transcript"):
         raise SystemExit(__doc__)
     root = json.load(open(sys.argv[2]))
     errors = []
-    if sys.argv[1] == "doc":
+    if sys.argv[1] == "transcript":
+        errors = transcript(root, sys.argv[3])
+    elif sys.argv[1] == "doc":
         errors = doc(root, open(sys.argv[3], encoding="utf-8").read())
     else:
         f = open(sys.argv[4], encoding="utf-8") if len(sys.argv) > 4 else sys.stdin
