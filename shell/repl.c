@@ -313,6 +313,7 @@ void e2sh_report(struct e2sh *sh, const char *msg)
 	struct e2sh_input *in = sh->in;
 
 	sh->status = 0;		/* reported, not failed: no exit status */
+	e2sh_pager_flush();
 	fflush(stdout);		/* keep transcripts in order with 2>&1 */
 	if (in == NULL || in->oneshot)
 		fprintf(stderr, "%s: %s\n", E2SH_PROGNAME, msg);
@@ -485,7 +486,7 @@ static void fail_lua(struct e2sh *sh, const char *word);
 static void run_chunk(struct e2sh *sh, int base, const char *word)
 {
 	lua_State *L = sh->L;
-	int n;
+	int n, paged;
 
 	if (e2sh_docall(sh, 0, LUA_MULTRET, E2SH_CHUNK) != LUA_OK) {
 		fail_lua(sh, word);
@@ -497,9 +498,12 @@ static void run_chunk(struct e2sh *sh, int base, const char *word)
 	luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
 	lua_pushcfunction(L, show_results);
 	lua_insert(L, base + 1);
+	paged = sh->in && sh->in->tty && e2sh_pager_begin(sh);
 	if (e2sh_docall(sh, n, 0, E2SH_CHUNK) != LUA_OK)
 		e2sh_fail(sh, lua_pushfstring(L, "error showing the results "
 					      "(%s)", lua_tostring(L, -1)));
+	if (paged)
+		e2sh_pager_end(sh);
 }
 
 /* A Lua failure of an entry whose first word is neither a command nor a
@@ -634,7 +638,7 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 	lua_State *L = sh->L;
 	const char *p = line + strspn(line, " \t");
 	size_t wlen = strcspn(p, " \t");
-	int top = lua_gettop(L);
+	int top = lua_gettop(L), paged;
 
 	in->start = in->lineno;
 	if (*p == '#') {
@@ -672,7 +676,10 @@ static void run_entry(struct e2sh *sh, struct e2sh_input *in, char *line)
 	}
 	lua_settop(L, top);
 	remember(in, line);
+	paged = in->tty && e2sh_pager_begin(sh);
 	e2sh_command(sh, p);
+	if (paged)
+		e2sh_pager_end(sh);
 }
 
 void e2sh_run_input(struct e2sh *sh, struct e2sh_input *in)

@@ -219,6 +219,15 @@ void e2sh_hexdump(FILE *out, const unsigned char *buf, size_t len);
 void e2sh_xattr_dump(FILE *out, const unsigned char *buf, size_t len,
 		     int in_inode);
 
+/* pager.c: what a command typed at the terminal writes goes to a pager
+ * when it would scroll.  begin returns whether it took the output (a
+ * terminal, a pager to run); end writes out or waits for the pager.
+ * flush, before the command's error is said: what is held is written
+ * out, or the pager waited for (what comes after is dropped). */
+int e2sh_pager_begin(struct e2sh *sh);
+void e2sh_pager_end(struct e2sh *sh);
+void e2sh_pager_flush(void);
+
 /* readline.c */
 void e2sh_rl_open(struct e2sh *sh);
 void e2sh_rl_close(void);
