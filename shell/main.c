@@ -2,8 +2,8 @@
  * main.c -- e2lua's command line.  Options are checked first (usage errors
  * exit 2 before anything is opened); then, as lua.c does, everything runs
  * inside one protected call, pmain: the e2 module and the command table,
- * the scripts directory, the image, the -R/-f/-e actions in order, a
- * script, and the terminal or piped input.
+ * the image, the scripts directory, the user's init file, the -R/-f/-e
+ * actions in order, a script, and the terminal or piped input.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +33,7 @@ struct options {
 	struct action *actions;
 	int nactions;
 	int interactive;		/* -i */
+	int noinit;			/* -n, --noinit */
 	int bail;			/* --bail */
 	int traceback;			/* --traceback */
 	int version;			/* -V, --version */
@@ -63,6 +64,7 @@ static void print_usage(FILE *f)
 "  -f CMD_FILE    run the lines of CMD_FILE ('-': stdin), echoing them\n"
 "  -e CHUNK       run a chunk of Lua\n"
 "  -i             interactive after -R, -f, -e or SCRIPT\n"
+"  -n, --noinit   do not run the init file (~/.config/e2lua/init.lua)\n"
 "  --bail         stop at the first error\n"
 "  --traceback    a Lua traceback with every error (not only Lua bugs)\n"
 "  -V, --version  print the version and exit\n"
@@ -195,6 +197,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "partition", required_argument, NULL, 'P' },
 		{ "list-partitions", no_argument, NULL, OPT_LIST_PARTS },
+		{ "noinit", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, rc, before, ended = 0;
@@ -204,7 +207,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	opterr = 0;
 	while (!o->script) {
 		before = optind ? optind : 1;
-		c = ended ? -1 : getopt_long(argc, argv, "+:wciVhR:f:e:b:s:z:P:",
+		c = ended ? -1 : getopt_long(argc, argv, "+:wcinVhR:f:e:b:s:z:P:",
 					     longopts, NULL);
 		switch (c) {
 		case -1:		/* "--", IMAGE, SCRIPT or the end */
@@ -223,6 +226,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'w': o->open.write = 1; break;
 		case 'c': o->open.catastrophic = 1; break;
 		case 'i': o->interactive = 1; break;
+		case 'n': o->noinit = 1; break;
 		case 'V': o->version = 1; break;
 		case OPT_BAIL: o->bail = 1; break;
 		case OPT_TRACEBACK: o->traceback = 1; break;
@@ -353,6 +357,43 @@ static void load_scripts(struct e2sh *sh)
 	lua_pop(L, 1);
 }
 
+/* The user's init file: $XDG_CONFIG_HOME/e2lua/init.lua, else
+ * ~/.config/e2lua/init.lua (pushed), or NULL (nothing pushed). */
+static const char *push_init_path(lua_State *L)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg == '/')
+		return lua_pushfstring(L, "%s/e2lua/init.lua", xdg);
+	if (home && *home)
+		return lua_pushfstring(L, "%s/.config/e2lua/init.lua", home);
+	return NULL;
+}
+
+/*
+ * Run the init file, if there is one, as a chunk: commands it declares
+ * (e2.command), functions and settings stay for the session.  A failure
+ * (it cannot be read, or raises) is said with its name and counts as one
+ * (exit status 1; --bail stops there); the session goes on.
+ */
+static void run_init(struct e2sh *sh)
+{
+	lua_State *L = sh->L;
+	const char *path = push_init_path(L);
+	struct stat st;
+
+	if (!path)
+		return;
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (luaL_loadfilex(L, path, "t") != LUA_OK ||
+	    e2sh_docall(sh, 0, 0, E2SH_CHUNK) != LUA_OK)
+		e2sh_fail(sh, lua_tostring(L, -1));
+	lua_settop(L, 0);
+}
+
 /* Open the image into the global fs; 2 if it cannot be. */
 static int open_image(lua_State *L, struct options *o)
 {
@@ -475,6 +516,8 @@ static int pmain(lua_State *L)
 	e2sh_register(L, e2sh_fs_cmds);
 	e2sh_register(L, e2sh_migrate_cmds);
 	load_scripts(sh);
+	if (!o->noinit)
+		run_init(sh);
 
 	for (i = 0; i < o->nactions && !sh->quit && !sh->stop; i++)
 		run_action(sh, &o->actions[i]);

@@ -11,6 +11,7 @@ export E2LUA_HISTORY=""		# never touch the user's history in tests
 export E2FSPROGS_FAKE_TIME=1700000000	# deterministic mke2fs/debugfs times
 export LC_ALL=C TZ=UTC
 T=$(mktemp -d "${TMPDIR:-/tmp}/e2lua-test.XXXXXX")
+export XDG_CONFIG_HOME="$T/config"	# never the user's init.lua
 [ "${KEEP:-0}" = 1 ] && echo "keeping $T" >&2 || trap 'rm -rf "$T"' EXIT
 FAILS=0
 
