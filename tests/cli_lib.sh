@@ -19,3 +19,29 @@ mk_small() {
 err_has() { grep -Eq -- "$1" "$T/err" || fail "$2: no /$1/ in stderr: $(head -c 400 "$T/err")"; }
 # out_has PATTERN WHAT: same for stdout.
 out_has() { grep -Eq -- "$1" "$T/out" || fail "$2: no /$1/ in stdout: $(head -c 400 "$T/out")"; }
+
+# mk_example_dir DIR: what the commands' examples (help, the manual) name:
+# DIR/disk.img, an ext3 image (1 KiB blocks) holding /big (indirect
+# blocks), /etc/passwd, /var/log/syslog (extent-mapped), /var/log/big and
+# /home/alice/notes (fragmented), and DIR/cmds.txt, DIR/report.lua and the
+# directory DIR/restore.
+mk_example_dir() {
+	mkdir -p "$1/restore"
+	mk_image "$1/disk.img" ext3 1024 16M || return 1
+	python3 -c "
+import random
+r = random.Random(9)
+open('$T/big', 'wb').write(r.randbytes(2 << 20))
+open('$T/passwd', 'w').write('root:x:0:0:root:/root:/bin/sh\n')
+open('$T/syslog', 'wb').write(r.randbytes(20000))
+" || return 1
+	printf '%s\n' "write $T/big /big" "mkdir /etc" "write $T/passwd /etc/passwd" \
+		"mkdir /var" "mkdir /var/log" "write $T/syslog /var/log/syslog" \
+		"mkdir /home" "mkdir /home/alice" >"$T/example.cmds"
+	debugfs -w -f "$T/example.cmds" "$1/disk.img" >"$T/debugfs.out" 2>&1 || return 1
+	mk_frag_file "$1/disk.img" /var/log/big 40 || return 1
+	mk_frag_file "$1/disk.img" /home/alice/notes 30 || return 1
+	"$E2LUA" -w -R "migrate /var/log/syslog" -R commit "$1/disk.img" >/dev/null || return 1
+	printf '%s\n' "stat /big" "blocks /etc/passwd" >"$1/cmds.txt"
+	echo 'print(fs.image, #arg .. " arguments", ...)' >"$1/report.lua"
+}
