@@ -116,7 +116,7 @@ static void push_target(lua_State *L, e2c_fs *fs, struct e2l_inode *i)
 	char name[E2L_INOBUF];
 	luaL_Buffer b;
 	e2c_file *f;
-	size_t got;
+	size_t got = 0;
 	char *p;
 	errcode_t retval;
 
