@@ -14,6 +14,14 @@ SCHEMA=$TOP/doc/json-schema.json
 python3 "$TOP/tests/json_schema.py" doc "$SCHEMA" "$TOP/doc/json.md" >"$T/doc.out" 2>&1 ||
 	fail "doc/json.md and the schema disagree: $(cat "$T/doc.out")"
 
+# Every command with -j has its section in doc/json.md.
+"$E2LUA" -e 'for k, d in pairs(e2.commands) do if k == d.name and d.json then print(k) end end' |
+	sort >"$T/jcmds" || fail "listing the commands with -j"
+[ "$(wc -l <"$T/jcmds")" -ge 13 ] || fail "too few commands with -j: $(cat "$T/jcmds")"
+for c in $(cat "$T/jcmds"); do
+	grep -q "^## \`$c -j" "$TOP/doc/json.md" || fail "doc/json.md has no section for $c -j"
+done
+
 # ---- images ------------------------------------------------------------
 
 # a: ext3, 1 KiB blocks, with everything stat shows: symlinks fast and
