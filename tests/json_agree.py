@@ -305,9 +305,136 @@ def cmp_sum(cmd, text, js):
     eq(cmd, "sums", have, [(f["hash"].encode(), raw(f, "path")) for f in js["files"]])
 
 
+def cmp_frag(cmd, text, js):
+    t = text.decode("utf-8", "surrogateescape")
+    if "all" in js:
+        return cmp_fragreport(cmd, t, js["all"], "Fragmentation of")
+    files = js["files"]
+    if t.startswith("File: ") or "\nFile: " in t:
+        blocks = re.split(r"^(?=File: )", t, flags=re.M)[1:]
+        eq(cmd, "files", len(blocks), len(files))
+        for b, f in zip(blocks, files):
+            m = re.match(r"File: (.*)   Inode: (\d+)   Map: ", b)
+            eq(cmd, "file", m.group(1), raw(f, "file").decode("utf-8", "surrogateescape"))
+            eq(cmd, "ino", int(m.group(2)), f["ino"])
+            for label, key in (("Data blocks", "data_blocks"), ("Runs", "runs"),
+                               ("Fragments", "fragments"), ("Extents needed", "extents_needed"),
+                               ("Extents now", "extents"), ("Ideal extents", "ideal")):
+                m = re.search(r"^%s: (\d+)$" % label, b, re.M)
+                if m or label != "Extents now":
+                    eq(cmd, key, int(m.group(1)) if m else None, f[key])
+            m = re.search(r"^Holes: (\d+) \((\d+) blocks?\)$", b, re.M)
+            eq(cmd, "holes", (int(m.group(1)), int(m.group(2))), (f["holes"], f["hole_blocks"]))
+            m = re.search(r"^Map blocks: (\d+) ", b, re.M)
+            eq(cmd, "map_blocks", int(m.group(1)), f["map_blocks"])
+            m = re.search(r"^e2fsck: (\S+)$", b, re.M)
+            eq(cmd, "e2fsck", m.group(1) == "non-contiguous", f["e2fsck_noncontiguous"])
+    else:
+        lines = re.findall(r"^(.*): (\d+) fragments?, (\d+) extents? \(ideal (\d+)\)(?:, (\d+) holes?)?$", t, re.M)
+        eq(cmd, "lines", [(p, int(a), int(b), int(c), int(h or 0)) for p, a, b, c, h in lines],
+           [(raw(f, "file").decode("utf-8", "surrogateescape"), f["fragments"], f["extents"], f["ideal"],
+             f["holes"]) for f in files])
+        m = re.search(r"^(\d+) files?: (\d+) fragmented \(.*\), (\d+) fragments?, (\d+) extents? \(ideal (\d+)\)$", t, re.M)
+        s = js["total"]
+        if m or len(files) > 1:
+            eq(cmd, "total", tuple(int(x) for x in m.groups()) if m else None,
+               (s["files"], s["fragmented"], s["fragments"], s["extents"], s["ideal"]))
+    runs = re.findall(r"^ *(\d+): +(\d+)\.\. +(\d+): +(\d+)\.\. +(\d+): +(\d+): +(\d+)?:? ?(\S*)$", t, re.M)
+    if runs:
+        want = []
+        for f in files:
+            for r in f.get("run_list", []):
+                want.append((r["lblk"], r["lblk"] + r["len"] - 1, r["pblk"], r["pblk"] + r["len"] - 1,
+                             r["len"], r.get("expected") if r["fragment"] else None, r["uninit"]))
+        eq(cmd, "runs", [(int(a), int(b), int(c), int(d), int(e), int(x) if x else None, "unwritten" in fl)
+                         for _, a, b, c, d, e, x, fl in runs], want)
+
+
+def cmp_fragreport(cmd, t, r, head):
+    m = re.search(r"^Fragmentation: (\d+) files? with data, (\d+) fragmented \(.*\): (\d+) fragments? in (\d+) runs?$", t, re.M)
+    eq(cmd, "fragmentation", tuple(int(x) for x in m.groups()),
+       (r["files"], r["fragmented"], r["fragments"], r["runs"]))
+    m = re.search(r"^  Extents: (\d+), ideal (\d+) \((\d+) files? with", t, re.M)
+    eq(cmd, "extents", tuple(int(x) for x in m.groups()), (r["extents"], r["ideal"], r["excess"]))
+    m = re.search(r"^  Holes: (\d+) holes? in (\d+) files?", t, re.M)
+    eq(cmd, "holes", tuple(int(x) for x in m.groups()), (r["holes"], r["holey"]))
+    m = re.search(r"^  Non-contiguous as e2fsck counts them: (\d+) files?, (\d+) director", t, re.M)
+    eq(cmd, "e2fsck", tuple(int(x) for x in m.groups()) if m else None,
+       (r["e2fsck"]["files"], r["e2fsck"]["directories"]) if "e2fsck" in r else None)
+    hist = re.findall(r"^ +(\d+)(?:-(\d+))? +(\d+) +(\d+) +(\d+)$", t, re.M)
+    eq(cmd, "histogram", [(int(a), int(b or a), int(c), int(d), int(e)) for a, b, c, d, e in hist],
+       [(h["min"], h["max"], h["files"], h["fragmented"], h["data_blocks"]) for h in r["histogram"]
+        if h["files"]])
+    m = re.search(r"^  block maps: (\d+) files?, (\d+) data blocks?, (\d+) indirect blocks? .*; as extent trees (\d+) extents?, (\d+) index blocks?$", t, re.M)
+    b = r["blockmap"]
+    eq(cmd, "blockmap", tuple(int(x) for x in m.groups()),
+       (b["files"], b["data_blocks"], b["indirect_blocks"], b["extents_needed"], b["index_blocks_needed"]))
+    m = re.search(r"^  extent trees: (\d+) files?, (\d+) data blocks?, (\d+) extents?, (\d+) index blocks?", t, re.M)
+    e = r["extent_mapped"]
+    eq(cmd, "extent_mapped", tuple(int(x) for x in m.groups()),
+       (e["files"], e["data_blocks"], e["extents"], e["index_blocks"]))
+    top = re.findall(r"^ +(\d+) +(\d+) +(\d+) +(\d+)  (.*)$", t.split("Most fragmented:")[1], re.M) \
+        if "Most fragmented:" in t else []
+    eq(cmd, "top", [(int(a), int(b), int(c), int(d), p) for a, b, c, d, p in top],
+       [(f["fragments"], f["extents"], f["ideal"], f["data_blocks"],
+         raw(f, "path").decode("utf-8", "surrogateescape") if "path" in f else "<%d>" % f["ino"])
+        for f in r["top"]])
+    m = re.search(r"^%s .*: (\d+) inodes in use$" % head, t, re.M)
+    if m:
+        eq(cmd, "inodes", int(m.group(1)), r["inodes"])
+
+
+MAPS = ("blockmap", "extents", "none", "inline")
+
+
+def cmp_survey(cmd, text, js):
+    t = text.decode("utf-8", "surrogateescape")
+    r = js["survey"]
+    cmp_fragreport(cmd, t, r, "Survey of")
+    rows = {m[0]: tuple(int(x) for x in m[1:]) for m in
+            re.findall(r"^(\w+) +(\d+) +(\d+) +(\d+) +(\d+)$", t, re.M) if m[0] != "type"}
+    eq(cmd, "types", rows, {k: tuple(v[m] for m in MAPS) for k, v in r["types"].items()
+                            if any(v[m] for m in MAPS)})
+    m = re.search(r"^Data in block maps: (\d+) blocks in (\d+) inodes, (\d+) indirect blocks$", t, re.M)
+    b = r["blockmap"]
+    eq(cmd, "block maps", tuple(int(x) for x in m.groups()), (b["data_blocks"], b["files"], b["indirect_blocks"]))
+    m = re.search(r"^Migratable: (\d+) inodes, (\d+) extents, (\d+) index blocks, (\d+) indirect blocks freed \(free blocks ([-+]\d+)\)$", t, re.M)
+    g = js["migratable"]
+    eq(cmd, "migratable", tuple(int(x) for x in m.groups()),
+       (g["inodes"], g["extents"], g["index_blocks"], g["meta_freed"], g["meta_freed"] - g["index_blocks"]))
+    m = re.search(r"^Survey of (.*): (\d+) inodes", t, re.M)
+    eq(cmd, "dir", m.group(1), js.get("dir", "the filesystem"))
+
+
+def cmp_freefrag(cmd, text, js):
+    t = text.decode()
+    f = js["freefrag"]
+    bs = int(re.search(r"^Blocksize: (\d+) bytes$", t, re.M).group(1))
+    scale = bs // 1024
+    m = re.search(r"^Free blocks: (\d+) ", t, re.M)
+    if "group" in js:
+        eq(cmd, "free blocks", int(m.group(1)), f["free_blocks"])
+        m = re.search(r"^Group: (\d+) \(blocks (\d+)-(\d+)\)$", t, re.M)
+        eq(cmd, "group", tuple(int(x) for x in m.groups()), (js["group"], f["start"], f["start"] + f["count"] - 1))
+    for label, key in (("Min. free extent", "min"), ("Max. free extent", "max")):
+        m = re.search(r"^%s: (\d+) KB" % re.escape(label), t, re.M)
+        eq(cmd, key, int(m.group(1)), f[key] * scale)
+    eq(cmd, "extents", int(re.search(r"^Num. free extent: (\d+)$", t, re.M).group(1)), f["extents"])
+    m = re.search(r"^Free chunks: (\d+) ", t, re.M)
+    eq(cmd, "free_chunks", int(m.group(1)) if m else None, f.get("free_chunks"))
+    hist = re.findall(r"^ *\d+[KMGTPEZY]\.\.\. *\S+ *: +(\d+) +(\d+) ", t, re.M)
+    eq(cmd, "histogram", [(int(a), int(b)) for a, b in hist],
+       [(h["extents"], h["blocks"]) for h in f["histogram"] if h["extents"]])
+    groups = re.findall(r"^ +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)(?: +(\d+))?$", t, re.M)
+    eq(cmd, "groups", [(int(g), int(s), int(fb), int(e), int(c) if c else None) for g, s, fb, e, _, _, _, c in groups],
+       [(i, g["start"], g["free_blocks"], g["extents"], g.get("free_chunks"))
+        for i, g in enumerate(js.get("groups", []))])
+
+
 COMPARE = {"stat": cmp_stat, "blocks": cmp_blocks, "ex": cmp_ex, "bmap": cmp_bmap,
            "ncheck": cmp_ncheck, "icheck": cmp_icheck, "testb": cmp_testb, "stats": cmp_stats,
-           "pwd": cmp_pwd, "plan": cmp_plan, "pending": cmp_pending, "sum": cmp_sum}
+           "pwd": cmp_pwd, "plan": cmp_plan, "pending": cmp_pending, "sum": cmp_sum,
+           "frag": cmp_frag, "survey": cmp_survey, "freefrag": cmp_freefrag}
 
 
 def main():

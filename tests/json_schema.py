@@ -137,7 +137,8 @@ DEFS = {"stat": "stat", "show_inode_info": "stat", "blocks": "blocks", "ex": "ex
         "extents": "ex", "dump_extents": "ex", "bmap": "bmap", "ls": "ls",
         "list_directory": "ls", "pwd": "pwd", "ncheck": "ncheck", "stats": "stats",
         "super": "stats", "show_super_stats": "stats", "icheck": "icheck",
-        "testb": "testb", "plan": "plan", "pending": "pending", "sum": "sum"}
+        "testb": "testb", "plan": "plan", "pending": "pending", "sum": "sum",
+        "frag": "frag", "survey": "survey", "freefrag": "freefrag"}
 
 
 def transcript(root, path):

@@ -114,7 +114,7 @@ for f in '"target":"/misc/file"' '"major":8,' '"minor":17,' '"name":"user.commen
 	grep -q "$f" "$T/a.eout" || fail "a: no $f compared"
 done
 
-# ---- plan, pending, sum: against e2lua's own text ------------------------
+# ---- plan, pending, sum, frag, survey, freefrag: against e2lua's text ------
 
 # mine IMG NAME CMDS...: the commands as text and with -j through e2lua
 # (-w, on a copy), compared and checked.
@@ -124,7 +124,7 @@ mine() {
 	cp "$m0" "$T/m.img"
 	: >"$T/$n.text"
 	for cmd in "$@"; do echo "$cmd" >>"$T/$n.text"; done
-	sed -E 's/^(plan|pending|sum)/\1 -j/' "$T/$n.text" >"$T/$n.json"
+	sed -E 's/^(plan|pending|sum|frag|survey|freefrag)/\1 -j/' "$T/$n.text" >"$T/$n.json"
 	"$E2LUA" -w -f "$T/$n.text" "$T/m.img" >"$T/$n.tout" 2>"$T/$n.terr"
 	cp "$m0" "$T/m.img"
 	"$E2LUA" -w -f "$T/$n.json" "$T/m.img" >"$T/$n.eout" 2>"$T/$n.err"
@@ -140,6 +140,14 @@ grep -q '"ok":false' "$T/plan_a.eout" || fail "plan_a: no skipped plan compared"
 grep -q '"reason":' "$T/plan_a.eout" || fail "plan_a: no skip reason compared"
 grep -q '"not_planned":\[{' "$T/plan_a.eout" || fail "plan_a: no not_planned compared"
 mine "$b" plan_b "plan -r /" "migrate -r /" "pending"
+mine "$a" frag_a "frag /frag" "frag -v /frag /misc/file /nope" "frag -r /misc" "frag -a -n 5" \
+	"survey /misc" "survey" "freefrag" "freefrag -c 64 -g" "freefrag 0"
+grep -q '"run_list":\[{' "$T/frag_a.eout" || fail "frag_a: no runs compared"
+grep -q '"top":\[{' "$T/frag_a.eout" || fail "frag_a: no most fragmented compared"
+grep -q '"groups":\[{' "$T/frag_a.eout" || fail "frag_a: no groups compared"
+mine "$b" frag_b "frag -v /prealloc /unwritten /frag" "frag -a" "survey" "freefrag -c 1024"
+grep -q '"uninit":true' "$T/frag_b.eout" || fail "frag_b: no unwritten run compared"
+mine "$d" frag_d "frag -r /" "survey" "freefrag 0"
 
 # ---- names that are not UTF-8 --------------------------------------------
 

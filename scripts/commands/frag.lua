@@ -34,7 +34,7 @@
 local getopt = require "e2.getopt"
 local report = require "e2.fragreport"
 
-local NAME, USAGE = "frag", "[-v] [-r] <file>... | -a [-n N]"
+local NAME, USAGE = "frag", "[-j] [-v] [-r] <file>... | -a [-n N]"
 
 local function plural(n, one, many)
 	return string.format("%d %s", n, n == 1 and one or many)
@@ -94,7 +94,7 @@ local function print_line(spec, f)
 		f.ideal, f.holes > 0 and ", " .. plural(f.holes, "hole", "holes") or ""))
 end
 
--- The whole filesystem.
+-- The whole filesystem; its fs:frag_survey table.
 local function all(n)
 	local progress, clear = report.progress(NAME)
 	local ok, r = pcall(fs.frag_survey, fs, { top = n, progress = progress })
@@ -102,30 +102,36 @@ local function all(n)
 	if not ok then error(r, 0) end
 	print(string.format("Fragmentation of %s: %d inodes in use", fs.image, r.inodes))
 	report.print(fs, r)
+	return r
 end
 
 e2.command{
 	name = NAME,
 	usage = USAGE,
 	help = "Fragments, extents and the ideal of files (-r: under directories, -a: all, -v: runs)",
-	example = "frag /var/log/big\nfrag -v /home/alice/notes\nfrag -a",
+	example = "frag /var/log/big\nfrag -v /home/alice/notes\nfrag -a\nfrag -j -r /home",
 	min = 0, max = -1, needs = "fs", args = "inode",
+	-- -j: {files = {ino:frag() with file=...}, total=} or, with -a,
+	-- {all = fs:frag_survey()} (doc/json.md)
+	json = true,
 	run = function(...)
 		local o, files = getopt(NAME, USAGE, "varn:", ...)
 		if o.a then
 			if #files > 0 or o.v or o.r then getopt.usage(NAME, USAGE, "-a takes no files") end
-			all(o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 100000) or 10)
-			return true
+			return { all = all(o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 100000) or 10) }
 		end
 		if o.n then getopt.usage(NAME, USAGE, "-n goes with -a") end
 		if #files == 0 then getopt.usage(NAME, USAGE, "no file given") end
 		local single = #files == 1 and not o.r
 		local seen, failed, last_err = {}, 0, nil
 		local sum = { files = 0, fragmented = 0, fragments = 0, extents = 0, ideal = 0 }
+		local list = {}
 		local function one(spec, ino)
 			if seen[ino.ino] then return end
 			seen[ino.ino] = true
 			local f = ino:frag{ runs = o.v }
+			f.file = spec
+			list[#list + 1] = f
 			if o.v then print_runs(spec, ino, f) end
 			if single then print_block(spec, ino, f) else print_line(spec, f) end
 			sum.files = sum.files + 1
@@ -161,9 +167,7 @@ e2.command{
 				plural(sum.extents, "extent", "extents"), sum.ideal))
 		end
 		if failed == 1 and #files == 1 then error(last_err, 0) end
-		if failed > 0 then
-			error(string.format("%d of %d files failed (see above)", failed, #files), 0)
-		end
-		return true
+		return { files = list, total = sum }, failed > 0 and
+			string.format("%d of %d files failed (see above)", failed, #files) or nil
 	end,
 }

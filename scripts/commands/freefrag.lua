@@ -20,7 +20,7 @@
 
 local getopt = require "e2.getopt"
 
-local NAME, USAGE = "freefrag", "[-c chunk_kb] [-g | group]"
+local NAME, USAGE = "freefrag", "[-c chunk_kb] [-j] [-g | group]"
 local UNITS = "KMGTPEZY"
 
 local function log2(n)
@@ -78,26 +78,32 @@ local function report(out, t, free, total, chunks)
 end
 
 -- One line per group: where its free space is and in how many pieces.
+-- Returns the groups' fs:freefrag tables.
 local function per_group(out, chunk_kb)
 	local scale = fs.block_size >> 10
+	local groups = {}
 	out("")
 	out("FREE SPACE PER GROUP (free extents cut at group boundaries):")
 	out("%6s  %12s  %12s  %12s  %10s  %10s  %10s%s", "Group", "First block", "Free blocks",
 		"Free extents", "Min KB", "Max KB", "Avg KB", chunk_kb and "   Free chunks" or "")
 	for g = 0, fs.super.group_count - 1 do
 		local t = fs:freefrag(g, chunk_kb)
+		groups[g + 1] = t
 		out("%6d  %12d  %12d  %12d  %10d  %10d  %10d%s", g, t.start, t.free_blocks, t.extents,
 			t.min * scale, t.max * scale, avg_kb(t, scale),
 			chunk_kb and string.format("  %12d", t.free_chunks) or "")
 	end
+	return groups
 end
 
 e2.command{
 	name = NAME,
 	usage = USAGE,
 	help = "Free space fragmentation: e2freefrag's histogram, per group with -g",
-	example = "freefrag\nfreefrag -c 64 -g",
+	example = "freefrag\nfreefrag -j -c 64 -g",
 	min = 0, max = 4, needs = "bitmaps",
+	-- -j: {freefrag = fs:freefrag(), group=, groups=} (doc/json.md)
+	json = true,
 	run = function(...)
 		local o, operands = getopt(NAME, USAGE, "c:g", ...)
 		local chunk_kb
@@ -123,7 +129,7 @@ e2.command{
 			end
 		end
 		local sb = fs.super
-		local lines = {}
+		local lines, groups = {}, nil
 		local function out(fmt, ...) lines[#lines + 1] = string.format(fmt, ...) end
 		local t = fs:freefrag(group, chunk_kb)
 		out("Device: %s", fs.image)
@@ -138,10 +144,10 @@ e2.command{
 			-- the block count is a multiple of the chunk.
 			local chunks = t.chunk_kb and (sb.blocks_count + t.chunk_blocks) // t.chunk_blocks
 			report(out, t, sb.free_blocks_count, sb.blocks_count, chunks)
-			if o.g then per_group(out, chunk_kb) end
+			if o.g then groups = per_group(out, chunk_kb) end
 		end
 		lines[#lines + 1] = ""
 		io.write(table.concat(lines, "\n"))
-		return true
+		return { freefrag = t, group = group, groups = groups }
 	end,
 }

@@ -28,7 +28,7 @@
 local getopt = require "e2.getopt"
 local report = require "e2.fragreport"
 
-local NAME, USAGE = "survey", "[-n N] [dir]"
+local NAME, USAGE = "survey", "[-j] [-n N] [dir]"
 local TYPES = { "regular", "directory", "symlink", "chardev", "blockdev",
 	"fifo", "socket", "unknown" }
 local MAPS = { "blockmap", "extents", "none", "inline" }
@@ -37,8 +37,10 @@ e2.command{
 	name = NAME,
 	usage = USAGE,
 	help = "How the files are mapped, what migrating them would take, how fragmented they are",
-	example = "survey /home\nsurvey -n 3",
+	example = "survey /home\nsurvey -j -n 3",
 	min = 0, max = 3, needs = "fs", args = "inode",
+	-- -j: {dir=, survey = fs:frag_survey(), migratable=} (doc/json.md)
+	json = true,
 	run = function(...)
 		local o, operands = getopt(NAME, USAGE, "n:", ...)
 		local top = o.n and getopt.number(NAME, USAGE, o.n, "count", 0, 100000) or 5
@@ -93,6 +95,8 @@ e2.command{
 			"%d indirect blocks freed (free blocks %+d)", m.files, m.extents,
 			m.index_blocks, m.meta_freed, m.meta_freed - m.index_blocks))
 		report.print(fs, r)
-		return true
+		return { dir = dir, survey = r, migratable = { inodes = m.files,
+			data_blocks = m.data_blocks, extents = m.extents, index_blocks = m.index_blocks,
+			meta_freed = m.meta_freed, used_delta = m.used_delta } }
 	end,
 }
