@@ -430,11 +430,28 @@ def cmp_freefrag(cmd, text, js):
        [(i, g["start"], g["free_blocks"], g["extents"], g.get("free_chunks"))
         for i, g in enumerate(js.get("groups", []))])
 
+GLYPHS = {"new": "+", "freed": "-", "ind": "I", "data": "D", "meta": "#", "other": "o", "free": "."}
+
+
+def cmp_map(cmd, text, js):
+    t = text.decode("utf-8", "surrogateescape")
+    if "map" not in js:
+        return		# --plan: two pictures side by side; the schema checks it
+    bm = js["map"]
+    m = re.search(r"^(?:Group \d+: )?Blocks (\d+)-(\d+), 1 cell = (\d+) blocks? of (\d+) bytes$", t, re.M)
+    eq(cmd, "range", tuple(int(x) for x in m.groups()),
+       (bm["start"], bm["start"] + bm["count"] - 1, bm["per_cell"], bm["block_size"]))
+    grid = "".join(g for g in re.findall(r"^ *\d+-\d+ +(\S+)$", t, re.M))
+    eq(cmd, "cells", grid, "".join(GLYPHS[c["kind"]] for c in bm["cells"]))
+    legend = re.findall(r"^  (\S)  (.*): (\d+) blocks?$", t, re.M)
+    eq(cmd, "legend", [(g, label, int(n)) for g, label, n in legend],
+       [(GLYPHS[l["kind"]], l["label"], bm["totals"][l["kind"]]) for l in bm["legend"]])
+
 
 COMPARE = {"stat": cmp_stat, "blocks": cmp_blocks, "ex": cmp_ex, "bmap": cmp_bmap,
            "ncheck": cmp_ncheck, "icheck": cmp_icheck, "testb": cmp_testb, "stats": cmp_stats,
            "pwd": cmp_pwd, "plan": cmp_plan, "pending": cmp_pending, "sum": cmp_sum,
-           "frag": cmp_frag, "survey": cmp_survey, "freefrag": cmp_freefrag}
+           "frag": cmp_frag, "survey": cmp_survey, "freefrag": cmp_freefrag, "map": cmp_map}
 
 
 def main():

@@ -138,7 +138,7 @@ DEFS = {"stat": "stat", "show_inode_info": "stat", "blocks": "blocks", "ex": "ex
         "list_directory": "ls", "pwd": "pwd", "ncheck": "ncheck", "stats": "stats",
         "super": "stats", "show_super_stats": "stats", "icheck": "icheck",
         "testb": "testb", "plan": "plan", "pending": "pending", "sum": "sum",
-        "frag": "frag", "survey": "survey", "freefrag": "freefrag"}
+        "frag": "frag", "survey": "survey", "freefrag": "freefrag", "map": "map"}
 
 
 def transcript(root, path):

@@ -124,7 +124,7 @@ mine() {
 	cp "$m0" "$T/m.img"
 	: >"$T/$n.text"
 	for cmd in "$@"; do echo "$cmd" >>"$T/$n.text"; done
-	sed -E 's/^(plan|pending|sum|frag|survey|freefrag)/\1 -j/' "$T/$n.text" >"$T/$n.json"
+	sed -E 's/^(plan|pending|sum|frag|survey|freefrag|map)/\1 -j/' "$T/$n.text" >"$T/$n.json"
 	"$E2LUA" -w -f "$T/$n.text" "$T/m.img" >"$T/$n.tout" 2>"$T/$n.terr"
 	cp "$m0" "$T/m.img"
 	"$E2LUA" -w -f "$T/$n.json" "$T/m.img" >"$T/$n.eout" 2>"$T/$n.err"
@@ -148,6 +148,10 @@ grep -q '"groups":\[{' "$T/frag_a.eout" || fail "frag_a: no groups compared"
 mine "$b" frag_b "frag -v /prealloc /unwritten /frag" "frag -a" "survey" "freefrag -c 1024"
 grep -q '"uninit":true' "$T/frag_b.eout" || fail "frag_b: no unwritten run compared"
 mine "$d" frag_d "frag -r /" "survey" "freefrag 0"
+mine "$a" map_a "map /frag /misc/file" "map -g 1 -s 32 -d /misc" "map -b 1000+300 -s 4 -a" \
+	"migrate /frag" "map --plan"
+grep -q '"kind":"ind"' "$T/map_a.eout" || fail "map_a: no indirect blocks compared"
+grep -q '"freed":[1-9]' "$T/map_a.eout" || fail "map_a: no --plan with blocks freed"
 
 # ---- names that are not UTF-8 --------------------------------------------
 

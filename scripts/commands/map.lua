@@ -17,7 +17,7 @@ local e2 = require "e2"
 local render = require "e2.render"
 local getopt = require "e2.getopt"
 
-local USAGE = "[-w COLS] [-s BLOCKS] [-g GROUP | -b START+COUNT] [-o FILE.svg] "
+local USAGE = "[-j] [-w COLS] [-s BLOCKS] [-g GROUP | -b START+COUNT] [-o FILE.svg] "
 	.. "[--color[=WHEN] | --no-color] [FILE... | -d DIR | -a | --plan]"
 
 local function fail(fmt, ...)
@@ -158,23 +158,27 @@ local function draw_plan(o, start, count, cols, per, width, color)
 			titles = { "Before the commit", "After the commit" } }))
 		print(summary)
 	end
-	return report_errors(after)
+	return report_errors(after), before, after
 end
 
 e2.command{
 	name = "map",
 	usage = USAGE,
 	help = "A picture of where blocks lie: files, metadata, free space; -o writes SVG",
-	example = "map /big\nmap -g 0",
+	example = "map /big\nmap -g 0\nmap -j -g 0 -s 512 /big",
 	min = 0, max = -1, needs = "bitmaps", args = "inode",
+	-- -j: {map = fs:blockmap{...}}, with --plan {before=, after=}
+	-- (doc/json.md)
+	json = true,
 	run = function(...)
 		local o = parse(...)
 		local start, count = range(o)
 		local cols, per, width = geometry(o, start, count)
 		local color = use_color(o)
-		local bad
+		local bad, data
 		if o.plan then
-			bad = draw_plan(o, start, count, cols, per, width, color)
+			data = {}
+			bad, data.before, data.after = draw_plan(o, start, count, cols, per, width, color)
 		else
 			local bm = fs:blockmap { files = o.files, dir = o.dir, all = o.all or nil,
 				start = start, count = count, per_cell = per, names = o.svg ~= nil }
@@ -187,7 +191,8 @@ e2.command{
 				io.write(render.text(bm, { cols = cols, color = color, title = o.group and "Group " .. o.group }))
 			end
 			bad = report_errors(bm)
+			data = { map = bm }
 		end
-		if bad then fail("some maps could not be read whole (see above): run e2fsck -f") end
+		return data, bad and e2.error("some maps could not be read whole (see above): run e2fsck -f", "map") or nil
 	end,
 }
