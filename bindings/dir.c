@@ -37,13 +37,8 @@ static int collect(ext2_ino_t dir, int entry, struct ext2_dir_entry *d,
 	(void)offset;
 	(void)blocksize;
 	(void)buf;
-	if (e->n == e->cap) {
-		v = realloc(e->v, (e->cap ? 2 * e->cap : 64) * sizeof(*v));
-		if (!v)
-			goto oom;
-		e->v = v;
-		e->cap = e->cap ? 2 * e->cap : 64;
-	}
+	if (e2c_grow(&e->v, &e->cap, e->n + 1, sizeof(*e->v)))
+		goto oom;
 	v = &e->v[e->n];
 	memset(v, 0, sizeof(*v));
 	v->kind = entry == DIRENT_DELETED_FILE ? ENT_DELETED :

@@ -537,16 +537,9 @@ struct passed {
 
 static void pass_over(struct passed *p, ext2_ino_t ino, errcode_t err)
 {
-	void *v;
-
-	if (p->n == p->cap) {
-		v = realloc(p->v, (p->cap ? 2 * p->cap : 8) * sizeof(*p->v));
-		if (!v) {
-			p->oom = 1;
-			return;
-		}
-		p->v = v;
-		p->cap = p->cap ? 2 * p->cap : 8;
+	if (e2c_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v))) {
+		p->oom = 1;
+		return;
 	}
 	p->v[p->n].ino = ino;
 	p->v[p->n++].err = err;
@@ -690,13 +683,8 @@ static errcode_t name_found(ext2_ino_t ino, ext2_ino_t dir,
 		if (ext2fs_get_pathname(c->fs->fs, dir, 0, &c->parent))
 			c->parent = NULL;
 	}
-	if (c->n == c->cap) {
-		v = realloc(c->v, (c->cap ? 2 * c->cap : 8) * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		c->v = v;
-		c->cap = c->cap ? 2 * c->cap : 8;
-	}
+	if (e2c_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v)))
+		return ENOMEM;
 	v = &c->v[c->n];
 	memset(v, 0, sizeof(*v));
 	v->ino = ino;

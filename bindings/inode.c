@@ -385,13 +385,8 @@ static int xattr_copy(char *name, char *value, size_t len, void *priv)
 	struct xattrs *x = priv;
 	struct xattr *v;
 
-	if (x->n == x->cap) {
-		v = realloc(x->v, (x->cap ? 2 * x->cap : 8) * sizeof(*v));
-		if (!v)
-			goto oom;
-		x->v = v;
-		x->cap = x->cap ? 2 * x->cap : 8;
-	}
+	if (e2c_grow(&x->v, &x->cap, x->n + 1, sizeof(*x->v)))
+		goto oom;
 	v = &x->v[x->n];
 	v->name = strdup(name);
 	v->value = malloc(len ? len : 1);

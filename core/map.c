@@ -563,21 +563,28 @@ static errcode_t next_data(e2c_map *m, struct e2c_piece *p, int *got)
 	}
 }
 
+/* The piece read ahead by a coalescing call, else next's. */
+static errcode_t next_ahead(e2c_map *m, struct e2c_piece *p, int *got,
+			    errcode_t (*next)(e2c_map *, struct e2c_piece *,
+					      int *))
+{
+	if (!m->have_ahead)
+		return next(m, p, got);
+	*p = m->ahead;
+	m->have_ahead = 0;
+	*got = 1;
+	return 0;
+}
+
 errcode_t e2c_map_next_run(e2c_map *m, struct e2c_piece *r, int *got)
 {
 	struct e2c_piece p;
 	int more;
 	errcode_t retval;
 
-	if (m->have_ahead) {
-		*r = m->ahead;
-		m->have_ahead = 0;
-		*got = 1;
-	} else {
-		retval = next_data(m, r, got);
-		if (retval || !*got)
-			return retval;
-	}
+	retval = next_ahead(m, r, got, next_data);
+	if (retval || !*got)
+		return retval;
 	for (;;) {
 		/* A failure past the run comes with the next call (the walk's
 		 * error is sticky): the run before a bad pointer is valid. */
@@ -602,15 +609,9 @@ errcode_t e2c_map_next_range(e2c_map *m, struct e2c_piece *r, int *got)
 	errcode_t retval;
 
 	do {
-		if (m->have_ahead) {
-			*r = m->ahead;
-			m->have_ahead = 0;
-			*got = 1;
-		} else {
-			retval = e2c_map_next(m, r, got);
-			if (retval || !*got)
-				return retval;
-		}
+		retval = next_ahead(m, r, got, e2c_map_next);
+		if (retval || !*got)
+			return retval;
 	} while (r->kind == E2C_DATA && !r->len);
 	if (m->is_extent || r->kind != E2C_DATA)
 		return 0;

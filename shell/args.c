@@ -105,6 +105,70 @@ void e2sh_method(lua_State *L, int obj, const char *name, int nargs,
 	lua_call(L, nargs + 1, nres);
 }
 
+void e2sh_push_file(lua_State *L, int arg, int ino)
+{
+	ino = lua_absindex(L, ino);
+	lua_createtable(L, 0, 3);
+	lua_pushvalue(L, arg);
+	lua_setfield(L, -2, "file");
+	lua_getfield(L, ino, "ino");
+	lua_setfield(L, -2, "ino");
+}
+
+void e2sh_collect(lua_State *L, int obj, const char *method, int nres,
+		  int val, int (*keep)(lua_State *L, void *arg), void *arg)
+{
+	lua_Integer n = 0;
+	int list, it;
+
+	obj = lua_absindex(L, obj);
+	lua_newtable(L);
+	list = lua_gettop(L);
+	e2sh_method(L, obj, method, 0, 4);		/* [.., f, s, c, tbc] */
+	it = list + 1;
+	lua_toclose(L, it + 3);
+	luaL_checkstack(L, nres + 3, method);
+	for (;;) {
+		lua_pushvalue(L, it);
+		lua_pushvalue(L, it + 1);
+		lua_pushvalue(L, it + 2);
+		lua_call(L, 2, nres);
+		if (lua_isnil(L, -nres))
+			break;
+		lua_pushvalue(L, -nres);
+		lua_replace(L, it + 2);			/* the control value */
+		lua_pushvalue(L, -nres - 1 + val);
+		if (!keep || keep(L, arg))
+			lua_rawseti(L, list, ++n);
+		lua_settop(L, it + 3);
+	}
+	lua_closeslot(L, it + 3);
+	lua_settop(L, list);
+}
+
+int e2sh_search_json(lua_State *L, const char *op, const char *key,
+		     void (*fail)(lua_State *L, int n))
+{
+	int i, bad = (int)lua_rawlen(L, -1);
+
+	for (i = 1; i <= bad; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_getfield(L, -1, "object");
+		lua_getfield(L, -2, "message");
+		fprintf(stderr, "%s %s: %s\n", op, lua_tostring(L, -2),
+			lua_tostring(L, -1));
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);					/* [.., list] */
+	lua_createtable(L, 0, 1);
+	lua_insert(L, -2);
+	lua_setfield(L, -2, key);
+	if (!bad)
+		return 1;
+	fail(L, bad);
+	return 2;
+}
+
 void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 		    const char *cmd, const char *usage)
 {

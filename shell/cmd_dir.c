@@ -665,7 +665,7 @@ static int cmd_dxhash(lua_State *L)
  * could not be read are said on stderr and fail the command after. */
 static int json_ncheck(lua_State *L)
 {
-	int fsi, i, n, check, bad;
+	int fsi, i, n, check;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	ext2_ino_t *inos = ncheck_args(L, fs, fsi, &check, &n);
 
@@ -678,23 +678,7 @@ static int json_ncheck(lua_State *L)
 	lua_pushboolean(L, check);
 	lua_setfield(L, -2, "check");
 	e2sh_method(L, fsi, "names", 2, 2);		/* [.., names, errs] */
-	bad = (int)lua_rawlen(L, -1);
-	for (i = 1; i <= bad; i++) {
-		lua_rawgeti(L, -1, i);
-		lua_getfield(L, -1, "object");
-		lua_getfield(L, -2, "message");
-		fprintf(stderr, "ncheck %s: %s\n", lua_tostring(L, -2),
-			lua_tostring(L, -1));
-		lua_pop(L, 3);
-	}
-	lua_pop(L, 1);
-	lua_createtable(L, 0, 1);
-	lua_insert(L, -2);
-	lua_setfield(L, -2, "names");
-	if (!bad)
-		return 1;
-	push_bad_dirs(L, bad);
-	return 2;
+	return e2sh_search_json(L, "ncheck", "names", push_bad_dirs);
 }
 
 const struct e2sh_cmd e2sh_dir_cmds[] = {

@@ -412,7 +412,7 @@ static int cmd_partitions(lua_State *L)
  * be walked are said on stderr and fail the command after. */
 static int json_icheck(lua_State *L)
 {
-	int fsi, i, n, bad;
+	int fsi, i, n;
 
 	e2sh_checkfs(L, &fsi);
 	n = fsi - 1;
@@ -423,23 +423,7 @@ static int json_icheck(lua_State *L)
 		lua_rawseti(L, -2, i);
 	}
 	e2sh_method(L, fsi, "owners", 1, 2);		/* [.., list, errs] */
-	bad = (int)lua_rawlen(L, -1);
-	for (i = 1; i <= bad; i++) {
-		lua_rawgeti(L, -1, i);
-		lua_getfield(L, -1, "object");
-		lua_getfield(L, -2, "message");
-		fprintf(stderr, "icheck %s: %s\n", lua_tostring(L, -2),
-			lua_tostring(L, -1));
-		lua_pop(L, 3);
-	}
-	lua_pop(L, 1);
-	lua_createtable(L, 0, 1);
-	lua_insert(L, -2);
-	lua_setfield(L, -2, "blocks");
-	if (!bad)
-		return 1;
-	push_bad_maps(L, bad);
-	return 2;
+	return e2sh_search_json(L, "icheck", "blocks", push_bad_maps);
 }
 
 const struct e2sh_cmd e2sh_fs_cmds[] = {

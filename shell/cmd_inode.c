@@ -110,36 +110,13 @@ static int cmd_blocks(lua_State *L)
 /* blocks -j <file>: {file=, ino=, blocks={pblk...}} from ino:blocks() */
 static int blocks_data(lua_State *L)
 {
-	lua_Integer n = 0;
-	int fsi, ino, it;
+	int fsi;
 
 	e2sh_checkfs(L, &fsi);
 	lua_pushvalue(L, 1);
-	e2sh_method(L, fsi, "inode", 1, 1);
-	ino = lua_gettop(L);
-	lua_createtable(L, 0, 3);			/* [.., ino, data] */
-	lua_pushvalue(L, 1);
-	lua_setfield(L, -2, "file");
-	lua_getfield(L, ino, "ino");
-	lua_setfield(L, -2, "ino");
-	lua_newtable(L);				/* [.., data, list] */
-	e2sh_method(L, ino, "blocks", 0, 4);		/* [.., f, s, c, tbc] */
-	it = lua_gettop(L) - 3;
-	lua_toclose(L, it + 3);
-	for (;;) {
-		lua_pushvalue(L, it);
-		lua_pushvalue(L, it + 1);
-		lua_pushvalue(L, it + 2);
-		lua_call(L, 2, 2);			/* [.., lblk, pblk] */
-		if (lua_isnil(L, -2)) {
-			lua_pop(L, 2);
-			break;
-		}
-		lua_rawseti(L, it - 1, ++n);
-		lua_replace(L, it + 2);			/* the control value */
-	}
-	lua_closeslot(L, it + 3);
-	lua_settop(L, it - 1);
+	e2sh_method(L, fsi, "inode", 1, 1);		/* [.., ino] */
+	e2sh_push_file(L, 1, -1);
+	e2sh_collect(L, -2, "blocks", 2, 2, NULL, NULL);	/* the pblks */
 	lua_setfield(L, -2, "blocks");
 	return 1;
 }
@@ -632,10 +609,20 @@ static int cmd_extents(lua_State *L)
 
 /* ex -j [-n] [-l] <file>: {file=, ino=, extents={ino:extents()...}},
  * index entries only with -n, leaves only with -l. */
+/* e2sh_collect's filter: the entries -n/-l keep (the mask at arg). */
+static int keep_extent(lua_State *L, void *arg)
+{
+	int which = *(int *)arg, keep;
+
+	lua_getfield(L, -1, "leaf");
+	keep = which & (lua_toboolean(L, -1) ? EX_LEAVES : EX_NODES);
+	lua_pop(L, 1);
+	return keep;
+}
+
 static int extents_data(lua_State *L)
 {
-	int fsi, first, which, ino, it, keep;
-	lua_Integer n = 0;
+	int fsi, first, which;
 
 	e2sh_checkfs(L, &fsi);
 	which = e2sh_flags(L, fsi - 1, "nl", "dump_extents", EX_USAGE, &first);
@@ -643,41 +630,14 @@ static int extents_data(lua_State *L)
 		return luaL_error(L, "Usage: dump_extents " EX_USAGE);
 	which = which ? which : EX_NODES | EX_LEAVES;
 	lua_pushvalue(L, first);
-	e2sh_method(L, fsi, "inode", 1, 1);
-	ino = lua_gettop(L);
-	lua_getfield(L, ino, "extent_mapped");
+	e2sh_method(L, fsi, "inode", 1, 1);		/* [.., ino] */
+	lua_getfield(L, -1, "extent_mapped");
 	if (!lua_toboolean(L, -1))
 		return luaL_error(L, "%s: does not uses extent block maps",
 				  lua_tostring(L, first));
 	lua_pop(L, 1);
-	lua_createtable(L, 0, 3);
-	lua_pushvalue(L, first);
-	lua_setfield(L, -2, "file");
-	lua_getfield(L, ino, "ino");
-	lua_setfield(L, -2, "ino");
-	lua_newtable(L);				/* [.., data, list] */
-	e2sh_method(L, ino, "extents", 0, 4);
-	it = lua_gettop(L) - 3;
-	lua_toclose(L, it + 3);
-	for (;;) {
-		lua_pushvalue(L, it);
-		lua_pushvalue(L, it + 1);
-		lua_pushvalue(L, it + 2);
-		lua_call(L, 2, 1);			/* [.., entry] */
-		if (lua_isnil(L, -1)) {
-			lua_pop(L, 1);
-			break;
-		}
-		lua_getfield(L, -1, "leaf");
-		keep = which & (lua_toboolean(L, -1) ? EX_LEAVES : EX_NODES);
-		lua_pop(L, 1);
-		if (keep)
-			lua_rawseti(L, it - 1, ++n);
-		else
-			lua_pop(L, 1);
-	}
-	lua_closeslot(L, it + 3);
-	lua_settop(L, it - 1);
+	e2sh_push_file(L, first, -1);
+	e2sh_collect(L, -2, "extents", 1, 1, keep_extent, &which);
 	lua_setfield(L, -2, "extents");
 	return 1;
 }
@@ -827,11 +787,7 @@ static int json_bmap(lua_State *L)
 		e2l_error(L, E2C_ERR_SKIP_NO_BLOCKS, "bmap", lua_tostring(L, 1));
 	if (lblk > 0xffffffffULL)	/* what ext2fs_bmap2 says in the text */
 		e2l_error(L, EXT2_ET_FILE_TOO_BIG, "bmap", lua_tostring(L, 1));
-	lua_createtable(L, 0, 5);
-	lua_pushvalue(L, 1);
-	lua_setfield(L, -2, "file");
-	lua_getfield(L, ino, "ino");
-	lua_setfield(L, -2, "ino");
+	e2sh_push_file(L, 1, ino);
 	lua_pushinteger(L, (lua_Integer)lblk);
 	lua_setfield(L, -2, "lblk");
 	lua_pushvalue(L, 1);

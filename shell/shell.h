@@ -177,6 +177,19 @@ void e2sh_push_files_fail(lua_State *L, const char *op, const char *file,
  * methods of the Lua API this way, so the two cannot differ. */
 void e2sh_method(lua_State *L, int obj, const char *name, int nargs,
 		 int nres);
+/* -j data helpers.  e2sh_push_file pushes {file = the argument at arg,
+ * ino = ino.ino} (ino: an e2.inode's slot).  e2sh_collect pushes an array
+ * of what obj:method() iterates: the val-th of the nres values of each
+ * step, those keep (NULL: all) accepts with the value on top.
+ * e2sh_search_json ends the -j of a search (ncheck, icheck): the list and
+ * the errors on top become {key = list}, each error said on stderr as "op
+ * object: message"; returns 1, or 2 with fail's error (given the count)
+ * pushed after the data. */
+void e2sh_push_file(lua_State *L, int arg, int ino);
+void e2sh_collect(lua_State *L, int obj, const char *method, int nres,
+		  int val, int (*keep)(lua_State *L, void *arg), void *arg);
+int e2sh_search_json(lua_State *L, const char *op, const char *key,
+		     void (*fail)(lua_State *L, int n));
 /* lua_call of the function below the nargs values on top, except that an
  * e2.error it raises is raised again as "op object: message": what the
  * text command says for the same failure. */
