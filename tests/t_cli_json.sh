@@ -210,6 +210,20 @@ expect_rc 0 "$E2LUA" -R 'stat -j <2>' -R 'stat -j <2>' "$a"
 [ "$(sed -n 1p "$T/out")" = "$(sed -n 2p "$T/out")" ] || fail "the same command gives the same text"
 [ "$(wc -l <"$T/out")" = 2 ] || fail "one line per command"
 
+# ---- under valgrind (ASan instead under SANITIZE=1) -------------------------
+
+if [ -n "$VG" ]; then
+	cp "$a" "$T/vg.img"
+	$VG "$E2LUA" -w -R 'stat -j /misc/file /misc/slow /misc/dev /nope' -R 'ls -j -d -c /misc' \
+		-R 'ncheck -j -c 2 11 12' -R 'icheck -j 1 2000 99999999' -R 'plan -j -r /misc' \
+		-R 'migrate /frag' -R 'pending -j' -R 'sum -j -r /misc' -R 'blocks -j /frag' \
+		-R 'testb -j 100 20' -R 'stats -j' -R 'frag -j -v /frag' -R 'survey -j /misc' \
+		-R 'freefrag -j -g' -R 'map -j --plan' -R '=fs' -R '=fs:inode("/misc/file")' \
+		-e 'local t = {} t.t = t print(e2.pretty(t), pcall(e2.json, t), e2.json({"caf\xe9"}))' \
+		"$T/vg.img" >"$T/vg.out" 2>"$T/vg.err"
+	[ $? = 1 ] || fail "under valgrind: $(grep -v 'nope\|failed\|rolled back' "$T/vg.err" | head -c 600)"
+fi
+
 # ---- the registry: Lua commands with json ----------------------------------
 
 cat >"$T/cmds.lua" <<'LUA'
