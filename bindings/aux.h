@@ -143,6 +143,10 @@ int e2l_fs_free_ranges(lua_State *L);
 int e2l_fs_freefrag(lua_State *L);
 int e2l_fs_frag_survey(lua_State *L);
 int e2l_inode_frag(lua_State *L);
+
+/* Set the fields of ef (features_on, features_off, backups_rewritten,
+ * marks_not_clean) in the table on top of the stack. */
+void e2l_seteffects(lua_State *L, const struct e2c_effects *ef);
 /* fs:begin(): the fs userdata at fsidx. */
 int e2l_tx_begin(lua_State *L, int fsidx);
 /* The core transaction of the open e2.tx at idx (raises otherwise). */

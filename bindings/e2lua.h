@@ -58,9 +58,11 @@ ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op);
 int e2l_json(lua_State *L);
 
 /* A plan table (fs:plan, tx:migrate, ...) and the totals table of
- * tx:pending and tx:commit, as the Lua API gives them (lua-api.md). */
-void e2l_pushplan(lua_State *L, const struct e2c_plan *p);
-void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t);
+ * tx:pending and tx:commit, as the Lua API gives them (lua-api.md), with
+ * the effects of committing them on fs (e2c_effects: features_on, ...). */
+void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p);
+void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t,
+		    const struct e2c_effects *ef);
 
 /* Raise luaL_argerror when the call has more than n arguments. */
 void e2l_checknargs(lua_State *L, int n);

@@ -286,7 +286,8 @@ static int sel_finish(lua_State *L)
 
 /* sel:totals() -> {examined=, filtered=, skipped=, files=, regular=,
  * directories=, symlinks=, data_blocks=, extents=, index_blocks=,
- * meta_freed=, used_delta=, reasons = {reason = count}, skips = {{code=,
+ * meta_freed=, used_delta=, the effects of committing the selected
+ * inodes now (features_on=, ...: e2l_seteffects), reasons = {reason = count}, skips = {{code=,
  * reason=, class=, count=}...}, stopped_by = nil | "max_files" | ...} */
 static int sel_totals(lua_State *L)
 {
@@ -299,10 +300,11 @@ static int sel_totals(lua_State *L)
 	struct e2l_sel *s = checksel(L, 1);
 	const struct e2c_select_totals *t = e2c_select_totals(s->sel);
 	const struct e2c_skip_count *k;
+	struct e2c_effects ef;
 	size_t i, n;
 
 	e2l_checknargs(L, 1);
-	lua_createtable(L, 0, 16);
+	lua_createtable(L, 0, 20);
 	SETINT("examined", t->examined);
 	SETINT("filtered", t->filtered);
 	SETINT("skipped", t->skipped);
@@ -315,6 +317,8 @@ static int sel_totals(lua_State *L)
 	SETINT("index_blocks", t->index_blocks);
 	SETINT("meta_freed", t->meta_freed);
 	SETINT("used_delta", t->used_delta);
+	e2c_effects_of(s->fs, t->files, &ef);
+	e2l_seteffects(L, &ef);
 	if (t->stopped_by) {
 		lua_pushstring(L, budgets[t->stopped_by]);
 		lua_setfield(L, -2, "stopped_by");
@@ -378,7 +382,7 @@ static int sel_log(lua_State *L)
 	p = e2c_select_log(s->sel, &n);
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
-		e2l_pushplan(L, &p[i]);
+		e2l_pushplan(L, s->fs, &p[i]);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;

@@ -45,9 +45,101 @@ static int e2_skip_class(lua_State *L)
 	return 1;
 }
 
-void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
+/* An array of the names of the features set in bits. */
+static void push_features(lua_State *L, unsigned bits)
 {
-	lua_createtable(L, 0, 13);
+	int f, n = 0;
+
+	lua_newtable(L);
+	for (f = 0; f < E2C_FEATURES_; f++)
+		if (bits & (1u << f)) {
+			lua_pushstring(L, e2c_feature_name(f));
+			lua_rawseti(L, -2, ++n);
+		}
+}
+
+void e2l_seteffects(lua_State *L, const struct e2c_effects *ef)
+{
+	push_features(L, ef->features_on);
+	lua_setfield(L, -2, "features_on");
+	push_features(L, ef->features_off);
+	lua_setfield(L, -2, "features_off");
+	SETINT("backups_rewritten", ef->backups);
+	lua_pushboolean(L, ef->not_clean);
+	lua_setfield(L, -2, "marks_not_clean");
+}
+
+/* The bits of the feature names in the array at idx (field key of an
+ * effects table). */
+static unsigned check_features(lua_State *L, int idx, const char *key)
+{
+	unsigned bits = 0;
+	lua_Integer i;
+	int f;
+
+	if (lua_getfield(L, idx, key) == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1))
+		luaL_error(L, "effects: %s must be an array of feature names",
+			   key);
+	for (i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+		f = lua_type(L, -1) == LUA_TSTRING ?
+		    e2c_feature_by_name(lua_tostring(L, -1)) : -1;
+		if (f < 0)
+			luaL_error(L, "effects: %s: unknown feature '%s'", key,
+				   luaL_tolstring(L, -1, NULL));
+		bits |= 1u << f;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	return bits;
+}
+
+/* e2.effect_lines(effects [, tense]) -> {line...}: what an effects table
+ * (of a plan, pending totals, a commit, a selection's totals) says, one
+ * line per effect; tense "will" (default), "would" (a dry run) or
+ * "done" (a commit) */
+static int e2_effect_lines(lua_State *L)
+{
+	static const char *const tenses[] = { "will", "would", "done", NULL };
+	static const enum e2c_tense tense_of[] = {
+		E2C_WILL, E2C_WOULD, E2C_DONE
+	};
+	struct e2c_effects ef;
+	enum e2c_tense tense;
+	char line[256];
+	lua_Integer backups;
+	size_t i;
+	int ok;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	tense = tense_of[luaL_checkoption(L, 2, "will", tenses)];
+	e2l_checknargs(L, 2);
+	memset(&ef, 0, sizeof(ef));
+	ef.features_on = check_features(L, 1, "features_on");
+	ef.features_off = check_features(L, 1, "features_off");
+	lua_getfield(L, 1, "backups_rewritten");
+	backups = lua_tointegerx(L, -1, &ok);
+	if (!lua_isnil(L, -1) && (!ok || backups < 0 || backups > UINT32_MAX))
+		luaL_error(L, "effects: backups_rewritten must be an integer "
+			   ">= 0");
+	ef.backups = ok ? (dgrp_t)backups : 0;
+	lua_pop(L, 1);
+	lua_newtable(L);
+	for (i = 0; e2c_effects_line(&ef, tense, i, line, sizeof(line)); i++) {
+		lua_pushstring(L, line);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
+{
+	struct e2c_effects ef;
+
+	lua_createtable(L, 0, 17);
 	SETINT("ino", p->ino);
 	lua_pushboolean(L, p->skip == 0);
 	lua_setfield(L, -2, "ok");
@@ -76,6 +168,8 @@ void e2l_pushplan(lua_State *L, const struct e2c_plan *p)
 	SETINT("used_delta", p->used_delta);
 	SETINT("iblocks_before", p->iblocks_before);
 	SETINT("iblocks_after", p->iblocks_after);
+	e2c_effects_of(fs, p->skip == 0, &ef);
+	e2l_seteffects(L, &ef);
 }
 
 int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
@@ -87,19 +181,22 @@ int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 	retval = e2c_plan_inode(fs, ino, &plan);
 	if (retval)
 		return e2l_error(L, retval, "plan", object);
-	e2l_pushplan(L, &plan);
+	e2l_pushplan(L, fs, &plan);
 	return 1;
 }
 
-void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t)
+/* Totals, with the effects of committing them (ef). */
+void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t,
+		    const struct e2c_effects *ef)
 {
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 10);
 	SETINT("inodes", t->inodes);
 	SETINT("data_blocks", t->data_blocks);
 	SETINT("extents", t->extents);
 	SETINT("index_blocks", t->index_blocks);
 	SETINT("meta_freed", t->meta_freed);
 	SETINT("used_delta", t->used_delta);
+	e2l_seteffects(L, ef);
 }
 
 /* The one close: roll back and free; idempotent. */
@@ -181,7 +278,7 @@ static int stage(lua_State *L, int skips)
 		return e2l_error(L, retval, "migrate",
 				 lua_type(L, 2) == LUA_TSTRING ?
 				 lua_tostring(L, 2) : e2l_inoname(name, ino));
-	e2l_pushplan(L, &plan);
+	e2l_pushplan(L, t->fs, &plan);
 	return 1;
 }
 
@@ -238,10 +335,11 @@ static int tx_len(lua_State *L)
 	return 1;
 }
 
-/* tx:pending() -> {plan...}, totals */
+/* tx:pending() -> {plan...}, totals (with the effects of the commit) */
 static int tx_pending(lua_State *L)
 {
 	struct e2l_tx *t = checktx(L, 1);
+	struct e2c_effects ef;
 	struct e2c_tx_totals tot;
 	struct e2c_plan plan;
 	size_t i, n;
@@ -254,18 +352,20 @@ static int tx_pending(lua_State *L)
 		retval = e2c_tx_entry(t->tx, i, &plan);
 		if (retval)
 			return e2l_error(L, retval, "pending", t->fs->path);
-		e2l_pushplan(L, &plan);
+		e2l_pushplan(L, t->fs, &plan);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	e2c_tx_totals(t->tx, &tot);
-	e2l_pushtotals(L, &tot);
+	e2c_tx_effects(t->tx, &ef);
+	e2l_pushtotals(L, &tot, &ef);
 	return 2;
 }
 
-/* tx:commit() -> totals of what was written */
+/* tx:commit() -> totals of what was written, with its effects */
 static int tx_commit(lua_State *L)
 {
 	struct e2l_tx *t = checktx(L, 1);
+	struct e2c_effects ef;
 	struct e2c_tx_totals tot;
 	errcode_t retval;
 	size_t written;
@@ -273,6 +373,7 @@ static int tx_commit(lua_State *L)
 
 	e2l_checknargs(L, 1);
 	e2c_tx_totals(t->tx, &tot);
+	e2c_tx_effects(t->tx, &ef);
 	retval = e2c_tx_commit(t->tx);
 	if (retval == E2C_ERR_COMMIT_PARTIAL) {
 		/* Say how far it got: the user has to run e2fsck. */
@@ -287,7 +388,7 @@ static int tx_commit(lua_State *L)
 	}
 	if (retval)
 		return e2l_error(L, retval, "commit", t->fs->path);
-	e2l_pushtotals(L, &tot);
+	e2l_pushtotals(L, &tot, &ef);
 	return 1;
 }
 
@@ -345,4 +446,6 @@ void e2l_tx_open(lua_State *L)
 	e2l_newmeta(L, E2L_TX, meta, methods, NULL);
 	lua_pushcfunction(L, e2_skip_class);		/* [e2, fn] */
 	lua_setfield(L, -2, "skip_class");
+	lua_pushcfunction(L, e2_effect_lines);
+	lua_setfield(L, -2, "effect_lines");
 }

@@ -154,6 +154,8 @@ typedef struct e2c_fs {
 	struct e2c_tx *tx;	/* the open transaction, if any */
 	int partition;		/* opened inside this partition (0: none) */
 	unsigned long long offset, part_size;	/* ... at these bytes */
+	dgrp_t backups;		/* lazily: groups with a backup superblock */
+	int backups_known;	/* ... counted */
 } e2c_fs;
 
 /*
@@ -942,7 +944,8 @@ errcode_t e2c_tx_verify(e2c_tx *tx, int *clash);
 
 /*
  * Write everything staged, in the crash-safe order: mark not clean (+
- * extent feature), index blocks, bitmaps and counts, inodes, then release
+ * the features of e2c_tx_effects, with the backup superblocks when they
+ * change), index blocks, bitmaps and counts, inodes, then release
  * the old indirect blocks, then clean again, flushing between steps.  A
  * failure before any inode was written restores the disk; after, the fs
  * stays marked not clean and E2C_ERR_COMMIT_PARTIAL is returned.  On
@@ -969,6 +972,58 @@ void e2c_tx_rollback(e2c_tx *tx);
 
 /* Roll back and free; detaches from the fs. */
 void e2c_tx_free(e2c_tx *tx);
+
+/* ------------------------------------------------------------------ */
+/* What a commit does besides converting inodes (core/effects.c)       */
+/* ------------------------------------------------------------------ */
+
+/* The features a write may turn on or off (bits of struct e2c_effects). */
+enum e2c_feature {
+	E2C_FEATURE_EXTENT,
+	E2C_FEATURES_		/* how many (not a feature) */
+};
+
+/*
+ * What a commit does to the superblock beyond the counts, decided once
+ * (core/effects.c) from the superblock and how many inodes it converts:
+ * e2c_tx_commit applies exactly this, and plans, dry runs, pending
+ * listings and commit reports describe it (e2c_effects_line).  What
+ * every commit does whatever it holds is in doc/migration.md.
+ */
+struct e2c_effects {
+	unsigned features_on;	/* 1 << E2C_FEATURE_*: turned on */
+	unsigned features_off;	/* ... turned off */
+	dgrp_t backups;		/* backup superblocks rewritten, with the
+				 * group descriptors beside them, to carry
+				 * a changed feature set (0: none) */
+	int not_clean;		/* the fs is marked not clean while the
+				 * commit runs (clean again at its end) */
+};
+
+/* The effects of converting n block-mapped inodes now (n 0: none, as a
+ * commit of nothing writes nothing). */
+void e2c_effects_of(e2c_fs *fs, size_t n, struct e2c_effects *ef);
+/* ... of committing what tx holds. */
+void e2c_tx_effects(e2c_tx *tx, struct e2c_effects *ef);
+/* Turn ef's features on and off in sb. */
+void e2c_effects_apply(const struct e2c_effects *ef,
+		       struct ext2_super_block *sb);
+
+/* A feature's name as tune2fs -O takes it ("extent"); the feature of a
+ * name, or -1. */
+const char *e2c_feature_name(enum e2c_feature f);
+int e2c_feature_by_name(const char *name);
+
+/* How the lines are said: a plan or pending listing ("will be turned
+ * on"), a dry run ("would be turned on"), a commit done ("turned on"). */
+enum e2c_tense { E2C_WILL, E2C_WOULD, E2C_DONE };
+
+/* The i-th line (from 0) saying what ef does, each effect in a line of
+ * its own with what it means ("feature: extent will be turned on:
+ * kernels without ext4 support ..."; "backups: 7 backup superblocks
+ * ..."), into buf (size bytes; truncated to fit); 0 past the last. */
+int e2c_effects_line(const struct e2c_effects *ef, enum e2c_tense tense,
+		     size_t i, char *buf, size_t size);
 
 /* ------------------------------------------------------------------ */
 /* Free space (core/free.c)                                            */

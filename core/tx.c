@@ -185,6 +185,11 @@ void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t)
 	*t = tx->totals;
 }
 
+void e2c_tx_effects(e2c_tx *tx, struct e2c_effects *ef)
+{
+	e2c_effects_of(tx->fs, e2c_tx_count(tx), ef);
+}
+
 void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written)
 {
 	*step = tx->step;
@@ -706,8 +711,10 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	ext2_filsys fs = tx->fs->fs;
 	struct ext2_super_block *sb = fs->super;
 	__u16 old_state = sb->s_state;
+	__u32 old_compat = sb->s_feature_compat;
 	__u32 old_incompat = sb->s_feature_incompat;
-	int new_feature = !ext2fs_has_feature_extents(sb);
+	__u32 old_ro_compat = sb->s_feature_ro_compat;
+	struct e2c_effects ef;
 	size_t i, marked = 0;
 	errcode_t retval;
 
@@ -729,13 +736,15 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	if (retval)
 		return retval;
 
-	/* (0) Not clean until done; the feature before any inode uses it.
-	 * Durable on its own: nothing below may reach the disk while it
-	 * still says clean. */
+	/* (0) Not clean until done; the features (what the reports
+	 * announced: e2c_tx_effects) before any inode uses them.  Durable
+	 * on its own: nothing below may reach the disk while it still says
+	 * clean. */
+	e2c_tx_effects(tx, &ef);
 	sb->s_state &= ~EXT2_VALID_FS;
-	ext2fs_set_feature_extents(sb);
+	e2c_effects_apply(&ef, sb);
 	ext2fs_mark_super_dirty(fs);
-	retval = flush_fs(fs, new_feature, 1);
+	retval = flush_fs(fs, ef.backups != 0, 1);
 	if (retval)
 		goto restore;
 
@@ -797,9 +806,11 @@ restore:
 	while (marked--)
 		account_nodes(fs, &tx->v[marked], -1);
 	sb->s_state = old_state;
+	sb->s_feature_compat = old_compat;
 	sb->s_feature_incompat = old_incompat;
+	sb->s_feature_ro_compat = old_ro_compat;
 	ext2fs_mark_super_dirty(fs);
-	flush_fs(fs, new_feature, 0);
+	flush_fs(fs, ef.backups != 0, 0);
 	return retval;
 
 partial:

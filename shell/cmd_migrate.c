@@ -32,6 +32,16 @@ static void print_figures(FILE *out, const struct e2c_tx_totals *t)
 		t->used_delta);
 }
 
+void e2sh_print_effects(FILE *out, const struct e2c_effects *ef,
+			enum e2c_tense tense)
+{
+	char line[256];
+	size_t i;
+
+	for (i = 0; e2c_effects_line(ef, tense, i, line, sizeof(line)); i++)
+		fprintf(out, "%s\n", line);
+}
+
 static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
 {
 	t->inodes++;
@@ -148,7 +158,7 @@ static void add_json(struct run *r, const struct e2c_plan *p,
 {
 	lua_State *L = r->L;
 
-	e2l_pushplan(L, p);
+	e2l_pushplan(L, r->fs, p);
 	lua_pushstring(L, file);
 	lua_setfield(L, -2, "file");
 	lua_rawseti(L, r->list, (lua_Integer)lua_rawlen(L, r->list) + 1);
@@ -378,11 +388,13 @@ static int run_end_fn(lua_State *L)
 static int plan_json(struct run *r, errcode_t err, int data)
 {
 	lua_State *L = r->L;
+	struct e2c_effects ef;
 	size_t i;
 
 	lua_pushvalue(L, r->list);
 	lua_setfield(L, data, "plans");
-	e2l_pushtotals(L, &r->ok);
+	e2c_effects_of(r->fs, r->ok.inodes, &ef);
+	e2l_pushtotals(L, &r->ok, &ef);
 	lua_setfield(L, data, "migratable");
 	lua_pushinteger(L, (lua_Integer)r->skipped);
 	lua_setfield(L, data, "skipped");
@@ -413,6 +425,7 @@ static int plan(lua_State *L, int json)
 {
 	struct run r;
 	int first = run_begin(L, &r, "plan", PLAN_USAGE), data = 0;
+	struct e2c_effects ef;
 	size_t total;
 	errcode_t err;
 
@@ -431,6 +444,8 @@ static int plan(lua_State *L, int json)
 	fprintf(r.out, "total: %zu inode%s, %zu migratable, %zu skipped: ",
 		total, plural(total), r.ok.inodes, r.skipped);
 	print_figures(r.out, &r.ok);
+	e2c_effects_of(r.fs, r.ok.inodes, &ef);
+	e2sh_print_effects(r.out, &ef, E2C_WILL);
 	if (r.corrupt)
 		fprintf(r.out, "corrupt: %zu inode%s with a corrupt map or "
 			"inode, not migrated: run e2fsck -f\n", r.corrupt,
@@ -468,6 +483,7 @@ static int cmd_migrate(lua_State *L)
 {
 	struct run r;
 	int first = run_begin(L, &r, "migrate", MIGRATE_USAGE);
+	struct e2c_effects ef;
 	struct e2c_tx_totals t;
 	errcode_t err;
 
@@ -476,6 +492,8 @@ static int cmd_migrate(lua_State *L)
 	e2c_tx_totals(r.tx, &t);
 	fprintf(r.out, "pending: %zu inode%s, ", t.inodes, plural(t.inodes));
 	print_figures(r.out, &t);
+	e2c_tx_effects(r.tx, &ef);
+	e2sh_print_effects(r.out, &ef, E2C_WILL);
 	return run_end(&r, err);
 }
 
@@ -508,6 +526,7 @@ static int pending(lua_State *L, int json)
 	FILE *out = e2sh_out(L);
 	int fsi, paths;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	struct e2c_effects ef = { 0 };
 	struct e2c_tx_totals t = { 0 };
 	size_t i, n = fs->tx ? e2c_tx_count(fs->tx) : 0;
 	struct e2c_plan p;
@@ -528,7 +547,7 @@ static int pending(lua_State *L, int json)
 			continue;
 		push_staged_path(L, fs, paths, &p);
 		if (json) {
-			e2l_pushplan(L, &p);
+			e2l_pushplan(L, fs, &p);
 			lua_insert(L, -2);
 			lua_setfield(L, -2, "file");
 			lua_rawseti(L, paths - 1,
@@ -539,16 +558,19 @@ static int pending(lua_State *L, int json)
 		}
 	}
 	lua_pop(L, 1);					/* paths */
-	if (n)
+	if (n) {
 		e2c_tx_totals(fs->tx, &t);
+		e2c_tx_effects(fs->tx, &ef);
+	}
 	if (json) {
 		lua_setfield(L, -2, "staged");
-		e2l_pushtotals(L, &t);
+		e2l_pushtotals(L, &t, &ef);
 		lua_setfield(L, -2, "totals");
 		return 1;
 	}
 	fprintf(out, "total: %zu inode%s, ", t.inodes, plural(t.inodes));
 	print_figures(out, &t);
+	e2sh_print_effects(out, &ef, E2C_WILL);
 	return 0;
 }
 
@@ -575,6 +597,7 @@ int e2sh_commit(lua_State *L)
 	FILE *out = e2sh_out(L);
 	int fsi, step;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	struct e2c_effects ef;
 	struct e2c_tx_totals t;
 	size_t written;
 	errcode_t err;
@@ -584,6 +607,7 @@ int e2sh_commit(lua_State *L)
 		return 0;
 	}
 	e2c_tx_totals(fs->tx, &t);
+	e2c_tx_effects(fs->tx, &ef);
 	err = e2c_tx_commit(fs->tx);
 	if (err == E2C_ERR_COMMIT_PARTIAL) {
 		e2c_tx_progress(fs->tx, &step, &written);
@@ -607,6 +631,7 @@ int e2sh_commit(lua_State *L)
 	forget_paths(L, fsi);
 	fprintf(out, "committed %zu inode%s: ", t.inodes, plural(t.inodes));
 	print_figures(out, &t);
+	e2sh_print_effects(out, &ef, E2C_DONE);
 	return 0;
 }
 

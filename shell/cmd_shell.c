@@ -152,6 +152,12 @@ static void settle(lua_State *L, e2c_fs *fs)
 	if (sh->interactive) {
 		const char *q = lua_pushfstring(L, "Commit %d staged inode%s? "
 						"[y/N] ", (int)n, s);
+		struct e2c_effects ef;
+
+		/* What the answer decides besides the inodes. */
+		e2c_tx_effects(fs->tx, &ef);
+		e2sh_print_effects(sh->out, &ef, E2C_WILL);
+		fflush(sh->out);
 
 		if (e2sh_rl_read(q, &answer) > 0)
 			yes = answer[0] == 'y' || answer[0] == 'Y';

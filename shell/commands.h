@@ -23,5 +23,9 @@ const char *e2sh_parttable(const char *image, char *buf, size_t len);
 
 /* The commit command (also run by close and quit when asked to). */
 int e2sh_commit(lua_State *L);
+/* What a commit does besides converting inodes, a line each
+ * (e2c_effects_line). */
+void e2sh_print_effects(FILE *out, const struct e2c_effects *ef,
+			enum e2c_tense tense);
 
 #endif

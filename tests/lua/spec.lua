@@ -32,6 +32,28 @@ function M.eq(got, want, what)
 		tostring(want), tostring(got))
 end
 
+-- Deep equality: tables by their contents (a plan's features_on array).
+local function same(a, b)
+	if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+	for k, v in pairs(a) do if not same(v, b[k]) then return false end end
+	for k in pairs(b) do if a[k] == nil then return false end end
+	return true
+end
+
+local function show(v)
+	if type(v) ~= "table" then return tostring(v) end
+	local parts = {}
+	for k, x in pairs(v) do parts[#parts + 1] = tostring(k) .. "=" .. show(x) end
+	table.sort(parts)
+	return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+-- eq, with tables compared by contents.
+function M.same(got, want, what)
+	return M.check(same(got, want), "%s: expected [%s], got [%s]", what,
+		show(want), show(got))
+end
+
 -- fn must raise; the error's tostring must match pattern (plain find).
 -- Returns the error value.
 function M.raises(fn, pattern, what)

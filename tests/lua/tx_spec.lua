@@ -50,7 +50,7 @@ local function check_plans(img)
 	t.eq(p.used_delta, p.index_blocks - p.meta_freed, "used_delta")
 	t.eq(p.iblocks_before, fs:inode("/dind").i_blocks, "iblocks_before")
 	local q = fs:inode("/dind"):plan()
-	for k, v in pairs(p) do t.eq(q[k], v, "ino:plan() " .. k) end
+	for k, v in pairs(p) do t.same(q[k], v, "ino:plan() " .. k) end
 	for _, f in ipairs { "/fastlink", "/fifo", "<8>" } do
 		local s = fs:plan(f)
 		t.eq(s.ok, false, "plan " .. f .. " not ok")
@@ -143,7 +143,7 @@ local function check_commit(img)
 	end
 	local _, pending = tx:pending()
 	local tot = tx:commit()
-	for k, v in pairs(pending) do t.eq(tot[k], v, "commit totals " .. k) end
+	for k, v in pairs(pending) do t.same(tot[k], v, "commit totals " .. k) end
 	t.check(tot.inodes >= 6, "%d inodes committed", tot.inodes)
 	local list = tx:pending()
 	t.eq(#list, 0, "nothing pending after commit")
