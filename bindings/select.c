@@ -235,6 +235,9 @@ static int sel_offer(lua_State *L)
 	lua_getiuservalue(L, 1, 1);			/* [sel, x, fs] */
 	ino = e2l_checkino(L, 3, 2, "select");
 	retval = e2c_select_offer(s->sel, ino, &stopped);
+	/* Bitmaps that disagree are the filesystem's fault, not ino's. */
+	if (retval == E2C_ERR_BLOCK_BITMAP || retval == E2C_ERR_INODE_BITMAP)
+		return e2l_error(L, retval, "select", s->fs->path);
 	if (retval)
 		return e2l_error(L, retval, "select",
 				 e2l_inoname(name, ino));

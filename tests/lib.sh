@@ -235,8 +235,9 @@ mk_frag_dir() {
 # (with -w: the image must stay byte-identical all the same), then for real.  The inodes it
 # must migrate and the free blocks it must leave come from tests/verify.py
 # expect BASE.json MODEL ARGS (an independent model); checks check_migrated,
-# the dry run's file count, and that the free block count equals the dry
-# run's prediction, the model's and e2fsck's, and the summary's count of
+# the dry run's file count, that the dry run's summary is the run's but
+# for the tense, and that the free block count equals the dry run's
+# prediction, the model's and e2fsck's, and the summary's count of
 # inodes by type ("3 inodes (2 files, 1 directory)") against the model's
 # inodes' types.  EMPTY_OK=1 allows a model that selects nothing; PC_RC=N
 # expects exit status N of both runs (3: inodes left for want of space).
@@ -265,9 +266,16 @@ print(n(len(inos), 'inode', 'inodes') + (' (%s)' % ', '.join(kinds) if kinds els
 	cmp -s "$pc_img0" "$pc_img" || fail "$pc_what --dry-run: the image changed"
 	pc_dry_free=$(sed -n 's/^  free blocks: *[0-9]* -> \([0-9]*\).*/\1/p' "$T/out")
 	assert_grep "dry run, nothing written: $pc_count would be migrated$" "$T/out" "$pc_what --dry-run"
+	cp "$T/out" "$T/dry.out"
 	expect_rc "${PC_RC:-0}" "$E2LUA" -w "$pc_img" "$TOP/scripts/$pc_name.lua" "$@"
 	cp "$T/out" "$T/run.out"
 	assert_grep "migrated $pc_count in " "$T/run.out" "$pc_what"
+	# The dry run said what the run did (its features, backups, ...),
+	# but for the tense: the output but the summary's first line is the
+	# same.
+	sed "/^$pc_name: dry run, nothing written: /d; s/would be //" "$T/dry.out" >"$T/dry.said"
+	sed "/^$pc_name: migrated /d" "$T/run.out" | diff "$T/dry.said" - >"$T/said.diff" ||
+		fail "$pc_what: the dry run's summary is not the run's: $(head -n 12 "$T/said.diff")"
 	check_migrated "$pc_base" "$pc_img" "$pc_inos" "$pc_what"
 	pc_fsck_used=$(sed -n 's|.* \([0-9]*\)/\([0-9]*\) blocks$|\1 \2|p' "$T/fsck.out")
 	assert_eq "$pc_model_free" "$pc_dry_free" "$pc_what: dry-run free blocks vs the model's"

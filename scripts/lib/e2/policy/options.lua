@@ -16,6 +16,23 @@ function M.fail(name, fmt, ...)
 	error(err)
 end
 
+local E2ERROR = getmetatable(e2.error("", "policy"))
+
+-- Call f(...), a function of the core (fs:select, sel:scan, tx:commit,
+-- a walk's iterator...).  The e2.error it may raise ("select disk.img:
+-- Block bitmap disagrees ...") is a message for the user, not a fault of
+-- the Lua calling it: it leaves with status 1, so e2lua prints it as it
+-- is, without a file and line of e2.policy, and exits with 1.  Anything
+-- else goes on as raised.  Call no user function (a filter, accept,
+-- order) through it: a bug there keeps its traceback that way.
+function M.core(f, ...)
+	local r = table.pack(pcall(f, ...))
+	if r[1] then return table.unpack(r, 2, r.n) end
+	local err = r[2]
+	if getmetatable(err) == E2ERROR and err.status == nil then err.status = 1 end
+	error(err, 0)
+end
+
 -- Value parsers: a string in, the value out, or a plain error saying why
 -- (options() puts the option's name in front).
 

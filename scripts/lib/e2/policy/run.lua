@@ -9,6 +9,8 @@ local walk = require "e2.policy.walk"
 
 local M = {}
 
+local core = options.core	-- the core's e2.errors: messages for the user
+
 -- A batch is committed once the transaction is full (8192 inodes
 -- with indirect or index blocks, which keep a record each, or 1024 index
 -- blocks: tx:full()), or after opts.batch staged inodes (--batch) if that
@@ -112,10 +114,13 @@ function M.runner(fs, opts)
 			skipped = {}, skipped_total = 0, corrupt = {}, corrupt_total = 0,
 			left = {}, left_total = 0, reserved = 0, status = 0,
 			free_before = super.free_blocks_count,
+			-- what the commits do besides converting inodes
+			features_on = {}, features_off = {}, backups_rewritten = 0,
+			marks_not_clean = false,
 		},
 		start = os.time(),
 	}, Runner)
-	self.sel = fs:select(criteria(opts))
+	self.sel = core(fs.select, fs, criteria(opts))
 	-- a scan's total is known (the inodes in use); a walk's is not
 	local total = opts.total or (not opts.paths and super.inodes_count - super.free_inodes_count)
 	self.progress = progress_new(self.name, total or nil, opts.progress)
@@ -129,7 +134,7 @@ local SKIP_WORD = { skip = "skip", no_space = "left", corrupt = "CORRUPT" }
 -- no line).
 function Runner:say(plan, path)
 	if not self.opts.verbose or plan.skip_class == "reserved" then return end
-	path = path or self.fs:path(plan.ino)
+	path = path or core(self.fs.path, self.fs, plan.ino)
 	local who = path and string.format("<%d> %s", plan.ino, path) or string.format("<%d>", plan.ino)
 	if plan.skip_class == "corrupt" then
 		self.out(string.format("  CORRUPT %s: %s: run e2fsck -f", who, plan.reason))
@@ -159,15 +164,17 @@ function Runner:offer(inode, path)
 	local o = self.opts
 	self.progress:tick()
 	if o.accept then
-		if type(inode) ~= "userdata" and type(inode) ~= "table" then inode = self.fs:inode(inode) end
-		if not o.accept(inode:plan(), inode, path) then
+		if type(inode) ~= "userdata" and type(inode) ~= "table" then
+			inode = core(self.fs.inode, self.fs, inode)
+		end
+		if not o.accept(core(inode.plan, inode), inode, path) then
 			self.rejected = self.rejected + 1
 			return true
 		end
 	end
 	local ino = type(inode) == "number" and inode or inode.ino
 	if self.paths and path then self.paths[ino] = path end
-	local more = self.sel:offer(ino)
+	local more = core(self.sel.offer, self.sel, ino)
 	self:drain()
 	if not o.order then self:flush(false) end
 	if not more then self.stopped = true end
@@ -189,7 +196,7 @@ function Runner:select()
 	-- the map of which blocks every inode owns, which staging relies on.
 	local tx = not self.summary.dry_run and not self.opts.order and self:begin() or nil
 	repeat
-		local done = sel:scan(SCAN_CHUNK, tx, self.batch)
+		local done = core(sel.scan, sel, SCAN_CHUNK, tx, self.batch)
 		self.progress:tick(math.min(SCAN_CHUNK, (self.progress.total or math.huge) - self.progress.n))
 		self:drain()
 	until done
@@ -198,7 +205,7 @@ end
 
 -- The transaction, begun on first use.
 function Runner:begin()
-	self.tx = self.tx or self.fs:begin()
+	self.tx = self.tx or core(self.fs.begin, self.fs)
 	return self.tx
 end
 
@@ -209,30 +216,47 @@ function Runner:flush(final)
 	if self.summary.dry_run then return end
 	while true do
 		local tx = self:begin()
-		tx:stage(self.sel, self.batch)
+		core(tx.stage, tx, self.sel, self.batch)
 		self.staged = #tx
 		local full = tx:full() or (self.batch > 0 and self.staged >= self.batch)
 		if self.staged == 0 or not (full or final) then return end
 		self.committing = true		-- for __close's message if it fails
-		tx:commit()
-		self:batch_written()
+		self:batch_written(core(tx.commit, tx))
 	end
 end
 
--- Account for a batch that reached the disk.
-function Runner:batch_written()
+-- The effects of a commit (done, its totals) added to those of the run's
+-- commits before it: features turned on or off by any, the most backups
+-- rewritten by one.
+local function add_effects(s, done)
+	for _, k in ipairs({ "features_on", "features_off" }) do
+		for _, f in ipairs(done[k]) do
+			local known = false
+			for _, g in ipairs(s[k]) do known = known or g == f end
+			if not known then s[k][#s[k] + 1] = f end
+		end
+	end
+	s.backups_rewritten = math.max(s.backups_rewritten, done.backups_rewritten)
+	s.marks_not_clean = s.marks_not_clean or done.marks_not_clean
+end
+
+-- Account for a batch that reached the disk (done: the commit's totals,
+-- unknown when an error came right after it).
+function Runner:batch_written(done)
 	self.committing = false
 	self.committed = self.committed + self.staged
 	self.staged = 0
 	self.summary.batches = self.summary.batches + 1
+	if done then add_effects(self.summary, done) end
 end
 
 -- A custom order (opts.order a function): the candidates' plans, sorted.
 function Runner:custom_order()
 	local plans = {}
 	for i, ino in ipairs(self.sel:candidates()) do
-		local plan = self.fs:plan(ino)
-		plan.size, plan.path = self.fs:inode(ino).size, self.paths and self.paths[ino]
+		local plan = core(self.fs.plan, self.fs, ino)
+		plan.size = core(self.fs.inode, self.fs, ino).size
+		plan.path = self.paths and self.paths[ino]
 		plans[i] = plan
 	end
 	table.sort(plans, self.opts.order)
@@ -262,7 +286,8 @@ end
 -- print the summary and return it (see doc/policies.md for its fields).
 function Runner:finish()
 	if self.opts.order then
-		self.sel:finish(type(self.opts.order) == "function" and self:custom_order() or nil)
+		local order = type(self.opts.order) == "function" and self:custom_order() or nil
+		core(self.sel.finish, self.sel, order)
 		self:drain()
 	end
 	self:flush(true)
@@ -277,6 +302,9 @@ function Runner:finish()
 		s[k] = t[k]
 	end
 	sort_skips(s, t.skips)
+	if s.dry_run then		-- what committing the selection would do
+		add_effects(s, t)
+	end
 	s.examined = t.examined - s.reserved + self.rejected
 	s.filtered = t.filtered + self.rejected
 	s.stopped_by = t.stopped_by and "--" .. t.stopped_by:gsub("_", "-")
@@ -329,6 +357,10 @@ function Runner:report()
 	out(string.format("  indirect freed: %d", s.meta_freed))
 	out(string.format("  free blocks:    %d -> %d (%+d)", s.free_before, s.free_after,
 		s.free_after - s.free_before))
+	for _, line in ipairs(e2.effect_lines(s, s.dry_run and "would" or "done")) do
+		local key, text = line:match("^(%w+): (.*)$")
+		out(string.format("  %-15s %s", key .. ":", text))
+	end
 	out(string.format("  skipped:        %d%s", s.skipped_total, reasons(s.skipped)))
 	if s.stopped_by then out(string.format("  stopped by:     %s", s.stopped_by)) end
 	if s.left_total > 0 then

@@ -5,6 +5,8 @@
 local glob = require "e2.policy.glob"
 local options = require "e2.policy.options"
 
+local core = options.core	-- the core's e2.errors: messages for the user
+
 local M = {}
 
 -- Clean an absolute path: no "//", ".", "..", or trailing "/".
@@ -26,7 +28,7 @@ end
 -- patterns made absolute (relative ones start at the fs's cwd), and the
 -- fewest directories whose walks cover every possible match.
 local function compile_paths(fs, patterns, name)
-	local cwd = fs:path(fs:cwd()) or "/"
+	local cwd = core(fs.path, fs, fs:cwd()) or "/"
 	local pats, roots = {}, {}
 	for _, p in ipairs(patterns) do
 		local abs = p:sub(1, 1) == "/" and p or cwd .. "/" .. p
@@ -37,7 +39,7 @@ local function compile_paths(fs, patterns, name)
 			pat = glob.compile((abs:gsub("//+", "/")))
 		end
 		root = clean(root)
-		if not fs:lookup(root) then
+		if not core(fs.lookup, fs, root) then
 			options.fail(name, "--path %s: %s not found in %s", p, root, fs.image)
 		end
 		pats[#pats + 1] = pat or clean(abs)
@@ -70,7 +72,16 @@ function M.select(fs, opts)
 	options.check(opts)
 	local filter = opts.filter
 	if not opts.paths then
-		return fs:inodes(filter)
+		-- the scan's errors are the user's messages; the filter is
+		-- called here, not by the core, so a bug in it keeps its
+		-- traceback
+		local scan, cursor = fs:inodes()
+		return function()
+			while true do
+				local inode = core(scan, cursor)
+				if not inode or not filter or filter(inode) then return inode end
+			end
+		end, nil, nil, cursor
 	end
 	local paths = compile_paths(fs, opts.paths, opts.name or "policy")
 	local seen = {}		-- hard links: each inode once
@@ -88,7 +99,7 @@ function M.select(fs, opts)
 	local function step()
 		while true do
 			if walk then
-				local path, inode = walk(state, last)
+				local path, inode = core(walk, state, last)
 				last = path
 				if path == nil then
 					walk, state, cursor = nil, nil, nil	-- a finished walk closes itself
@@ -99,11 +110,11 @@ function M.select(fs, opts)
 				r = r + 1
 				local root = paths.roots[r]
 				if not root then return nil end
-				local top = fs:inode(root)
+				local top = core(fs.inode, fs, root)
 				if top.type ~= "directory" then
 					if wanted(root, top) then return top, root end
 				else
-					walk, state, last, cursor = fs:walk(root)
+					walk, state, last, cursor = core(fs.walk, fs, root)
 				end
 			end
 		end
