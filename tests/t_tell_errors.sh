@@ -96,6 +96,14 @@ fill_fs "$T/fill.img"
 plain 3 "$T/fill.img" "^e2lua: migrate-all: [1-9][0-9]* inodes* left block-mapped: not enough free space" \
 	migrate-all --dry-run
 
+# policy.core: a script of one's own passes the core's errors on the same way.
+cat >"$T/core.lua" <<'EOF'
+local policy = require "e2.policy"
+return policy.core(fs.inode, fs, "/nope")
+EOF
+expect_rc 1 "$E2LUA" "$img" "$T/core.lua"
+assert_eq "e2lua: inode /nope: File not found by ext2_lookup" "$(cat "$T/err")" "policy.core"
+
 # A bug in a policy's own Lua (its filter, called in a scan) keeps its
 # position and traceback: it is not the user's message.
 cat >"$T/mine.lua" <<'EOF'

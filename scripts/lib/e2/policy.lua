@@ -31,6 +31,7 @@ return {
 	check = options.check,
 	has_criteria = options.has_criteria,
 	fail = options.fail,
+	core = options.core,
 	parse_size = options.parse_size,
 	parse_date = options.parse_date,
 	read_list = options.read_list,
