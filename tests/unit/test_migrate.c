@@ -198,6 +198,46 @@ static void check_skips(e2c_fs *fs, const struct before *v, size_t n,
 	      "planning a bad inode number is an error");
 }
 
+/* Backup superblocks of fs, counted as dumpe2fs lists them. */
+static dgrp_t count_backups(e2c_fs *fs)
+{
+	dgrp_t g, n = 0;
+
+	for (g = 1; g < fs->fs->group_desc_count; g++)
+		n += ext2fs_bg_has_super(fs->fs, g) != 0;
+	return n;
+}
+
+/* What committing tx will do besides converting inodes: extent turned on
+ * (the images have none), every backup superblock rewritten; nothing for
+ * an empty commit; the lines that say so. */
+static void check_effects(e2c_tx *tx, e2c_fs *fs)
+{
+	struct e2c_effects ef;
+	char line[256], want[256];
+
+	e2c_tx_effects(tx, &ef);
+	CHECK(ef.features_on == 1u << E2C_FEATURE_EXTENT &&
+	      !ef.features_off && ef.not_clean, "effects: extent on");
+	CHECK(ef.backups == count_backups(fs), "effects: %lu backups, the fs "
+	      "has %lu", (unsigned long)ef.backups,
+	      (unsigned long)count_backups(fs));
+	CHECK(e2c_effects_line(&ef, E2C_DONE, 0, line, sizeof(line)) &&
+	      !strncmp(line, "feature: extent turned on: kernels without "
+		       "ext4 support", 44), "line 0: %s", line);
+	snprintf(want, sizeof(want), "backups: %lu backup superblock",
+		 (unsigned long)ef.backups);
+	CHECK(e2c_effects_line(&ef, E2C_WILL, 1, line, sizeof(line)) ==
+	      (ef.backups != 0) && (!ef.backups ||
+				    !strncmp(line, want, strlen(want))),
+	      "line 1: %s", line);
+	CHECK(!e2c_effects_line(&ef, E2C_WILL, 2, line, sizeof(line)),
+	      "two lines at most");
+	e2c_effects_of(fs, 0, &ef);
+	CHECK(!ef.features_on && !ef.backups && !ef.not_clean,
+	      "effects of nothing: none");
+}
+
 /*
  * One image: plan read-only, stage everything, commit; then e2fsck -fn,
  * contents, mappings, flags, counts and the trees' depth are checked.
@@ -323,6 +363,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	CHECK(t.inodes == staged && e2c_tx_count(tx) == staged, "totals");
 	CHECK((long long)(free_before - want_free) == t.used_delta,
 	      "totals used_delta");
+	check_effects(tx, fs);
 	err = e2c_tx_commit(tx);
 	CHECK(!err, "commit: %s", error_message(err));
 	CHECK(e2c_tx_count(tx) == 0, "commit empties the tx");
@@ -336,6 +377,13 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	 * at the same blocks; the rest did not change by a byte. */
 	CHECK(!e2c_fs_open(img, NULL, &fs), "reopen");
 	CHECK(ext2fs_has_feature_extents(fs->fs->super), "extent feature");
+	{
+		struct e2c_effects ef;
+
+		e2c_effects_of(fs, 1, &ef);
+		CHECK(!ef.features_on && !ef.features_off && !ef.backups &&
+		      ef.not_clean, "extent on: a commit changes no feature");
+	}
 	CHECK(ext2fs_free_blocks_count(fs->fs->super) == want_free,
 	      "free blocks %llu, want %llu",
 	      (unsigned long long)ext2fs_free_blocks_count(fs->fs->super),
