@@ -343,7 +343,8 @@ local function fake_run(skips)
 	run.sel:close()
 	local totals = { examined = 20, filtered = 0, skipped = 0, files = 3, regular = 2, directories = 1,
 		symlinks = 0, data_blocks = 30, extents = 3, index_blocks = 0, meta_freed = 0,
-		used_delta = 0, reasons = {}, skips = skips }
+		used_delta = 0, reasons = {}, skips = skips,
+		features_on = {}, features_off = {}, backups_rewritten = 0, marks_not_clean = true }
 	run.sel = { totals = function() return totals end, close = function() end, pending = function() return 0 end }
 	local s = run:finish()
 	return s, table.concat(lines, "\n")
