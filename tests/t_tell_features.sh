@@ -46,6 +46,12 @@ lines 1 "$WILL" "$T/out" "plan -r /"
 lines 1 "^backups: 2 $BK will be rewritten to carry the new feature set$" "$T/out" "plan: backups"
 none_done "$T/out" "plan: tense"
 lines 0 "would be" "$T/out" "plan: tense"
+# survey's migration figures: what migrate-all would do
+expect_rc 0 "$E2LUA" -R survey "$off"
+lines 1 "^  feature: extent would be turned on: $MEANS\$" "$T/out" "survey"
+lines 1 "^  backups: 2 $BK would be rewritten" "$T/out" "survey: backups"
+expect_rc 0 "$E2LUA" -R survey "$on"
+quiet "$T/out" "survey, extent on"
 # a plan of nothing migratable: nothing would change
 expect_rc 0 "$E2LUA" -R "plan /fastlink" "$off"
 quiet "$T/out" "plan of a fast symlink"

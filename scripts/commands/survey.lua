@@ -11,6 +11,7 @@
 --   Data in block maps: 81234 blocks in 1193 inodes, 310 indirect blocks
 --   Migratable: 1193 inodes, 1201 extents, 4 index blocks, 310 indirect
 --   blocks freed (free blocks +306)
+--     feature: extent would be turned on: kernels without ext4 support ...
 --   Fragmentation: 1193 files with data, 12 fragmented (1.0%): ...
 --   ...
 --   Most fragmented:
@@ -94,6 +95,8 @@ e2.command{
 		print(string.format("Migratable: %d inodes, %d extents, %d index blocks, " ..
 			"%d indirect blocks freed (free blocks %+d)", m.files, m.extents,
 			m.index_blocks, m.meta_freed, m.meta_freed - m.index_blocks))
+		-- what migrating them would do besides (the extent feature)
+		for _, line in ipairs(e2.effect_lines(m, "would")) do print("  " .. line) end
 		report.print(fs, r)
 		return { dir = dir, survey = r, migratable = { inodes = m.files,
 			data_blocks = m.data_blocks, extents = m.extents, index_blocks = m.index_blocks,
