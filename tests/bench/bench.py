@@ -509,6 +509,7 @@ def part_floor(results):
     # for a CPU: the CPU ratios say how much work each does.
     print("  %-44s x%.3f of the floor's, x%.3f of e2fsck's" %
           ("k200 migrate-all CPU time:", cpu(mig) / cpu(floor), cpu(mig) / cpu(fsck)))
+    goal(results, "k200 migrate-all peak memory / e2fsck's", mig.rss / fsck.rss, 1)
     all_migrated(results, "k200 migrate-all", before, "migrate-all-k200")
     why = drop_caches()
     if why:
@@ -598,8 +599,8 @@ def part_tera(results):
                 goal(results, label + " / e2fsck", mig.wall / fsck.wall, 0.1)
                 goal(results, label + " written", mig.io["wchar"], 16 * MIB, "MiB")
             else:
-                print("  %-44s x%.3f  memory x%.2f" % (
-                    label + " / e2fsck:", mig.wall / fsck.wall, mig.rss / fsck.rss))
+                print("  %-44s x%.3f" % (label + " / e2fsck:", mig.wall / fsck.wall))
+            goal(results, label + " peak memory / e2fsck's", mig.rss / fsck.rss, 1)
         all_migrated(results, name + " migrate-all", before, "migrate-all-%s-warm" % name)
         undo_sizes(img, name)
 
