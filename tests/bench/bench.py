@@ -224,7 +224,7 @@ def files_in(img):
 SCALE = os.path.join(TOP, "build", "bench-scale")
 FLOOR = os.path.join(TOP, "build", "benchtools", "floor")
 SCALE_RECIPE = "v1"     # bump when a recipe in scale_build changes
-PARTS = ("main", "floor", "cold", "tera", "huge")
+PARTS = ("main", "floor", "cold", "tera", "memory")
 GIB = 2 ** 30
 MIB = 2 ** 20
 # 16 TiB less one block: the largest file an ext4 host with 4 KiB blocks
@@ -239,7 +239,7 @@ TERA = MKFS + ["-b", "4096", "-T", "largefile4", "-J", "size=128"]
 # Real bytes an image needs to be built (tree included), with room for
 # one working copy; checked with statvfs before anything is written.
 SCALE_NEED = {"k200": 9 * GIB, "tera1k": 2 * GIB, "tera30k": 4 * GIB,
-              "huge": 3 * GIB}
+              "g512": 1 * GIB, "huge": 3 * GIB}
 
 
 def parts_wanted():
@@ -305,12 +305,14 @@ def real_size(path):
 
 def scale_build(name, img, tree):
     """Make image name at img (tree: scratch for its files)."""
-    sh(["python3", GEN, "k200" if name == "k200" else
-        "tera1k" if name in ("tera1k", "huge") else "tera30k", tree])
+    sh(["python3", GEN, {"k200": "k200", "tera30k": "tera30k"}.get(name, "tera1k"),
+        tree])
     if name == "k200":
         sh(MKFS + ["-b", "4096", "-d", tree, img, "12G"])
     elif name.startswith("tera"):
         sh(TERA + ["-d", tree, img, "4T"])
+    elif name == "g512":
+        sh(TERA + ["-d", tree, img, "512G"])
     else:
         # mke2fs refuses 64bit without extent, and debugfs writes
         # block-mapped files only while the extent feature is off: make
@@ -605,20 +607,25 @@ def part_tera(results):
         undo_sizes(img, name)
 
 
-def part_huge(results):
-    """(h) peak memory on a 16 TiB 64bit filesystem."""
-    print("\n(h) 16 TiB 64bit ext4 made block-mapped (131,072 groups), 1,000 small"
-          " files: peak memory (one run each)")
-    img = scale_image("huge")
-    if not img:
-        return
-    before = before_counts(img)
-    mig = run12("migrate-all-huge", migrate_cmd, img, runs=1)
-    fsck = run12("e2fsck-huge", fsck_cmd, img, runs=1)
-    show_io("e2lua migrate-all.lua", mig)
-    show_io("e2fsck -fy -E bmap2extent", fsck)
-    goal(results, "huge migrate-all peak memory / e2fsck's", mig.rss / fsck.rss, 1)
-    all_migrated(results, "huge migrate-all", before, "migrate-all-huge")
+def part_memory(results):
+    """(h) peak memory, 1,000 small files: on 512 GiB (2^27 blocks, the
+    largest filesystem whose bitmaps e2lua keeps as bit arrays) and on a
+    16 TiB 64bit filesystem."""
+    for name, title in (
+            ("g512", "512 GiB ext3 (4,096 groups, 2^27 blocks)"),
+            ("huge", "16 TiB 64bit ext4 made block-mapped (131,072 groups)")):
+        print("\n(h) %s, 1,000 small files: peak memory (one run each): %s.img" %
+              (title, name))
+        img = scale_image(name)
+        if not img:
+            continue
+        before = before_counts(img)
+        mig = run12("migrate-all-" + name, migrate_cmd, img, runs=1)
+        fsck = run12("e2fsck-" + name, fsck_cmd, img, runs=1)
+        show_io("e2lua migrate-all.lua", mig)
+        show_io("e2fsck -fy -E bmap2extent", fsck)
+        goal(results, name + " migrate-all peak memory / e2fsck's", mig.rss / fsck.rss, 1)
+        all_migrated(results, name + " migrate-all", before, "migrate-all-" + name)
 
 
 def part_main(results, main_img, big_img, inodes_img):
@@ -755,8 +762,8 @@ def main():
         part_cold(results, imgs[0])
     if "tera" in only:
         part_tera(results)
-    if "huge" in only:
-        part_huge(results)
+    if "memory" in only:
+        part_memory(results)
     return report(results)
 
 
