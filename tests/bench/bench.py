@@ -238,7 +238,7 @@ HUGE_BYTES = 16 * 2 ** 40 - 4096
 TERA = MKFS + ["-b", "4096", "-T", "largefile4", "-J", "size=128"]
 # Real bytes an image needs to be built (tree included), with room for
 # one working copy; checked with statvfs before anything is written.
-SCALE_NEED = {"k200": 9 * GIB, "tera1k": 2 * GIB, "tera30k": 4 * GIB,
+SCALE_NEED = {"k200": 9 * GIB, "tera1k": 2 * GIB, "tera30k": 6 * GIB,
               "g512": 1 * GIB, "huge": 3 * GIB}
 
 
