@@ -74,15 +74,18 @@ def kind_of(spans, starts, blk):
     return "other"
 
 
-CALL = re.compile(r"^(?:\d+ +)?(pread64|pwrite64|read|write|fadvise64|readahead|"
+CALL = re.compile(r"^(pread64|pwrite64|read|write|fadvise64|readahead|"
                   r"fsync|fdatasync)\((\d+)<([^>]*)>(.*)\) += (-?\d+)[^<]*<([\d.]+)>")
 
 
-def parse(log):
-    """[(call, path, offset or None, length, seconds)] of the log."""
+def parse(logs):
+    """[(call, path, offset or None, length, seconds)] of the logs (one
+    a thread: with -ff a call is never split across lines)."""
     calls = []
-    with open(log) as f:
-        for line in f:
+    for log in logs:
+        with open(log) as f:
+            lines = f.readlines()
+        for line in lines:
             m = CALL.match(line)
             if not m:
                 continue
@@ -164,11 +167,11 @@ def main():
             os.sync()
             with open("/proc/sys/vm/drop_caches", "w") as f:
                 f.write("3\n")
-        r = subprocess.run(["strace", "-f", "-y", "-T", "-o", log, "-e",
+        r = subprocess.run(["strace", "-ff", "-y", "-T", "-o", log, "-e",
                             "trace=pread64,pwrite64,read,write,fadvise64,"
                             "readahead,fsync,fdatasync"] + cmd,
                            stdout=subprocess.DEVNULL)
-        calls = parse(log)
+        calls = parse(sorted(os.path.join(tmp, n) for n in os.listdir(tmp)))
     print("%s: exit %d; %s" % (" ".join(cmd), r.returncode, img))
     mine = [c for c in calls if c[1] == img]
     report("reads", [(o, n, s) for c, _, o, n, s in mine if c == "pread64" and n],
