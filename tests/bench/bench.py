@@ -23,7 +23,12 @@ for the copy's write-back; median of BENCH_RUNS, default 3):
   e. the whole-filesystem fragmentation report: e2lua -R survey (and
      frag -a) vs e2fsck -fn on main.img, read-only, warm cache; the
      non-contiguous counts must agree with e2fsck -fnv's.
-Every migration result must pass e2fsck -fn, and the runs count what
+  f-i. at scale (issue 12; images in build/bench-scale/, see "At scale"
+     below): f. the floor and 200,000 files, g. cold cache on main.img,
+     h. 4 TiB ext3 with 1,000 and 30,000 files, i. peak memory on 512 GiB
+     and 16 TiB.
+BENCH_ONLY=part[,part...] runs only those parts: main (a-e), floor,
+cold, tera, memory.  Every migration result must pass e2fsck -fn, and the runs count what
 they left block-mapped.  Targets print PASS or MISS; a failed check
 (e2fsck, a file left behind, blocks output unlike debugfs's) fails.
 """
@@ -486,8 +491,8 @@ def run12(name, cmd_of, src=None, **kw):
 
 
 def part_floor(results):
-    """(e) 200,000 files: migrate-all against the floor and e2fsck."""
-    print("\n(e) the floor: k200.img (12 GiB ext3, 200,016 files), warm cache")
+    """(f) 200,000 files: migrate-all against the floor and e2fsck."""
+    print("\n(f) the floor: k200.img (12 GiB ext3, 200,016 files), warm cache")
     img = scale_image("k200")
     if not img:
         return
@@ -537,8 +542,8 @@ def sized_cmd(top):
 
 
 def part_cold(results, main_img):
-    """(f) main.img with the page cache dropped before each run."""
-    print("\n(f) cold cache: main.img, page cache dropped before each run")
+    """(g) main.img with the page cache dropped before each run."""
+    print("\n(g) cold cache: main.img, page cache dropped before each run")
     why = drop_caches()
     if why:
         print("  skipped: cannot drop the page cache: " + why)
@@ -577,10 +582,10 @@ def undo_sizes(img, name):
 
 
 def part_tera(results):
-    """(g) 4 TiB ext3 with 1,000 and 30,000 small files."""
+    """(h) 4 TiB ext3 with 1,000 and 30,000 small files."""
     cold_why = drop_caches()
     for name, n in (("tera1k", 1000), ("tera30k", 30000)):
-        print("\n(g) 4 TiB ext3 (32,768 groups, 1 Mi inodes), %d small files: %s.img"
+        print("\n(h) 4 TiB ext3 (32,768 groups, 1 Mi inodes), %d small files: %s.img"
               % (n, name))
         img = scale_image(name)
         if not img:
@@ -608,13 +613,13 @@ def part_tera(results):
 
 
 def part_memory(results):
-    """(h) peak memory, 1,000 small files: on 512 GiB (2^27 blocks, the
+    """(i) peak memory, 1,000 small files: on 512 GiB (2^27 blocks, the
     largest filesystem whose bitmaps e2lua keeps as bit arrays) and on a
     16 TiB 64bit filesystem."""
     for name, title in (
             ("g512", "512 GiB ext3 (4,096 groups, 2^27 blocks)"),
             ("huge", "16 TiB 64bit ext4 made block-mapped (131,072 groups)")):
-        print("\n(h) %s, 1,000 small files: peak memory (one run each): %s.img" %
+        print("\n(i) %s, 1,000 small files: peak memory (one run each): %s.img" %
               (title, name))
         img = scale_image(name)
         if not img:
@@ -629,7 +634,7 @@ def part_memory(results):
 
 
 def part_main(results, main_img, big_img, inodes_img):
-    """(a)-(d): main.img, big.img, inodes.img, warm."""
+    """(a)-(e): main.img, big.img, inodes.img, warm."""
     nfiles = files_in(main_img)
     top = max(1, nfiles // 100)
     print("main.img: %d inodes in use; runs: median of %d\n" % (nfiles, RUNS))
