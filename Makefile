@@ -99,9 +99,9 @@ check: deps-check all $(UNIT_BIN) $(CRASH_BIN) $(FUZZ_REGRESS)
 
 # The bench's floor probe: libext2fs alone reading every inode and map.
 FLOOR_BIN := $(BUILD)/benchtools/floor
-$(FLOOR_BIN): tests/bench/floor.c | deps
+$(FLOOR_BIN): tests/bench/floor.c $(BUILD)/libe2core.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libe2core.a $(CORE_LIBS)
 
 bench: deps-bench all $(CRASH_BIN) $(FLOOR_BIN)
 	sh tests/bench/bench.sh

@@ -8,8 +8,8 @@
  * Plain: an inode scan over every inode table (ext2fs_get_next_inode_full)
  * and ext2fs_block_iterate3(READ_ONLY | DATA_ONLY) over every in-use inode
  * with blocks, as e2fsck's pass 1 reads them.
- * -s  skip, after a free inode, the rest of a group that the inode bitmap
- *     says holds no inode in use (what e2lua's scan does).
+ * -s  stop reading a group's inode table after its last inode in use, as
+ *     the inode bitmap says (e2lua's scan skips the same tails).
  * -r  read ahead (implies -s): posix_fadvise(WILLNEED) through
  *     io_channel_cache_readahead, first on the inode-table runs up to the
  *     last inode in use of each group, then level by level on the indirect
@@ -17,15 +17,15 @@
  *     walked: what a cold run gains when the device sees many requests at
  *     once instead of one 4 KiB read after another.
  * Prints "inodes N maps M data D" (in-use inodes, maps walked, data blocks
- * mapped) so the bench can check it read what a migration reads.
+ * mapped) so the bench can check it read what a migration reads.  Of the
+ * core it uses e2c_grow only (growing the -r lists), nothing that reads.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <ext2fs/ext2fs.h>
-#include <et/com_err.h>
+#include "e2c.h"
 
 static const char *prog = "floor";
 
@@ -48,23 +48,6 @@ struct list {
 	size_t ninos, inos_cap;
 };
 
-static errcode_t grow(void **v, size_t *cap, size_t want, size_t size)
-{
-	size_t n = *cap ? *cap : 1024;
-	void *p;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	p = realloc(*v, n * size);
-	if (!p)
-		return EXT2_ET_NO_MEMORY;
-	*v = p;
-	*cap = n;
-	return 0;
-}
-
 static int count_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		       blk64_t ref_blk, int ref_offset, void *priv)
 {
@@ -79,53 +62,44 @@ static int count_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 	return 0;
 }
 
-/* After free inode ino: when the inode bitmap says the rest of its group
- * is free, go to the next group with an inode in use (*done: none). */
-static errcode_t skip_free(ext2_filsys fs, ext2_inode_scan scan,
-			   ext2_ino_t ino, int *done)
+/* The last inode in use of each group, from the inode bitmap (0: none):
+ * where -s and -r stop reading a group's inode table. */
+static errcode_t last_in_use(ext2_filsys fs, ext2_ino_t **ret)
 {
 	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(fs->super);
-	ext2_ino_t last = fs->super->s_inodes_count, next;
-	ext2_ino_t group_end = ((ino - 1) / ipg + 1) * ipg;
+	ext2_ino_t *last, first, end, ino;
+	dgrp_t g;
 
-	*done = 0;
-	if (ino >= group_end ||
-	    !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino + 1,
-						 group_end, &next))
-		return 0;
-	if (group_end >= last ||
-	    ext2fs_find_first_set_inode_bitmap2(fs->inode_map, group_end + 1,
-						last, &next)) {
-		*done = 1;
-		return 0;
+	last = calloc(fs->group_desc_count, sizeof(*last));
+	if (!last)
+		return EXT2_ET_NO_MEMORY;
+	for (g = 0; g < fs->group_desc_count; g++) {
+		first = g * ipg + 1;
+		end = first + ipg - 1;
+		/* The bitmap has no find_last: step through the set bits. */
+		for (ino = first; ino <= end &&
+		     !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino,
+							  end, &ino); ino++)
+			last[g] = ino;
 	}
-	return ext2fs_inode_scan_goto_blockgroup(scan, (next - 1) / ipg);
+	*ret = last;
+	return 0;
 }
 
 /* Read ahead every inode-table block up to the last inode in use of its
  * group, in runs (the tables lie in group order, so in block order). */
-static void readahead_itables(ext2_filsys fs)
+static void readahead_itables(ext2_filsys fs, const ext2_ino_t *last)
 {
 	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(fs->super);
 	unsigned per_block = fs->blocksize / EXT2_INODE_SIZE(fs->super);
 	blk64_t run = 0, len = 0, t, n;
-	ext2_ino_t first, end, ino, used;
 	dgrp_t g;
 
 	for (g = 0; g < fs->group_desc_count; g++) {
-		first = g * ipg + 1;
-		end = first + ipg - 1;
-		/* The last inode in use: the bitmap has no find_last, so
-		 * step through the set bits of the group. */
-		used = 0;
-		for (ino = first; ino <= end &&
-		     !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino,
-							  end, &ino); ino++)
-			used = ino;
 		t = ext2fs_inode_table_loc(fs, g);
-		if (!used || !t)
+		if (!last[g] || !t)
 			continue;
-		n = (used - first) / per_block + 1;
+		n = (last[g] - g * ipg - 1) / per_block + 1;
 		if (len && t == run + len) {
 			len += n;
 			continue;
@@ -137,6 +111,25 @@ static void readahead_itables(ext2_filsys fs)
 	}
 	if (len)
 		io_channel_cache_readahead(fs->io, run, len);
+}
+
+/* Past ino, the last inode in use of its group: on to the next group
+ * with one (*done: none is left). */
+static errcode_t next_group(ext2_filsys fs, ext2_inode_scan scan,
+			    const ext2_ino_t *last, ext2_ino_t ino, int *done)
+{
+	dgrp_t g = (ino - 1) / EXT2_INODES_PER_GROUP(fs->super);
+
+	*done = 0;
+	if (ino < last[g])
+		return 0;
+	while (++g < fs->group_desc_count && !last[g])
+		;
+	if (g >= fs->group_desc_count) {
+		*done = 1;
+		return 0;
+	}
+	return ext2fs_inode_scan_goto_blockgroup(scan, g);
 }
 
 static int meta_cmp(const void *a, const void *b)
@@ -183,8 +176,8 @@ static errcode_t readahead_maps(ext2_filsys fs, struct list *l)
 
 				if (!b || b >= limit)
 					continue;
-				retval = grow((void **)&l->v, &l->cap,
-					      l->n + 1, sizeof(*l->v));
+				retval = e2c_grow(&l->v, &l->cap, l->n + 1,
+						 sizeof(*l->v));
 				if (!retval) {
 					l->v[l->n].blk = b;
 					l->v[l->n++].depth = level[i].depth - 1;
@@ -205,8 +198,8 @@ static errcode_t note_map(ext2_filsys fs, struct list *l, ext2_ino_t ino,
 	int d;
 	errcode_t retval;
 
-	retval = grow((void **)&l->inos, &l->inos_cap, l->ninos + 1,
-		      sizeof(*l->inos));
+	retval = e2c_grow(&l->inos, &l->inos_cap, l->ninos + 1,
+			  sizeof(*l->inos));
 	if (retval)
 		return retval;
 	l->inos[l->ninos++] = ino;
@@ -217,8 +210,7 @@ static errcode_t note_map(ext2_filsys fs, struct list *l, ext2_ino_t ino,
 
 		if (!b || b >= limit)
 			continue;
-		retval = grow((void **)&l->v, &l->cap, l->n + 1,
-			      sizeof(*l->v));
+		retval = e2c_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v));
 		if (retval)
 			return retval;
 		l->v[l->n].blk = b;
@@ -242,7 +234,7 @@ static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
 	struct ext2_inode_large inode;
 	struct list l = { 0 };
 	char *block_buf = NULL;
-	ext2_ino_t ino;
+	ext2_ino_t ino, *last = NULL;
 	size_t i;
 	int done = 0, used;
 	errcode_t retval;
@@ -250,10 +242,12 @@ static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
 	retval = ext2fs_get_mem(fs->blocksize * 3, &block_buf);
 	if (!retval && skip)
 		retval = ext2fs_read_inode_bitmap(fs);
+	if (!retval && skip)
+		retval = last_in_use(fs, &last);
 	if (retval)
 		goto out;
 	if (ahead)
-		readahead_itables(fs);
+		readahead_itables(fs, last);
 	/* 32 blocks a read, as e2lua's scan. */
 	retval = ext2fs_open_inode_scan(fs, 32, &scan);
 	if (retval)
@@ -265,24 +259,16 @@ static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
 			continue;
 		if (retval || !ino)
 			break;
-		used = skip ? ext2fs_test_inode_bitmap2(fs->inode_map, ino) :
+		used = skip ? !!ext2fs_test_inode_bitmap2(fs->inode_map, ino) :
 			inode.i_links_count && !inode.i_dtime;
-		if (!used) {
-			if (skip)
-				retval = skip_free(fs, scan, ino, &done);
-			if (retval)
-				break;
-			continue;
-		}
-		c->inodes++;
-		if (!ext2fs_inode_has_valid_blocks2(fs,
+		if (used && ext2fs_inode_has_valid_blocks2(fs,
 					(struct ext2_inode *)&inode))
-			continue;
-		if (ahead)
-			retval = note_map(fs, &l, ino,
-					  (struct ext2_inode *)&inode);
-		else
-			retval = walk(fs, ino, block_buf, c);
+			retval = ahead ? note_map(fs, &l, ino,
+						 (struct ext2_inode *)&inode) :
+				walk(fs, ino, block_buf, c);
+		c->inodes += used;
+		if (!retval && skip)
+			retval = next_group(fs, scan, last, ino, &done);
 		if (retval)
 			break;
 	}
@@ -293,6 +279,7 @@ static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
 out:
 	if (scan)
 		ext2fs_close_inode_scan(scan);
+	free(last);
 	free(l.v);
 	free(l.inos);
 	ext2fs_free_mem(&block_buf);
