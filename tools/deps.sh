@@ -8,7 +8,7 @@
 set -u
 need="pkg-config gcc make libext2fs-dev comerr-dev liblua5.4-dev libreadline-dev libssl-dev libxxhash-dev libblkid-dev uuid-dev libjansson-dev"
 case "${1:-build}" in
-check) need="$need e2fsprogs lua5.4 python3 valgrind clang xxhash fdisk jq" ;;
+check) need="$need e2fsprogs lua5.4 python3 valgrind clang xxhash fdisk jq strace" ;;
 bench) need="$need e2fsprogs lua5.4 python3 time" ;;
 esac
 

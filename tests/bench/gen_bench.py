@@ -12,6 +12,11 @@
   big DIR     one 1 GiB file (/big: 1,048,576 blocks at 1 KiB, triple
               indirect), every block non-zero so mke2fs -d allocates it.
   inodes DIR  10,000 small files, for an image with 1.1 M inodes.
+  k200 DIR    the floor image's tree: 200,000 small files of the main
+              tree's mix in 400 directories and its 16 large files.
+  tera1k DIR, tera30k DIR
+              1,000 or 30,000 small files (1-25 blocks of 4 KiB, about half
+              with an indirect block) for the 4 TiB and 16 TiB images.
 
 File contents are slices of one seeded random buffer: no all-zero block
 (mke2fs -d would leave those as holes), nothing random between runs.
@@ -43,11 +48,10 @@ def put(path, buf, chunks, size=None):
             f.truncate(size)
 
 
-def main_tree(root):
-    buf = pool()
-    rng = random.Random(7)
-    os.makedirs(root)
-    for d in range(200):
+def small_and_large(root, buf, rng, dirs):
+    """dirs x 500 small files (70% one block, 25% 2-8, 5% 9-32) under
+    small/, and 16 large ones of 4-64 MiB under large/."""
+    for d in range(dirs):
         dd = os.path.join(root, "small", "d%03d" % d)
         os.makedirs(dd)
         for i in range(500):
@@ -63,6 +67,13 @@ def main_tree(root):
     for i in range(16):
         put(os.path.join(root, "large", "l%02d" % i), buf,
             [(0, (4 + i * 4) * MIB - rng.randint(0, 4095))])
+
+
+def main_tree(root):
+    buf = pool()
+    rng = random.Random(7)
+    os.makedirs(root)
+    small_and_large(root, buf, rng, 200)
     os.makedirs(os.path.join(root, "sparse"))
     for i in range(500):
         span = (6 if i % 50 == 0 else 1) * 1024 * MIB   # some past 4 GiB
@@ -104,9 +115,30 @@ def inodes_tree(root):
             put(os.path.join(dd, "f%03d" % i), buf, [(0, 1 + (i * 97) % 4096)])
 
 
+def k200_tree(root):
+    """The floor image's tree: the main tree's mix of small files, twice
+    as many (200,000), and its 16 large files."""
+    os.makedirs(root)
+    small_and_large(root, pool(), random.Random(200), 400)
+
+
+def tera_tree(root, files):
+    """files small files of 1-25 blocks (4 KiB), half of them past the
+    direct blocks (one indirect block), 500 to a directory."""
+    buf = pool()
+    for i in range(files):
+        dd = os.path.join(root, "d%03d" % (i // 500))
+        if i % 500 == 0:
+            os.makedirs(dd)
+        put(os.path.join(dd, "f%03d" % (i % 500)), buf,
+            [(0, 4096 * (1 + (i * 37) % 25) - (i * 97) % 4096)])
+
+
 def main():
     kind, root = sys.argv[1], sys.argv[2]
-    {"main": main_tree, "big": big_tree, "inodes": inodes_tree}[kind](root)
+    {"main": main_tree, "big": big_tree, "inodes": inodes_tree,
+     "k200": k200_tree, "tera1k": lambda r: tera_tree(r, 1000),
+     "tera30k": lambda r: tera_tree(r, 30000)}[kind](root)
     # Fixed times: the same tree every time.
     for d, dirs, files in os.walk(root):
         for n in dirs + files:
