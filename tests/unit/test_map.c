@@ -9,7 +9,7 @@
 #include "e2c.h"
 #include "unit.h"
 
-static char dir[] = "/tmp/e2c-unit.XXXXXX";
+static const char *dir;	/* the scratch directory */
 
 static int sh(const char *fmt, const char *a, const char *b)
 {
@@ -242,10 +242,7 @@ static void check_lookup_and_scan(void)
 int main(void)
 {
 	e2c_init();
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	dir = unit_tmpdir("e2c-unit");
 	check_image("ext3", "1024");
 	check_image("ext2", "4096");
 	check_image("ext4", "4096");

@@ -11,7 +11,7 @@
 #include "e2c.h"
 #include "unit.h"
 
-static char dir[] = "/tmp/e2c-migrate.XXXXXX";
+static const char *dir;	/* the scratch directory */
 
 static int run(const char *fmt, const char *a, const char *b)
 {
@@ -434,10 +434,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 int main(void)
 {
 	e2c_init();
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	dir = unit_tmpdir("e2c-migrate");
 	/* 1 KiB: 400 fragments > 4 * 84 extents: depth 2. */
 	check_image("ext3", "1024", "400", "400", 2);
 	/* 4 KiB: 400 fragments > 4: depth 1. */

@@ -37,6 +37,22 @@ static inline char *unit_slurp(const char *file)
 	return buf;
 }
 
+/* A new scratch directory under $TMPDIR (default /tmp), as the shell
+ * tests make theirs: tests run in parallel and never share a path. */
+static inline const char *unit_tmpdir(const char *name)
+{
+	static char dir[4096];
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
+		 name);
+	if (!mkdtemp(dir)) {
+		perror(dir);
+		exit(2);
+	}
+	return dir;
+}
+
 static inline int unit_done(void)
 {
 	printf("%d passed, %d failed\n", unit_pass, unit_fail);
