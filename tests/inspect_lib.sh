@@ -18,11 +18,16 @@ norm() { sed -E 's/^(debugfs|e2lua): /> /' "$1"; }
 transcripts() {
 	cmds=$1 img=$2
 	shift 2
-	debugfs "$@" -f "$cmds" "$img" >"$T/d.raw" 2>/dev/null
+	debugfs "$@" -f "$cmds" "$img" >"$T/d.raw" 2>"$T/d.err"
 	"$E2LUA" "$@" -f "$cmds" "$img" >"$T/e.raw" 2>"$T/e.err"
 	erc=$?
 	norm "$T/d.raw" >"$T/d.out"
 	norm "$T/e.raw" >"$T/e.out"
+	# Equal transcripts prove nothing if debugfs could not run them.
+	grep -q 'open_filesys\|Filesystem not open' "$T/d.err" &&
+		fail "transcripts: debugfs cannot open $img: $(head -c 300 "$T/d.err")"
+	[ "$(grep -c '^> ' "$T/d.out")" = "$(grep -c '^[^#]' "$cmds")" ] ||
+		fail "transcripts: debugfs did not echo every command of $cmds"
 }
 
 # same TAG IMG CMDFILE [options]: both tools run the same command file;

@@ -13,12 +13,17 @@ export LC_ALL=C TZ=UTC
 T=$(mktemp -d "${TMPDIR:-/tmp}/e2lua-test.XXXXXX")
 export XDG_CONFIG_HOME="$T/config"	# never the user's init.lua
 [ "${KEEP:-0}" = 1 ] && echo "keeping $T" >&2 || trap 'rm -rf "$T"' EXIT
-FAILS=0
 
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+# fail records in a file, not a variable, so that a failure inside a
+# pipeline, a subshell or a command substitution counts too.
+fail() { echo "FAIL: $*" >&2; echo "$*" >>"$T/.fails"; }
 note() { echo "# $*"; }
 # End of a test: exit 1 if any fail was recorded.
-finish() { [ "$FAILS" -eq 0 ] && { echo "ok"; exit 0; }; echo "$FAILS failure(s)"; exit 1; }
+finish() {
+	[ -s "$T/.fails" ] || { echo "ok"; exit 0; }
+	echo "$(wc -l <"$T/.fails") failure(s)"
+	exit 1
+}
 skip() { echo "skip: $*"; exit 77; }
 
 assert_eq() {	# expected actual what
@@ -35,7 +40,13 @@ assert_grep() {	# pattern file what
 	grep -q -- "$1" "$2" || fail "$3: no [$1] in $2: $(head -c 400 "$2")"
 }
 
-sum() { sha256sum "$1" | cut -d' ' -f1; }
+# sum FILE: its sha256; a file that cannot be read is a failure (and
+# its "sum" equals nothing, not even another unreadable file's).
+sum() {
+	sum_s=$(sha256sum <"$1") && { echo "${sum_s%% *}"; return; }
+	fail "sum: cannot read $1"
+	echo "unreadable-$1-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+}
 
 # sanitized [FILE]: FILE (default $E2LUA) was built by make SANITIZE=1.
 # Valgrind cannot run such a program (ASan checks the same things), and a
@@ -44,6 +55,25 @@ sanitized() { ldd "${1:-$E2LUA}" 2>/dev/null | grep -q 'libasan\.'; }
 # asan_preload FILE: the ASan runtime FILE links, for LD_PRELOAD (empty
 # when FILE is not sanitized).
 asan_preload() { ldd "$1" 2>/dev/null | awk '/libasan\./ { print $3 }'; }
+
+# debugfs_wf IMG CMDFILE: debugfs -w -f.  debugfs exits 0 even when a
+# request fails and says so only on stderr, after its version banner: any
+# other line there fails (return 1, the messages on stderr).  Stdout in
+# $T/debugfs.out.
+debugfs_wf() {
+	debugfs -w -f "$2" "$1" >"$T/debugfs.out" 2>"$T/debugfs.err"
+	dw_rc=$?
+	grep -v '^debugfs [0-9]' "$T/debugfs.err" >"$T/debugfs.msg"
+	[ "$dw_rc" = 0 ] && [ ! -s "$T/debugfs.msg" ] && return 0
+	echo "debugfs -w $1 (exit $dw_rc): $(head -c 600 "$T/debugfs.msg")" >&2
+	return 1
+}
+# debugfs_w IMG REQUEST...: the same for requests given as arguments.
+debugfs_w() {
+	dw_img=$1; shift
+	printf '%s\n' "$@" >"$T/debugfs_w.cmds"
+	debugfs_wf "$dw_img" "$T/debugfs_w.cmds"
+}
 
 # fsck_clean IMG: e2fsck -fn must exit 0.
 fsck_clean() {
@@ -86,20 +116,14 @@ import random, sys
 r = random.Random(7)
 open('$T/one', 'wb').write(r.randbytes($bs))
 open('$T/fragdata', 'wb').write(r.randbytes($n * $bs))
-"
+" || return 1
 	{
 		echo "mkdir /fill"
 		i=0; while [ $i -lt $((2 * n)) ]; do echo "write $T/one /fill/$i"; i=$((i + 1)); done
 		i=0; while [ $i -lt $((2 * n)) ]; do echo "rm /fill/$i"; i=$((i + 2)); done
 		echo "write $T/fragdata /frag"
 	} >"$T/frag.cmds"
-	debugfs -w -f "$T/frag.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
-		{ cat "$T/debugfs.out" >&2; return 1; }
-}
-
-# Inode numbers of every in-use inode with a name, as "ino path" lines.
-list_inodes() {	# img
-	debugfs -R "ls -p -r /" "$1" 2>/dev/null | true
+	debugfs_wf "$img" "$T/frag.cmds"
 }
 
 # mk_uninit IMG BS: unwritten (uninit) extents on an extent-capable image,
@@ -110,12 +134,10 @@ mk_uninit() {
 	img=$1 bs=$2
 	python3 -c "
 import random
-open('$T/three', 'wb').write(random.Random(3).randbytes(3 * $bs))"
-	printf '%s\n' "write $T/three /prealloc" "fallocate /prealloc 10 30" \
+open('$T/three', 'wb').write(random.Random(3).randbytes(3 * $bs))" || return 1
+	debugfs_w "$img" "write $T/three /prealloc" "fallocate /prealloc 10 30" \
 		"write /dev/null /unwritten" "fallocate /unwritten 0 99" \
-		"sif /unwritten size $((100 * bs))" >"$T/uninit.cmds"
-	debugfs -w -f "$T/uninit.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
-		{ cat "$T/debugfs.out" >&2; return 1; }
+		"sif /unwritten size $((100 * bs))"
 }
 
 # mk_frag_file IMG PATH N: a file of N one-block fragments, whatever the
@@ -126,21 +148,23 @@ open('$T/three', 'wb').write(random.Random(3).randbytes(3 * $bs))"
 mk_frag_file() {
 	img=$1 path=$2 n=$3
 	bs=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Block size: *//p')
-	nfree=$(dumpe2fs -h "$img" 2>/dev/null | sed -n 's/^Free blocks: *//p')
+	nfree=$(free_blocks "$img")
+	[ -n "$bs" ] && [ -n "$nfree" ] || { echo "mk_frag_file: dumpe2fs -h $img" >&2; return 1; }
 	python3 -c "
 import random
 open('$T/fragfile', 'wb').write(random.Random(11).randbytes($n * $bs))
-"
+" || return 1
 	debugfs -R "ffb $nfree 1" "$img" 2>/dev/null |
 		sed 's/^Free blocks found: //' | tr ' ' '\n' | grep . |
 		awk 'NR % 2 == 0 { print }' >"$T/fragholes"
+	[ "$(wc -l <"$T/fragholes")" -ge "$n" ] ||
+		{ echo "mk_frag_file: $(wc -l <"$T/fragholes") holes for $n blocks" >&2; return 1; }
 	{
 		sed 's/^/setb /' "$T/fragholes"
 		echo "write $T/fragfile $path"
 		sed 's/^/freeb /' "$T/fragholes"
 	} >"$T/fragfile.cmds"
-	debugfs -w -f "$T/fragfile.cmds" "$img" >"$T/debugfs.out" 2>&1 ||
-		{ cat "$T/debugfs.out" >&2; return 1; }
+	debugfs_wf "$img" "$T/fragfile.cmds"
 }
 
 # runs_from_stat TRANSCRIPT BS: data runs and holes computed from debugfs's
@@ -150,11 +174,14 @@ open('$T/fragfile', 'wb').write(random.Random(11).randbytes($n * $bs))
 # and physically contiguous with the same unwritten state, as ino:runs())
 # and "H lblk len" per hole below ceil(i_size / BS), as ino:holes().
 runs_from_stat() {
-	python3 - "$1" "$2" <<'PYEOF'
+	python3 - "$1" "$2" <<'PYEOF' || fail "runs_from_stat: cannot read the stat transcript $1"
 import re, sys
 text, bs = open(sys.argv[1]).read(), int(sys.argv[2])
 rng = re.compile(r"\((\d+)(?:-(\d+))?(\[u\])?\):(\d+)(?:-(\d+))?")
-for sec in re.split(r"^(?:debugfs:|>) stat ", text, flags=re.M)[1:]:
+secs = re.split(r"^(?:debugfs:|>) stat ", text, flags=re.M)[1:]
+if not secs:
+    sys.exit("runs_from_stat: no stat in %s" % sys.argv[1])
+for sec in secs:
     lines = sec.split("\n")
     size = int(re.search(r"Size: (\d+)", sec).group(1))
     m = [lines[i + 1] for i, l in enumerate(lines) if l in ("BLOCKS:", "EXTENTS:")]
@@ -201,7 +228,9 @@ check_migrated() {
 
 # free_blocks IMG: the superblock's free block count.
 free_blocks() {
-	dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Free blocks: *//p'
+	fb_n=$(dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Free blocks: *//p')
+	[ -n "$fb_n" ] || fail "free_blocks: no count from dumpe2fs -h $1"
+	echo "$fb_n"
 }
 
 # fill_fs IMG: no free block left (1 KiB blocks), e2fsck still clean:

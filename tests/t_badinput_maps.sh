@@ -17,7 +17,7 @@ META="Block pointer into filesystem metadata"
 # its checksum goes to IMG.sum for the final read-only check.
 corrupt() {
 	cp "$T/good.img" "$1"
-	debugfs -w -R "sif $2 $3 $4" "$1" >/dev/null 2>&1 || fail "sif $2 $3 $4"
+	debugfs_w "$1" "sif $2 $3 $4" || fail "sif $2 $3 $4"
 	sum "$1" >"$1.sum"
 }
 

@@ -19,9 +19,7 @@ damaged() {
 	name=$1 base=$2
 	shift 2
 	cp "$base" "$T/$name.img"
-	for r in "$@"; do
-		debugfs -w -R "$r" "$T/$name.img" >/dev/null 2>&1 || fail "$name: debugfs $r"
-	done
+	debugfs_w "$T/$name.img" "$@" || fail "$name: debugfs $*"
 	sum "$T/$name.img" >"$T/$name.sum"
 }
 # unchanged NAME: the image is still what damaged() made.
@@ -36,8 +34,14 @@ fails() {
 	expect_rc 1 "$E2LUA" "$@" "$T/$name.img"
 	grep -Eq -- "$pat" "$T/err" || fail "$name $*: no /$pat/ in: $(head -c 300 "$T/err")"
 }
-inode_of() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }
-ind_of() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*(IND):\([0-9]*\).*/\1/p'; }
+# stat_field IMG PATH SED-EXPR: a number from debugfs stat (a failure if none).
+stat_field() {
+	sf_v=$(debugfs -R "stat $2" "$1" 2>/dev/null | sed -n "$3")
+	[ -n "$sf_v" ] || fail "no [$3] in debugfs stat $2"
+	echo "$sf_v"
+}
+inode_of() { stat_field "$1" "$2" 's/^Inode: \([0-9]*\).*/\1/p'; }
+ind_of() { stat_field "$1" "$2" 's/.*(IND):\([0-9]*\).*/\1/p'; }
 mk_image "$T/e3.img" ext3 1024 16M || { fail "mk_image ext3"; finish; }
 mk_image "$T/e4.img" ext4 1024 16M || { fail "mk_image ext4"; finish; }
 

@@ -11,7 +11,9 @@
 
 # First block listed by debugfs for a file (optionally the Nth).
 blk() {	# img file [n]
-	debugfs -R "blocks $2" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "${3:-1}p"
+	blk_b=$(debugfs -R "blocks $2" "$1" 2>/dev/null | tr ' ' '\n' | sed -n "${3:-1}p")
+	[ -n "$blk_b" ] || fail "$2 has no block ${3:-1}"
+	echo "$blk_b"
 }
 
 check_image() {	# kind bs
@@ -119,7 +121,7 @@ mke2fs -q -F -t ext4 -b 1024 -O ^has_journal,^resize_inode,sparse_super2 -E num_
 python3 -c "
 import random
 open('$T/bigdata', 'wb').write(random.Random(5).randbytes(40000 * 1024))"
-debugfs -w -R "write $T/bigdata /big" "$img" >/dev/null 2>&1
+debugfs_w "$img" "write $T/bigdata /big" || fail "debugfs write /big"
 "$E2LUA" -R "frag /big" "$img" >"$T/out" 2>"$T/err" || fail "frag /big: $(cat "$T/err")"
 assert_grep "^Data blocks: 40000$" "$T/out" "frag /big blocks"
 assert_grep "^Fragments: 1$" "$T/out" "frag /big fragments"

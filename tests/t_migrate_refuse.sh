@@ -22,7 +22,7 @@ refused() {	# img pattern what
 # debugfs -w, then the refusal.
 variant() {	# name debugfs-request pattern
 	cp "$base" "$T/$1.img"
-	debugfs -w -R "$2" "$T/$1.img" >/dev/null 2>&1 || fail "debugfs $2"
+	debugfs_w "$T/$1.img" "$2" || fail "debugfs $2"
 	refused "$T/$1.img" "$3" "$1"
 }
 variant notclean "ssv state 0" "not clean.*e2fsck -f"

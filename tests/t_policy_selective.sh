@@ -20,7 +20,7 @@ sif /tiny mtime @1500000000
 sif /sparse_ind mtime @1600000000
 sif /dir/big/f0001 mtime @1600000000
 EOF
-debugfs -w -f "$T/attrs.cmds" "$base" >"$T/debugfs.out" 2>&1 || fail "debugfs sif"
+debugfs_wf "$base" "$T/attrs.cmds" || fail "debugfs sif"
 snapshot "$base" "$T/base.json"
 S=$T/base.json
 

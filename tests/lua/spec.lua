@@ -73,8 +73,11 @@ function M.sh(cmd)
 	return out, ok
 end
 
+-- A file that cannot be read is a failure, and its sum equals nothing.
 function M.sha256(path)
-	return (M.sh("sha256sum '" .. path .. "'"):match("^(%x+)"))
+	local sum = M.sh("sha256sum '" .. path .. "' 2>/dev/null"):match("^(%x+)")
+	if M.check(sum ~= nil, "sha256sum %s failed", path) then return sum end
+	return {}
 end
 
 -- Run debugfs -f over cmds (array of strings) on img; returns an array of
@@ -147,6 +150,7 @@ function M.collect(...)
 end
 
 function M.done()
+	M.check(passed + failed > 0, "the spec checked nothing")
 	print(string.format("%d passed, %d failed", passed, failed))
 	os.exit(failed == 0 and 0 or 1)
 end
