@@ -77,6 +77,13 @@ $(CRASH_BIN): tests/crash/crashmig.c tests/crash/crash_io.c tests/crash/crash_io
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/crash $(LDFLAGS) -o $@ tests/crash/crashmig.c tests/crash/crash_io.c $(BUILD)/libe2core.a $(CORE_LIBS)
 
+# The SIGINT-at-a-chosen-I/O library the tests preload (tests/lib.sh:
+# sigint_at); never linked into e2lua.
+SIGINT_LIB := $(BUILD)/testlib/sigint_at.so
+$(SIGINT_LIB): tests/sigint/sigint_at.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $< -ldl
+
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_e2c
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -g -O1
@@ -94,7 +101,7 @@ $(FUZZ_REGRESS): tests/fuzz/fuzz_e2c.c $(CORE_SRC) $(HEADERS) | deps
 demo: deps-check all
 	sh tools/demo.sh
 
-check: deps-check all $(UNIT_BIN) $(CRASH_BIN) $(FUZZ_REGRESS)
+check: deps-check all $(UNIT_BIN) $(CRASH_BIN) $(FUZZ_REGRESS) $(SIGINT_LIB)
 	sh tests/run.sh
 
 # The bench's floor probe: libext2fs alone reading every inode and map.

@@ -75,6 +75,38 @@ debugfs_w() {
 	debugfs_wf "$dw_img" "$T/debugfs_w.cmds"
 }
 
+# sigint_at WHAT IMG ARGS...: run e2lua ARGS and send it a real SIGINT
+# right after one I/O call on IMG (tests/sigint/sigint_at.c, preloaded):
+# WHAT is read@BYTE[#K] or write@BYTE[#K] (the K-th read or write covering
+# byte BYTE of IMG, default the first) or sync#K.  No sleep, no race: the
+# signal lands at that call every time.  Exit status in $rc, output in
+# $T/out and $T/err, IMG's I/O calls in $T/io.log ("SIGINT" where it was
+# sent).  Fails if the call never came.
+SIGINT_LIB=$TOP/build/testlib/sigint_at.so
+sigint_at() {
+	sa_what=$1 sa_img=$2
+	shift 2
+	rc=""
+	[ -f "$SIGINT_LIB" ] || { fail "$SIGINT_LIB missing (make check builds it)"; return; }
+	rm -f "$T/io.log"
+	SIGINT_AT=$sa_what SIGINT_AT_FILE=$sa_img SIGINT_AT_LOG=$T/io.log \
+	LD_PRELOAD="$(asan_preload "$E2LUA") $SIGINT_LIB" \
+		"$E2LUA" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	grep -q '^SIGINT$' "$T/io.log" 2>/dev/null ||
+		fail "SIGINT at $sa_what: that call never came: $(head -c 300 "$T/err")"
+}
+
+# itable_byte IMG INO: the byte offset of inode INO in IMG's inode table.
+itable_byte() {
+	ib_bs=$(dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Block size: *//p')
+	ib_at=$(debugfs -R "imap <$2>" "$1" 2>/dev/null |
+		sed -n 's/.*located at block \([0-9]*\), offset \(0x[0-9a-f]*\).*/\1 \2/p')
+	[ -n "$ib_bs" ] && [ -n "$ib_at" ] || { fail "itable_byte: no inode $2 in $1"; echo -1; return; }
+	set -- $ib_at
+	echo $(($1 * ib_bs + $2))
+}
+
 # fsck_clean IMG: e2fsck -fn must exit 0.
 fsck_clean() {
 	e2fsck -fn "$1" >"$T/fsck.out" 2>&1 ||

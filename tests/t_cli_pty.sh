@@ -32,9 +32,7 @@ send end\n
 expect sq	4
 ## command names: "sta" completes to the common "stat", a third tab lists
 send sta\t
-sleep 0.2
 send \t
-sleep 0.2
 send \t
 expect stats
 send \x15

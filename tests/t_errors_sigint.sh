@@ -1,10 +1,15 @@
 #!/bin/sh
-# t_errors_sigint.sh -- Ctrl-C (SIGINT from the test) inside an iterator,
-# a policy and a commit.  The program stops with "interrupted!", exit 1;
-# a read-only run leaves the image byte-identical; a migration leaves it
-# e2fsck -fn clean with every content intact and every inode either on
-# its old map or fully migrated (a commit finishes, or stops before any
-# inode is written).
+# t_errors_sigint.sh -- Ctrl-C (a real SIGINT, handled by e2lua's own
+# handler) at chosen points: inside an iterator, inside a selection scan,
+# while staging, inside a commit before and after its point of no return,
+# and in a policy's Lua code.  The program stops with "interrupted!",
+# exit 1; a read-only run leaves the image byte-identical; a migration
+# leaves it e2fsck -fn clean with every content intact, and exactly the
+# batches whose commit reached the point of no return migrated.
+#
+# No sleep and no race: the SIGINT is sent right after a chosen read or
+# write of the image (sigint_at in lib.sh), or once the program has told
+# the test, through a FIFO, that it reached the point.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$E2LUA" ] || skip "no $E2LUA (run make)"
@@ -13,39 +18,99 @@ img=$T/a.img
 mk_image "$img" ext3 1024 16M || { fail "mk_image"; finish; }
 s0=$(sum "$img")
 snapshot "$img" "$T/before.json"
+bs=1024
+all="$TOP/scripts/migrate-all.lua"
 
-# interrupt READY DELAY ARGS...: run e2lua ARGS in the background; once
-# the shell command READY succeeds (at most 30 s: the machine may be
-# loaded), wait DELAY seconds and send SIGINT.  Its exit status in $rc,
-# output in $T/out and $T/err.
-interrupt() {
-	ready=$1 delay=$2
-	shift 2
-	: >"$T/out"
-	"$E2LUA" "$@" >"$T/out" 2>"$T/err" &
-	pid=$!
-	i=0
-	while ! eval "$ready" && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	sleep "$delay"
-	kill -INT $pid 2>/dev/null || fail "$*: ended before the SIGINT: $(head -c 300 "$T/err")"
-	wait $pid
-	rc=$?
-	assert_eq 1 "$rc" "SIGINT $*: exit status"
-	assert_grep "interrupted!" "$T/err" "SIGINT $*: message"
+interrupted() {	# what: exit 1 and the message
+	assert_eq 1 "$rc" "SIGINT $1: exit status"
+	assert_grep "interrupted!" "$T/err" "SIGINT $1: message"
+}
+# stopped_at_once WHAT: no I/O on the image after the SIGINT (the loop
+# stopped before its next inode, and nothing was written).
+stopped_at_once() {
+	sed -n '/^SIGINT$/,$p' "$T/io.log" | sed 1d >"$T/io.after"
+	[ -s "$T/io.after" ] && fail "SIGINT $1: I/O after it: $(head -n 5 "$T/io.after")"
+}
+# first_migratable N: the N-th inode migrate-all migrates (inode order).
+first_migratable() {
+	python3 "$TOP/tests/verify.py" expect "$T/before.json" --max-files "$1" |
+		sed -n 1p | tr ',' '\n' | sed -n "${1}p"
+}
+# migrated_first N IMG WHAT: exactly the first N migratable inodes were
+# migrated, the rest of IMG is as before, e2fsck is clean.
+migrated_first() {
+	inos=$(python3 "$TOP/tests/verify.py" expect "$T/before.json" --max-files "$1" | sed -n 1p)
+	assert_eq "$1" "$(echo "$inos" | tr ',' '\n' | grep -c .)" "$3: the model's first $1"
+	check_migrated "$T/before.json" "$2" "$inos" "$3"
 }
 
-# An iterator (read-only): a walk of the whole tree, again and again.
-started='grep -q started "$T/out"'
-interrupt "$started" 0.3 -e 'print("started") io.stdout:flush()
-	while true do for p, i in fs:walk("/") do local b = i:plan() end end' "$img"
+# ---- an iterator (read-only) -------------------------------------------
+# The walk reads /dir/big's directory block when asked for the entry after
+# /dir: the SIGINT lands in that C call and nothing after /dir is yielded.
+dirblk=$(debugfs -R "blocks /dir/big" "$img" 2>/dev/null | cut -d' ' -f1)
+sigint_at "read@$((dirblk * bs))" "$img" "$img" -e '
+	for p in fs:walk("/") do io.write(p, "\n") end print("walked")'
+interrupted "in an iterator"
+assert_eq "/dir" "$(tail -n 1 "$T/out")" "SIGINT in an iterator: the last path yielded"
 assert_eq "$s0" "$(sum "$img")" "SIGINT in an iterator: image changed"
 
-# A policy, deterministically between batches: batches of 5, and the
-# accept callback spins at the 13th migratable inode (10 committed, 2
-# staged).  The staged ones roll back and the summary says so.
+# ---- a selection scan --------------------------------------------------
+# migrate-all's scan stages as it selects; a SIGINT while it reads the
+# inode table block of /frag (late in the table) stops the scan there and
+# rolls back what it staged: nothing written.
+cp "$img" "$T/s.img"
+frag=$(debugfs -R "stat /frag" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+sigint_at "read@$(itable_byte "$img" "$frag")" "$T/s.img" -w "$T/s.img" "$all"
+interrupted "in a selection scan"
+stopped_at_once "in a selection scan"
+assert_grep "migrate-all: stopped: nothing was written ([1-9][0-9]* staged inodes rolled back)" \
+	"$T/err" "SIGINT in a selection scan: what was done"
+assert_eq "$s0" "$(sum "$T/s.img")" "SIGINT in a selection scan: image changed"
+
+# ---- staging -----------------------------------------------------------
+# Batches of 50: after the first commit, staging batch 2 reads each of its
+# inodes again; a SIGINT at the 75th migratable inode's inode table block
+# (its second read: the first was the scan's) stops the staging.  Batch 1
+# stays migrated, batch 2 is rolled back.
+cp "$img" "$T/st.img"
+sigint_at "read@$(itable_byte "$img" "$(first_migratable 75)")#2" "$T/st.img" \
+	-w "$T/st.img" "$all" --batch 50
+interrupted "while staging"
+stopped_at_once "while staging"
+assert_grep "migrate-all: stopped: 50 inodes committed in 1 batch stay migrated" \
+	"$T/err" "SIGINT while staging: what was done"
+migrated_first 50 "$T/st.img" "SIGINT while staging"
+
+# ---- a commit, before its point of no return ---------------------------
+# The SIGINT lands as step 0 writes the superblock (not clean, extent
+# feature on); step 1 sees it, and the commit puts state and features
+# back: every inode as it was, dumpe2fs the same but for the write time.
+cp "$img" "$T/c0.img"
+sigint_at "write@1024" "$T/c0.img" -w "$T/c0.img" "$all" --batch 50
+interrupted "in a commit before its point of no return"
+assert_grep "migrate-all: the commit of batch 1 (50 inodes) failed; 0 inodes committed" \
+	"$T/err" "SIGINT in step 0: what was done"
+check_migrated "$T/before.json" "$T/c0.img" "" "SIGINT in step 0"
+dumpe2fs "$img" 2>/dev/null | grep -v '^Last write time:' >"$T/dumpe2fs.before"
+dumpe2fs "$T/c0.img" 2>/dev/null | grep -v '^Last write time:' >"$T/dumpe2fs.after"
+cmp -s "$T/dumpe2fs.before" "$T/dumpe2fs.after" ||
+	fail "SIGINT in step 0: dumpe2fs differs: $(diff "$T/dumpe2fs.before" "$T/dumpe2fs.after" | head -n 8)"
+
+# ---- a commit, past its point of no return -----------------------------
+# The SIGINT lands as step 3 writes the inode table block of the 25th
+# migratable inode (batch 1): the commit completes, then the run stops.
+cp "$img" "$T/c3.img"
+sigint_at "write@$(itable_byte "$img" "$(first_migratable 25)")" "$T/c3.img" \
+	-w "$T/c3.img" "$all" --batch 50
+interrupted "in a commit past its point of no return"
+assert_grep "migrate-all: stopped: 50 inodes committed in 1 batch stay migrated" \
+	"$T/err" "SIGINT in step 3: what was done"
+migrated_first 50 "$T/c3.img" "SIGINT in step 3"
+
+# ---- a policy's Lua code -----------------------------------------------
+# Batches of 5, and the accept callback, at the 13th migratable inode (10
+# committed, 2 staged), tells the test through a FIFO and spins until the
+# SIGINT stops it.  The staged ones roll back and the summary says so.
 cat >"$T/spin.lua" <<'EOF'
 local policy = require "e2.policy"
 local n = 0
@@ -56,22 +121,19 @@ return policy.run(fs, { name = "spin", batch = 5, accept = function(plan)
 end })
 EOF
 cp "$img" "$T/p.img"
-interrupt "$started" 0.2 -w "$T/p.img" "$T/spin.lua"
+mkfifo "$T/ready"
+"$E2LUA" -w "$T/p.img" "$T/spin.lua" >"$T/ready" 2>"$T/err" &
+pid=$!
+exec 8<"$T/ready"
+read -r line <&8
+[ "$line" = started ] || fail "the policy never started: $(head -c 300 "$T/err")"
+kill -INT "$pid"
+cat <&8 >"$T/out"
+exec 8<&-
+wait "$pid"
+rc=$?
+interrupted "in a policy's Lua code"
 assert_grep "spin: stopped: 10 inodes committed in 2 batches stay migrated; the 2 inodes staged" \
 	"$T/err" "SIGINT in a policy: what was done"
-snapshot "$T/p.img" "$T/after.json"
-inos=$(extent_inos "$T/before.json" "$T/after.json")
-assert_eq 10 "$(echo "$inos" | tr ',' '\n' | grep -c .)" "SIGINT in a policy: inodes migrated"
-check_migrated "$T/before.json" "$T/p.img" "$inos" "SIGINT in a policy"
-
-# Commits: migrate-all with a commit (and its fsyncs) per inode spends most
-# of its time inside tx:commit, where the SIGINT lands.  The commit it
-# interrupts finishes (past step 1) or writes no inode at all.  The first
-# commit turns the extent feature on.
-cp "$img" "$T/c.img"
-interrupt 'dumpe2fs -h "$T/c.img" 2>/dev/null | grep -q "features:.* extent"' 0.3 -w "$T/c.img" "$TOP/scripts/migrate-all.lua" --batch 1
-snapshot "$T/c.img" "$T/after.json"
-inos=$(extent_inos "$T/before.json" "$T/after.json")
-[ -n "$inos" ] || fail "SIGINT in commits: nothing was migrated before it (too early to test)"
-check_migrated "$T/before.json" "$T/c.img" "$inos" "SIGINT in commits"
+migrated_first 10 "$T/p.img" "SIGINT in a policy"
 finish

@@ -41,25 +41,25 @@ assert_eq "$before" "$(sum "$T/quota.img")" "quota: image changed"
 
 # A second writer while the first holds the lock.
 cp "$base" "$T/locked.img"
-mkfifo "$T/hold"
-"$E2LUA" -w "$T/locked.img" <"$T/hold" >"$T/first.out" 2>&1 &
+mkfifo "$T/hold" "$T/said"
+"$E2LUA" -w "$T/locked.img" <"$T/hold" >"$T/said" 2>&1 &
 first=$!
 exec 9>"$T/hold"		# the first writer now waits on its stdin
+exec 8<"$T/said"
 # Handshake: it answers a line on its stdin only after opening the image,
-# i.e. while holding the lock.  (Probing with flock(1) would itself take
-# the lock for a moment, and the first writer could start right then.)
+# i.e. while holding the lock; the test blocks reading its answer.
+# (Probing with flock(1) would itself take the lock for a moment, and the
+# first writer could start right then.)
 echo 'print("ready")' >&9
-i=0
-while [ $i -lt 300 ] && ! grep -q ready "$T/first.out"; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ $i -lt 300 ] || fail "the first writer never got ready: $(cat "$T/first.out")"
+read -r line <&8
+[ "$line" = ready ] || fail "the first writer never got ready: $line $(cat <&8)"
 expect_rc 2 "$E2LUA" -w "$T/locked.img" -R "migrate /frag"
 assert_grep "locked by another e2lua writer" "$T/err" "second writer"
 expect_rc 0 "$E2LUA" "$T/locked.img" -R "plan /frag"
 exec 9>&-
-wait $first
+cat <&8 >"$T/first.out"
+exec 8<&-
+wait $first || fail "the first writer failed: $(cat "$T/first.out")"
 
 # Without -w: migrate and commit are refused before doing anything.
 expect_rc 1 "$E2LUA" "$base" -R "migrate /frag"
