@@ -24,8 +24,9 @@
 #define E2L_SELECTION "e2.selection"
 #define E2L_ERROR   "e2.error"
 
-/* The module: require "e2" (also linked into the e2lua binary). */
-int luaopen_e2(lua_State *L);
+/* The module: require "e2" (also linked into the e2lua binary).  The
+ * only symbol e2.so exports: everything is built -fvisibility=hidden. */
+__attribute__((visibility("default"))) int luaopen_e2(lua_State *L);
 
 /*
  * Errors.  One convention for the whole module: a failing libext2fs or
