@@ -24,7 +24,9 @@ head -c 204800 /dev/urandom >"$D/fragdata"
 	i=0; while [ $i -lt 400 ]; do echo "rm /fill/$i"; i=$((i + 2)); done
 	echo "write $D/fragdata /frag"
 } >"$D/frag.cmds"
-debugfs -w -f "$D/frag.cmds" "$img" >/dev/null 2>&1
+# debugfs exits 0 even when a request fails: any message but its banner fails.
+debugfs -w -f "$D/frag.cmds" "$img" >/dev/null 2>"$D/debugfs.err"
+if grep -v '^debugfs [0-9]' "$D/debugfs.err"; then echo "demo: debugfs failed" >&2; exit 1; fi
 
 say "Inspecting (read-only): the commands echo like debugfs -f"
 cat >"$D/inspect.cmds" <<'CMDS'

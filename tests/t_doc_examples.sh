@@ -1,0 +1,91 @@
+#!/bin/sh
+# t_doc_examples.sh -- every example in README.md, doc/*.md and the manual
+# (doc/e2lua.1) runs, and fails the test on a non-zero exit or anything on
+# stderr.  The examples are extracted from the documents, never copied
+# here: tests/doc_examples.py says the convention.  In short:
+#   - Markdown: a fenced block's info string says what it is: ```sh,
+#     ```lua (run with `fs` = disk.img open for write), ```lua standalone
+#     (no image open), ```e2lua (a session: the lines after the prompts
+#     are typed), ```text (not run).  `no-test REASON` after the kind
+#     marks one that cannot run here.  A block without a kind fails.
+#   - The manual: every .nf/.fi block is a shell example, unless the line
+#     before it is `.\" text` or `.\" no-test REASON`.
+# Each example runs in a fresh copy of the fixture below: disk.img, an
+# ext3 image holding every path the examples name, the files they read
+# (cmds.txt, report.lua), and links to scripts/, build/ and tests/.
+. "$(dirname "$0")/lib.sh"
+[ -x "$E2LUA" ] || skip "no $E2LUA (run make)"
+
+docs="$TOP/README.md $(ls "$TOP"/doc/*.md) $TOP/doc/e2lua.1"
+fx=$T/fixture
+mkdir -p "$fx" "$T/bin" "$T/out"
+
+# disk.img: the test tree, plus what the examples look at: /big (indirect
+# blocks), /etc/passwd, /var/log/syslog (extent-mapped: a file already
+# migrated), fragmented files under /var/log, /home, /srv/db.
+mk_image "$fx/disk.img" ext3 1024 32M || { fail "mk_image"; finish; }
+python3 -c "
+import random
+r = random.Random(9)
+open('$T/big', 'wb').write(r.randbytes(2 << 20))
+open('$T/passwd', 'w').write('root:x:0:0:root:/root:/bin/sh\n')
+open('$T/syslog', 'wb').write(r.randbytes(20000))
+" || fail "fixture files"
+debugfs_w "$fx/disk.img" "write $T/big /big" "mkdir /etc" "write $T/passwd /etc/passwd" \
+	"mkdir /var" "mkdir /var/log" "write $T/syslog /var/log/syslog" \
+	"mkdir /home" "mkdir /home/alice" "mkdir /srv" "mkdir /srv/db" || fail "fixture tree"
+mk_frag_file "$fx/disk.img" /var/log/big 40 || fail "fixture /var/log/big"
+mk_frag_file "$fx/disk.img" /home/alice/notes 30 || fail "fixture /home/alice/notes"
+mk_frag_file "$fx/disk.img" /srv/db/table 30 || fail "fixture /srv/db/table"
+"$E2LUA" -w -R "migrate /var/log/syslog" -R commit "$fx/disk.img" >/dev/null ||
+	fail "fixture: migrating /var/log/syslog"
+fsck_clean "$fx/disk.img"
+printf '%s\n' "stat /big" "blocks /etc/passwd" >"$fx/cmds.txt"
+cat >"$fx/report.lua" <<'EOF'
+-- report.lua: what the examples run as "a script".
+print(fs.image, #arg .. " arguments", ...)
+EOF
+for d in scripts build tests; do ln -s "$TOP/$d" "$fx/$d"; done
+ln -s "$E2LUA" "$T/bin/e2lua"
+# A module built with SANITIZE=1 needs the ASan runtime in a stock lua5.4.
+if sanitized "$TOP/build/e2.so"; then
+	printf '#!/bin/sh\nASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=%s exec %s "$@"\n' \
+		"$(asan_preload "$TOP/build/e2.so")" "$(command -v lua5.4)" >"$T/bin/lua5.4"
+	chmod +x "$T/bin/lua5.4"
+fi
+
+# Every block is marked, and there are examples of every kind.
+python3 "$TOP/tests/doc_examples.py" list $docs >"$T/list" || fail "unmarked blocks: $(grep ERROR "$T/list")"
+for k in sh lua e2lua; do
+	grep -q " $k\$" "$T/list" || fail "no $k example found: the extraction is broken"
+done
+
+PATH=$T/bin:$PATH python3 "$TOP/tests/doc_examples.py" run "$fx" "$T/out" $docs >"$T/run.out" 2>&1 ||
+	fail "examples failed (above)"
+grep -v '^ok ' "$T/run.out"
+
+# The manual's walk example prints the block-mapped files (not nothing,
+# as with `i.extents`, a method): /big and /etc/passwd, not the
+# extent-mapped /var/log/syslog.
+ex=$(grep -l 'fs:walk("/")' "$T"/out/*e2lua.1-*.example | head -n 1)
+if [ -z "$ex" ]; then
+	fail "no walk example in the manual"
+else
+	out=${ex%.example}.out
+	for f in /big /etc/passwd; do grep -qx "$f" "$out" || fail "walk example: no $f"; done
+	grep -q '^/var/log/syslog$' "$out" && fail "walk example: lists the extent-mapped /var/log/syslog"
+fi
+
+# Every command and alias `help` lists heads an entry of the manual's
+# COMMANDS.
+"$E2LUA" -R help >"$T/help" 2>&1 || fail "help: $(cat "$T/help")"
+# (The line after each .TP there: a command's heading.)
+sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$TOP/doc/e2lua.1" | awk 'tp { print } { tp = /^\.TP/ }' |
+	sed 's/\\f[BIRP]//g; s/\\-/-/g' >"$T/man.commands"
+names=$(sed -n 's/^  \([a-z_?][a-z_?]*\(, [a-z_?][a-z_?]*\)*\)\( .*\)\{0,1\}$/\1/p' "$T/help" | tr -d ',')
+[ -n "$names" ] || fail "no command names in help's output"
+for n in $names; do
+	grep -q -- "\(^\|[^a-z_]\)$n\([^a-z_]\|$\)" "$T/man.commands" ||
+		fail "the manual lacks the command or alias $n"
+done
+finish
