@@ -16,7 +16,7 @@ export XDG_CONFIG_HOME="$T/config"	# never the user's init.lua
 
 # fail records in a file, not a variable, so that a failure inside a
 # pipeline, a subshell or a command substitution counts too.
-fail() { echo "FAIL: $*" >&2; echo "$*" >>"$T/.fails"; }
+fail() { echo "FAIL: $*" >&2; echo x >>"$T/.fails"; }
 note() { echo "# $*"; }
 # End of a test: exit 1 if any fail was recorded.
 finish() {
