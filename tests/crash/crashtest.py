@@ -375,12 +375,13 @@ def main():
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
 
-    # Scratch images and dumps on tmpfs when there is one: the dumps are
-    # thousands of small files per point.  A failing point's directory is
-    # moved to --work for inspection.
+    # Scratch images and dumps under $TMPDIR when it is set (the suite
+    # runs with it on tmpfs and on disk), else on tmpfs when there is one:
+    # the dumps are thousands of small files per point.  A failing point's
+    # directory is moved to --work for inspection.
     shm = "/dev/shm"
-    scratch = tempfile.mkdtemp(prefix="e2lua-crash.", dir=shm if os.access(
-        shm, os.W_OK) else args.work)
+    scratch = tempfile.mkdtemp(prefix="e2lua-crash.", dir=os.environ.get("TMPDIR") or (
+        shm if os.access(shm, os.W_OK) else args.work))
     try:
         return run_points(args, scratch)
     finally:
