@@ -149,7 +149,8 @@ def session_input(body):
 
 def run(ex, fixture, outdir):
     work = os.path.join(outdir, ex.name)
-    shutil.copytree(fixture, work, symlinks=True)
+    # cp keeps the images sparse (a fresh copy per example).
+    subprocess.run(["cp", "-a", "--sparse=always", fixture, work], check=True)
     if ex.kind == "sh":
         cmd, stdin = ["sh", "-e", "-c", ex.body], ""
     elif ex.kind == "lua":

@@ -23,7 +23,7 @@ mkdir -p "$fx" "$T/bin" "$T/out"
 # disk.img: the test tree, plus what the examples look at: /big (indirect
 # blocks), /etc/passwd, /var/log/syslog (extent-mapped: a file already
 # migrated), fragmented files under /var/log, /home, /srv/db.
-mk_image "$fx/disk.img" ext3 1024 32M || { fail "mk_image"; finish; }
+mk_image "$fx/disk.img" ext3 1024 16M || { fail "mk_image"; finish; }
 python3 -c "
 import random
 r = random.Random(9)
