@@ -131,8 +131,9 @@ $(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libe2core.a
 
 # Test tools: the crash-test driver with its io_manager (never linked into
 # e2lua), the library that sends a SIGINT at a chosen I/O call (preloaded
-# by tests/lib.sh's sigint_at: its functions must stay visible), and the
-# libFuzzer harness over the core built with clang.
+# by tests/lib.sh's sigint_at: never sanitized, so that it preloads into
+# any build, and its functions stay visible), and the libFuzzer harness
+# over the core built with clang.
 CRASH_BIN := $(BUILD)/crash/crashmig
 $(CRASH_BIN): $(CRASH_OBJ) $(BUILD)/libe2core.a
 	@mkdir -p $(dir $@)
@@ -142,7 +143,7 @@ SIGINT_LIB := $(BUILD)/testlib/sigint_at.so
 $(SIGINT_LIB): tests/sigint/sigint_at.c $(SETTINGS_FILE) Makefile | libs
 	@mkdir -p $(dir $@)
 	$(NOT_WERROR)
-	$(CC) $(ALL_CFLAGS) -fvisibility=default $(DEPFLAGS) $(LDFLAGS) -shared -o $@ $< -ldl
+	$(CC) -std=gnu11 $(WARN) -fPIC $(CFLAGS) $(DEPFLAGS) -shared -o $@ $< -ldl
 
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_e2c
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
