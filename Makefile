@@ -196,10 +196,10 @@ fuzz: deps-check $(FUZZ_BIN)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/e2lua/scripts \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(LUA_CDIR) \
-		$(DESTDIR)$(LUA_LDIR)/e2 $(DESTDIR)$(DOCDIR)
+		$(DESTDIR)$(LUA_LDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 e2lua $(DESTDIR)$(PREFIX)/bin/e2lua
 	cp -R scripts/. $(DESTDIR)$(PREFIX)/share/e2lua/scripts/
-	install -m 644 scripts/lib/e2/*.lua $(DESTDIR)$(LUA_LDIR)/e2/
+	cp -R scripts/lib/. $(DESTDIR)$(LUA_LDIR)/
 	install -m 755 $(BUILD)/e2.so $(DESTDIR)$(LUA_CDIR)/e2.so
 	install -m 644 doc/e2lua.1 $(DESTDIR)$(PREFIX)/share/man/man1/e2lua.1
 	install -m 644 README.md doc/*.md $(DESTDIR)$(DOCDIR)/

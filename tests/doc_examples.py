@@ -18,7 +18,9 @@ string, and its first word says what the block is:
   text     output, formats, layouts: not run
 A second word `no-test` marks an example that cannot run in a test (a
 real block device, `make check` itself); the rest of the line says why.
-Any other second word (but `standalone` after `lua`) is an error.
+`exit=N` marks one that shows a failure: it must exit with status N (its
+stderr is its message).  Any other second word (but `standalone` after
+`lua`) is an error.
 A fence without an info string is an error: nothing is skipped silently.
 
 The manual (doc/e2lua.1): every .nf/.fi block holds `sh` examples, one
@@ -51,8 +53,13 @@ class Example:
         return "%s-%d" % (self.path.replace("/", "_"), self.line)
 
     def flag(self):
-        """The word after the kind: "no-test", "standalone" or None."""
+        """The word after the kind: "no-test", "standalone", "exit=N" or None."""
         return self.flags[0] if self.flags else None
+
+    def status(self):
+        """The exit status the example must end with."""
+        f = self.flag() or ""
+        return int(f[5:]) if f.startswith("exit=") else 0
 
     def runs(self):
         return self.kind != "text" and self.flag() != "no-test"
@@ -80,7 +87,8 @@ def markdown(path, text):
             errors.append("%s:%d: code block without a known kind (%s): say one of %s" % (
                 path, start, " ".join(info) or "none", ", ".join(KINDS)))
             continue
-        if info[1:2] and info[1] not in ("no-test", "standalone"):
+        if info[1:2] and info[1] not in ("no-test", "standalone") and \
+                not re.fullmatch(r"exit=[1-9][0-9]*", info[1]):
             errors.append("%s:%d: unknown word after the kind: %s" % (path, start, info[1]))
             continue
         out.append(Example(path, start, info[0], info[1:], "\n".join(body) + "\n"))
@@ -197,9 +205,9 @@ def main(argv):
             ran += 1
             rc, err = run(ex, fixture, outdir)
             what = "%s:%d (%s)" % (ex.path, ex.line, ex.kind)
-            if rc != 0 or err:
-                bad.append("%s: exit %s%s\n  %s\n  stderr: %s" % (
-                    what, rc, "" if err else ", nothing on stderr",
+            if rc != ex.status() or (err and not ex.status()):
+                bad.append("%s: exit %s (wanted %d)%s\n  %s\n  stderr: %s" % (
+                    what, rc, ex.status(), "" if err else ", nothing on stderr",
                     ex.body.strip().replace("\n", "\n  "), err.strip()[:800]))
             else:
                 print("ok " + what)

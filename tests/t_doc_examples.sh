@@ -7,7 +7,8 @@
 #     ```lua (run with `fs` = disk.img open for write), ```lua standalone
 #     (no image open), ```e2lua (a session: the lines after the prompts
 #     are typed), ```text (not run).  `no-test REASON` after the kind
-#     marks one that cannot run here.  A block without a kind fails.
+#     marks one that cannot run here, `exit=N` one that shows a failure
+#     (it must exit N).  A block without a kind fails.
 #   - The manual: every .nf/.fi block is a shell example, unless the line
 #     before it is `.\" text` or `.\" no-test REASON`.
 # Each example runs in a fresh copy of the fixture below: disk.img, an

@@ -15,9 +15,12 @@ for f in bin/e2lua share/man/man1/e2lua.1 lib/lua/5.4/e2.so share/lua/5.4/e2/pol
 	[ -f "$p/$f" ] || fail "not installed: $f"
 done
 # Every Lua module, and every document the manual names.
-for f in "$TOP"/scripts/lib/e2/*.lua; do
-	cmp -s "$f" "$p/share/lua/5.4/e2/${f##*/}" || fail "not installed: e2/${f##*/}"
+n=0
+for f in $(cd "$TOP/scripts/lib" && find . -name '*.lua'); do
+	n=$((n + 1))
+	cmp -s "$TOP/scripts/lib/$f" "$p/share/lua/5.4/$f" || fail "not installed: share/lua/5.4/$f"
 done
+[ "$n" -gt 1 ] || fail "no Lua modules found in scripts/lib"
 for d in $(sed -n 's/.*\(doc\/[a-z-]*\.md\).*/\1/p; s/.*e2lua\/\([a-z-]*\.md\).*/doc\/\1/p' \
 		"$TOP/doc/e2lua.1" | sed 's/\\-/-/g' | sort -u); do
 	[ -f "$p/share/doc/e2lua/${d#doc/}" ] || fail "the manual names $d, not installed"
