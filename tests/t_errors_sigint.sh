@@ -63,7 +63,7 @@ frag=$(debugfs -R "stat /frag" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\)
 sigint_at "read@$(itable_byte "$img" "$frag")" "$T/s.img" -w "$T/s.img" "$all"
 interrupted "in a selection scan"
 stopped_at_once "in a selection scan"
-assert_grep "migrate-all: stopped: nothing was written ([1-9][0-9]* staged inodes rolled back)" \
+assert_grep "migrate-all: stopped: nothing was written ([1-9][0-9]* inodes staged rolled back)" \
 	"$T/err" "SIGINT in a selection scan: what was done"
 assert_eq "$s0" "$(sum "$T/s.img")" "SIGINT in a selection scan: image changed"
 
