@@ -22,18 +22,22 @@ fx=$T/fixture
 mkdir -p "$fx" "$T/bin" "$T/out"
 
 # disk.img: the test tree, plus what the examples look at: /big (indirect
-# blocks), /etc/passwd, /var/log/syslog (extent-mapped: a file already
-# migrated), fragmented files under /var/log, /home, /srv/db.
+# blocks), /etc/passwd and /etc/hostname, /var/log/syslog (extent-mapped:
+# a file already migrated) and rotated logs (*.1), fragmented files under
+# /var/log, /home, /srv/db.
 mk_image "$fx/disk.img" ext3 1024 16M || { fail "mk_image"; finish; }
 python3 -c "
 import random
 r = random.Random(9)
 open('$T/big', 'wb').write(r.randbytes(2 << 20))
 open('$T/passwd', 'w').write('root:x:0:0:root:/root:/bin/sh\n')
+open('$T/hostname', 'w').write('disk\n')
 open('$T/syslog', 'wb').write(r.randbytes(20000))
 " || fail "fixture files"
 debugfs_w "$fx/disk.img" "write $T/big /big" "mkdir /etc" "write $T/passwd /etc/passwd" \
-	"mkdir /var" "mkdir /var/log" "write $T/syslog /var/log/syslog" \
+	"write $T/hostname /etc/hostname" "mkdir /var" "mkdir /var/log" \
+	"write $T/syslog /var/log/syslog" "write $T/hostname /var/log/syslog.1" \
+	"write $T/hostname /var/log/kern.1" \
 	"mkdir /home" "mkdir /home/alice" "mkdir /srv" "mkdir /srv/db" || fail "fixture tree"
 mk_frag_file "$fx/disk.img" /var/log/big 40 || fail "fixture /var/log/big"
 mk_frag_file "$fx/disk.img" /home/alice/notes 30 || fail "fixture /home/alice/notes"

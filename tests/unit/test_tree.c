@@ -11,7 +11,7 @@
 #include "e2c.h"
 #include "unit.h"
 
-static char dir[1024];
+static const char *dir;	/* the scratch directory */
 
 /* Nodes from "debugfs ex": a node starts at an entry numbered 1; its
  * block is the one the last index entry a level up pointed at.  Prints
@@ -91,7 +91,6 @@ static void check_nodes(e2c_fs *fs, const char *img, const char *spec,
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char cmd[8192], img[1200];
 	struct ext2_inode *inode;
 	struct e2c_node *nodes;
@@ -102,12 +101,7 @@ int main(void)
 	int depth;
 
 	e2c_init();
-	snprintf(dir, sizeof(dir), "%s/e2c-tree.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	dir = unit_tmpdir("e2c-tree");
 	snprintf(cmd, sizeof(cmd), "%s/oracle.py", dir);
 	f = fopen(cmd, "w");
 	fputs(oracle, f);

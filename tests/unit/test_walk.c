@@ -11,7 +11,7 @@
 #include "e2c.h"
 #include "unit.h"
 
-static char dir[1024];
+static const char *dir;	/* the scratch directory */
 
 /* debugfs's view, walked depth first by a script: "path ino" lines. */
 static const char oracle[] =
@@ -113,7 +113,6 @@ static void check_walk(const char *img, const char *start, const char *path)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char img[1200], loop[1200];
 	const char *failed;
 	ext2_ino_t ino;
@@ -123,11 +122,7 @@ int main(void)
 	char *got;
 
 	e2c_init();
-	snprintf(dir, sizeof(dir), "%s/e2c-walk.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	dir = unit_tmpdir("e2c-walk");
 	/* a tree with nesting, an empty directory, a symlink to a directory
 	 * (not followed), a hard link (reported under both names) and many
 	 * entries (several directory blocks) */

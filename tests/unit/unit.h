@@ -41,7 +41,7 @@ static inline char *unit_slurp(const char *file)
  * tests make theirs: tests run in parallel and never share a path. */
 static inline const char *unit_tmpdir(const char *name)
 {
-	static char dir[4096];
+	static char dir[1024];
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(dir, sizeof(dir), "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp",
