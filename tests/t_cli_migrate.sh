@@ -88,7 +88,7 @@ out_has "^ *[0-9]+ staged .* /frag$" "the staged work is still there"
 expect_rc 0 "$E2LUA" -w -R "open" -R "=fs.writable" "$T/o.img"
 assert_eq "false" "$(cat "$T/out")" "open: reopened read-only"
 cp "$img" "$T/dirty.img"
-debugfs -w -R "ssv state 0" "$T/dirty.img" >/dev/null 2>&1 || fail "debugfs ssv"
+debugfs_w "$T/dirty.img" "ssv state 0" || fail "debugfs ssv"
 d0=$(sum "$T/dirty.img")
 expect_rc 1 "$E2LUA" -R "open -w" -R "=fs.writable" -R "=fs.image" "$T/dirty.img"
 err_has "^e2lua: open $T/dirty.img: Filesystem is not clean" "reopen for write refused"

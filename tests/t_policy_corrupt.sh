@@ -15,8 +15,8 @@ itable=$(dumpe2fs "$img" 2>/dev/null | sed -n 's/^  Inode table at \([0-9]*\)-.*
 [ -n "$ind13" ] && [ -n "$itable" ] || { fail "no IND of /thirteen [$ind13] or inode table [$itable]"; finish; }
 # /sparse_ind's indirect block becomes /thirteen's; /tiny's data block a
 # block of the inode table.
-debugfs -w -R "sif /sparse_ind block[IND] $ind13" "$img" >/dev/null 2>&1 &&
-	debugfs -w -R "sif /tiny block[0] $itable" "$img" >/dev/null 2>&1 || fail "debugfs sif"
+debugfs_w "$img" "sif /sparse_ind block[IND] $ind13" "sif /tiny block[0] $itable" ||
+	fail "debugfs sif"
 e2fsck -fn "$img" >"$T/fsck.before" 2>&1
 grep -q "Multiply-claimed" "$T/fsck.before" || fail "e2fsck sees no multiply-claimed blocks"
 ino() { debugfs -R "stat $1" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }

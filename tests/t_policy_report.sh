@@ -18,7 +18,7 @@ while [ $i -lt 50 ]; do
 done >"$T/deep.cmds"
 python3 -c "import random; open('$T/five', 'wb').write(random.Random(5).randbytes(5000))"
 echo "write $T/five $dir/file" >>"$T/deep.cmds"
-debugfs -w -f "$T/deep.cmds" "$img" >"$T/debugfs.out" 2>&1 || fail "debugfs mkdir"
+debugfs_wf "$img" "$T/deep.cmds" || fail "debugfs mkdir"
 deep=$dir/file
 [ ${#deep} -gt 255 ] || fail "the deep path is only ${#deep} bytes"
 dino=$(debugfs -R "stat $deep" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
