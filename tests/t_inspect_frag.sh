@@ -71,7 +71,7 @@ open('$T/big', 'wb').write(r.randbytes(9000 * 1024))"
 	echo "cd /"
 	echo "write $T/big /big"
 } >"$T/odd.cmds"
-debugfs -w -f "$T/odd.cmds" "$img" >/dev/null 2>&1 || fail "debugfs odd"
+debugfs_wf "$img" "$T/odd.cmds" || fail "debugfs odd"
 expect_rc 0 "$E2LUA" -R "frag /big" "$img"
 assert_grep "^Contiguous: no" "$T/out" "the big file is fragmented"
 blocks=$(sed -n 's/^Data blocks: //p' "$T/out")
@@ -196,9 +196,9 @@ done
 # named disk.img with a /var/log/syslog and a /home.
 mkdir "$T/ex" && cp "$img" "$T/ex/disk.img"
 head -c 300000 /dev/urandom >"$T/syslog"
-printf '%s\n' "mkdir /var" "mkdir /var/log" "write $T/syslog /var/log/syslog" "mkdir /home" |
-	debugfs -w -f - "$T/ex/disk.img" >/dev/null 2>&1
-grep -E "^    e2lua -R '(survey|frag|freefrag) " "$TOP/README.md" | sed 's/^    //' >"$T/ex.sh"
+debugfs_w "$T/ex/disk.img" "mkdir /var" "mkdir /var/log" "write $T/syslog /var/log/syslog" \
+	"mkdir /home" || fail "debugfs: the examples' image"
+grep -E "^e2lua -R '(survey|frag|freefrag) " "$TOP/README.md" >"$T/ex.sh"
 sed -n '/^\.SH EXAMPLES/,/^\.fi/p' "$TOP/doc/e2lua.1" |
 	sed -e 's/\\(aq/'"'"'/g' -e 's/\\-/-/g' |
 	grep -E "^e2lua -R '(survey|frag|freefrag) " >>"$T/ex.sh"
@@ -219,7 +219,7 @@ done
 # A map that cannot be walked: frag of that file fails and says why; the
 # whole-filesystem report counts it apart and goes on.
 cp "$img" "$T/bad.img"
-debugfs -w -R "sif /thirteen block[IND] 99999999" "$T/bad.img" >/dev/null 2>&1
+debugfs_w "$T/bad.img" "sif /thirteen block[IND] 99999999" || fail "sif /thirteen"
 bad_ino=$(debugfs -R "stat /thirteen" "$T/bad.img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
 expect_rc 1 "$E2LUA" -R "frag /thirteen" "$T/bad.img"
 assert_grep "frag <$bad_ino>: " "$T/err" "frag of a corrupt map names the inode"
@@ -229,7 +229,7 @@ assert_grep "^  Maps that could not be walked: 1 (the first: <$bad_ino>: " "$T/o
 # A corrupt extent header: the cursor is never opened (e2c_map_each once
 # closed it all the same: valgrind saw it), and the report goes on.
 cp "$T/ext4.4096.img" "$T/bad4.img"
-debugfs -w -R "sif /dind block[0] 0x12345" "$T/bad4.img" >/dev/null 2>&1
+debugfs_w "$T/bad4.img" "sif /dind block[0] 0x12345" || fail "sif /dind"
 expect_rc 1 $VG "$E2LUA" -R "frag /dind" "$T/bad4.img"
 assert_grep "Corrupt extent header" "$T/err" "frag of a corrupt extent header"
 expect_rc 0 $VG "$E2LUA" -R "frag -a" "$T/bad4.img"
