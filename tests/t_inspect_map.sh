@@ -398,7 +398,7 @@ import re, sys
 top, out = sys.argv[1], sys.argv[2]
 cmds = []
 for line in open(top + "/README.md"):
-    m = re.match(r"^ +(?:\$ )?(e2lua .*'map .*?)(?:\s+#.*)?$", line)
+    m = re.match(r"^ *(?:\$ )?(e2lua .*'map .*?)(?:\s+#.*)?$", line)
     if m:
         cmds.append(m[1])
 man = open(top + "/doc/e2lua.1").read().split(".SH EXAMPLES")[1].split(".fi")[0]

@@ -50,7 +50,7 @@ wrong() {
 			echo "setb $a $(( ${b:-$a} - a + 1 ))"
 		done >"$T/fill.cmds"
 	echo "freeb $2" >>"$T/fill.cmds"
-	debugfs -w -f "$T/fill.cmds" "$1" >/dev/null 2>&1 || fail "debugfs $2"
+	debugfs_wf "$1" "$T/fill.cmds" || fail "debugfs $2"
 	debugfs -R "testb $2" "$1" 2>/dev/null | grep -q "not in use" ||
 		fail "block $2 still marked in use"
 }

@@ -44,8 +44,8 @@ hidden() {
 	name=$1 ino=$2
 	img=$T/$name.img
 	cp "$base" "$img"
-	debugfs -w -R "freei <$ino>" "$img" >/dev/null 2>&1 || fail "$name: freei"
-	[ $# -lt 4 ] || debugfs -w -R "freeb $3 $4" "$img" >/dev/null 2>&1 || fail "$name: freeb"
+	debugfs_w "$img" "freei <$ino>" || fail "$name: freei"
+	[ $# -lt 4 ] || debugfs_w "$img" "freeb $3 $4" || fail "$name: freeb"
 	e2fsck -fn "$img" >"$T/fsck.out" 2>&1 && fail "$name: e2fsck finds nothing"
 	before=$(sum "$img")
 	for run in "-R migrate\ /a_sparse -R commit" "$TOP/scripts/migrate-all.lua" \
@@ -88,7 +88,7 @@ mke2fs -q -F -t ext3 -b 1024 -d "$T/bt" "$img" 4M >/dev/null 2>&1 || fail "mke2f
 	echo "mkdir /d"
 	i=0; while [ $i -lt 12 ]; do echo "expand_dir /d"; i=$((i + 1)); done
 } >"$T/d.cmds"
-debugfs -w -f "$T/d.cmds" "$img" >/dev/null 2>&1 || fail "debugfs: /d"
+debugfs_wf "$img" "$T/d.cmds" || fail "debugfs: /d"
 ind_of() { debugfs -R "stat $1" "$img" 2>/dev/null | sed -n 's/.*(IND):\([0-9]*\).*/\1/p'; }
 xi=$(ind_of /x) yi=$(ind_of /y) di=$(ind_of /d)
 [ -n "$xi" ] && [ -n "$yi" ] && [ -n "$di" ] || fail "indirect blocks: /x $xi, /y $yi, /d $di"

@@ -25,7 +25,7 @@ open('$T/t200', 'w').write('t' * 200)"
 printf '%s\n' "mkdir /e" "mkdir /z" "expand_dir /z" "mkdir /h" "expand_dir /h" \
 	"expand_dir /h" "write $T/d20 /past" "write $T/d20 /ib" "write $T/d20 /ok" \
 	"symlink /sl $(cat "$T/t200")" "symlink /sl2 $(cat "$T/t200")" >"$T/mk.cmds"
-debugfs -w -f "$T/mk.cmds" "$base" >/dev/null 2>&1 || fail "debugfs mk"
+debugfs_wf "$base" "$T/mk.cmds" || fail "debugfs mk"
 fsck_clean "$base"
 for f in /e /z /h /past /ib /ok /sl /sl2; do
 	expect_rc 0 "$E2LUA" -R "plan $f" "$base"
@@ -39,7 +39,7 @@ spare=$(debugfs -R "ffb 1" "$img" 2>/dev/null | sed 's/.*: //; s/ //g')
 printf '%s\n' "sif /e block[0] 0" "sif /z size 0" "sif /h block[1] 0" \
 	"setb $spare" "sif /sl block[1] $spare" "sif /sl blocks 4" "sif /sl2 size 100" \
 	"sif /past size 1024" "sif /ib blocks 40" >"$T/bad.cmds"
-debugfs -w -f "$T/bad.cmds" "$img" >/dev/null 2>&1 || fail "debugfs bad"
+debugfs_wf "$img" "$T/bad.cmds" || fail "debugfs bad"
 expect_rc 0 "$E2LUA" -R "plan /e /z /h /sl /sl2 /past /ib /ok" "$img"
 check_skip() {	# path reason (CORRUPT, or skip for a reserved inode)
 	grep -Eq "(CORRUPT|skip) .* $1: $2" "$T/out" ||

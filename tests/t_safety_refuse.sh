@@ -61,7 +61,7 @@ variant() {
 	shift 2
 	cp "$T/ext3.img" "$T/$name.img"
 	for r in "$@"; do
-		debugfs -w -R "$r" "$T/$name.img" >/dev/null 2>&1 || fail "$name: debugfs $r"
+		debugfs_w "$T/$name.img" "$r" || fail "$name: debugfs $r"
 	done
 	refused "$T/$name.img" "$pat"
 }
