@@ -1,7 +1,7 @@
 #!/bin/sh
 # t_doc_examples.sh -- every example in README.md, doc/*.md and the manual
 # (doc/e2lua.1) runs, and fails the test on a non-zero exit or anything on
-# stderr.  The examples are extracted from the documents, never copied
+# stderr (but the notice that staged work was rolled back).  The examples are extracted from the documents, never copied
 # here: tests/doc_examples.py says the convention.  In short:
 #   - Markdown: a fenced block's info string says what it is: ```sh,
 #     ```lua (run with `fs` = disk.img open for write), ```lua standalone
