@@ -14,7 +14,7 @@
 # demo and make check (the README's two commands), install missing Debian
 # packages when run as root.
 
-PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash
+PKGS     := ext2fs e2p com_err lua5.4 readline libcrypto libxxhash blkid uuid jansson
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PREFIX   ?= /usr/local
@@ -30,7 +30,7 @@ DOCDIR    = $(PREFIX)/share/doc/e2lua
 # Expanded once, when first used (after the libs check).
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
-CORE_LIBS  = $(eval CORE_LIBS := $$(shell pkg-config --libs ext2fs e2p com_err libcrypto libxxhash))$(CORE_LIBS)
+CORE_LIBS  = $(eval CORE_LIBS := $$(shell pkg-config --libs ext2fs e2p com_err libcrypto libxxhash blkid))$(CORE_LIBS)
 
 # Warnings are errors where they must fail (make check, CI: WERROR=1,
 # the default for make check), not in a user's build.
@@ -124,7 +124,8 @@ e2lua: $(SHELL_OBJ) $(BIND_OBJ) $(BUILD)/libe2core.a
 
 # The module for a stock lua5.4: the interpreter provides the Lua symbols.
 $(BUILD)/e2.so: $(BIND_OBJ) $(BUILD)/libe2core.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(BIND_OBJ) $(BUILD)/libe2core.a $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -o $@ $(BIND_OBJ) $(BUILD)/libe2core.a $(CORE_LIBS) \
+		$(shell pkg-config --libs jansson)
 
 $(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libe2core.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libe2core.a $(CORE_LIBS)
