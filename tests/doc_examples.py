@@ -24,18 +24,19 @@ stderr is its message).  Any other second word (but `standalone` after
 A fence without an info string is an error: nothing is skipped silently.
 
 The manual (doc/e2lua.1): every .nf/.fi block holds `sh` examples, one
-per command (roff escapes decoded), unless the line before it is
-`.\\" text` or `.\\" no-test REASON`.
+per command (roff escapes decoded), run in order on one copy of the
+fixture (a later command may use what an earlier one made), unless the
+line before it is `.\\" text` or `.\\" no-test REASON`.
 
-Every example runs from a fresh copy of FIXTURE, a directory holding
-disk.img (the image the docs call disk.img) and whatever else the
-examples name; `e2lua` is on PATH.  An example fails if it exits non-zero
-or writes anything to stderr (where e2lua's errors go) but e2lua's notice
-that it rolled back work left staged ("e2lua: rolled back N staged
-inodes (not committed)", which an example that stages and does not
-commit ends with).  Its text, stdout
-and stderr are kept in OUT/NAME.example, .out and .err, NAME being the
-file's path (/ as _) and the line.
+Every example (every block of the manual) runs from a fresh copy of
+FIXTURE, a directory holding disk.img (the image the docs call disk.img)
+and whatever else the examples name; `e2lua` is on PATH.  An example
+fails if it exits non-zero or writes anything to stderr (where e2lua's
+errors go) but e2lua's notice that it rolled back work left staged
+("e2lua: rolled back N staged inodes (not committed)", which an example
+that stages and does not commit ends with).  Its text, stdout and stderr
+are kept in OUT/NAME.example, .out and .err, NAME being the file's path
+(/ as _) and the line.
 """
 import os
 import re
@@ -49,8 +50,10 @@ TIMEOUT = 600  # a bound for a hung example, not a delay
 
 
 class Example:
-    def __init__(self, path, line, kind, flags, body):
+    def __init__(self, path, line, kind, flags, body, group=None):
         self.path, self.line, self.kind, self.flags, self.body = path, line, kind, flags, body
+        # Examples of one group run in order in one copy of the fixture.
+        self.group = group or (path, line)
 
     @property
     def name(self):
@@ -132,7 +135,7 @@ def manpage(path, text):
             first = first or k + 1
             text = "\n".join(cmd) + "\n"
             if subprocess.run(["sh", "-n", "-c", text], capture_output=True).returncode == 0:
-                out.append(Example(path, first, kind, flags, text))
+                out.append(Example(path, first, kind, flags, text, (path, i + 1)))
                 cmd, first = [], None
         if cmd:
             errors.append("%s:%d: an incomplete command" % (path, first))
@@ -159,10 +162,7 @@ def session_input(body):
     return "\n".join(typed) + "\n"
 
 
-def run(ex, fixture, outdir):
-    work = os.path.join(outdir, ex.name)
-    # cp keeps the images sparse (a fresh copy per example).
-    subprocess.run(["cp", "-a", "--sparse=always", fixture, work], check=True)
+def run(ex, work, outdir):
     if ex.kind == "sh":
         cmd, stdin = ["sh", "-e", "-c", ex.body], ""
     elif ex.kind == "lua":
@@ -185,7 +185,6 @@ def run(ex, fixture, outdir):
     for suffix, data in ((".example", ex.body), (".out", out), (".err", err)):
         with open(os.path.join(outdir, ex.name + suffix), "w") as f:
             f.write(data)
-    shutil.rmtree(work, ignore_errors=True)
     return rc, "".join(l for l in err.splitlines(True) if not NOTICE.match(l.rstrip("\n")))
 
 
@@ -202,12 +201,17 @@ def main(argv):
         fixture, outdir = argv[1], argv[2]
         examples, errors = extract(argv[3:])
         bad = list(errors)
-        ran = 0
+        ran, group, work = 0, None, os.path.join(outdir, "work")
         for ex in examples:
             if not ex.runs():
                 continue
             ran += 1
-            rc, err = run(ex, fixture, outdir)
+            if ex.group != group:
+                # A fresh copy for each group (cp keeps the images sparse).
+                shutil.rmtree(work, ignore_errors=True)
+                subprocess.run(["cp", "-a", "--sparse=always", fixture, work], check=True)
+                group = ex.group
+            rc, err = run(ex, work, outdir)
             what = "%s:%d (%s)" % (ex.path, ex.line, ex.kind)
             if rc != ex.status() or (err and not ex.status()):
                 bad.append("%s: exit %s (wanted %d)%s\n  %s\n  stderr: %s" % (
@@ -215,6 +219,7 @@ def main(argv):
                     ex.body.strip().replace("\n", "\n  "), err.strip()[:800]))
             else:
                 print("ok " + what)
+        shutil.rmtree(work, ignore_errors=True)
         for b in bad:
             print("FAIL " + b)
         print("%d examples run, %d failed" % (ran, len(bad)))

@@ -9,8 +9,9 @@
 #     are typed), ```text (not run).  `no-test REASON` after the kind
 #     marks one that cannot run here, `exit=N` one that shows a failure
 #     (it must exit N).  A block without a kind fails.
-#   - The manual: every .nf/.fi block is a shell example, unless the line
-#     before it is `.\" text` or `.\" no-test REASON`.
+#   - The manual: every .nf/.fi block holds shell commands, run in order
+#     on one copy of the fixture, unless the line before it is `.\" text`
+#     or `.\" no-test REASON`.
 # Each example runs in a fresh copy of the fixture below: disk.img, an
 # ext3 image holding every path the examples name, the files they read
 # (cmds.txt, report.lua), and links to scripts/, build/ and tests/.
@@ -24,7 +25,7 @@ mkdir -p "$fx" "$T/bin" "$T/out"
 # disk.img: the test tree, plus what the examples look at: /big (indirect
 # blocks), /etc/passwd and /etc/hostname, /var/log/syslog (extent-mapped:
 # a file already migrated) and rotated logs (*.1), fragmented files under
-# /var/log, /home, /srv/db.
+# /var/log, /home, /srv/db; and sd.img, a partitioned disk holding it.
 mk_image "$fx/disk.img" ext3 1024 16M || { fail "mk_image"; finish; }
 python3 -c "
 import random
@@ -39,6 +40,14 @@ debugfs_w "$fx/disk.img" "write $T/big /big" "mkdir /etc" "write $T/passwd /etc/
 	"write $T/syslog /var/log/syslog" "write $T/hostname /var/log/syslog.1" \
 	"write $T/hostname /var/log/kern.1" \
 	"mkdir /home" "mkdir /home/alice" "mkdir /srv" "mkdir /srv/db" || fail "fixture tree"
+# /var/spool/mail: a directory with a hash index (e2fsck -D builds it).
+i=0
+while [ $i -lt 300 ]; do echo "write $T/hostname /var/spool/mail/user_mailbox_$i"; i=$((i + 1)); done |
+	{ printf '%s\n' "mkdir /var/spool" "mkdir /var/spool/mail"; cat; } >"$T/mail.cmds"
+debugfs_wf "$fx/disk.img" "$T/mail.cmds" || fail "fixture /var/spool/mail"
+e2fsck -fyD "$fx/disk.img" >/dev/null 2>&1
+debugfs -R "htree /var/spool/mail" "$fx/disk.img" 2>/dev/null | grep -q "Root node dump" ||
+	fail "fixture: /var/spool/mail has no hash index"
 mk_frag_file "$fx/disk.img" /var/log/big 40 || fail "fixture /var/log/big"
 mk_frag_file "$fx/disk.img" /home/alice/notes 30 || fail "fixture /home/alice/notes"
 mk_frag_file "$fx/disk.img" /srv/db/table 30 || fail "fixture /srv/db/table"
@@ -50,6 +59,12 @@ cat >"$fx/report.lua" <<'EOF'
 -- report.lua: what the examples run as "a script".
 print(fs.image, #arg .. " arguments", ...)
 EOF
+# sd.img: a whole-disk image, an MBR with the filesystem in partition 2.
+truncate -s 20M "$fx/sd.img" &&
+	printf 'label: dos\nstart=2048, size=4096, type=83\nstart=6144, type=83\n' |
+	sfdisk -q "$fx/sd.img" >/dev/null &&
+	dd if="$fx/disk.img" of="$fx/sd.img" bs=512 seek=6144 conv=notrunc,sparse 2>/dev/null ||
+	fail "fixture sd.img"
 for d in scripts build tests; do ln -s "$TOP/$d" "$fx/$d"; done
 ln -s "$E2LUA" "$T/bin/e2lua"
 # A module built with SANITIZE=1 needs the ASan runtime in a stock lua5.4.
