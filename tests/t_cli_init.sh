@@ -60,16 +60,19 @@ expect_rc 0 env -u XDG_CONFIG_HOME -u HOME "$E2LUA" -R 'print("after")'
 assert_eq "after" "$(cat "$T/out")" "no init file"
 
 # an error: said with the file's name, the rest goes on, exit 1
+# Lua shows a chunk's file name whole up to 59 characters, else "..." and
+# its last 56 (luaO_chunkid): the scratch dir's length must not matter.
+shown=$(printf '%s' "$init" | awk '{ print length($0) <= 59 ? $0 : "..." substr($0, length($0) - 55) }')
 printf 'print("first")\nerror("boom")\nprint("never")\n' >"$init"
 expect_rc 1 "$E2LUA" -R 'print("after")' "$img"
 assert_eq "first
 after" "$(cat "$T/out")" "an error: the init file stops there, the session goes on"
-err_has "^e2lua: $init:2: boom$" "the error names the file and line"
+err_has "^e2lua: $shown:2: boom$" "the error names the file and line"
 expect_rc 1 "$E2LUA" --bail -R 'print("after")' "$img"
 assert_eq "first" "$(cat "$T/out")" "--bail stops at the init file's error"
 printf 'this is not Lua\n' >"$init"
 expect_rc 1 "$E2LUA" -R 'print("after")' "$img"
-err_has "^e2lua: $init:1: syntax error near 'is'$" "a syntax error"
+err_has "^e2lua: $shown:1: syntax error near 'is'$" "a syntax error"
 out_has "^after$" "after a syntax error"
 rm "$init"
 mkdir "$init"
