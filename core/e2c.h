@@ -84,6 +84,11 @@ enum {
 	E2C_ERR_PART_RANGE,		/* no partition of that number */
 	E2C_ERR_PART_NOT_EXT,		/* partition holds no ext2/3/4 */
 	E2C_ERR_PART_SMALL,		/* fs larger than its partition */
+	E2C_ERR_UNDO_NOT_FILE,		/* undo file: a fifo, socket... */
+	E2C_ERR_UNDO_IS_IMAGE,		/* undo file is the image itself */
+	E2C_ERR_UNDO_BROKEN,		/* an undo write failed earlier */
+	E2C_ERR_UNDO_INCOMPLETE,	/* undo file not finished at close */
+	E2C_ERR_OTHER_FS,		/* objects of two filesystems */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -156,6 +161,7 @@ typedef struct e2c_fs {
 	unsigned long long offset, part_size;	/* ... at these bytes */
 	dgrp_t backups;		/* lazily: groups with a backup superblock */
 	int backups_known;	/* ... counted */
+	struct e2c_undo *undo;	/* opts.undo_file's state (core/undo.c) */
 } e2c_fs;
 
 /*
@@ -175,6 +181,15 @@ typedef struct e2c_fs {
  */
 errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		      e2c_fs **ret);
+/* The same; on failure *what (may be NULL) is the file the error is
+ * about: path, or opts->undo_file when that cannot be opened or created,
+ * is not a file (E2C_ERR_UNDO_NOT_FILE) or is the image itself
+ * (E2C_ERR_UNDO_IS_IMAGE), is corrupt (EXT2_ET_UNDO_FILE_CORRUPT) or
+ * another filesystem's (EXT2_ET_UNDO_FILE_WRONG).  Write with
+ * catastrophic, or an undo file without write: EXT2_ET_INVALID_ARGUMENT.
+ * A refused open removes the undo file it created. */
+errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
+		       e2c_fs **ret, const char **what);
 
 /* Partition tables (core/part.c). */
 struct e2c_part {
@@ -208,8 +223,31 @@ errcode_t e2c_part_find(const char *path, int number, struct e2c_part *ret);
 int e2c_part_is_ext(const struct e2c_part *p);
 
 /* Close and free (always frees, even on error).  A filesystem that was never
- * committed to is discarded with ext2fs_free(): nothing is written. */
+ * committed to is discarded with ext2fs_free(): nothing is written.
+ * E2C_ERR_UNDO_INCOMPLETE: the undo file's last writes failed here. */
 errcode_t e2c_fs_close(e2c_fs *fs);
+
+/*
+ * The undo file (opts.undo_file; core/undo.c).  Every write of it goes
+ * through a manager of ours under libext2fs's undo_io, which keeps the
+ * first failure: e2c_fs_undo_error gives it (0: none, or no undo file),
+ * so a failed write can be told from the image's.  A write path calls
+ * e2c_undo_ready before its first write: it saves the block holding the
+ * superblock at the filesystem's block size (see undo.c), and refuses
+ * (E2C_ERR_UNDO_BROKEN) once a write of the undo file failed: undo_io
+ * then holds blocks it believes saved that are not.
+ */
+const char *e2c_fs_undo_path(e2c_fs *fs);	/* NULL without one */
+errcode_t e2c_fs_undo_error(e2c_fs *fs);
+errcode_t e2c_undo_ready(e2c_fs *fs);
+/* For e2c_fs_open2: set the undo file up (*io becomes undo_io over a
+ * wrapper of it); whether an ext2fs_open2 error is the undo file's; and
+ * the end (removing the undo file this open created when the open failed
+ * or nothing was written). */
+errcode_t e2c_undo_open(e2c_fs *fs, const char *image, const char *path,
+			io_manager *io);
+int e2c_undo_blames(e2c_fs *fs, errcode_t code);
+void e2c_undo_close(e2c_fs *fs, int failed);
 
 /* Whether any of blk..blk+len-1 holds filesystem metadata: superblocks,
  * group descriptors, reserved GDT blocks, bitmaps, inode tables, the MMP
