@@ -613,8 +613,8 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 /* Step 3: the inodes, by inode-table block.  Each run of contiguous
  * blocks holding staged inodes (at most ITABLE_CHUNK bytes) is read,
  * patched and written back at once; blocks holding none are not
- * written. */
-static errcode_t write_inodes(e2c_tx *tx)
+ * written.  touch: written back unpatched (see undo_save). */
+static errcode_t write_inodes(e2c_tx *tx, int touch)
 {
 	ext2_filsys fs = tx->fs->fs;
 	char *buf = NULL;
@@ -664,7 +664,7 @@ static errcode_t write_inodes(e2c_tx *tx)
 		retval = io_channel_read_blk64(fs->io, first, len, buf);
 		if (retval)
 			goto errout;
-		for (k = 0; k < n; k++) {
+		for (k = 0; k < n && !touch; k++) {
 			retval = patch_inode(tx, mem[k].ino, mem[k].s, buf +
 				(mem[k].loc.blk - first) * fs->blocksize +
 				mem[k].loc.off, host);
@@ -674,7 +674,8 @@ static errcode_t write_inodes(e2c_tx *tx)
 		retval = io_channel_write_blk64(fs->io, first, len, buf);
 		if (retval)
 			goto errout;
-		tx->written += n;
+		if (!touch)
+			tx->written += n;
 	}
 	retval = more == ENOENT ? 0 : more;
 errout:
@@ -683,6 +684,64 @@ errout:
 	free(mem);
 	free(host);
 	free(buf);
+	return retval;
+}
+
+/*
+ * With an undo file: have it save now, before anything changes, every
+ * block the commit writes after its point of no return that no earlier
+ * step writes (each written back as it is): the superblock's block at the
+ * fs's block size (e2c_undo_ready), the inode-table runs of step 3, and
+ * the block bitmap of every group step 4 releases blocks in (step 2's
+ * flush skips a BLOCK_UNINIT group's; releasing a block clears the flag).
+ * Descriptors, the other bitmaps and backups are written by steps 0-2.
+ * So the undo file never has to grow past step 2: a full undo disk stops
+ * the commit while the disk still means what it meant.
+ */
+static errcode_t undo_save(e2c_tx *tx)
+{
+	ext2_filsys fs = tx->fs->fs;
+	char *seen = NULL, *buf = NULL;
+	size_t i, r;
+	errcode_t retval;
+
+	retval = e2c_undo_ready(tx->fs);
+	if (!tx->fs->undo || retval)
+		return retval;
+	retval = write_inodes(tx, 1);
+	if (retval)
+		return retval;
+	seen = calloc(fs->group_desc_count, 1);
+	buf = malloc(fs->blocksize);
+	if (!seen || !buf) {
+		retval = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < tx->n && !retval; i++) {
+		const struct e2c_range *f = freed_runs(&tx->v[i]);
+
+		for (r = 0; r < tx->v[i].nfreed && !retval; r++) {
+			dgrp_t g = ext2fs_group_of_blk2(fs, f[r].start);
+			dgrp_t end = ext2fs_group_of_blk2(fs, f[r].start +
+							  f[r].len - 1);
+			blk64_t b;
+
+			for (; g <= end && !retval; g++) {
+				b = ext2fs_block_bitmap_loc(fs, g);
+				if (seen[g] || !b)
+					continue;
+				seen[g] = 1;
+				retval = io_channel_read_blk64(fs->io, b, 1,
+							       buf);
+				if (!retval)
+					retval = io_channel_write_blk64(
+							fs->io, b, 1, buf);
+			}
+		}
+	}
+out:
+	free(buf);
+	free(seen);
 	return retval;
 }
 
@@ -733,6 +792,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	retval = e2c_fs_check_bitmaps(tx->fs);
 	if (!retval)
 		retval = order_staged(tx);
+	if (!retval)
+		retval = undo_save(tx);
 	if (retval)
 		return retval;
 
@@ -767,7 +828,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * old indirect blocks are still allocated, so a crash leaves either
 	 * map intact; e2fsck -f frees what the survivor does not use. */
 	tx->step = 3;
-	retval = write_inodes(tx);
+	retval = write_inodes(tx, 0);
 	if (!retval)
 		retval = io_channel_flush(fs->io);
 	if (retval)
