@@ -689,18 +689,22 @@ errout:
 
 /*
  * With an undo file: have it save now, before anything changes, every
- * block the commit writes after its point of no return that no earlier
- * step writes (each written back as it is): the superblock's block at the
- * fs's block size (e2c_undo_ready), the inode-table runs of step 3, and
- * the block bitmap of every group step 4 releases blocks in (step 2's
- * flush skips a BLOCK_UNINIT group's; releasing a block clears the flag).
- * Descriptors, the other bitmaps and backups are written by steps 0-2.
- * So the undo file never has to grow past step 2: a full undo disk stops
- * the commit while the disk still means what it meant.
+ * block the commit will write but the index blocks, each written back as
+ * it is (undo_io saves a block the first time it is written): the
+ * superblock's block at the fs's block size (e2c_undo_ready), then what
+ * the flushes write (a flush as step 0's, the block bitmaps marked dirty:
+ * superblocks, descriptors and every bitmap, as they are but s_wtime),
+ * the inode-table runs of step 3, and the block bitmap of every group
+ * step 4 releases blocks in (a BLOCK_UNINIT group's is written only once
+ * a release clears the flag).  So the undo file never grows past step 1:
+ * a full undo disk stops the commit before anything changed, and nothing
+ * is ever written over a block whose record failed (undo_io marks a
+ * block saved before it saves it).
  */
-static errcode_t undo_save(e2c_tx *tx)
+static errcode_t undo_save(e2c_tx *tx, int new_feature)
 {
 	ext2_filsys fs = tx->fs->fs;
+	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
 	char *seen = NULL, *buf = NULL;
 	size_t i, r;
 	errcode_t retval;
@@ -708,7 +712,13 @@ static errcode_t undo_save(e2c_tx *tx)
 	retval = e2c_undo_ready(tx->fs);
 	if (!tx->fs->undo || retval)
 		return retval;
-	retval = write_inodes(tx, 1);
+	ext2fs_mark_bb_dirty(fs);
+	if (new_feature)
+		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
+	retval = ext2fs_flush2(fs, EXT2_FLAG_FLUSH_NO_SYNC);
+	fs->flags |= master_only;
+	if (!retval)
+		retval = write_inodes(tx, 1);
 	if (retval)
 		return retval;
 	seen = calloc(fs->group_desc_count, 1);
@@ -728,7 +738,9 @@ static errcode_t undo_save(e2c_tx *tx)
 
 			for (; g <= end && !retval; g++) {
 				b = ext2fs_block_bitmap_loc(fs, g);
-				if (seen[g] || !b)
+				if (seen[g] || !b ||
+				    !ext2fs_bg_flags_test(fs, g,
+						EXT2_BG_BLOCK_UNINIT))
 					continue;
 				seen[g] = 1;
 				retval = io_channel_read_blk64(fs->io, b, 1,
@@ -793,7 +805,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	if (!retval)
 		retval = order_staged(tx);
 	if (!retval)
-		retval = undo_save(tx);
+		retval = undo_save(tx, new_feature);
 	if (retval)
 		return retval;
 
