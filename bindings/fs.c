@@ -383,10 +383,71 @@ static int fs_close(lua_State *L)
 	if (!f->fs)
 		return 0;
 	lua_pushstring(L, f->fs->path);			/* [fs, path] */
+	lua_pushstring(L, e2c_fs_undo_path(f->fs));	/* [fs, path, undo] */
 	retval = fs_release(f);
+	if (retval == E2C_ERR_UNDO_INCOMPLETE) {
+		lua_pushfstring(L, "%s (undo file %s)", error_message(retval),
+				lua_tostring(L, -1));
+		e2l_pusherror_msg(L, retval, "close", lua_tostring(L, 2),
+				  lua_tostring(L, -1));
+		return lua_error(L);
+	}
 	if (retval)
-		return e2l_error(L, retval, "close", lua_tostring(L, -1));
+		return e2l_error(L, retval, "close", lua_tostring(L, 2));
 	return 0;
+}
+
+int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op)
+{
+	errcode_t undo = e2c_fs_undo_error(fs);
+
+	e2c_init();
+	if (!undo)
+		return e2l_error(L, code, op, fs->path);
+	if (code == undo)
+		lua_pushfstring(L, "undo file %s: %s", e2c_fs_undo_path(fs),
+				error_message(undo));
+	else
+		lua_pushfstring(L, "%s (undo file %s: %s)",
+				error_message(code), e2c_fs_undo_path(fs),
+				error_message(undo));
+	e2l_pusherror_msg(L, code, op, fs->path, lua_tostring(L, -1));
+	return lua_error(L);
+}
+
+errcode_t e2l_open_fs(lua_State *L, const char *path,
+		      const struct e2c_open_opts *opts, e2c_fs **fs)
+{
+	const char *what, *hint = NULL;
+	errcode_t retval = e2c_fs_open2(path, opts, fs, &what);
+
+	if (!retval)
+		return 0;
+	e2c_init();
+	switch (retval) {
+	case EXT2_ET_UNDO_FILE_CORRUPT:
+		hint = "not an undo file, or a damaged one: remove it or "
+		       "choose another name";
+		break;
+	case EXT2_ET_UNDO_FILE_WRONG:
+		hint = "it records another filesystem, or this one before "
+		       "later changes: remove it or choose another name";
+		break;
+	case E2C_ERR_UNDO_NOT_FILE:
+	case E2C_ERR_UNDO_IS_IMAGE:
+		hint = "choose another name";
+		break;
+	}
+	if (hint)
+		lua_pushfstring(L, "%s (%s)", error_message(retval), hint);
+	else if (what != path)
+		lua_pushfstring(L, "cannot use it as the undo file: %s",
+				error_message(retval));
+	else
+		lua_pushstring(L, error_message(retval));
+	e2l_pusherror_msg(L, retval, "open", what, lua_tostring(L, -1));
+	lua_remove(L, -2);
+	return retval;
 }
 
 /* __gc: a finalizer cannot report; __close (to-be-closed) does. */
@@ -940,11 +1001,14 @@ int e2l_open(lua_State *L)
 	}
 	if (o.superblock && !o.blocksize)
 		luaL_error(L, "e2.open: option 'superblock' needs 'blocksize'");
+	if (o.write && o.catastrophic)
+		luaL_error(L, "e2.open: option 'catastrophic' is read-only; it "
+			   "cannot be combined with 'write'");
 	f = newfs(L);
-	retval = e2c_fs_open(path, &o, &f->fs);
+	retval = e2l_open_fs(L, path, &o, &f->fs);
 	if (retval) {
 		f->fs = NULL;
-		return e2l_error(L, retval, "open", path);
+		return lua_error(L);
 	}
 	f->cwd = EXT2_ROOT_INO;
 	return 1;

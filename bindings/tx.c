@@ -387,7 +387,7 @@ static int tx_commit(lua_State *L)
 		return lua_error(L);
 	}
 	if (retval)
-		return e2l_error(L, retval, "commit", t->fs->path);
+		return e2l_fserror(L, t->fs, retval, "commit");
 	e2l_pushtotals(L, &tot, &ef);
 	return 1;
 }
