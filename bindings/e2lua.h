@@ -39,6 +39,11 @@ void e2l_pusherror(lua_State *L, errcode_t code, const char *op,
 int e2l_error(lua_State *L, errcode_t code, const char *op,
 	      const char *object);		/* raises; never returns */
 
+/* The string argument arg as a path (or file name): raises a bad argument
+ * error when it holds a NUL byte, where C would cut it short ("/\0/x"
+ * would name "/"). */
+const char *e2l_checkpath(lua_State *L, int arg);
+
 /* An error of a write to fs (op "commit", ...), raised: e2l_error's, but
  * naming the undo file when a write of it failed (e2c_fs_undo_error). */
 int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op);

@@ -632,7 +632,8 @@ typedef struct e2c_map e2c_map;
  * blocks_count) gives E2C_ERR_PTR_RANGE, a pointer of a non-reserved
  * inode into filesystem metadata gives E2C_ERR_PTR_METADATA; the walk
  * stops there (pieces already returned stay valid).  Inodes without
- * blocks (e2c_inode_has_blocks false) walk as empty.
+ * blocks (e2c_inode_has_blocks false) walk as empty.  On failure *ret is
+ * NULL (e2c_map_close(NULL) does nothing).
  */
 errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 		       const struct ext2_inode *inode, e2c_map **ret);
@@ -905,11 +906,14 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped);
 
 /* Consider every in-use inode, at most max (0: no limit) per call, until
  * *done.  Interruptible.  When the owners map is not built yet this walk
- * builds it: commit nothing staged from it before *done.  tx (may be
- * NULL; used only when empty and the run is unordered) gets the inodes
- * staged as they are selected, from the same walk, until it holds tx_max
- * (0: no limit) or is full (e2c_tx_full); the rest waits for
- * e2c_select_stage.  A tx closed meanwhile is let go. */
+ * builds it: commit nothing staged from it before *done; another
+ * selection's scan cannot start meanwhile (E2C_ERR_SCANNING: finish or
+ * close this one first).  tx (may be NULL; used only when empty and the
+ * run is unordered; E2C_ERR_OTHER_FS unless it is the open transaction of
+ * the selection's fs) gets the inodes staged as they are selected, from
+ * the same walk, until it holds tx_max (0: no limit) or is full
+ * (e2c_tx_full); the rest waits for e2c_select_stage.  A tx closed
+ * meanwhile is let go. */
 struct e2c_tx;
 errcode_t e2c_select_scan(e2c_select *s, size_t max, struct e2c_tx *tx,
 			  size_t tx_max, int *done);
@@ -932,7 +936,9 @@ size_t e2c_select_pending(e2c_select *s);
 
 /* Stage the next selected inodes into tx, until it holds max (0: no
  * limit) or is full (e2c_tx_full); *staged says how many.  An inode that
- * cannot be staged stops it with the error and *failed = that inode. */
+ * cannot be staged stops it with the error and *failed = that inode.  tx
+ * must be the open transaction of the selection's fs (E2C_ERR_OTHER_FS:
+ * its block maps would be written into another image). */
 errcode_t e2c_select_stage(e2c_select *s, struct e2c_tx *tx, size_t max,
 			   size_t *staged, ext2_ino_t *failed);
 /* Everything selected so far, in order (staged or not). */

@@ -585,8 +585,16 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 	int clash = 0;
 
 	*done = 0;
+	/* A tx of another fs (or a closed one) is never staged into. */
+	if (tx && tx != s->fs->tx)
+		return E2C_ERR_OTHER_FS;
 	if (!s->scan) {
 		if (!s->fs->shared) {
+			/* Another selection's scan is building the map: one
+			 * map, one builder (the first one's closing would end
+			 * this one's build). */
+			if (s->fs->building)
+				return E2C_ERR_SCANNING;
 			retval = e2c_owners_begin(s->fs);
 			if (retval)
 				return retval;
@@ -813,6 +821,8 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 
 	*staged = 0;
 	*failed = 0;
+	if (tx != s->fs->tx)
+		return E2C_ERR_OTHER_FS;
 	while ((!max || e2c_tx_count(tx) < max) && !e2c_tx_full(tx)) {
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;

@@ -314,7 +314,7 @@ static errcode_t run_files(struct run *r, int first, int n)
 			  : ENOMEM;
 	}
 	for (i = first; !err && i <= n && !r->full; i++) {
-		const char *file = lua_tostring(r->L, i);
+		const char *file = e2l_checkpath(r->L, i);
 
 		err = e2c_lookup(r->fs, cwd, file, &ino);
 		if (err) {

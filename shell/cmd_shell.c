@@ -80,6 +80,8 @@ static int cmd_open(lua_State *L)
 	e2c_fs *fs;
 	errcode_t retval;
 
+	for (c = 1; c <= n; c++)	/* file names: no NUL bytes */
+		e2l_checkpath(L, c);
 	e2sh_opt_begin(L, &o, n, "open", OPEN_USAGE);
 	while ((c = e2sh_opt_next(&o, "wcb:s:z:P:")) != -1) {
 		if (c == 'P' && !strcmp(o.arg, "0"))
@@ -216,7 +218,7 @@ int e2sh_close_fs(struct e2sh *sh)
 static int cmd_source(lua_State *L)
 {
 	struct e2sh *sh = e2sh_get(L);
-	const char *path = luaL_checkstring(L, 1);
+	const char *path = e2l_checkpath(L, 1);
 	int err;
 
 	if (sh->depth >= E2SH_MAX_NESTING)
