@@ -490,7 +490,10 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 
 	if (s->building)
 		e2c_owners_claim_ea(s->fs, inode);
-	if (!s->selecting || !fields_match(s, inode)) {
+	/* Offered before the scan: considered once already. */
+	if (!s->selecting || !fields_match(s, inode) ||
+	    (s->scan && s->offered &&
+	     ext2fs_test_inode_bitmap2(s->offered, ino))) {
 		if (s->building)
 			e2c_owners_claim_map(s->fs, ino, inode);
 		return 0;
@@ -550,8 +553,9 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	*stopped = !s->selecting;
 	if (!s->selecting)
 		return 0;
-	/* Mid-scan the inode may have been claimed already. */
-	if (s->scan)
+	/* Mid-scan the inode may have been claimed already; and planning
+	 * needs the owners map another selection's scan is building. */
+	if (s->scan || (s->fs->building && !s->building))
 		return E2C_ERR_SCANNING;
 	if (s->fs->writable) {
 		retval = e2c_fs_check_bitmaps(s->fs);
@@ -568,10 +572,13 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	}
 	if (ext2fs_test_inode_bitmap2(s->offered, ino))
 		return 0;		/* a hard link met again */
-	ext2fs_mark_inode_bitmap2(s->offered, ino);
 	retval = e2c_read_inode(s->fs, ino, s->inode);
 	if (!retval)
 		retval = consider(s, ino, s->inode);
+	/* Only once considered does it count as offered (a failed offer
+	 * may be made again). */
+	if (!retval)
+		ext2fs_mark_inode_bitmap2(s->offered, ino);
 	*stopped = !s->selecting;
 	return retval;
 }
