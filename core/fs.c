@@ -284,8 +284,21 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 			}
 		}
 	}
-	if (opts->catastrophic)
+	if (opts->catastrophic) {
+		/* IGNORE_SB_ERRORS skips libext2fs's check of a 64bit fs's
+		 * descriptor size, then divides by it (0 on e2fsprogs'
+		 * f_desc_size_zero: SIGFPE): ask the checks that do not
+		 * skip it first, on the superblock alone. */
+		retval = ext2fs_open2(path, NULL, flags | EXT2_FLAG_SUPER_ONLY,
+				      opts->superblock, opts->blocksize, io,
+				      &e->fs);
+		if (!retval)
+			ext2fs_free(e->fs);
+		e->fs = NULL;
+		if (retval == EXT2_ET_BAD_DESC_SIZE)
+			goto errout;
 		flags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_SB_ERRORS;
+	}
 
 	retval = ext2fs_open2(path, *io_opts ? io_opts : NULL, flags,
 			      opts->superblock, opts->blocksize, io, &e->fs);

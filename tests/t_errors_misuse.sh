@@ -1,7 +1,7 @@
 #!/bin/sh
 # t_errors_misuse.sh -- crashes and bad messages from issue 8, each with a
 # variant: a map that cannot be opened (a double free, exit 134, read-only
-# too), undo files that cannot be used (-z in a missing directory crashed
+# too), -c on a descriptor size of 0 (SIGFPE), undo files that cannot be used (-z in a missing directory crashed
 # inside ext2fs_open2; a corrupt one was blamed on the image), the e2undo
 # line of -z, `source` of a directory (exit 0), and `bmap <1>` (called a
 # fast symlink).  Nothing is written to the image by any of them.
@@ -26,6 +26,23 @@ for how in "block[1] 0x60004:depth 6" "block[0] 0x1234:bad magic"; do
 	expect_rc 0 "$E2LUA" -w "$img" -R "plan a" -e 'local s = fs:select{} repeat until s:scan(1)'
 	assert_eq "$s0" "$(sum "$img")" "$what: image changed"
 done
+
+# -c (catastrophic: superblock errors ignored) on a 64bit filesystem whose
+# descriptor size is 0: libext2fs divided by it (SIGFPE; e2fsprogs'
+# f_desc_size_zero, found by the ASan sweep over its images).  Refused
+# with libext2fs's message instead; -c still opens what it can.
+img=$T/dz.img
+mke2fs -q -F -t ext4 -O 64bit "$img" 8M >/dev/null 2>&1
+cp "$img" "$T/ic.img"
+debugfs -w -R "ssv desc_size 0" "$img" >/dev/null 2>&1
+expect_rc 2 "$E2LUA" -c -R stats "$img"
+assert_grep "dz.img: Block group descriptor size incorrect" "$T/err" "-c, descriptor size 0"
+expect_rc 2 "$E2LUA" -R stats "$img"
+# The variant: a superblock error -c is for (an inode count that does not
+# match the groups) still opens with -c, not without.
+debugfs -w -R "ssv inodes_count 7" "$T/ic.img" >/dev/null 2>&1
+expect_rc 2 "$E2LUA" -R "stats -h" "$T/ic.img"
+expect_rc 0 "$E2LUA" -c -R "stats -h" "$T/ic.img"
 
 img=$T/a.img
 mk_image "$img" ext3 1024 8M || { fail "mk_image"; finish; }
