@@ -6,6 +6,8 @@
 #   make bench      benchmark against debugfs and e2fsck (slow)
 #   make crash-test every crash point of the crash harness (slow)
 #   make fuzz       run the libFuzzer harness for FUZZ_SECONDS
+#   make check-e2fsprogs-images E2FSPROGS_GIT=DIR
+#                   e2lua over e2fsprogs' test images (with SANITIZE=1)
 #   make install PREFIX=/usr/local
 #
 # The deps step installs missing Debian packages as root, or says exactly
@@ -40,7 +42,8 @@ HEADERS   := $(wildcard core/*.h bindings/*.h shell/*.h)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps deps-check deps-bench demo check bench crash-test fuzz install clean
+.PHONY: all deps deps-check deps-bench demo check bench crash-test fuzz install clean \
+	check-e2fsprogs-images
 
 all: deps e2lua $(BUILD)/e2.so
 
@@ -111,6 +114,11 @@ crash-test: deps-check all $(CRASH_BIN)
 
 fuzz: deps-check $(FUZZ_BIN)
 	sh tests/fuzz/run.sh
+
+# Read-only commands and a dry run over every test image of an e2fsprogs
+# git repository (skipped, saying so, without E2FSPROGS_GIT).
+check-e2fsprogs-images: deps-check all
+	E2FSPROGS_GIT="$(E2FSPROGS_GIT)" sh tests/e2fsprogs_images.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/e2lua/scripts \
