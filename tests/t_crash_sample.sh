@@ -48,7 +48,7 @@ mk_image "$T/img4k" ext3 4096 24M || { fail "mk_image 4k"; finish; }
 # Sampled: the stops, the flushes and the undo file (every point with
 # CRASH_ALL=1).
 python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/img4k" \
-	--work "$T/work.4k" $all --max-points 8 --kinds write,flush,undo \
+	--work "$T/work.4k" $all --max-points 4 --kinds write,flush,undo \
 	${CRASH_JOBS:+--jobs "$CRASH_JOBS"} ||
 	fail "crash points (4 KiB blocks) failed (above)"
 finish
