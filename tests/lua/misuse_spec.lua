@@ -125,6 +125,9 @@ local notundo = tmp .. "/notundo"
 local f = assert(io.open(notundo, "w"))
 f:write("precious\n")
 f:close()
+t.eq(t.raises(function() e2.open(A, { write = true, undo = notundo }) end,
+	"Undo file corrupt", "undo file not an undo file: code").code, e2.errors.EXT2_ET_UNDO_FILE_CORRUPT,
+	"undo file not an undo file: e2.errors")
 t.raises(function() e2.open(A, { write = true, undo = notundo }) end,
 	"open " .. notundo .. ": Undo file corrupt (not an undo file, or a damaged one: remove it or choose another name)",
 	"undo file not an undo file")
