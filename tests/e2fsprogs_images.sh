@@ -1,6 +1,7 @@
 #!/bin/sh
 # e2fsprogs_images.sh -- `make check-e2fsprogs-images E2FSPROGS_GIT=DIR`:
-# e2lua's read-only commands, its Lua walks and a dry-run migration over
+# e2lua's read-only commands (stats, ls, survey, icheck, ncheck, freefrag,
+# frag, sum, plan), its Lua walks and a dry-run migration over
 # every test image of e2fsprogs (tests/*/image.gz, .bz2 or raw, read from
 # the git repository DIR: a clone or a bare mirror), one scratch copy at a
 # time.  Meant for an e2lua built with `make SANITIZE=1` (ASan, UBSan,
@@ -67,6 +68,7 @@ for path in $(git -C "$git" ls-tree -r --name-only HEAD tests |
 	i=0
 	for run in "-R stats" "-R ls_-l_/" "-R ls_-p_-d_/" "-R survey_/" \
 		   "-R icheck_1_2_3_100_1000" "-R ncheck_-c_2_11_12" \
+		   "-R freefrag" "-R frag_-a" "-R sum_-r_/" "-R plan_-r_/" \
 		   "-c -R stats" "-e walk" "migrate-all --dry-run" \
 		   "sized --dry-run --min-size 1"; do
 		i=$((i + 1))
