@@ -701,7 +701,7 @@ errout:
  * is ever written over a block whose record failed (undo_io marks a
  * block saved before it saves it).
  */
-static errcode_t undo_save(e2c_tx *tx, int new_feature)
+static errcode_t undo_save(e2c_tx *tx, int backups)
 {
 	ext2_filsys fs = tx->fs->fs;
 	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
@@ -713,7 +713,7 @@ static errcode_t undo_save(e2c_tx *tx, int new_feature)
 	if (!tx->fs->undo || retval)
 		return retval;
 	ext2fs_mark_bb_dirty(fs);
-	if (new_feature)
+	if (backups)
 		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
 	retval = ext2fs_flush2(fs, EXT2_FLAG_FLUSH_NO_SYNC);
 	fs->flags |= master_only;
@@ -804,8 +804,9 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	retval = e2c_fs_check_bitmaps(tx->fs);
 	if (!retval)
 		retval = order_staged(tx);
+	e2c_tx_effects(tx, &ef);
 	if (!retval)
-		retval = undo_save(tx, new_feature);
+		retval = undo_save(tx, ef.backups != 0);
 	if (retval)
 		return retval;
 
@@ -813,7 +814,6 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * announced: e2c_tx_effects) before any inode uses them.  Durable
 	 * on its own: nothing below may reach the disk while it still says
 	 * clean. */
-	e2c_tx_effects(tx, &ef);
 	sb->s_state &= ~EXT2_VALID_FS;
 	e2c_effects_apply(&ef, sb);
 	ext2fs_mark_super_dirty(fs);
