@@ -7,6 +7,8 @@
 #   make bench      benchmark against debugfs and e2fsck (slow)
 #   make crash-test every crash point of the crash harness (slow)
 #   make fuzz       run the libFuzzer harness for FUZZ_SECONDS
+#   make check-e2fsprogs-images E2FSPROGS_GIT=DIR
+#                   e2lua over e2fsprogs' test images (with SANITIZE=1)
 #   make install PREFIX=/usr/local
 #
 # A plain make installs nothing: it checks the libraries with pkg-config
@@ -92,7 +94,8 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CRASH_SRC := tests/crash/crashmig.c tests/crash/crash_io.c
 CRASH_OBJ := $(CRASH_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all libs deps deps-check deps-bench demo check bench crash-test fuzz install clean
+.PHONY: all libs deps deps-check deps-bench demo check bench crash-test fuzz install clean \
+	check-e2fsprogs-images
 
 all: libs e2lua $(BUILD)/e2.so
 
@@ -190,6 +193,11 @@ crash-test: deps-check all $(CRASH_BIN)
 
 fuzz: deps-check $(FUZZ_BIN)
 	sh tests/fuzz/run.sh
+
+# Read-only commands and a dry run over every test image of an e2fsprogs
+# git repository (skipped, saying so, without E2FSPROGS_GIT).
+check-e2fsprogs-images: deps-check all
+	E2FSPROGS_GIT="$(E2FSPROGS_GIT)" sh tests/e2fsprogs_images.sh
 
 # The program and its scripts; the module e2 and the Lua modules
 # (e2.policy...) where a stock lua5.4 finds them; the manual and the

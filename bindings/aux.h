@@ -38,6 +38,12 @@ struct e2l_fs *e2l_checkfsud(lua_State *L, int idx);
  * open; raises "attempt to use <what> of a closed e2.fs" otherwise. */
 e2c_fs *e2l_parentfs(lua_State *L, int idx, const char *what);
 
+/* Raise a bad argument error for b unless the children at a and b (tx,
+ * selection, ... : their uservalue 1 is their fs) belong to the same
+ * open e2.fs: joining objects of two filesystems would write one's block
+ * maps into the other. */
+void e2l_checksamefs(lua_State *L, int a, int b);
+
 /* Push an e2.error with a message of our own (not error_message(code)),
  * for conditions libext2fs has no text for. */
 void e2l_pusherror_msg(lua_State *L, errcode_t code, const char *op,

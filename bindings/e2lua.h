@@ -40,6 +40,21 @@ void e2l_pusherror(lua_State *L, errcode_t code, const char *op,
 int e2l_error(lua_State *L, errcode_t code, const char *op,
 	      const char *object);		/* raises; never returns */
 
+/* The string argument arg as a path (or file name): raises a bad argument
+ * error when it holds a NUL byte, where C would cut it short ("/\0/x"
+ * would name "/"). */
+const char *e2l_checkpath(lua_State *L, int arg);
+
+/* An error of a write to fs (op "commit", ...), raised: e2l_error's, but
+ * naming the undo file when a write of it failed (e2c_fs_undo_error). */
+int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op);
+
+/* e2c_fs_open2; on failure an e2.error is pushed (op "open", object the
+ * file at fault: the image or the undo file, with what to do about an
+ * undo file that exists but cannot be used) and the code returned. */
+errcode_t e2l_open_fs(lua_State *L, const char *path,
+		      const struct e2c_open_opts *opts, e2c_fs **fs);
+
 /* e2.fs userdata.  e2l_pushfs takes ownership of an opened fs (closed by
  * close()/__gc/__close).  e2l_checkfs raises unless idx is an open e2.fs;
  * e2l_tofs returns NULL instead. */

@@ -104,6 +104,16 @@ const char *e2l_inoname(char *buf, ext2_ino_t ino)
 	return buf;
 }
 
+const char *e2l_checkpath(lua_State *L, int arg)
+{
+	size_t len;
+	const char *s = luaL_checklstring(L, arg, &len);
+
+	if (strlen(s) != len)
+		luaL_argerror(L, arg, "path contains a NUL byte");
+	return s;
+}
+
 void e2l_checknargs(lua_State *L, int n)
 {
 	if (lua_gettop(L) > n)

@@ -85,6 +85,23 @@ e2c_fs *e2l_parentfs(lua_State *L, int idx, const char *what)
 	return f->fs;
 }
 
+void e2l_checksamefs(lua_State *L, int a, int b)
+{
+	int same;
+
+	lua_getiuservalue(L, a, 1);
+	lua_getiuservalue(L, b, 1);
+	same = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	if (!same) {
+		luaL_getmetafield(L, b, "__name");
+		luaL_getmetafield(L, a, "__name");
+		luaL_argerror(L, b, lua_pushfstring(L, "%s of another " E2L_FS
+				" than the %s's", lua_tostring(L, -2),
+				lua_tostring(L, -1)));
+	}
+}
+
 /* A closed fs userdata: the resource is attached only once it exists. */
 static struct e2l_fs *newfs(lua_State *L)
 {
@@ -131,7 +148,7 @@ ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op)
 		return (ext2_ino_t)n;
 	}
 	case LUA_TSTRING:
-		retval = e2c_lookup(f->fs, f->cwd, lua_tostring(L, arg), &ino);
+		retval = e2c_lookup(f->fs, f->cwd, e2l_checkpath(L, arg), &ino);
 		if (retval)
 			e2l_error(L, retval, op, lua_tostring(L, arg));
 		return ino;
@@ -383,10 +400,71 @@ static int fs_close(lua_State *L)
 	if (!f->fs)
 		return 0;
 	lua_pushstring(L, f->fs->path);			/* [fs, path] */
+	lua_pushstring(L, e2c_fs_undo_path(f->fs));	/* [fs, path, undo] */
 	retval = fs_release(f);
+	if (retval == E2C_ERR_UNDO_INCOMPLETE) {
+		lua_pushfstring(L, "%s (undo file %s)", error_message(retval),
+				lua_tostring(L, -1));
+		e2l_pusherror_msg(L, retval, "close", lua_tostring(L, 2),
+				  lua_tostring(L, -1));
+		return lua_error(L);
+	}
 	if (retval)
-		return e2l_error(L, retval, "close", lua_tostring(L, -1));
+		return e2l_error(L, retval, "close", lua_tostring(L, 2));
 	return 0;
+}
+
+int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op)
+{
+	errcode_t undo = e2c_fs_undo_error(fs);
+
+	e2c_init();
+	if (!undo)
+		return e2l_error(L, code, op, fs->path);
+	if (code == undo)
+		lua_pushfstring(L, "undo file %s: %s", e2c_fs_undo_path(fs),
+				error_message(undo));
+	else
+		lua_pushfstring(L, "%s (undo file %s: %s)",
+				error_message(code), e2c_fs_undo_path(fs),
+				error_message(undo));
+	e2l_pusherror_msg(L, code, op, fs->path, lua_tostring(L, -1));
+	return lua_error(L);
+}
+
+errcode_t e2l_open_fs(lua_State *L, const char *path,
+		      const struct e2c_open_opts *opts, e2c_fs **fs)
+{
+	const char *what, *hint = NULL;
+	errcode_t retval = e2c_fs_open2(path, opts, fs, &what);
+
+	if (!retval)
+		return 0;
+	e2c_init();
+	switch (retval) {
+	case EXT2_ET_UNDO_FILE_CORRUPT:
+		hint = "not an undo file, or a damaged one: remove it or "
+		       "choose another name";
+		break;
+	case EXT2_ET_UNDO_FILE_WRONG:
+		hint = "it records another filesystem, or this one before "
+		       "later changes: remove it or choose another name";
+		break;
+	case E2C_ERR_UNDO_NOT_FILE:
+	case E2C_ERR_UNDO_IS_IMAGE:
+		hint = "choose another name";
+		break;
+	}
+	if (hint)
+		lua_pushfstring(L, "%s (%s)", error_message(retval), hint);
+	else if (what != path)
+		lua_pushfstring(L, "cannot use it as the undo file: %s",
+				error_message(retval));
+	else
+		lua_pushstring(L, error_message(retval));
+	e2l_pusherror_msg(L, retval, "open", what, lua_tostring(L, -1));
+	lua_remove(L, -2);
+	return retval;
 }
 
 /* __gc: a finalizer cannot report; __close (to-be-closed) does. */
@@ -420,7 +498,7 @@ static int fs_inode(lua_State *L)
 static int fs_lookup(lua_State *L)
 {
 	struct e2l_fs *f = e2l_checkfsud(L, 1);
-	const char *path = luaL_checkstring(L, 2);
+	const char *path = e2l_checkpath(L, 2);
 	ext2_ino_t ino;
 	errcode_t retval;
 
@@ -447,7 +525,7 @@ static int fs_inodes(lua_State *L)
 /* fs:walk([path]) -> iterator of path, inode (default "/") */
 static int fs_walk(lua_State *L)
 {
-	const char *path = luaL_optstring(L, 2, "/");
+	const char *path = lua_isnoneornil(L, 2) ? "/" : e2l_checkpath(L, 2);
 	ext2_ino_t ino;
 
 	e2l_checknargs(L, 2);
@@ -504,24 +582,49 @@ static blk64_t checkblock(lua_State *L, e2c_fs *fs, int arg)
 	return (blk64_t)b;
 }
 
-/* fs:owner(block) -> ino, kind ("data", "ind", ..., "xattr") or nil;
- * one scan of every inode and map per call */
+/* e2c_find_owners callback: counts the inodes whose maps could not be
+ * walked, and keeps the first. */
+struct bad_maps {
+	ext2_ino_t first;
+	size_t n;
+};
+
+static void owner_bad_map(ext2_ino_t ino, errcode_t err, void *priv)
+{
+	struct bad_maps *b = priv;
+
+	(void)err;
+	if (!b->n++)
+		b->first = ino;
+}
+
+/* fs:owner(block) -> ino, kind ("data", "ind", ..., "xattr"); or nil
+ * when no inode maps it, and then nil, "unknown: map corrupt", ino when
+ * an inode's map could not be walked past a bad pointer (it may map the
+ * block); one scan of every inode and map per call */
 static int fs_owner(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
 	struct e2c_owner q = { checkblock(L, fs, 2), 0, 0 };
+	struct bad_maps bad = { 0, 0 };
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
 	/* A map that cannot be walked counts for what was read before the
 	 * bad pointer: one broken inode must not hide the other owners. */
-	retval = e2c_find_owners(fs, &q, 1, NULL, NULL);
+	retval = e2c_find_owners(fs, &q, 1, owner_bad_map, &bad);
 	if (retval) {
 		lua_pushfstring(L, "%I", (lua_Integer)q.blk);
 		return e2l_error(L, retval, "owner", lua_tostring(L, -1));
 	}
-	if (!q.ino)
+	if (!q.ino && !bad.n)
 		return 0;
+	if (!q.ino) {
+		lua_pushnil(L);
+		lua_pushliteral(L, "unknown: map corrupt");
+		lua_pushinteger(L, bad.first);
+		return 3;
+	}
 	lua_pushinteger(L, q.ino);
 	lua_pushstring(L, kind_names[q.kind]);
 	return 2;
@@ -914,7 +1017,7 @@ int e2l_open(lua_State *L)
 		lua_replace(L, 1);		/* [opts, path] */
 		lua_insert(L, 1);		/* [path, opts] */
 	}
-	path = luaL_checkstring(L, 1);
+	path = e2l_checkpath(L, 1);
 	if (!lua_isnoneornil(L, 2)) {
 		e2l_checkopts(L, 2, keys, "e2.open");
 		o.write = e2l_optbool(L, 2, "write");
@@ -929,9 +1032,11 @@ int e2l_open(lua_State *L)
 		o.partition = (int)e2l_optint(L, 2, "partition", 0, 65535);
 		lua_getfield(L, 2, "undo");
 		if (!lua_isnil(L, -1)) {
-			if (lua_type(L, -1) != LUA_TSTRING)
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
 				luaL_error(L, "e2.open: option 'undo' must be "
-					   "a string (a file name)");
+					   "a string (a file name, without "
+					   "NUL bytes)");
 			if (!o.write)
 				luaL_error(L, "e2.open: option 'undo' needs "
 					   "write=true");
@@ -940,11 +1045,14 @@ int e2l_open(lua_State *L)
 	}
 	if (o.superblock && !o.blocksize)
 		luaL_error(L, "e2.open: option 'superblock' needs 'blocksize'");
+	if (o.write && o.catastrophic)
+		luaL_error(L, "e2.open: option 'catastrophic' is read-only; it "
+			   "cannot be combined with 'write'");
 	f = newfs(L);
-	retval = e2c_fs_open(path, &o, &f->fs);
+	retval = e2l_open_fs(L, path, &o, &f->fs);
 	if (retval) {
 		f->fs = NULL;
-		return e2l_error(L, retval, "open", path);
+		return lua_error(L);
 	}
 	f->cwd = EXT2_ROOT_INO;
 	return 1;

@@ -63,16 +63,41 @@ static int has(lua_State *L, int idx, const char *key)
 	return 0;
 }
 
-/* An integer criterion >= 0 (its value popped). */
-static lua_Integer count_of(lua_State *L, const char *key)
+/* An integer criterion in [min, max] (its value popped). */
+static lua_Integer int_of(lua_State *L, const char *key, lua_Integer min,
+			  lua_Integer max, const char *what)
 {
 	int ok;
 	lua_Integer v = lua_tointegerx(L, -1, &ok);
 
-	if (!ok || v < 0)
-		luaL_error(L, "criteria: %s must be an integer >= 0", key);
+	if (lua_type(L, -1) != LUA_TNUMBER || !ok || v < min || v > max)
+		luaL_error(L, "criteria: %s must be %s, got %s", key, what,
+			   luaL_tolstring(L, -1, NULL));
 	lua_pop(L, 1);
 	return v;
+}
+
+/* An integer criterion >= 0. */
+static lua_Integer count_of(lua_State *L, const char *key)
+{
+	return int_of(L, key, 0, LUA_MAXINTEGER, "an integer >= 0");
+}
+
+/* The index of the string at the top of the stack in names (popped). */
+static int option_of(lua_State *L, const char *key,
+		     const char *const *names, const char *list)
+{
+	const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) :
+			NULL;
+	int i;
+
+	for (i = 0; v && names[i]; i++)
+		if (strcmp(names[i], v) == 0) {
+			lua_pop(L, 1);
+			return i;
+		}
+	return luaL_error(L, "criteria: %s must be one of %s, got %s", key,
+			  list, luaL_tolstring(L, -1, NULL));
 }
 
 /* types: a set {regular = true, ...}, an array of names, or one name. */
@@ -81,24 +106,32 @@ static unsigned types_of(lua_State *L)
 	static const char *const names[] = {
 		"regular", "directory", "symlink", "other", NULL
 	};
+	static const char list[] = "regular, directory, symlink, other";
 	unsigned bits = 0;
 
 	if (lua_type(L, -1) == LUA_TSTRING)
-		return 1u << luaL_checkoption(L, -1, NULL, names);
-	luaL_checktype(L, -1, LUA_TTABLE);
+		return 1u << option_of(L, "types", names, list);
+	if (lua_type(L, -1) != LUA_TTABLE)
+		luaL_error(L, "criteria: types must be a type name or a table "
+			   "of them (%s), got %s", list, luaL_typename(L, -1));
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
-		/* a set's keys, an array's values */
-		int name = lua_type(L, -2) == LUA_TSTRING ? -2 : -1;
-
-		if (name == -2 && !lua_toboolean(L, -1)) {
-			lua_pop(L, 1);
-			continue;
+		/* a set's keys (values booleans), an array's values */
+		if (lua_type(L, -2) == LUA_TSTRING) {
+			if (lua_type(L, -1) != LUA_TBOOLEAN)
+				luaL_error(L, "criteria: types.%s must be a "
+					   "boolean, got %s",
+					   lua_tostring(L, -2),
+					   luaL_typename(L, -1));
+			if (lua_toboolean(L, -1)) {
+				lua_pushvalue(L, -2);
+				bits |= 1u << option_of(L, "types", names,
+							list);
+			}
+		} else {
+			lua_pushvalue(L, -1);
+			bits |= 1u << option_of(L, "types", names, list);
 		}
-		if (lua_type(L, name) != LUA_TSTRING)
-			luaL_error(L, "criteria: types: expected type names");
-		bits |= 1u << luaL_checkoption(L, lua_absindex(L, name), NULL,
-					       names);
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
@@ -120,17 +153,26 @@ static void parse_criteria(lua_State *L, int idx, struct e2c_criteria *c)
 	memset(c, 0, sizeof(*c));
 	if (lua_isnoneornil(L, idx))
 		return;
-	luaL_checktype(L, idx, LUA_TTABLE);
+	if (lua_type(L, idx) != LUA_TTABLE)
+		luaL_error(L, "criteria must be a table, got %s",
+			   luaL_typename(L, idx));
 	e2l_checkopts(L, idx, known, "criteria");
 	if (has(L, idx, "types"))
 		c->types = types_of(L);
+#define ID(field)							\
+	if (has(L, idx, #field)) {					\
+		c->use_##field = 1;					\
+		c->field = int_of(L, #field, 0, 0xffffffff,		\
+				  "an integer from 0 to 4294967295");	\
+	}
+	ID(uid)
+	ID(gid)
+#undef ID
 #define COUNT(field, flag)						\
 	if (has(L, idx, #field)) {					\
 		c->flag = 1;						\
 		c->field = count_of(L, #field);				\
 	}
-	COUNT(uid, use_uid)
-	COUNT(gid, use_gid)
 	COUNT(min_size, use_min_size)
 	COUNT(max_size, use_max_size)
 	COUNT(max_files, use_max_files)
@@ -143,27 +185,36 @@ static void parse_criteria(lua_State *L, int idx, struct e2c_criteria *c)
 		c->batch = count_of(L, "batch");
 	if (has(L, idx, "mtime_before")) {
 		c->use_mtime_before = 1;
-		c->mtime_before = luaL_checkinteger(L, -1);
-		lua_pop(L, 1);
+		c->mtime_before = int_of(L, "mtime_before", LUA_MININTEGER,
+					 LUA_MAXINTEGER, "an integer (seconds "
+					 "since the epoch)");
 	}
 	if (has(L, idx, "mtime_after")) {
 		c->use_mtime_after = 1;
-		c->mtime_after = luaL_checkinteger(L, -1);
-		lua_pop(L, 1);
+		c->mtime_after = int_of(L, "mtime_after", LUA_MININTEGER,
+					LUA_MAXINTEGER, "an integer (seconds "
+					"since the epoch)");
 	}
 	if (has(L, idx, "keep_free")) {
 		c->use_keep_free = 1;
-		c->keep_free = luaL_checknumber(L, -1);
-		if (c->keep_free < 0 || c->keep_free > 100)
-			luaL_error(L, "criteria: keep_free must be 0 to 100");
+		c->keep_free = lua_tonumber(L, -1);
+		if (lua_type(L, -1) != LUA_TNUMBER || !(c->keep_free >= 0) ||
+		    c->keep_free > 100)
+			luaL_error(L, "criteria: keep_free must be a number "
+				   "from 0 to 100, got %s",
+				   luaL_tolstring(L, -1, NULL));
 		lua_pop(L, 1);
 	}
-	if (has(L, idx, "order")) {
-		c->order = luaL_checkoption(L, lua_absindex(L, -1), NULL,
-					    orders);
+	if (has(L, idx, "order"))
+		c->order = option_of(L, "order", orders, "none, largest, "
+				     "smallest, fragmented, custom");
+	if (has(L, idx, "log")) {
+		if (lua_type(L, -1) != LUA_TBOOLEAN)
+			luaL_error(L, "criteria: log must be a boolean, got %s",
+				   luaL_typename(L, -1));
+		c->log = lua_toboolean(L, -1);
 		lua_pop(L, 1);
 	}
-	c->log = e2l_optbool(L, idx, "log");
 }
 
 /* fs:select([criteria]) -> selection (fs userdata at fsidx) */
@@ -207,8 +258,8 @@ static int sel_scan(lua_State *L)
 
 	e2l_checknargs(L, 4);
 	luaL_argcheck(L, max >= 0, 2, "must be >= 0");
-	luaL_argcheck(L, !tx || s->fs->tx == tx, 3,
-		      "a transaction of the selection's filesystem");
+	if (tx)
+		e2l_checksamefs(L, 1, 3);
 	luaL_argcheck(L, tx_max >= 0, 4, "must be >= 0");
 	retval = e2c_select_scan(s->sel, (size_t)max, tx, (size_t)tx_max,
 				 &done);

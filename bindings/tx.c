@@ -310,6 +310,7 @@ static int tx_stage(lua_State *L)
 
 	e2l_checknargs(L, 3);
 	luaL_argcheck(L, max >= 0, 3, "must be >= 0");
+	e2l_checksamefs(L, 1, 2);
 	retval = e2c_select_stage(sel, t->tx, (size_t)max, &n, &failed);
 	if (retval)
 		return e2l_error(L, retval, "migrate", failed ?
@@ -387,7 +388,7 @@ static int tx_commit(lua_State *L)
 		return lua_error(L);
 	}
 	if (retval)
-		return e2l_error(L, retval, "commit", t->fs->path);
+		return e2l_fserror(L, t->fs, retval, "commit");
 	e2l_pushtotals(L, &tot, &ef);
 	return 1;
 }

@@ -84,6 +84,11 @@ enum {
 	E2C_ERR_PART_RANGE,		/* no partition of that number */
 	E2C_ERR_PART_NOT_EXT,		/* partition holds no ext2/3/4 */
 	E2C_ERR_PART_SMALL,		/* fs larger than its partition */
+	E2C_ERR_UNDO_NOT_FILE,		/* undo file: a fifo, socket... */
+	E2C_ERR_UNDO_IS_IMAGE,		/* undo file is the image itself */
+	E2C_ERR_UNDO_BROKEN,		/* an undo write failed earlier */
+	E2C_ERR_UNDO_INCOMPLETE,	/* undo file not finished at close */
+	E2C_ERR_OTHER_FS,		/* objects of two filesystems */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -156,6 +161,7 @@ typedef struct e2c_fs {
 	unsigned long long offset, part_size;	/* ... at these bytes */
 	dgrp_t backups;		/* lazily: groups with a backup superblock */
 	int backups_known;	/* ... counted */
+	struct e2c_undo *undo;	/* opts.undo_file's state (core/undo.c) */
 } e2c_fs;
 
 /*
@@ -175,6 +181,15 @@ typedef struct e2c_fs {
  */
 errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		      e2c_fs **ret);
+/* The same; on failure *what (may be NULL) is the file the error is
+ * about: path, or opts->undo_file when that cannot be opened or created,
+ * is not a file (E2C_ERR_UNDO_NOT_FILE) or is the image itself
+ * (E2C_ERR_UNDO_IS_IMAGE), is corrupt (EXT2_ET_UNDO_FILE_CORRUPT) or
+ * another filesystem's (EXT2_ET_UNDO_FILE_WRONG).  Write with
+ * catastrophic, or an undo file without write: EXT2_ET_INVALID_ARGUMENT.
+ * A refused open removes the undo file it created. */
+errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
+		       e2c_fs **ret, const char **what);
 
 /* Partition tables (core/part.c). */
 struct e2c_part {
@@ -208,8 +223,31 @@ errcode_t e2c_part_find(const char *path, int number, struct e2c_part *ret);
 int e2c_part_is_ext(const struct e2c_part *p);
 
 /* Close and free (always frees, even on error).  A filesystem that was never
- * committed to is discarded with ext2fs_free(): nothing is written. */
+ * committed to is discarded with ext2fs_free(): nothing is written.
+ * E2C_ERR_UNDO_INCOMPLETE: the undo file's last writes failed here. */
 errcode_t e2c_fs_close(e2c_fs *fs);
+
+/*
+ * The undo file (opts.undo_file; core/undo.c).  Every write of it goes
+ * through a manager of ours under libext2fs's undo_io, which keeps the
+ * first failure: e2c_fs_undo_error gives it (0: none, or no undo file),
+ * so a failed write can be told from the image's.  A write path calls
+ * e2c_undo_ready before its first write: it saves the block holding the
+ * superblock at the filesystem's block size (see undo.c), and refuses
+ * (E2C_ERR_UNDO_BROKEN) once a write of the undo file failed: undo_io
+ * then holds blocks it believes saved that are not.
+ */
+const char *e2c_fs_undo_path(e2c_fs *fs);	/* NULL without one */
+errcode_t e2c_fs_undo_error(e2c_fs *fs);
+errcode_t e2c_undo_ready(e2c_fs *fs);
+/* For e2c_fs_open2: set the undo file up (*io becomes undo_io over a
+ * wrapper of it); whether an ext2fs_open2 error is the undo file's; and
+ * the end (removing the undo file this open created when the open failed
+ * or nothing was written). */
+errcode_t e2c_undo_open(e2c_fs *fs, const char *image, const char *path,
+			io_manager *io);
+int e2c_undo_blames(e2c_fs *fs, errcode_t code);
+void e2c_undo_close(e2c_fs *fs, int failed);
 
 /* Whether any of blk..blk+len-1 holds filesystem metadata: superblocks,
  * group descriptors, reserved GDT blocks, bitmaps, inode tables, the MMP
@@ -594,7 +632,8 @@ typedef struct e2c_map e2c_map;
  * blocks_count) gives E2C_ERR_PTR_RANGE, a pointer of a non-reserved
  * inode into filesystem metadata gives E2C_ERR_PTR_METADATA; the walk
  * stops there (pieces already returned stay valid).  Inodes without
- * blocks (e2c_inode_has_blocks false) walk as empty.
+ * blocks (e2c_inode_has_blocks false) walk as empty.  On failure *ret is
+ * NULL (e2c_map_close(NULL) does nothing).
  */
 errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 		       const struct ext2_inode *inode, e2c_map **ret);
@@ -867,11 +906,14 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped);
 
 /* Consider every in-use inode, at most max (0: no limit) per call, until
  * *done.  Interruptible.  When the owners map is not built yet this walk
- * builds it: commit nothing staged from it before *done.  tx (may be
- * NULL; used only when empty and the run is unordered) gets the inodes
- * staged as they are selected, from the same walk, until it holds tx_max
- * (0: no limit) or is full (e2c_tx_full); the rest waits for
- * e2c_select_stage.  A tx closed meanwhile is let go. */
+ * builds it: commit nothing staged from it before *done; another
+ * selection's scan cannot start meanwhile (E2C_ERR_SCANNING: finish or
+ * close this one first).  tx (may be NULL; used only when empty and the
+ * run is unordered; E2C_ERR_OTHER_FS unless it is the open transaction of
+ * the selection's fs) gets the inodes staged as they are selected, from
+ * the same walk, until it holds tx_max (0: no limit) or is full
+ * (e2c_tx_full); the rest waits for e2c_select_stage.  A tx closed
+ * meanwhile is let go. */
 struct e2c_tx;
 errcode_t e2c_select_scan(e2c_select *s, size_t max, struct e2c_tx *tx,
 			  size_t tx_max, int *done);
@@ -894,7 +936,9 @@ size_t e2c_select_pending(e2c_select *s);
 
 /* Stage the next selected inodes into tx, until it holds max (0: no
  * limit) or is full (e2c_tx_full); *staged says how many.  An inode that
- * cannot be staged stops it with the error and *failed = that inode. */
+ * cannot be staged stops it with the error and *failed = that inode.  tx
+ * must be the open transaction of the selection's fs (E2C_ERR_OTHER_FS:
+ * its block maps would be written into another image). */
 errcode_t e2c_select_stage(e2c_select *s, struct e2c_tx *tx, size_t max,
 			   size_t *staged, ext2_ino_t *failed);
 /* Everything selected so far, in order (staged or not). */

@@ -79,6 +79,13 @@ static const char *const e2c_msgs[] = {
 	"No partition of that number",
 	"The partition holds no ext2/ext3/ext4 filesystem",
 	"Filesystem is larger than its partition",
+	"Undo file is not a regular file or a device",
+	"Undo file is the image itself",
+	("An earlier write of the undo file failed: no commit can be undone "
+	 "with it any more (it still undoes the commits before)"),
+	("The undo file could not be completed: e2undo needs -f, then run "
+	 "e2fsck -f"),
+	"Objects of two different filesystems",
 };
 
 static const struct error_table e2c_error_table = {

@@ -225,8 +225,8 @@ static errcode_t claim_for_write(const char *path, int *lock_fd)
 	return 0;
 }
 
-errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
-		      e2c_fs **ret)
+errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
+		       e2c_fs **ret, const char **what)
 {
 	struct e2c_open_opts none = { 0 };
 	char io_opts[40] = "";
@@ -237,9 +237,14 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 	errcode_t retval;
 
 	e2c_init();
+	if (what)
+		*what = path;
 	if (!opts)
 		opts = &none;
-	if (opts->superblock && !opts->blocksize)
+	/* Catastrophic mode never writes; an undo file needs writes. */
+	if ((opts->superblock && !opts->blocksize) ||
+	    (opts->write && opts->catastrophic) ||
+	    (opts->undo_file && !opts->write))
 		return EXT2_ET_INVALID_ARGUMENT;
 
 	e = calloc(1, sizeof(*e));
@@ -263,7 +268,7 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 	}
 
 	io = opts->io ? opts->io : unix_io_manager;
-	if (opts->write && !opts->catastrophic) {
+	if (opts->write) {
 		retval = claim_for_write(path, &e->lock_fd);
 		if (retval)
 			goto errout;
@@ -271,25 +276,36 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		 * (write the MMP block) before any check could refuse. */
 		flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE | EXT2_FLAG_SKIP_MMP;
 		if (opts->undo_file) {
-			retval = set_undo_io_backing_manager(io);
-			if (retval)
+			retval = e2c_undo_open(e, path, opts->undo_file, &io);
+			if (retval) {
+				if (what)
+					*what = opts->undo_file;
 				goto errout;
-			/* libext2fs copies the name; the cast is for its
-			 * older, non-const prototype. */
-			retval = set_undo_io_backup_file(
-					(char *)opts->undo_file);
-			if (retval)
-				goto errout;
-			io = undo_io_manager;
+			}
 		}
 	}
-	if (opts->catastrophic)
+	if (opts->catastrophic) {
+		/* IGNORE_SB_ERRORS skips libext2fs's check of a 64bit fs's
+		 * descriptor size, then divides by it (0 on e2fsprogs'
+		 * f_desc_size_zero: SIGFPE): ask the checks that do not
+		 * skip it first, on the superblock alone. */
+		retval = ext2fs_open2(path, NULL, flags | EXT2_FLAG_SUPER_ONLY,
+				      opts->superblock, opts->blocksize, io,
+				      &e->fs);
+		if (!retval)
+			ext2fs_free(e->fs);
+		e->fs = NULL;
+		if (retval == EXT2_ET_BAD_DESC_SIZE)
+			goto errout;
 		flags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_SB_ERRORS;
+	}
 
 	retval = ext2fs_open2(path, *io_opts ? io_opts : NULL, flags,
 			      opts->superblock, opts->blocksize, io, &e->fs);
 	if (retval) {
 		e->fs = NULL;
+		if (what && e2c_undo_blames(e, retval))
+			*what = opts->undo_file;
 		goto errout;
 	}
 	if (e->partition && ext2fs_blocks_count(e->fs->super) >
@@ -304,7 +320,7 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 		e->fs->super->s_inodes_count <= BITARRAY_MAX_BLOCKS ?
 		EXT2FS_BMAP64_BITARRAY : EXT2FS_BMAP64_RBTREE;
 
-	if (opts->write && !opts->catastrophic) {
+	if (opts->write) {
 		retval = check_writable(e->fs, opts->force);
 		if (retval)
 			goto errout;
@@ -328,16 +344,24 @@ errout:
 	if (e->fs)
 		ext2fs_free(e->fs);	/* never write on a failed open */
 	e->fs = NULL;
+	e2c_undo_close(e, 1);
 	e2c_fs_close(e);
 	return retval;
 }
 
+errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
+		      e2c_fs **ret)
+{
+	return e2c_fs_open2(path, opts, ret, NULL);
+}
+
 errcode_t e2c_fs_close(e2c_fs *e)
 {
-	errcode_t retval = 0;
+	errcode_t retval = 0, undo_err;
 
 	if (!e)
 		return 0;
+	undo_err = e2c_fs_undo_error(e);
 	if (e->tx)
 		e2c_tx_free(e->tx);
 	if (e->meta)
@@ -352,7 +376,12 @@ errcode_t e2c_fs_close(e2c_fs *e)
 			retval = ext2fs_close_free(&e->fs);
 		else
 			ext2fs_free(e->fs);
+		/* The undo file is closed with the fs's channel (which
+		 * reports nothing): say so if its last writes failed. */
+		if (!retval && !undo_err && e2c_fs_undo_error(e))
+			retval = E2C_ERR_UNDO_INCOMPLETE;
 	}
+	e2c_undo_close(e, 0);
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
 	free(e->path);

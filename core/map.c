@@ -221,6 +221,7 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 	struct e2c_map *m;
 	errcode_t retval;
 
+	*ret = NULL;		/* on failure too: closing it is a no-op */
 	/* A cursor is opened for every inode of a scan: reuse the last one
 	 * closed (and its indirect-block buffers), else one allocation. */
 	if (fs->spare_map) {

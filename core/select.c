@@ -490,7 +490,10 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 
 	if (s->building)
 		e2c_owners_claim_ea(s->fs, inode);
-	if (!s->selecting || !fields_match(s, inode)) {
+	/* Offered before the scan: considered once already. */
+	if (!s->selecting || !fields_match(s, inode) ||
+	    (s->scan && s->offered &&
+	     ext2fs_test_inode_bitmap2(s->offered, ino))) {
 		if (s->building)
 			e2c_owners_claim_map(s->fs, ino, inode);
 		return 0;
@@ -550,8 +553,9 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	*stopped = !s->selecting;
 	if (!s->selecting)
 		return 0;
-	/* Mid-scan the inode may have been claimed already. */
-	if (s->scan)
+	/* Mid-scan the inode may have been claimed already; and planning
+	 * needs the owners map another selection's scan is building. */
+	if (s->scan || (s->fs->building && !s->building))
 		return E2C_ERR_SCANNING;
 	if (s->fs->writable) {
 		retval = e2c_fs_check_bitmaps(s->fs);
@@ -568,10 +572,13 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 	}
 	if (ext2fs_test_inode_bitmap2(s->offered, ino))
 		return 0;		/* a hard link met again */
-	ext2fs_mark_inode_bitmap2(s->offered, ino);
 	retval = e2c_read_inode(s->fs, ino, s->inode);
 	if (!retval)
 		retval = consider(s, ino, s->inode);
+	/* Only once considered does it count as offered (a failed offer
+	 * may be made again). */
+	if (!retval)
+		ext2fs_mark_inode_bitmap2(s->offered, ino);
 	*stopped = !s->selecting;
 	return retval;
 }
@@ -585,8 +592,16 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 	int clash = 0;
 
 	*done = 0;
+	/* A tx of another fs (or a closed one) is never staged into. */
+	if (tx && tx != s->fs->tx)
+		return E2C_ERR_OTHER_FS;
 	if (!s->scan) {
 		if (!s->fs->shared) {
+			/* Another selection's scan is building the map: one
+			 * map, one builder (the first one's closing would end
+			 * this one's build). */
+			if (s->fs->building)
+				return E2C_ERR_SCANNING;
 			retval = e2c_owners_begin(s->fs);
 			if (retval)
 				return retval;
@@ -813,6 +828,8 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 
 	*staged = 0;
 	*failed = 0;
+	if (tx != s->fs->tx)
+		return E2C_ERR_OTHER_FS;
 	while ((!max || e2c_tx_count(tx) < max) && !e2c_tx_full(tx)) {
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;

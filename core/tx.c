@@ -613,8 +613,8 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 /* Step 3: the inodes, by inode-table block.  Each run of contiguous
  * blocks holding staged inodes (at most ITABLE_CHUNK bytes) is read,
  * patched and written back at once; blocks holding none are not
- * written. */
-static errcode_t write_inodes(e2c_tx *tx)
+ * written.  touch: written back unpatched (see undo_save). */
+static errcode_t write_inodes(e2c_tx *tx, int touch)
 {
 	ext2_filsys fs = tx->fs->fs;
 	char *buf = NULL;
@@ -664,7 +664,7 @@ static errcode_t write_inodes(e2c_tx *tx)
 		retval = io_channel_read_blk64(fs->io, first, len, buf);
 		if (retval)
 			goto errout;
-		for (k = 0; k < n; k++) {
+		for (k = 0; k < n && !touch; k++) {
 			retval = patch_inode(tx, mem[k].ino, mem[k].s, buf +
 				(mem[k].loc.blk - first) * fs->blocksize +
 				mem[k].loc.off, host);
@@ -674,7 +674,8 @@ static errcode_t write_inodes(e2c_tx *tx)
 		retval = io_channel_write_blk64(fs->io, first, len, buf);
 		if (retval)
 			goto errout;
-		tx->written += n;
+		if (!touch)
+			tx->written += n;
 	}
 	retval = more == ENOENT ? 0 : more;
 errout:
@@ -683,6 +684,76 @@ errout:
 	free(mem);
 	free(host);
 	free(buf);
+	return retval;
+}
+
+/*
+ * With an undo file: have it save now, before anything changes, every
+ * block the commit will write but the index blocks, each written back as
+ * it is (undo_io saves a block the first time it is written): the
+ * superblock's block at the fs's block size (e2c_undo_ready), then what
+ * the flushes write (a flush as step 0's, the block bitmaps marked dirty:
+ * superblocks, descriptors and every bitmap, as they are but s_wtime),
+ * the inode-table runs of step 3, and the block bitmap of every group
+ * step 4 releases blocks in (a BLOCK_UNINIT group's is written only once
+ * a release clears the flag).  So the undo file never grows past step 1:
+ * a full undo disk stops the commit before anything changed, and nothing
+ * is ever written over a block whose record failed (undo_io marks a
+ * block saved before it saves it).
+ */
+static errcode_t undo_save(e2c_tx *tx, int backups)
+{
+	ext2_filsys fs = tx->fs->fs;
+	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
+	char *seen = NULL, *buf = NULL;
+	size_t i, r;
+	errcode_t retval;
+
+	retval = e2c_undo_ready(tx->fs);
+	if (!tx->fs->undo || retval)
+		return retval;
+	ext2fs_mark_bb_dirty(fs);
+	if (backups)
+		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
+	retval = ext2fs_flush2(fs, EXT2_FLAG_FLUSH_NO_SYNC);
+	fs->flags |= master_only;
+	if (!retval)
+		retval = write_inodes(tx, 1);
+	if (retval)
+		return retval;
+	seen = calloc(fs->group_desc_count, 1);
+	buf = malloc(fs->blocksize);
+	if (!seen || !buf) {
+		retval = ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < tx->n && !retval; i++) {
+		const struct e2c_range *f = freed_runs(&tx->v[i]);
+
+		for (r = 0; r < tx->v[i].nfreed && !retval; r++) {
+			dgrp_t g = ext2fs_group_of_blk2(fs, f[r].start);
+			dgrp_t end = ext2fs_group_of_blk2(fs, f[r].start +
+							  f[r].len - 1);
+			blk64_t b;
+
+			for (; g <= end && !retval; g++) {
+				b = ext2fs_block_bitmap_loc(fs, g);
+				if (seen[g] || !b ||
+				    !ext2fs_bg_flags_test(fs, g,
+						EXT2_BG_BLOCK_UNINIT))
+					continue;
+				seen[g] = 1;
+				retval = io_channel_read_blk64(fs->io, b, 1,
+							       buf);
+				if (!retval)
+					retval = io_channel_write_blk64(
+							fs->io, b, 1, buf);
+			}
+		}
+	}
+out:
+	free(buf);
+	free(seen);
 	return retval;
 }
 
@@ -733,6 +804,9 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	retval = e2c_fs_check_bitmaps(tx->fs);
 	if (!retval)
 		retval = order_staged(tx);
+	e2c_tx_effects(tx, &ef);
+	if (!retval)
+		retval = undo_save(tx, ef.backups != 0);
 	if (retval)
 		return retval;
 
@@ -740,7 +814,6 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * announced: e2c_tx_effects) before any inode uses them.  Durable
 	 * on its own: nothing below may reach the disk while it still says
 	 * clean. */
-	e2c_tx_effects(tx, &ef);
 	sb->s_state &= ~EXT2_VALID_FS;
 	e2c_effects_apply(&ef, sb);
 	ext2fs_mark_super_dirty(fs);
@@ -767,7 +840,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * old indirect blocks are still allocated, so a crash leaves either
 	 * map intact; e2fsck -f frees what the survivor does not use. */
 	tx->step = 3;
-	retval = write_inodes(tx);
+	retval = write_inodes(tx, 0);
 	if (!retval)
 		retval = io_channel_flush(fs->io);
 	if (retval)

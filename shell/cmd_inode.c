@@ -667,16 +667,28 @@ static int cmd_bmap(lua_State *L)
 	blk64_t lblk = e2sh_checknum(L, 2, "bmap", "logical block");
 	struct ext2_inode_large *inode = NULL;
 	blk64_t pblk = 0;
-	int uninit = 0, has;
+	int uninit = 0, has, typed;
+	__u16 mode;
 	errcode_t retval;
 
 	retval = read_full(fs, ino, &inode);
 	if (retval)
 		e2l_error(L, retval, "bmap", lua_tostring(L, 1));
 	/* ext2fs_bmap2 would read a symlink's text or a device number as
-	 * block pointers. */
-	has = e2c_inode_has_blocks(fs, (struct ext2_inode *)inode);
+	 * block pointers.  The bad blocks inode has no file type, and a
+	 * block map all the same (debugfs maps it too). */
+	has = ino == EXT2_BAD_INO ||
+	      e2c_inode_has_blocks(fs, (struct ext2_inode *)inode);
+	typed = e2c_inode_type_known((struct ext2_inode *)inode);
+	mode = inode->i_mode;
 	free(inode);
+	if (!has && !typed) {
+		char m[16];
+
+		snprintf(m, sizeof(m), "%#o", mode);
+		luaL_error(L, "bmap %s: Inode has no file type (mode %s): its "
+			   "i_block is no block map", lua_tostring(L, 1), m);
+	}
 	if (!has)
 		e2l_error(L, E2C_ERR_SKIP_NO_BLOCKS, "bmap", lua_tostring(L, 1));
 	retval = e2c_bmap(fs, ino, lblk, &pblk, &uninit);

@@ -314,7 +314,7 @@ static errcode_t run_files(struct run *r, int first, int n)
 			  : ENOMEM;
 	}
 	for (i = first; !err && i <= n && !r->full; i++) {
-		const char *file = lua_tostring(r->L, i);
+		const char *file = e2l_checkpath(r->L, i);
 
 		err = e2c_lookup(r->fs, cwd, file, &ino);
 		if (err) {
@@ -626,7 +626,7 @@ int e2sh_commit(lua_State *L)
 		fprintf(stderr, "commit: nothing was changed on disk; %zu "
 			"inode%s still staged (commit again or rollback)\n",
 			t.inodes, plural(t.inodes));
-		return e2l_error(L, err, "commit", fs->path);
+		return e2l_fserror(L, fs, err, "commit");
 	}
 	forget_paths(L, fsi);
 	fprintf(out, "committed %zu inode%s: ", t.inodes, plural(t.inodes));

@@ -48,9 +48,10 @@ static int reopen(lua_State *L, int fsi, const char *image,
 		lua_pushcfunction(L, cmd_close);
 		lua_call(L, 0, 0);
 	}
-	retval = e2c_fs_open(image, opts, &fs);
+	retval = e2l_open_fs(L, image, opts, &fs);
 	if (retval)
-		return e2l_error(L, retval, "open", image);
+		return lua_error(L);
+	e2sh_undo_note(opts, image);
 	e2l_pushfs(L, fs);				/* [.., new] */
 	if (e2sh_fs(L)) {
 		lua_pushcfunction(L, cmd_close);
@@ -79,6 +80,8 @@ static int cmd_open(lua_State *L)
 	e2c_fs *fs;
 	errcode_t retval;
 
+	for (c = 1; c <= n; c++)	/* file names: no NUL bytes */
+		e2l_checkpath(L, c);
 	e2sh_opt_begin(L, &o, n, "open", OPEN_USAGE);
 	while ((c = e2sh_opt_next(&o, "wcb:s:z:P:")) != -1) {
 		if (c == 'P' && !strcmp(o.arg, "0"))
@@ -123,7 +126,7 @@ static int cmd_open(lua_State *L)
 				  fs->path);
 	if (!image)
 		return luaL_error(L, "open: no image given (and none is open)");
-	retval = e2c_fs_open(image, &opts, &fs);
+	retval = e2l_open_fs(L, image, &opts, &fs);
 	if (retval == EXT2_ET_BAD_MAGIC && !opts.partition &&
 	    e2sh_parttable(image, scheme, sizeof(scheme)))
 		return luaL_error(L, "open %s: %s (it holds a %s partition "
@@ -131,10 +134,21 @@ static int cmd_open(lua_State *L)
 				  "them)", image, error_message(retval), scheme,
 				  image, image);
 	if (retval)
-		return e2l_error(L, retval, "open", image);
+		return lua_error(L);
+	e2sh_undo_note(&opts, image);
 	e2l_pushfs(L, fs);
 	lua_setglobal(L, "fs");
 	return 0;
+}
+
+void e2sh_undo_note(const struct e2c_open_opts *opts, const char *image)
+{
+	/* As tune2fs and e2fsck say it (on stderr: never in the output of
+	 * the commands), once the open succeeded. */
+	if (opts->undo_file)
+		fprintf(stderr, "Overwriting existing filesystem; this can be "
+			"undone using the command:\n    e2undo %s %s\n\n",
+			opts->undo_file, image);
 }
 
 /* Work staged in a transaction must not vanish silently: ask at a
@@ -204,7 +218,7 @@ int e2sh_close_fs(struct e2sh *sh)
 static int cmd_source(lua_State *L)
 {
 	struct e2sh *sh = e2sh_get(L);
-	const char *path = luaL_checkstring(L, 1);
+	const char *path = e2l_checkpath(L, 1);
 	int err;
 
 	if (sh->depth >= E2SH_MAX_NESTING)

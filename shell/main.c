@@ -399,16 +399,23 @@ static int open_image(lua_State *L, struct options *o)
 {
 	char scheme[16];
 	e2c_fs *fs;
-	errcode_t retval = e2c_fs_open(o->image, &o->open, &fs);
+	errcode_t retval = e2l_open_fs(L, o->image, &o->open, &fs);
 
 	if (retval) {
-		if (o->open.partition)
+		const char *object, *message;
+
+		lua_getfield(L, -1, "object");
+		lua_getfield(L, -2, "message");
+		object = lua_tostring(L, -2);
+		message = lua_tostring(L, -1);
+		if (o->open.partition && strcmp(object, o->image) == 0)
 			fprintf(stderr, "%s: %s partition %d: %s\n",
 				E2SH_PROGNAME, o->image, o->open.partition,
-				error_message(retval));
+				message);
 		else
 			fprintf(stderr, "%s: %s: %s\n", E2SH_PROGNAME,
-				o->image, error_message(retval));
+				object, message);
+		lua_pop(L, 3);
 		if (retval == E2C_ERR_PART_RANGE ||
 		    retval == E2C_ERR_PART_NOT_EXT)
 			fprintf(stderr, "%s: (%s --list-partitions %s lists "
@@ -423,6 +430,7 @@ static int open_image(lua_State *L, struct options *o)
 				o->image);
 		return 2;
 	}
+	e2sh_undo_note(&o->open, o->image);
 	e2l_pushfs(L, fs);
 	lua_setglobal(L, "fs");
 	return 0;

@@ -718,15 +718,26 @@ int e2sh_source(struct e2sh *sh, const char *path)
 	struct e2sh_input in = { 0 };
 	int std = strcmp(path, "-") == 0;
 
+	struct stat st;
+	int err = 0;
+
 	in.name = std ? "stdin" : path;
 	in.echo = 1;
 	in.fp = std ? stdin : fopen(path, "r");
 	if (!in.fp)
 		return errno;
-	e2sh_run_input(sh, &in);
+	/* fopen takes a directory; reading it fails, which looks like an
+	 * empty file. */
+	if (!std && fstat(fileno(in.fp), &st) == 0 && S_ISDIR(st.st_mode))
+		err = EISDIR;
+	if (!err) {
+		e2sh_run_input(sh, &in);
+		if (ferror(in.fp))
+			err = EIO;
+	}
 	if (!std)
 		fclose(in.fp);
-	return 0;
+	return err;
 }
 
 /* ---- scripts -------------------------------------------------------------- */

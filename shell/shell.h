@@ -57,6 +57,8 @@ int e2sh_parse_superblock(const char *s, blk64_t *superblock);
 int e2sh_parse_partition(const char *s, int *partition);
 /* Why this combination of open options is refused, or NULL. */
 const char *e2sh_check_open_opts(const struct e2c_open_opts *opts);
+/* After an open with an undo file: the e2undo command that undoes it. */
+void e2sh_undo_note(const struct e2c_open_opts *opts, const char *image);
 
 /* repl.c */
 enum e2sh_how { E2SH_CHUNK, E2SH_COMMAND };

@@ -1,7 +1,10 @@
-# Crash at a spread sample of the writes of a migrate-all commit (every
-# write with CRASH_ALL=1, as `make crash-test` runs it): after each stop,
-# torn write or EIO, every file reads back identical, e2fsck repairs
-# without loss, and e2undo restores the original.  See doc/crash.md.
+# Crash at a spread sample of the writes and fsyncs of a migrate-all
+# commit with an undo file (every write and fsync with CRASH_ALL=1, as
+# `make crash-test` runs it), on 1 KiB and 4 KiB images: after each stop,
+# torn write, EIO or full undo disk, every file reads back identical,
+# e2fsck repairs without loss, and the recovery doc/crash.md gives (e2undo,
+# -f when the superblock no longer matches) restores the original or
+# refuses without writing.  See doc/crash.md.
 . "$(dirname "$0")/lib.sh"
 drv=$TOP/build/crash/crashmig
 [ -x "$drv" ] || { fail "$drv missing: build it with make check or make crash-test"; finish; }
@@ -33,4 +36,19 @@ mk_image "$T/csum" ext4noext 1024 16M || { fail "mk_image csum"; finish; }
 python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/csum" \
 	--work "$T/work.csum" $all --max-points 12 ${CRASH_JOBS:+--jobs "$CRASH_JOBS"} ||
 	fail "crash points (metadata_csum) failed (above)"
+
+# 4 KiB blocks: libext2fs writes the superblock through a channel set to
+# 1 KiB; with an undo file that must not reach its header (a kill at the
+# fsync after it made e2undo -f replay every block at a quarter of its
+# offset: the flush points catch it).  The tree of 1 KiB shapes: 4 KiB
+# ones reach the triple-indirect range only past 4 GiB, and every point
+# dumps every file.
+python3 "$TOP/tests/gen_tree.py" "$T/tree.4096" 1024 || { fail "gen_tree"; finish; }
+mk_image "$T/img4k" ext3 4096 24M || { fail "mk_image 4k"; finish; }
+# Sampled: the stops, the flushes and the undo file (every point with
+# CRASH_ALL=1).
+python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/img4k" \
+	--work "$T/work.4k" $all --max-points 4 --kinds write,flush,undo \
+	${CRASH_JOBS:+--jobs "$CRASH_JOBS"} ||
+	fail "crash points (4 KiB blocks) failed (above)"
 finish

@@ -70,7 +70,8 @@ plain 1 "$img" "^e2lua: selective: no criteria given" selective
 plain 1 "$img" "^e2lua: sized: unknown option --bogus" sized --bogus
 assert_eq "$s0" "$(sum "$img")" "refusals: the image changed"
 
-# A commit that fails (the undo file cannot be written): nothing written.
+# A commit that fails (the undo file cannot be written, and is named):
+# nothing written.
 if [ -c /dev/full ]; then
 	cp "$img" "$T/full.img"
 	s_full=$(sum "$T/full.img")
@@ -78,7 +79,7 @@ if [ -c /dev/full ]; then
 		set -- $p
 		pol=$1; shift
 		expect_rc 1 "$E2LUA" -w -z /dev/full "$T/full.img" "$TOP/scripts/$pol.lua" "$@"
-		grep -q "^e2lua: commit $T/full.img: No space left on device$" "$T/err" ||
+		grep -q "^e2lua: commit $T/full.img: undo file /dev/full: No space left on device$" "$T/err" ||
 			fail "$p: failed commit: $(cat "$T/err")"
 		grep -q '\.lua:[0-9]\|traceback' "$T/err" &&
 			fail "$p: failed commit: Lua internals: $(cat "$T/err")"

@@ -5,10 +5,13 @@
  * libext2fs or in unix_io's write-back cache reaches the file), the write
  * is torn, or it fails with EIO.
  *
- * Channels to other files (the undo file, when the undo manager uses this
- * one as its backing manager) pass through uncounted: undo_io writes its
- * record of a block before the write it protects, so stopping at image
- * write N already covers "the undo record of N is complete".
+ * The undo file (when the undo manager uses this one as its backing
+ * manager) has a count of its own: undo_io writes its record of a block
+ * before the write it protects, and a stop, a failure or a full disk at
+ * one of those writes is a point of its own.  Flushes of both files are
+ * counted too: a kill inside an fsync() leaves what no write boundary
+ * does (undo_io's header as of its last record, before the next).
+ * Channels to any other file pass through.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +24,18 @@
 
 struct crash_private {
 	io_channel real;	/* the unix_io channel doing the work */
-	int counted;		/* a channel to the target */
-	int fd;			/* target only: own fd for torn writes */
+	enum crash_event on;	/* which count its writes go to */
+	int counted;		/* a channel to the target or undo file */
+	int fd;			/* own fd for torn writes */
 };
 
 static struct crash_conf conf;
-static unsigned long writes;
+static unsigned long writes, undo_writes, flushes;
 
 void crash_io_configure(const struct crash_conf *c)
 {
 	conf = *c;
-	writes = 0;
+	writes = undo_writes = flushes = 0;
 }
 
 unsigned long crash_io_writes(void)
@@ -39,35 +43,50 @@ unsigned long crash_io_writes(void)
 	return writes;
 }
 
+unsigned long crash_io_undo_writes(void)
+{
+	return undo_writes;
+}
+
+unsigned long crash_io_flushes(void)
+{
+	return flushes;
+}
+
 static struct crash_private *priv(io_channel channel)
 {
 	return channel->private_data;
 }
 
-static void say(const char *what, unsigned long long off, size_t bytes)
+static void say(const char *what, const char *where, unsigned long n,
+		unsigned long long off, size_t bytes)
 {
 	/* stderr is unbuffered: the line is out before _exit */
-	fprintf(stderr, "crash_io: %s at write %lu (byte %llu, %zu bytes)\n",
-		what, writes, off, bytes);
+	fprintf(stderr, "crash_io: %s at %s %lu (byte %llu, %zu bytes)\n",
+		what, where, n, off, bytes);
 }
 
 /* Account one write of bytes at byte offset off (buf NULL: zeroes or a
- * discard) and act if it is the configured one.  Returns EIO for a write
- * that must fail; does not return for a stop. */
+ * discard) and act if it is the configured one.  Returns EIO or ENOSPC
+ * for a write that must fail; does not return for a stop. */
 static errcode_t crash_event(io_channel channel, unsigned long long off,
 			     size_t bytes, const void *buf)
 {
 	struct crash_private *p = priv(channel);
+	int undo = p->on == CRASH_ON_UNDO_WRITE;
+	unsigned long n;
 
 	if (!p->counted)
 		return 0;
-	writes++;
+	n = undo ? ++undo_writes : ++writes;
 	if (conf.trace)
-		fprintf(conf.trace, "write %lu %llu %zu\n", writes, off, bytes);
-	if (!conf.at || writes < conf.at)
+		fprintf(conf.trace, "%s %lu %llu %zu\n", undo ? "uwrite" :
+			"write", n, off, bytes);
+	if (!conf.at || conf.on != p->on || n < conf.at)
 		return 0;
-	if (writes > conf.at)
-		return conf.action == CRASH_EIO_STICKY ? EIO : 0;
+	if (n > conf.at)
+		return conf.action == CRASH_EIO_STICKY ? EIO :
+		       conf.action == CRASH_FULL ? ENOSPC : 0;
 
 	if (conf.trace)
 		fflush(conf.trace);
@@ -75,7 +94,7 @@ static errcode_t crash_event(io_channel channel, unsigned long long off,
 	case CRASH_NONE:
 		return 0;
 	case CRASH_STOP:
-		say("stop", off, bytes);
+		say("stop", undo ? "undo write" : "write", n, off, bytes);
 		_exit(CRASH_EXIT);
 	case CRASH_TORN:
 		/* Half the bytes of the request reach the file, past
@@ -86,12 +105,16 @@ static errcode_t crash_event(io_channel channel, unsigned long long off,
 			perror("crash_io: torn write");
 			_exit(CRASH_EXIT + 1);
 		}
-		say(buf ? "torn" : "stop", off, bytes);
+		say(buf ? "torn" : "stop", undo ? "undo write" : "write", n,
+		    off, bytes);
 		_exit(CRASH_EXIT);
 	case CRASH_EIO:
 	case CRASH_EIO_STICKY:
-		say("EIO", off, bytes);
+		say("EIO", undo ? "undo write" : "write", n, off, bytes);
 		return EIO;
+	case CRASH_FULL:
+		say("ENOSPC", undo ? "undo write" : "write", n, off, bytes);
+		return ENOSPC;
 	}
 	return 0;
 }
@@ -127,6 +150,10 @@ static errcode_t crash_open(const char *name, int flags, io_channel *ret)
 	if (conf.writethrough)
 		p->real->flags |= CHANNEL_FLAGS_WRITETHROUGH;
 	p->counted = conf.target && !strcmp(name, conf.target);
+	if (!p->counted && conf.undo && !strcmp(name, conf.undo)) {
+		p->counted = 1;
+		p->on = CRASH_ON_UNDO_WRITE;
+	}
 	if (p->counted && (flags & IO_FLAG_RW)) {
 		p->fd = open(name, O_WRONLY | O_CLOEXEC);
 		if (p->fd < 0) {
@@ -235,9 +262,20 @@ static errcode_t crash_flush(io_channel channel)
 	struct crash_private *p = priv(channel);
 	errcode_t retval = io_channel_flush(p->real);
 
-	if (p->counted && conf.trace)
-		fprintf(conf.trace, "flush %lu%s\n", writes,
+	if (!p->counted)
+		return retval;
+	flushes++;
+	if (conf.trace)
+		fprintf(conf.trace, "flush %lu %lu %s%s\n", flushes, writes,
+			p->on == CRASH_ON_UNDO_WRITE ? "undo" : "image",
 			retval ? " failed" : "");
+	if (conf.on == CRASH_ON_FLUSH && flushes == conf.at) {
+		if (conf.trace)
+			fflush(conf.trace);
+		fprintf(stderr, "crash_io: stop at flush %lu (%s)\n", flushes,
+			p->on == CRASH_ON_UNDO_WRITE ? "undo file" : "image");
+		_exit(CRASH_EXIT);
+	}
 	return retval;
 }
 

@@ -3,15 +3,21 @@
  * an image through the crash-test io_manager, which counts, stops, tears
  * or fails the image's writes (tests/crash/crash_io.h).
  *
- *   crashmig [-z UNDO] [-n N -a stop|torn|eio|eio-sticky] [-s] [-b BATCH]
- *            [-t TRACE] IMAGE
+ *   crashmig [-z UNDO] [-n N | -u N | -F N] [-a stop|torn|eio|eio-sticky|full]
+ *            [-s] [-b BATCH] [-t TRACE] IMAGE
  *   crashmig -l IMAGE
  *
- * -n N acts on the Nth write to IMAGE; -s makes every write reach the file
- * at once (no write-back cache); -b commits every BATCH staged inodes
- * (default: as few commits as a full transaction allows, e2c_tx_full); -t logs every write and flush to TRACE.  On
- * success it prints "migrated INODES" and "writes WRITES" and exits 0.  A failed commit is reported on stderr with exit status 1; a
- * stopped run exits CRASH_EXIT (99).  -l lists "INO TYPE" for every inode
+ * -n N acts on the Nth write to IMAGE, -u N on the Nth write to UNDO, -F N
+ * stops at the Nth flush of either (after it: a kill inside fsync); -a
+ * full fails the write and every later one with ENOSPC; -s makes every
+ * write reach the file at once (no write-back cache); -b commits every
+ * BATCH staged inodes (default: as few commits as a full transaction
+ * allows, e2c_tx_full); -t logs every write and flush to TRACE.  On
+ * success it prints "migrated INODES", "commits N", "writes WRITES",
+ * "undo-writes N" and "flushes N" and exits 0.  A failed commit is reported on stderr
+ * ("crashmig: OP IMAGE: message", "undo file UNDO: message" when the undo
+ * file failed) with exit status 1; a stopped run exits CRASH_EXIT (99).
+ * -l lists "INO TYPE" for every inode
  * whose content the crash test compares (regular files, directories and
  * symlinks with blocks; reserved inodes but the root are left out).
  */
@@ -28,8 +34,9 @@ static const char *prog = "crashmig";
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: %s [-z UNDO] [-n N -a stop|torn|eio|eio-sticky] [-s] "
-		"[-b BATCH] [-t TRACE] IMAGE\n       %s -l IMAGE\n",
+		"Usage: %s [-z UNDO] [-n N | -u N | -F N] "
+		"[-a stop|torn|eio|eio-sticky|full] [-s] [-b BATCH] "
+		"[-t TRACE] IMAGE\n       %s -l IMAGE\n",
 		prog, prog);
 	exit(2);
 }
@@ -56,6 +63,7 @@ struct migration {
 	e2c_tx *tx;
 	size_t batch;		/* at most batch inodes a commit (0: no limit) */
 	size_t done;		/* inodes committed */
+	size_t commits;		/* in that many commits */
 	const char *op;		/* what failed, for the message */
 };
 
@@ -67,8 +75,10 @@ static errcode_t commit(struct migration *m)
 
 	m->op = "commit";
 	retval = e2c_tx_commit(m->tx);
-	if (!retval)
+	if (!retval) {
 		m->done += n;
+		m->commits++;
+	}
 	return retval;
 }
 
@@ -108,6 +118,7 @@ static enum crash_action parse_action(const char *s)
 	static const struct { const char *name; enum crash_action a; } t[] = {
 		{ "stop", CRASH_STOP }, { "torn", CRASH_TORN },
 		{ "eio", CRASH_EIO }, { "eio-sticky", CRASH_EIO_STICKY },
+		{ "full", CRASH_FULL },
 	};
 	size_t i;
 
@@ -125,15 +136,21 @@ int main(int argc, char **argv)
 	struct migration mig = { .op = "list" };
 	int c, list = 0;
 	e2c_fs *fs = NULL;
-	errcode_t retval, rc;
+	errcode_t retval, rc, undo_err = 0;
 
 	conf.action = CRASH_STOP;
-	while ((c = getopt(argc, argv, "a:b:ln:st:z:")) != -1) {
+	while ((c = getopt(argc, argv, "F:a:b:ln:st:u:z:")) != -1) {
 		switch (c) {
 		case 'a': conf.action = parse_action(optarg); break;
 		case 'b': mig.batch = strtoul(optarg, NULL, 10); break;
 		case 'l': list = 1; break;
-		case 'n': conf.at = strtoul(optarg, NULL, 10); break;
+		case 'n':
+		case 'u':
+		case 'F':
+			conf.on = c == 'n' ? CRASH_ON_WRITE : c == 'u' ?
+				  CRASH_ON_UNDO_WRITE : CRASH_ON_FLUSH;
+			conf.at = strtoul(optarg, NULL, 10);
+			break;
 		case 's': conf.writethrough = 1; break;
 		case 't':
 			conf.trace = fopen(optarg, "w");
@@ -149,6 +166,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage();
 	conf.target = argv[optind];
+	conf.undo = opts.undo_file;
 	crash_io_configure(&conf);
 	e2c_init();
 
@@ -164,10 +182,14 @@ int main(int argc, char **argv)
 		retval = e2c_scan_each(fs, list_one, NULL);
 	else
 		retval = migrate_all(fs, &mig);
+	undo_err = e2c_fs_undo_error(fs);
 	rc = e2c_fs_close(fs);
 	if (retval) {
 		fprintf(stderr, "%s: %s %s: %s\n", prog, mig.op, conf.target,
 			error_message(retval));
+		if (undo_err)
+			fprintf(stderr, "%s: undo file %s: %s\n", prog,
+				opts.undo_file, error_message(undo_err));
 		if (rc)
 			fprintf(stderr, "%s: close %s: %s\n", prog,
 				conf.target, error_message(rc));
@@ -179,6 +201,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!list)
-		printf("migrated %zu\nwrites %lu\n", mig.done, crash_io_writes());
+		printf("migrated %zu\ncommits %zu\nwrites %lu\n"
+		       "undo-writes %lu\nflushes %lu\n", mig.done, mig.commits,
+		       crash_io_writes(), crash_io_undo_writes(),
+		       crash_io_flushes());
 	return 0;
 }

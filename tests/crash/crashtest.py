@@ -1,49 +1,65 @@
 #!/usr/bin/env python3
-"""crashtest.py -- crash a write path at its Nth write and check nothing is lost.
+"""crashtest.py -- crash a write path at its Nth write or fsync and check nothing is lost.
 
   crashtest.py --driver PROG --image IMG --work DIR [--all] [--jobs J]
                [--max-points K] [-- DRIVER-ARGS...]
 
-PROG is a crash driver (tests/crash/crashmig.c): it takes -n N -a ACTION
-[-s] [-z UNDO] [-t TRACE] DRIVER-ARGS IMAGE, exits 0 when the write path
-completed, 99 when the crash io_manager stopped it, 1 when it reported an
-error; `PROG -l IMAGE` lists "INO TYPE" for the inodes whose content must
-survive.  A new write path plugs in as a new driver (or driver arguments)
-and one tests/t_crash_*.sh calling this script.
+PROG is a crash driver (tests/crash/crashmig.c): it takes -n N (the Nth
+write to the image), -u N (the Nth write to the undo file) or -F N (the Nth
+flush of either), -a ACTION, [-s] [-z UNDO] [-t TRACE] DRIVER-ARGS IMAGE,
+exits 0 when the write path completed, 99 when the crash io_manager
+stopped it, 1 when it reported an error; `PROG -l IMAGE` lists "INO TYPE"
+for the inodes whose content must survive.  A new write path plugs in as a
+new driver (or driver arguments) and one tests/t_crash_*.sh calling this
+script.  Every run records an undo file (-z), as `e2lua -w -z` does.
 
 1. The count run: the full write path on a copy, with a trace of every
-   write ("write N OFFSET BYTES") and flush; the result must be clean
-   (e2fsck -fn), read back identical, and e2undo must restore the original
-   byte for byte.
-2. Crash points: each write is classified by what it overwrites
+   write ("write N OFFSET BYTES", "uwrite N ..." for the undo file) and
+   flush ("flush F W FILE"); the result must be clean (e2fsck -fn), read
+   back identical, and e2undo must restore the original byte for byte.  The
+   same run without an undo file must complete as well.
+2. Crash points.  Each image write is classified by what it overwrites
    (superblock, group descriptors, bitmaps, inode table, other blocks).
-   Actions: stop (the process _exits at write N; unix_io's write-back
-   cache is lost with it), stop with -s (every earlier write on disk), torn
-   (with -s: half of write N reaches the file, then stop), eio (write N
-   fails once) and eio-sticky (N and every later write fail).
+   At image writes: stop (the process _exits at write N; unix_io's
+   write-back cache is lost with it), stop with -s (every earlier write on
+   disk), torn (with -s: half of write N reaches the file, then stop), eio
+   (write N fails once) and eio-sticky (N and every later write fail).  At
+   flushes (fsync, of the image or the undo file): stop once the flush is
+   done, as a kill inside fsync() leaves the files.  At undo-file writes:
+   stop with -s, full (ENOSPC at write N and every later one: the undo
+   disk is full) and eio (write N fails once).
    Sampled (default): stop at the first and last write and the first,
    middle and last write of every run of one kind between two flushes (at
    most K points); stop -s, torn, eio at the first write of every run and
    the last write; eio-sticky at the first, the first inode-table and the
-   last write.  --all: stop, torn and eio at every write; stop -s and
-   eio-sticky at every write the sample would pick with no limit.
+   last write; stop at every flush; at the undo file, stop -s and full at
+   its first, middle and last write and eio at its last.  --all: stop,
+   torn and eio at every image write; stop -s and eio-sticky at every
+   write the sample would pick with no limit; stop at every flush; stop
+   -s, full and eio at every undo-file write.
 3. After each point, on the image as the stop left it:
    (a) every listed inode's content (debugfs dump) equals the original's,
        before e2fsck (debugfs -n: checksums may lag) and after it;
    (b) e2fsck -fy exits 0 or 1 without clearing, truncating, relocating or
        reconnecting anything, then e2fsck -fn exits 0;
-   (c) e2undo (with -f when the stop left its superblock copy behind the
-       image's) restores the original.  A stopped run never finished its
-       undo file, so e2undo marks the filesystem not clean ("Incomplete
-       undo record") and rewrites s_wtime and the superblock checksum:
-       those bytes of the primary superblock may differ; nothing else.
+   (c) the recovery doc/crash.md gives: e2undo UNDO IMAGE, and e2undo -f
+       when it refuses because the superblock no longer matches its copy.
+       Either it restores the original -- a stopped run never finished
+       its undo file, so e2undo marks the filesystem not clean
+       ("Incomplete undo record") and rewrites s_wtime and the superblock
+       checksum: those bytes of the primary superblock may differ; nothing
+       else -- or it refuses, writing nothing, and then the image held
+       nothing to undo (it equals the original but for those bytes).
    Whatever the stop, a filesystem marked clean (by a superblock whose
-   checksum matches) must pass e2fsck -fn as it is.  After an EIO: exit status 1 with the driver's error on stderr,
-   the filesystem marked not clean if the failed write or an earlier one
-   went to the inode table (a failed write may have reached the disk in
-   part) and the driver failed before its close, e2fsck -fn clean at once when only write N failed and it came
-   before any inode-table write (the commit restores the disk), and
-   (a)-(c) with an exact e2undo.
+   checksum matches) must pass e2fsck -fn as it is.  After an EIO: exit
+   status 1 with the driver's error on stderr, the filesystem marked not
+   clean if the failed write or an earlier one went to the inode table (a
+   failed write may have reached the disk in part) and the driver failed
+   before its close, e2fsck -fn clean at once when only write N failed and
+   it came before any inode-table write (the commit restores the disk),
+   and (a)-(c).  After a failed undo-file write: exit status 1 naming the
+   undo file, e2fsck -fn clean at once (the commit stops before its point
+   of no return, or had finished), and (a)-(c).
 """
 import argparse
 import concurrent.futures
@@ -56,17 +72,15 @@ import sys
 import tempfile
 import threading
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import recovery  # noqa: E402  (tests/crash/recovery.py)
+
 CRASH_EXIT = 99
 # e2fsck messages that mean a file lost data or its place in the tree.
 LOSS = re.compile(r"Clear|lost\+found|Connect to|Unattached|Relocat|illegal|"
                   r"[Dd]uplicate|multiply-claimed|Truncat|Salvage|"
                   r"Deleted inode|i_size is|Entry .* has deleted")
-# Primary superblock bytes e2undo itself rewrites after an incomplete record:
-# s_wtime, s_state (only EXT2_VALID_FS cleared), s_wtime_hi, s_checksum.
 SB = 1024
-UNDO_MAY_CHANGE = set(range(SB + 48, SB + 52)) | {SB + 0x274} | \
-    set(range(SB + 1020, SB + 1024))
-S_STATE = SB + 58
 
 
 def run(cmd, **kw):
@@ -103,16 +117,58 @@ class Layout:
 
 
 def parse_trace(path, layout):
-    """[(n, kind)] of every write and the write counts at flushes."""
-    writes, flushes = [], []
+    """[(n, kind)] of every image write, the image write counts at flushes
+    of the image, the undo-file writes grouped by the image write they
+    save a block for ([[n...]...]), the number of that image write for
+    each group, and the number of flushes."""
+    writes, flushes, ugroups, nflush, last = [], [], [], 0, -1
+    ug_writes = []
     with open(path) as f:
         for line in f:
             w = line.split()
             if w[0] == "write":
                 writes.append((int(w[1]), layout.kind(int(w[2]), int(w[3]))))
+            elif w[0] == "uwrite":
+                if last != len(writes):
+                    ugroups.append([])
+                    last = len(writes)
+                    ug_writes.append(last + 1)
+                ugroups[-1].append(int(w[1]))
             elif w[0] == "flush":
-                flushes.append(int(w[1]))
-    return writes, flushes
+                nflush = int(w[1])
+                if w[3] == "image":
+                    flushes.append(int(w[2]))
+    return writes, flushes, ugroups, ug_writes, nflush
+
+
+def job_kind(job):
+    """The --kinds name of a point (where, action, n, sync)."""
+    where, action, _, sync = job
+    if where != "w":
+        return {"u": "undo", "f": "flush"}[where]
+    if action.startswith("eio"):
+        return "eio"
+    return "torn" if action == "torn" else "sync" if sync else "write"
+
+
+def first_commit_itable(writes, flushes):
+    """The first write of the commit's step 3: its inode-table writes come
+    after its first flush (those before it write back what is there, for
+    the undo file to save).  None without one."""
+    first_flush = flushes[0] if flushes else 0
+    itables = [n for n, k in writes if k == "itable" and n > first_flush]
+    return itables[0] if itables else None
+
+
+def undo_points(ugroups):
+    """Undo-file writes to act on: of the writes made for each image write,
+    the first 7 (the first ever set the file up: 3 blocks, then a record:
+    data, key block, header, superblock copy) and the last 4 (its last
+    record).  The records in between differ only in the block saved."""
+    pts = set()
+    for g in ugroups:
+        pts |= set(g[:7]) | set(g[-4:])
+    return sorted(pts)
 
 
 def segments(writes, flushes):
@@ -194,29 +250,8 @@ class Checker:
     def undo_diff(self, img, incomplete):
         """Differences between the undone image and the original."""
         with open(img, "rb") as f:
-            now = f.read()
-        if len(now) != len(self.orig_bytes):
-            return ["(c) size changed"]
-        if now == self.orig_bytes:
-            return []
-        diff = self._diff_bytes(now)
-        allowed = UNDO_MAY_CHANGE | {S_STATE} if incomplete else set()
-        bad = [i for i in diff if i not in allowed or
-               (i == S_STATE and now[i] != self.orig_bytes[i] & ~1)]
-        if bad:
-            return ["(c) e2undo left %d byte(s) different, first at %d "
-                    "(block %d)" % (len(bad), bad[0], bad[0] // self.layout.bs)]
-        return []
-
-    def _diff_bytes(self, now):
-        """Offsets of differing bytes, comparing 64 KiB at a time."""
-        bs = 65536
-        out = []
-        for a in range(0, len(now), bs):
-            if now[a:a + bs] != self.orig_bytes[a:a + bs]:
-                out += [i for i in range(a, a + bs)
-                        if now[i] != self.orig_bytes[i]]
-        return out
+            return recovery.undo_diff(f.read(), self.orig_bytes, incomplete,
+                                      self.layout.bs)
 
     def driver(self, img, opts):
         return run([self.args.driver] + opts + self.extra + [img])
@@ -232,7 +267,8 @@ class Checker:
             sys.exit("crashtest: count run failed (%d): %s" %
                      (r.returncode, r.stderr))
         migrated = int(re.search(r"migrated (\d+)", r.stdout).group(1))
-        total = int(re.search(r"writes (\d+)", r.stdout).group(1))
+        total = int(re.search(r"^writes (\d+)", r.stdout, re.M).group(1))
+        commits = int(re.search(r"^commits (\d+)", r.stdout, re.M).group(1))
         if migrated == 0 or total == 0:
             fails.append("count run migrated %d inodes in %d writes" %
                          (migrated, total))
@@ -246,16 +282,30 @@ class Checker:
         if r.returncode:
             fails.append("e2undo after the completed run: " + r.stderr)
         fails += self.undo_diff(img, False)
-        # Same writes without an undo file: the points apply to both.
+        # Without an undo file: the same writes but those that have the
+        # undo file save blocks before the commit changes anything.
         shutil.copyfile(self.orig, img)
         r = self.driver(img, [])
-        m = re.search(r"writes (\d+)", r.stdout)
-        if r.returncode or not m or int(m.group(1)) != total:
+        m = re.search(r"^writes (\d+)", r.stdout, re.M)
+        if r.returncode or not m or int(m.group(1)) > total:
             fails.append("run without undo: exit %d, %s (with undo: %d)" %
                          (r.returncode, r.stdout.strip(), total))
-        writes, flushes = parse_trace(trace, self.layout)
+        fsck = run(["e2fsck", "-fn", img])
+        if fsck.returncode:
+            fails.append("run without undo not clean: " + fsck.stdout[-600:])
+        trace = parse_trace(trace, self.layout)
         shutil.rmtree(d)
-        return migrated, total, writes, flushes, fails
+        # One commit: past its point of no return (its first inode-table
+        # write after a flush) the undo file never has to grow, so a full
+        # undo disk cannot stop the commit half way.
+        writes, flushes, _, ug_writes, _ = trace
+        first = first_commit_itable(writes, flushes)
+        late = [n for n in ug_writes if first and first <= n <= total]
+        if commits == 1 and late:
+            fails.append("the undo file grows past the point of no return "
+                         "(for image write %d, the commit's inode-table "
+                         "writes start at %d)" % (late[0], first))
+        return (migrated, total) + trace + (fails,)
 
     def check_image(self, img, tmp):
         """(a) and (b) on a stopped image (modified: e2fsck runs on it).
@@ -278,32 +328,40 @@ class Checker:
             fails += self.same_files(img, tmp, "after e2fsck", True)
         return fails, repairs
 
-    def point(self, action, n, sync, first_itable):
-        """Crash at write n; returns (label, failures, e2fsck repairs)."""
-        label = "%s%s@%d" % (action, "/sync" if sync else "", n)
+    def point(self, where, action, n, sync, first_itable):
+        """Crash at image write n (where "w"), undo-file write n ("u") or
+        flush n ("f"); returns (label, failures, e2fsck repairs)."""
+        label = "%s%s@%s%d" % (action, "/sync" if sync else "",
+                               {"w": "", "u": "undo", "f": "flush"}[where], n)
         d = os.path.join(self.args.work, label.replace("/", "_"))
         os.makedirs(d, exist_ok=True)
         img, undo = os.path.join(d, "img"), os.path.join(d, "undo")
         shutil.copyfile(self.orig, img)
-        opts = ["-n", str(n), "-a", action, "-z", undo] + (["-s"] if sync else [])
+        opts = ["-" + {"w": "n", "u": "u", "f": "F"}[where], str(n),
+                "-a", action, "-z", undo] + (["-s"] if sync else [])
         r = self.driver(img, opts)
         fails, repairs = [], []
-        eio = action.startswith("eio")
-        want = 1 if eio else CRASH_EXIT
+        failed = action in ("eio", "eio-sticky", "full")
+        eio = failed and where == "w"
+        want = 1 if failed else CRASH_EXIT
+        prog = re.escape(os.path.basename(self.args.driver))
         if r.returncode != want:
             fails.append("exit %d, wanted %d: %s" %
                          (r.returncode, want, r.stderr.strip()[-300:]))
         # libext2fs turns EIO into its own codes ("Can't write a block
         # bitmap"): the driver must report a failure, whatever the words.
-        if eio and not re.search(r"^%s: \S+ .*: " % re.escape(
-                os.path.basename(self.args.driver)), r.stderr, re.M):
-            fails.append("EIO not reported: " + r.stderr.strip()[-300:])
+        if failed and not re.search(r"^%s: \S+ .*: " % prog, r.stderr, re.M):
+            fails.append("failure not reported: " + r.stderr.strip()[-300:])
+        # A failed write of the undo file is reported as that file's.
+        if failed and where == "u" and not re.search(
+                r"^%s: (undo file %s: |close .*undo file)" % (
+                    prog, re.escape(undo)), r.stderr, re.M):
+            fails.append("undo file not named: " + r.stderr.strip()[-300:])
         st = state(img)
         # A failed write may have reached the disk in part: from the first
         # inode-table write on, the filesystem must say it needs e2fsck --
         # unless the write path had finished and only the close failed.
-        at_close = re.search(r"^%s: close " % re.escape(
-            os.path.basename(self.args.driver)), r.stderr, re.M)
+        at_close = re.search(r"^%s: close " % prog, r.stderr, re.M)
         if eio and first_itable is not None and first_itable <= n and \
                 st == "clean" and not at_close:
             fails.append("EIO at or after an inode-table write, yet the "
@@ -312,10 +370,11 @@ class Checker:
         if st == "clean" and clean_now.returncode:
             fails.append("marked clean but e2fsck -fn finds errors: " +
                          clean_now.stdout[-400:])
-        if action == "eio" and (first_itable is None or n < first_itable) \
-                and clean_now.returncode:
-            fails.append("EIO before any inode write, disk not restored: " +
-                         clean_now.stdout[-400:])
+        if ((action == "eio" and where == "w" and
+             (first_itable is None or n < first_itable)) or
+                (failed and where == "u")) and clean_now.returncode:
+            fails.append("failed before any inode write, disk not "
+                         "restored: " + clean_now.stdout[-400:])
         shutil.copyfile(img, img + ".undo")
         with open(img, "rb") as f:
             key = hashlib.sha256(f.read()).hexdigest()
@@ -327,19 +386,17 @@ class Checker:
                 self.memo[key] = memo
         fails += memo[0]
         repairs = memo[1]
-        r = run(["e2undo", undo, img + ".undo"])
-        if r.returncode and not eio and "match" in r.stdout + r.stderr:
-            r = run(["e2undo", "-f", undo, img + ".undo"])
-        if r.returncode:
-            fails.append("(c) e2undo exit %d: %s" %
-                         (r.returncode, (r.stdout + r.stderr)[-300:]))
-        else:
-            fails += self.undo_diff(img + ".undo", not eio)
+        fails += self.recover(undo, img + ".undo", not eio)
         if fails:
             shutil.move(d, os.path.join(self.keep, os.path.basename(d)))
         else:
             shutil.rmtree(d)
         return label, fails, repairs
+
+    def recover(self, undo, img, incomplete):
+        """(c): doc/crash.md's recovery on img, checked."""
+        return recovery.recover(self.orig_bytes, undo, img, incomplete,
+                                self.layout.bs)
 
 
 def repairs_made(out):
@@ -372,6 +429,10 @@ def main():
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--max-points", type=int, default=20)
+    ap.add_argument("--kinds", default="write,sync,torn,eio,undo,flush",
+                    help="sampled runs only: which points (write: stop at "
+                    "image writes, sync: stop -s, torn, eio: eio and "
+                    "eio-sticky, undo: undo-file writes, flush)")
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
 
@@ -393,38 +454,67 @@ def run_points(args, scratch):
     args.work = scratch
     os.makedirs(work, exist_ok=True)
     c = Checker(args, args.extra, work)
-    migrated, total, writes, flushes, fails = c.count()
+    (migrated, total, writes, flushes, ugroups, ug_writes, nflush,
+     fails) = c.count()
+    uwrites = sum(len(g) for g in ugroups)
     segs = segments(writes, flushes)
-    print("count run: %d inodes migrated in %d writes, %d flushes" %
-          (migrated, total, len(flushes)))
+    print("count run: %d inodes migrated in %d writes, %d flushes of the "
+          "image, %d flushes in all, %d writes of the undo file" %
+          (migrated, total, len(flushes), nflush, uwrites))
     for a, b, k in segs:
         print("  writes %d-%d: %s" % (a, b, k))
     for f in fails:
         print("FAIL count run: " + f)
-    itables = [n for n, k in writes if k == "itable"]
-    first_itable = itables[0] if itables else None
+    first_itable = first_commit_itable(writes, flushes)
+    first_flush = flushes[0] if flushes else 0
+    if args.all:
+        upts = undo_points(ugroups)
+    else:
+        # The first (setting the file up), the header write of the first
+        # record the commit proper needs (after its first flush), the
+        # first one past the point of no return (there should be none),
+        # the last.
+        mid = [g for g, n in zip(ugroups, ug_writes) if n > first_flush]
+        late = [g for g, n in zip(ugroups, ug_writes)
+                if first_itable and first_itable <= n <= total]
+        upts = sorted({ugroups[0][0], ugroups[-1][-1]} |
+                      ({mid[0][min(2, len(mid[0]) - 1)]} if mid else set()) |
+                      ({late[0][0]} if late else set())) if ugroups else []
 
+    # (where, action, n, sync)
     if args.all:
         every = list(range(1, total + 1))
-        jobs = [(a, n, s) for n in every
+        jobs = [("w", a, n, s) for n in every
                 for a, s in (("stop", False), ("torn", True), ("eio", False))]
         pts = sample(segs, total, 10**9)
-        jobs += [("stop", n, True) for n in pts]
-        jobs += [("eio-sticky", n, False) for n in pts]
+        jobs += [("w", "stop", n, True) for n in pts]
+        jobs += [("w", "eio-sticky", n, False) for n in pts]
+        jobs += [("u", a, n, s) for n in upts
+                 for a, s in (("stop", True), ("full", False))]
+        jobs += [("u", "eio", n, False) for n in sorted({upts[0], upts[-1]})
+                 if upts]
     else:
         pts = sample(segs, total, args.max_points)
         starts = sorted({s[0] for s in segs} | {total})
-        jobs = [("stop", n, False) for n in pts]
-        jobs += [("stop", n, True) for n in starts]
-        jobs += [("torn", n, True) for n in starts]
-        jobs += [("eio", n, False) for n in starts]
-        jobs += [("eio-sticky", n, False) for n in sorted({1, total} |
+        jobs = [("w", "stop", n, False) for n in pts]
+        jobs += [("w", "stop", n, True) for n in starts]
+        jobs += [("w", "torn", n, True) for n in starts]
+        jobs += [("w", "eio", n, False) for n in starts]
+        jobs += [("w", "eio-sticky", n, False) for n in sorted({1, total} |
                  ({first_itable} if first_itable else set()))]
+        jobs += [("u", a, n, s) for n in upts
+                 for a, s in (("stop", True), ("full", False))]
+        jobs += [("u", "eio", upts[-1], False)] if upts else []
+    jobs += [("f", "stop", n, False) for n in range(1, nflush + 1)]
+    if not args.all:
+        kinds = set(args.kinds.split(","))
+        jobs = [j for j in jobs if job_kind(j) in kinds]
 
     nfail = len(fails)
     seen = {}
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
-        futs = [ex.submit(c.point, a, n, s, first_itable) for a, n, s in jobs]
+        futs = [ex.submit(c.point, w, a, n, s, first_itable)
+                for w, a, n, s in jobs]
         for done, fut in enumerate(futs, 1):
             label, pfails, repairs = fut.result()
             if done % 250 == 0:
@@ -435,12 +525,14 @@ def run_points(args, scratch):
                 nfail += 1
                 print("FAIL %s: %s" % (label, "; ".join(pfails)))
     kinds = {}
-    for a, _, s in jobs:
-        key = a + ("/sync" if s else "")
+    for w, a, _, s in jobs:
+        key = a + ("/sync" if s else "") + {"w": "", "u": " (undo file)",
+                                            "f": " (flush)"}[w]
         kinds[key] = kinds.get(key, 0) + 1
-    print("crash points: %d runs (%s) over %d writes" %
-          (len(jobs), ", ".join("%d %s" % (v, k) for k, v in sorted(kinds.items())),
-           total))
+    print("crash points: %d runs (%s) over %d writes, %d undo-file writes, "
+          "%d flushes" % (len(jobs), ", ".join(
+              "%d %s" % (v, k) for k, v in sorted(kinds.items())),
+              total, uwrites, nflush))
     for r, v in sorted(seen.items()):
         print("  e2fsck -fy repaired at %d point(s): %s" % (v, r))
     print("%d failed" % nfail)

@@ -4,10 +4,13 @@
  * libext2fs opens paths, so each input is written to one per-process file
  * on /dev/shm (memory, not disk), unlinked and opened as /proc/self/fd/N.  The harness opens it read-only, walks
  * every in-use inode's map three ways (pieces, coalesced runs, holes),
- * plans it and reads parts of its content; then opens the same file for write and stages and commits the
- * migration of every inode that can be migrated.  Every core entry point a
- * corrupt image can reach is exercised; libext2fs errors are expected and
- * ignored, crashes and sanitizer reports are the findings.
+ * plans it and reads parts of its content; then opens the same file for
+ * write and stages and commits the migration of every inode that can be
+ * migrated; then the multi-object paths (two selections, a selection and
+ * a tx of two filesystems, staging, rollback and scans interleaved).
+ * Every core entry point a corrupt image can reach is exercised;
+ * libext2fs errors are expected and ignored, crashes, sanitizer reports
+ * and an accepted misuse are the findings.
  *
  * Built with clang -fsanitize=fuzzer,address,undefined (make fuzz).  With
  * -DFUZZ_STANDALONE it is a plain program running the inputs named on its
@@ -242,6 +245,81 @@ out:
 	e2c_fs_close(fs);
 }
 
+/* A call that must be refused: accepting it is a finding. */
+static void must_fail(errcode_t retval, errcode_t want)
+{
+	if (retval != want)
+		abort();
+}
+
+/*
+ * The multi-object paths: two selections of one fs (the second may not
+ * scan while the first builds the owners map; once it is closed, it
+ * may), a selection and a tx of another fs (refused), and staging,
+ * rollback, scanning and offering interleaved on one fs, then a commit.
+ * Scans go a few inodes a call, as the policies' progress does.
+ */
+static void multi_pass(void)
+{
+	struct e2c_open_opts ro = { 0 }, rw = { .write = 1 };
+	struct e2c_criteria crit = { 0 };
+	e2c_select *a = NULL, *b = NULL, *c = NULL;
+	e2c_fs *fs = NULL, *wfs = NULL;
+	e2c_tx *tx = NULL;
+	ext2_ino_t failed;
+	size_t staged, n;
+	int done = 0, steps;
+
+	if (e2c_fs_open(image, &ro, &fs))
+		return;
+	if (e2c_select_open(fs, &crit, &a) || e2c_select_open(fs, &crit, &b))
+		goto out;
+	if (!e2c_select_scan(a, 1, NULL, 0, &done) && !done && fs->building)
+		must_fail(e2c_select_scan(b, 1, NULL, 0, &done),
+			  E2C_ERR_SCANNING);
+	e2c_select_close(a);
+	a = NULL;
+	for (steps = 0, done = 0; !done && steps < MAX_INODES; steps += 7)
+		if (e2c_select_scan(b, 7, NULL, 0, &done))
+			break;
+	/* A writable fs of the same image: its tx takes nothing of b's. */
+	if (!e2c_fs_open(image, &rw, &wfs) && !e2c_tx_begin(wfs, &tx)) {
+		must_fail(e2c_select_stage(b, tx, 0, &staged, &failed),
+			  E2C_ERR_OTHER_FS);
+		if (e2c_select_open(fs, &crit, &c))
+			goto out;
+		must_fail(e2c_select_scan(c, 1, tx, 0, &done),
+			  E2C_ERR_OTHER_FS);
+		e2c_select_close(c);
+		c = NULL;
+		if (e2c_tx_count(tx))
+			abort();
+		/* On the writable fs: scan staging as it goes, roll back
+		 * half way, scan on, offer, stage, commit, roll back. */
+		if (e2c_select_open(wfs, &crit, &c))
+			goto out;
+		done = 0;
+		for (n = 0; !done && n < MAX_INODES; n += 5) {
+			if (e2c_select_scan(c, 5, tx, 0, &done))
+				break;
+			if (n == 10)
+				e2c_tx_rollback(tx);
+		}
+		e2c_select_offer(c, EXT2_ROOT_INO, &done);
+		e2c_select_stage(c, tx, 3, &staged, &failed);
+		if (e2c_tx_count(tx) && !e2c_tx_commit(tx))
+			e2c_select_stage(c, tx, 0, &staged, &failed);
+		e2c_tx_rollback(tx);
+	}
+out:
+	e2c_select_close(a);
+	e2c_select_close(b);
+	e2c_select_close(c);
+	e2c_tx_free(tx);
+	e2c_fs_close(wfs);
+	e2c_fs_close(fs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (image_path() || put_image(data, size))
@@ -252,6 +330,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (put_image(data, size))
 		abort();
 	select_pass(1);
+	if (put_image(data, size))
+		abort();
+	multi_pass();
 	return 0;
 }
 

@@ -213,7 +213,7 @@ local fs = e2.open(arg[1])
 for _, bad in ipairs {
 	{ { colour = "red" }, "colour" },
 	{ { types = { "regular", "pipe" } }, "pipe" },
-	{ { types = 3 }, "table expected" },
+	{ { types = 3 }, "types must be a type name or a table of them" },
 	{ { max_files = -1 }, "max_files" },
 	{ { keep_free = 101 }, "keep_free" },
 	{ { order = "random" }, "random" },
