@@ -34,7 +34,8 @@ and whatever else the examples name; `e2lua` is on PATH.  An example
 fails if it exits non-zero or writes anything to stderr (where e2lua's
 errors go) but e2lua's notice that it rolled back work left staged
 ("e2lua: rolled back N staged inodes (not committed)", which an example
-that stages and does not commit ends with).  Its text, stdout and stderr
+that stages and does not commit ends with) and its note of the e2undo
+command when opened with an undo file (-z).  Its text, stdout and stderr
 are kept in OUT/NAME.example, .out and .err, NAME being the file's path
 (/ as _) and the line.
 """
@@ -46,6 +47,8 @@ import sys
 
 KINDS = ("sh", "lua", "e2lua", "text")
 NOTICE = re.compile(r"^e2lua: rolled back \d+ staged inodes? \(not committed\)$")
+UNDO_NOTE = re.compile(r"^Overwriting existing filesystem; this can be undone using the command:\n"
+                       r"    e2undo \S+ \S+\n\n", re.M)
 TIMEOUT = 600  # a bound for a hung example, not a delay
 
 
@@ -185,6 +188,7 @@ def run(ex, work, outdir):
     for suffix, data in ((".example", ex.body), (".out", out), (".err", err)):
         with open(os.path.join(outdir, ex.name + suffix), "w") as f:
             f.write(data)
+    err = UNDO_NOTE.sub("", err)
     return rc, "".join(l for l in err.splitlines(True) if not NOTICE.match(l.rstrip("\n")))
 
 

@@ -30,9 +30,11 @@ grep -v ' \(__asan\|__ubsan\|__odr_asan\|__sanitizer\|_init$\|_fini$\)' "$T/nm" 
 assert_eq "luaopen_e2" "$(cat "$T/exported")" "functions e2.so exports"
 
 # Header dependencies: each object's .d names the headers it includes.
-for o in "$TOP"/build/core/*.o "$TOP"/build/bindings/*.o "$TOP"/build/shell/*.o; do
-	[ -f "${o%.o}.d" ] || { fail "no ${o%.o}.d"; continue; }
-	grep -q 'e2c\.h' "${o%.o}.d" || fail "${o%.o}.d lacks core/e2c.h"
+# (Over the sources: a build dir may keep objects of files since removed.)
+for c in "$TOP"/core/*.c "$TOP"/bindings/*.c "$TOP"/shell/*.c; do
+	d=$TOP/build/${c#"$TOP"/}; d=${d%.c}.d
+	[ -f "$d" ] || { fail "no $d"; continue; }
+	grep -q 'e2c\.h' "$d" || fail "$d lacks core/e2c.h"
 done
 grep -q '^CC=.* CFLAGS=.* SANITIZE=' "$TOP/build/.make-settings" 2>/dev/null ||
 	fail "build flags not recorded in build/.make-settings"
