@@ -11,8 +11,8 @@
 #    data islands.
 #  - `frag -v` lists the runs debugfs's stat lists, and marks the ones
 #    starting a fragment with where the run was expected (frag_from_stat
-#    computes both from debugfs's lists; filefrag needs a mounted
-#    filesystem, which this test cannot have).
+#    computes both from debugfs's lists; t_inspect_filefrag.sh compares
+#    with filefrag on a loop mount where one is possible).
 #  - `frag -r DIR` reports every file under DIR once; bad arguments fail;
 #    the progress line shows on a terminal only; nothing is written.
 . "$(dirname "$0")/lib.sh"
