@@ -83,7 +83,7 @@ static void push_result(lua_State *L, e2c_fs *fs, e2c_blockmap *bm, int after)
 	SETINT("start", start);
 	SETINT("count", count);
 	SETINT("per_cell", per_cell);
-	SETINT("block_size", fs->fs->blocksize);
+	SETINT("block_size", e2c_fs_handle(fs)->blocksize);
 	lua_pushboolean(L, after);
 	lua_setfield(L, -2, "after");
 	lua_createtable(L, (int)n, 0);			/* [res, cells] */
@@ -186,15 +186,15 @@ static void choose_files(lua_State *L, int fsidx, e2c_blockmap *bm)
 static void choose_staged(lua_State *L, e2c_fs *fs, e2c_blockmap *bm)
 {
 	struct e2c_plan plan;
-	size_t i, n = e2c_tx_count(fs->tx);
+	size_t i, n = e2c_tx_count(e2c_fs_tx(fs));
 	errcode_t retval;
 
 	for (i = 0; i < n; i++) {
-		retval = e2c_tx_entry(fs->tx, i, &plan);
+		retval = e2c_tx_entry(e2c_fs_tx(fs), i, &plan);
 		if (!retval)
 			retval = e2c_blockmap_choose(bm, plan.ino, NULL);
 		if (retval)
-			e2l_error(L, retval, "blockmap", fs->path);
+			e2l_error(L, retval, "blockmap", e2c_fs_path(fs));
 	}
 }
 
@@ -207,12 +207,12 @@ int e2l_fs_blockmap(lua_State *L)
 	static const char *const keys[] = { "files", "dir", "all", "staged",
 		"after", "start", "count", "cells", "per_cell", "names", NULL };
 	e2c_fs *fs = e2l_checkfs(L, 1);
-	ext2_filsys f = fs->fs;
-	blk64_t first = f->super->s_first_data_block;
-	blk64_t total = ext2fs_blocks_count(f->super);
+	ext2_filsys h = e2c_fs_handle(fs);
+	blk64_t first = h->super->s_first_data_block;
+	blk64_t total = ext2fs_blocks_count(h->super);
 	lua_Integer start, count, cells, per_cell;
 	int staged, after, names = 1;
-	struct holder *h;
+	struct holder *hold;
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
@@ -221,8 +221,8 @@ int e2l_fs_blockmap(lua_State *L)
 		lua_newtable(L);
 	}
 	e2l_checkopts(L, 2, keys, "fs:blockmap");
-	if (!f->block_map)
-		return e2l_error(L, E2C_ERR_NO_BITMAPS, "blockmap", fs->path);
+	if (!h->block_map)
+		return e2l_error(L, E2C_ERR_NO_BITMAPS, "blockmap", e2c_fs_path(fs));
 	start = e2l_optint(L, 2, "start", 0, LUA_MAXINTEGER);
 	if (lua_getfield(L, 2, "start") == LUA_TNIL)
 		start = (lua_Integer)first;
@@ -256,53 +256,53 @@ int e2l_fs_blockmap(lua_State *L)
 	if (lua_getfield(L, 2, "names") != LUA_TNIL)
 		names = e2l_optbool(L, 2, "names");
 	lua_pop(L, 1);
-	if ((staged || after) && !fs->tx)
+	if ((staged || after) && !e2c_fs_tx(fs))
 		luaL_error(L, "fs:blockmap: no open transaction (for '%s')",
 			   staged ? "staged" : "after");
 
-	h = lua_newuserdatauv(L, sizeof(*h), 0);	/* [fs, opts, h] */
-	h->bm = NULL;
+	hold = lua_newuserdatauv(L, sizeof(*hold), 0);	/* [fs, opts, h] */
+	hold->bm = NULL;
 	luaL_setmetatable(L, E2L_BLOCKMAP);
 	lua_toclose(L, 3);
 	retval = e2c_blockmap_open(fs, (blk64_t)start, (blk64_t)count,
-				   (blk64_t)per_cell, &h->bm);
+				   (blk64_t)per_cell, &hold->bm);
 	if (retval)
-		return e2l_error(L, retval, "blockmap", fs->path);
-	choose_files(L, 1, h->bm);
+		return e2l_error(L, retval, "blockmap", e2c_fs_path(fs));
+	choose_files(L, 1, hold->bm);
 	if (lua_getfield(L, 2, "dir") != LUA_TNIL) {	/* [.., dir] */
 		ext2_ino_t dir = e2l_checkino(L, 1, 4, "blockmap");
 		char name[E2L_INOBUF];
 		const char *path = lua_type(L, 4) == LUA_TSTRING ?
 				   lua_tostring(L, 4) : e2l_inoname(name, dir);
 
-		retval = e2c_blockmap_choose_tree(h->bm, dir, path);
+		retval = e2c_blockmap_choose_tree(hold->bm, dir, path);
 		if (retval)
 			return e2l_error(L, retval, "blockmap", path);
 	}
 	lua_pop(L, 1);
 	if (e2l_optbool(L, 2, "all")) {
-		retval = e2c_blockmap_choose_all(h->bm);
+		retval = e2c_blockmap_choose_all(hold->bm);
 		if (retval)
-			return e2l_error(L, retval, "blockmap", fs->path);
+			return e2l_error(L, retval, "blockmap", e2c_fs_path(fs));
 	}
 	if (staged)
-		choose_staged(L, fs, h->bm);
+		choose_staged(L, fs, hold->bm);
 	if (after) {
-		retval = e2c_blockmap_after(h->bm, fs->tx);
+		retval = e2c_blockmap_after(hold->bm, e2c_fs_tx(fs));
 		if (retval)
-			return e2l_error(L, retval, "blockmap", fs->path);
+			return e2l_error(L, retval, "blockmap", e2c_fs_path(fs));
 	}
-	retval = e2c_blockmap_finish(h->bm);
+	retval = e2c_blockmap_finish(hold->bm);
 	/* Names are a courtesy: a tree that cannot be walked leaves
 	 * inode numbers, but Ctrl-C and memory are still errors. */
 	if (!retval && names) {
-		retval = e2c_blockmap_name_cells(h->bm);
+		retval = e2c_blockmap_name_cells(hold->bm);
 		if (retval != ENOMEM && retval != E2C_ERR_INTERRUPTED)
 			retval = 0;
 	}
 	if (retval)
-		return e2l_error(L, retval, "blockmap", fs->path);
-	push_result(L, fs, h->bm, after);		/* [fs, opts, h, res] */
+		return e2l_error(L, retval, "blockmap", e2c_fs_path(fs));
+	push_result(L, fs, hold->bm, after);		/* [fs, opts, h, res] */
 	lua_closeslot(L, 3);
 	return 1;
 }

@@ -264,7 +264,7 @@ static int inodes_next(lua_State *L, struct e2l_cursor *cur)
 	for (;;) {
 		retval = e2c_scan_next(cur->scan, &ino, cur->buf);
 		if (retval)
-			return cursor_fail(L, cur, retval, cur->fs->path);
+			return cursor_fail(L, cur, retval, e2c_fs_path(cur->fs));
 		if (!ino)
 			return 0;
 		lua_getiuservalue(L, 1, 1);		/* [cur, .., fsud] */
@@ -300,10 +300,10 @@ int e2l_scan_cursor(lua_State *L, int fsidx, int filteridx)
 	cursor_attach(L, cur, fsidx);
 	cur->buf = malloc(e2c_inode_buf_size(fs));
 	if (!cur->buf)
-		return cursor_fail(L, cur, ENOMEM, cur->fs->path);
+		return cursor_fail(L, cur, ENOMEM, e2c_fs_path(cur->fs));
 	retval = e2c_scan_open(fs, &cur->scan);
 	if (retval)
-		return cursor_fail(L, cur, retval, cur->fs->path);
+		return cursor_fail(L, cur, retval, e2c_fs_path(cur->fs));
 	return for_values(L, cursor_iter);
 }
 
@@ -370,7 +370,7 @@ static int free_next(lua_State *L, struct e2l_cursor *cur)
 
 	retval = e2c_free_next(&cur->free, &blk, &len, &got);
 	if (retval)
-		return cursor_fail(L, cur, retval, cur->fs->path);
+		return cursor_fail(L, cur, retval, e2c_fs_path(cur->fs));
 	if (!got)
 		return 0;
 	lua_pushinteger(L, (lua_Integer)blk);
@@ -388,7 +388,7 @@ int e2l_free_cursor(lua_State *L, int fsidx, blk64_t start, blk64_t count)
 	cursor_attach(L, cur, fsidx);
 	retval = e2c_free_begin(fs, start, count, &cur->free);
 	if (retval)
-		return cursor_fail(L, cur, retval, fs->path);
+		return cursor_fail(L, cur, retval, e2c_fs_path(fs));
 	return for_values(L, cursor_iter);
 }
 

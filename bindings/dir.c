@@ -124,9 +124,9 @@ int e2l_inode_entries(lua_State *L)
 		if (e2l_optbool(L, 2, "checksums"))
 			flags |= DIRENT_FLAG_INCLUDE_CSUM;
 	}
-	retval = ext2fs_check_directory(fs->fs, ino);
+	retval = ext2fs_check_directory(e2c_fs_handle(fs), ino);
 	if (!retval)
-		retval = ext2fs_dir_iterate2(fs->fs, ino, flags, NULL, collect,
+		retval = ext2fs_dir_iterate2(e2c_fs_handle(fs), ino, flags, NULL, collect,
 					     &e);
 	if (!retval)
 		retval = e.err;

@@ -225,7 +225,7 @@ static void push_top(lua_State *L, e2c_fs *fs, e2c_fragscan *s)
 	if (!inos || !paths) {
 		free(inos);
 		free(paths);
-		e2l_error(L, ENOMEM, "frag_survey", fs->path);
+		e2l_error(L, ENOMEM, "frag_survey", e2c_fs_path(fs));
 	}
 	for (i = 0; i < n; i++)
 		inos[i] = top[i].ino;
@@ -244,7 +244,7 @@ static void push_top(lua_State *L, e2c_fs *fs, e2c_fragscan *s)
 	}
 	free(paths);
 	if (retval)
-		e2l_error(L, retval, "frag_survey", fs->path);
+		e2l_error(L, retval, "frag_survey", e2c_fs_path(fs));
 }
 
 /* fs:frag_survey([{top=, inodes=, progress=}]) -> table */
@@ -299,12 +299,12 @@ int e2l_fs_frag_survey(lua_State *L)
 	retval = e2c_fragscan_open(fs, inos, n, top, &u->s);
 	free(inos);
 	if (retval)
-		return e2l_error(L, retval, "frag_survey", fs->path);
+		return e2l_error(L, retval, "frag_survey", e2c_fs_path(fs));
 	e2l_child_link(e2l_checkfsud(L, 1), &u->child);
 	while (!done) {
 		retval = e2c_fragscan_step(u->s, STEP, &done);
 		if (retval)
-			return e2l_error(L, retval, "frag_survey", fs->path);
+			return e2l_error(L, retval, "frag_survey", e2c_fs_path(fs));
 		if (progress) {
 			e2c_fragscan_progress(u->s, &at, &total);
 			lua_pushvalue(L, progress);

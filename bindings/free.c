@@ -11,8 +11,8 @@
 static void check_where(lua_State *L, e2c_fs *fs, int arg, blk64_t *start,
 			blk64_t *count)
 {
-	ext2_filsys f = fs->fs;
-	lua_Integer total = (lua_Integer)ext2fs_blocks_count(f->super);
+	ext2_filsys h = e2c_fs_handle(fs);
+	lua_Integer total = (lua_Integer)ext2fs_blocks_count(h->super);
 	lua_Integer g, s, c;
 
 	switch (lua_type(L, arg)) {
@@ -23,12 +23,12 @@ static void check_where(lua_State *L, e2c_fs *fs, int arg, blk64_t *start,
 		return;
 	case LUA_TNUMBER:
 		g = luaL_checkinteger(L, arg);
-		if (g < 0 || g >= (lua_Integer)f->group_desc_count)
+		if (g < 0 || g >= (lua_Integer)h->group_desc_count)
 			luaL_argerror(L, arg, lua_pushfstring(L, "no group %I "
 				      "(groups 0 to %I)", g,
-				      (lua_Integer)f->group_desc_count - 1));
-		*start = ext2fs_group_first_block2(f, (dgrp_t)g);
-		*count = ext2fs_group_last_block2(f, (dgrp_t)g) + 1 - *start;
+				      (lua_Integer)h->group_desc_count - 1));
+		*start = ext2fs_group_first_block2(h, (dgrp_t)g);
+		*count = ext2fs_group_last_block2(h, (dgrp_t)g) + 1 - *start;
 		return;
 	case LUA_TTABLE:
 		lua_pushnil(L);
@@ -88,14 +88,14 @@ int e2l_fs_freefrag(lua_State *L)
 		luaL_argcheck(L, kb > 0 && !(kb & (kb - 1)) &&
 			      kb <= ((lua_Integer)1 << 40), 3,
 			      "chunk size must be a power of 2 (KiB)");
-		luaL_argcheck(L, kb * 1024 >= fs->fs->blocksize, 3,
+		luaL_argcheck(L, kb * 1024 >= e2c_fs_handle(fs)->blocksize, 3,
 			      "chunk size must be at least the block size");
-		chunk = (blk64_t)kb * 1024 / fs->fs->blocksize;
+		chunk = (blk64_t)kb * 1024 / e2c_fs_handle(fs)->blocksize;
 	}
 	e2l_checknargs(L, 3);
 	retval = e2c_freefrag(fs, start, count, chunk, &ff);
 	if (retval)
-		return e2l_error(L, retval, "freefrag", fs->path);
+		return e2l_error(L, retval, "freefrag", e2c_fs_path(fs));
 	lua_createtable(L, 0, 12);
 	SETINT("start", ff.start);
 	SETINT("count", ff.count);

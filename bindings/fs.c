@@ -140,7 +140,7 @@ ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op)
 		if (!isint)
 			luaL_argerror(L, arg, "inode number has no integer "
 				      "representation");
-		if (n < 1 || n > f->fs->fs->super->s_inodes_count) {
+		if (n < 1 || n > e2c_fs_handle(f->fs)->super->s_inodes_count) {
 			lua_pushfstring(L, "<%I>", n);
 			e2l_error(L, EXT2_ET_BAD_INODE_NUM, op,
 				  lua_tostring(L, -1));
@@ -224,10 +224,10 @@ static void push_features(lua_State *L, struct ext2_super_block *sb)
 }
 
 /* fs.super: a fresh table of every superblock field. */
-static void push_super(lua_State *L, e2c_fs *e)
+static void push_super(lua_State *L, e2c_fs *fs)
 {
-	ext2_filsys fs = e->fs;
-	struct ext2_super_block *sb = fs->super;
+	ext2_filsys h = e2c_fs_handle(fs);
+	struct ext2_super_block *sb = h->super;
 
 	lua_createtable(L, 0, 96);
 	SETINT("blocks_count", ext2fs_blocks_count(sb));
@@ -238,13 +238,13 @@ static void push_super(lua_State *L, e2c_fs *e)
 	SB(first_data_block);
 	SB(log_block_size);
 	SB(log_cluster_size);
-	SETINT("block_size", fs->blocksize);
+	SETINT("block_size", h->blocksize);
 	SETINT("cluster_size", EXT2_CLUSTER_SIZE(sb));
 	SB(blocks_per_group);
 	SB(clusters_per_group);
 	SB(inodes_per_group);
-	SETINT("inode_blocks_per_group", fs->inode_blocks_per_group);
-	SETINT("group_count", fs->group_desc_count);
+	SETINT("inode_blocks_per_group", h->inode_blocks_per_group);
+	SETINT("group_count", h->group_desc_count);
 	SBTIME(mtime);
 	SBTIME(wtime);
 	SB(mnt_count);
@@ -321,23 +321,23 @@ static void push_super(lua_State *L, e2c_fs *e)
 }
 
 /* fs.groups: one table per block group. */
-static void push_groups(lua_State *L, e2c_fs *e)
+static void push_groups(lua_State *L, e2c_fs *fs)
 {
-	ext2_filsys fs = e->fs;
+	ext2_filsys h = e2c_fs_handle(fs);
 	dgrp_t g;
 
-	lua_createtable(L, (int)fs->group_desc_count, 0);
-	for (g = 0; g < fs->group_desc_count; g++) {
+	lua_createtable(L, (int)h->group_desc_count, 0);
+	for (g = 0; g < h->group_desc_count; g++) {
 		lua_createtable(L, 0, 9);
-		SETINT("block_bitmap", ext2fs_block_bitmap_loc(fs, g));
-		SETINT("inode_bitmap", ext2fs_inode_bitmap_loc(fs, g));
-		SETINT("inode_table", ext2fs_inode_table_loc(fs, g));
-		SETINT("free_blocks", ext2fs_bg_free_blocks_count(fs, g));
-		SETINT("free_inodes", ext2fs_bg_free_inodes_count(fs, g));
-		SETINT("used_dirs", ext2fs_bg_used_dirs_count(fs, g));
-		SETINT("itable_unused", ext2fs_bg_itable_unused(fs, g));
-		SETINT("flags", ext2fs_bg_flags(fs, g));
-		SETINT("checksum", ext2fs_bg_checksum(fs, g));
+		SETINT("block_bitmap", ext2fs_block_bitmap_loc(h, g));
+		SETINT("inode_bitmap", ext2fs_inode_bitmap_loc(h, g));
+		SETINT("inode_table", ext2fs_inode_table_loc(h, g));
+		SETINT("free_blocks", ext2fs_bg_free_blocks_count(h, g));
+		SETINT("free_inodes", ext2fs_bg_free_inodes_count(h, g));
+		SETINT("used_dirs", ext2fs_bg_used_dirs_count(h, g));
+		SETINT("itable_unused", ext2fs_bg_itable_unused(h, g));
+		SETINT("flags", ext2fs_bg_flags(h, g));
+		SETINT("checksum", ext2fs_bg_checksum(h, g));
 		lua_rawseti(L, -2, (lua_Integer)g + 1);
 	}
 }
@@ -357,17 +357,21 @@ static int fs_index(lua_State *L)
 	if (!f->fs)
 		return luaL_error(L, "attempt to use a closed " E2L_FS);
 	if (strcmp(key, "image") == 0)
-		lua_pushstring(L, f->fs->path);
+		lua_pushstring(L, e2c_fs_path(f->fs));
 	else if (strcmp(key, "writable") == 0)
-		lua_pushboolean(L, f->fs->writable);
+		lua_pushboolean(L, e2c_fs_writable(f->fs));
 	else if (strcmp(key, "catastrophic") == 0)
-		lua_pushboolean(L, f->fs->catastrophic);
+		lua_pushboolean(L, e2c_fs_catastrophic(f->fs));
 	else if (strcmp(key, "block_size") == 0)
-		lua_pushinteger(L, f->fs->fs->blocksize);
-	else if (strcmp(key, "partition") == 0 && f->fs->partition)
-		lua_pushinteger(L, f->fs->partition);
-	else if (strcmp(key, "offset") == 0)
-		lua_pushinteger(L, (lua_Integer)f->fs->offset);
+		lua_pushinteger(L, e2c_fs_handle(f->fs)->blocksize);
+	else if (strcmp(key, "partition") == 0 && e2c_fs_partition(f->fs, NULL, NULL))
+		lua_pushinteger(L, e2c_fs_partition(f->fs, NULL, NULL));
+	else if (strcmp(key, "offset") == 0) {
+		unsigned long long off;
+
+		e2c_fs_partition(f->fs, &off, NULL);
+		lua_pushinteger(L, (lua_Integer)off);
+	}
 	else if (strcmp(key, "super") == 0)
 		push_super(L, f->fs);
 	else if (strcmp(key, "groups") == 0)
@@ -384,8 +388,8 @@ static int fs_tostring(lua_State *L)
 	if (!f->fs)
 		lua_pushliteral(L, E2L_FS " (closed)");
 	else
-		lua_pushfstring(L, E2L_FS " (%s, %s)", f->fs->path,
-				f->fs->writable ? "rw" : "ro");
+		lua_pushfstring(L, E2L_FS " (%s, %s)", e2c_fs_path(f->fs),
+				e2c_fs_writable(f->fs) ? "rw" : "ro");
 	return 1;
 }
 
@@ -399,7 +403,7 @@ static int fs_close(lua_State *L)
 	e2l_checknargs(L, 1);
 	if (!f->fs)
 		return 0;
-	lua_pushstring(L, f->fs->path);			/* [fs, path] */
+	lua_pushstring(L, e2c_fs_path(f->fs));			/* [fs, path] */
 	lua_pushstring(L, e2c_fs_undo_path(f->fs));	/* [fs, path, undo] */
 	retval = fs_release(f);
 	if (retval == E2C_ERR_UNDO_INCOMPLETE) {
@@ -420,7 +424,7 @@ int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op)
 
 	e2c_init();
 	if (!undo)
-		return e2l_error(L, code, op, fs->path);
+		return e2l_error(L, code, op, e2c_fs_path(fs));
 	if (code == undo)
 		lua_pushfstring(L, "undo file %s: %s", e2c_fs_undo_path(fs),
 				error_message(undo));
@@ -428,7 +432,7 @@ int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op)
 		lua_pushfstring(L, "%s (undo file %s: %s)",
 				error_message(code), e2c_fs_undo_path(fs),
 				error_message(undo));
-	e2l_pusherror_msg(L, code, op, fs->path, lua_tostring(L, -1));
+	e2l_pusherror_msg(L, code, op, e2c_fs_path(fs), lua_tostring(L, -1));
 	return lua_error(L);
 }
 
@@ -576,8 +580,8 @@ static blk64_t checkblock(lua_State *L, e2c_fs *fs, int arg)
 {
 	lua_Integer b = luaL_checkinteger(L, arg);
 
-	luaL_argcheck(L, b >= fs->fs->super->s_first_data_block &&
-		      (blk64_t)b < ext2fs_blocks_count(fs->fs->super), arg,
+	luaL_argcheck(L, b >= e2c_fs_handle(fs)->super->s_first_data_block &&
+		      (blk64_t)b < ext2fs_blocks_count(e2c_fs_handle(fs)->super), arg,
 		      "block number outside the filesystem");
 	return (blk64_t)b;
 }
@@ -783,7 +787,7 @@ static errcode_t name_found(ext2_ino_t ino, ext2_ino_t dir,
 	if (dir != c->dir) {
 		ext2fs_free_mem(&c->parent);
 		c->dir = dir;
-		if (ext2fs_get_pathname(c->fs->fs, dir, 0, &c->parent))
+		if (ext2fs_get_pathname(e2c_fs_handle(c->fs), dir, 0, &c->parent))
 			c->parent = NULL;
 	}
 	if (e2c_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v)))
@@ -802,7 +806,7 @@ static errcode_t name_found(ext2_ino_t ino, ext2_ino_t dir,
 		return ENOMEM;
 	}
 	v->bad_type = c->check && d->ftype &&
-		      !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
+		      !ext2fs_read_inode(e2c_fs_handle(c->fs), d->ino, &inode) &&
 		      d->ftype != e2c_mode_ftype(inode.i_mode);
 	c->n++;
 	return 0;
@@ -842,14 +846,14 @@ static int fs_names(lua_State *L)
 	for (k = 0; k < n; k++) {
 		lua_Integer v = int_at(L, 2, k + 1);
 
-		if (v < 1 || v > fs->fs->super->s_inodes_count) {
+		if (v < 1 || v > e2c_fs_handle(fs)->super->s_inodes_count) {
 			lua_pushfstring(L, "<%I>", v);
 			e2l_error(L, EXT2_ET_BAD_INODE_NUM, "names",
 				  lua_tostring(L, -1));
 		}
 		inos[k] = (ext2_ino_t)v;
 		/* read now, so that an unreadable one is named */
-		retval = ext2fs_read_inode(fs->fs, inos[k], &inode);
+		retval = ext2fs_read_inode(e2c_fs_handle(fs), inos[k], &inode);
 		if (retval)
 			e2l_error(L, retval, "names",
 				  e2l_inoname(name, inos[k]));
@@ -922,12 +926,12 @@ static int fs_testb(lua_State *L)
 	blk64_t blk = checkblock(L, fs, 2);
 
 	e2l_checknargs(L, 2);
-	if (!fs->fs->block_map) {
+	if (!e2c_fs_handle(fs)->block_map) {
 		lua_pushfstring(L, "%I", (lua_Integer)blk);
 		return e2l_error(L, E2C_ERR_NO_BITMAPS, "testb",
 				 lua_tostring(L, -1));
 	}
-	lua_pushboolean(L, ext2fs_test_block_bitmap2(fs->fs->block_map, blk));
+	lua_pushboolean(L, ext2fs_test_block_bitmap2(e2c_fs_handle(fs)->block_map, blk));
 	return 1;
 }
 
@@ -941,7 +945,7 @@ static int fs_cd(lua_State *L)
 	errcode_t retval;
 
 	e2l_checknargs(L, 2);
-	retval = ext2fs_read_inode(f->fs->fs, ino, &inode);
+	retval = ext2fs_read_inode(e2c_fs_handle(f->fs), ino, &inode);
 	if (!retval && !LINUX_S_ISDIR(inode.i_mode))
 		retval = E2C_ERR_NOT_DIR;
 	if (retval)

@@ -35,7 +35,7 @@ void e2l_pushinode(lua_State *L, int fsidx, ext2_ino_t ino,
 	memset(i, 0, offsetof(struct e2l_inode, buf) + size);
 	i->ino = ino;
 	if (buf) {
-		memcpy(i->buf, buf, EXT2_INODE_SIZE(fs->fs->super));
+		memcpy(i->buf, buf, EXT2_INODE_SIZE(e2c_fs_handle(fs)->super));
 	} else {
 		retval = e2c_read_inode(fs, ino, INODE(i));
 		if (retval)
@@ -188,12 +188,12 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 	case F_FLAGS: lua_pushinteger(L, in->i_flags); break;
 	case F_IBLOCKS:
 		lua_pushinteger(L, (lua_Integer)
-				ext2fs_get_stat_i_blocks(fs->fs, in));
+				ext2fs_get_stat_i_blocks(e2c_fs_handle(fs), in));
 		break;
 	case F_GEN: lua_pushinteger(L, in->i_generation); break;
 	case F_ACL:
 		lua_pushinteger(L, (lua_Integer)
-				ext2fs_file_acl_block(fs->fs, in));
+				ext2fs_file_acl_block(e2c_fs_handle(fs), in));
 		break;
 	case F_INLINE:
 		lua_pushboolean(L, (in->i_flags & EXT4_INLINE_DATA_FL) != 0);
@@ -221,19 +221,19 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 			lua_pushnil(L);
 		break;
 	case F_EXTRA_ISIZE:
-		if (EXT2_INODE_SIZE(fs->fs->super) > EXT2_GOOD_OLD_INODE_SIZE)
+		if (EXT2_INODE_SIZE(e2c_fs_handle(fs)->super) > EXT2_GOOD_OLD_INODE_SIZE)
 			lua_pushinteger(L, LARGE(i)->i_extra_isize);
 		else
 			lua_pushnil(L);
 		break;
 	case F_CHECKSUM:
-		if (!ext2fs_has_feature_metadata_csum(fs->fs->super)) {
+		if (!ext2fs_has_feature_metadata_csum(e2c_fs_handle(fs)->super)) {
 			lua_pushnil(L);
 			break;
 		}
 		/* debugfs's test for the high half */
 		lua_pushinteger(L, in->osd2.linux2.l_i_checksum_lo |
-			(EXT2_INODE_SIZE(fs->fs->super) >
+			(EXT2_INODE_SIZE(e2c_fs_handle(fs)->super) >
 			 EXT2_GOOD_OLD_INODE_SIZE &&
 			 LARGE(i)->i_extra_isize >=
 			 offsetof(struct ext2_inode_large, i_checksum_hi) -
@@ -246,7 +246,7 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 	case F_INLINE_SIZE:
 		if (in->i_flags & EXT4_INLINE_DATA_FL) {
 			size_t size;
-			errcode_t retval = ext2fs_inline_data_size(fs->fs,
+			errcode_t retval = ext2fs_inline_data_size(e2c_fs_handle(fs),
 								   i->ino,
 								   &size);
 			char name[E2L_INOBUF];
@@ -415,7 +415,7 @@ static void push_xattrs(lua_State *L, e2c_fs *fs, ext2_ino_t ino)
 	errcode_t retval;
 	size_t k;
 
-	retval = ext2fs_xattrs_open(fs->fs, ino, &h);
+	retval = ext2fs_xattrs_open(e2c_fs_handle(fs), ino, &h);
 	if (!retval) {
 		retval = ext2fs_xattrs_read(h);
 		if (!retval)

@@ -54,15 +54,15 @@ int e2l_fs_read_block(lua_State *L)
 
 	e2l_checknargs(L, 2);
 	luaL_argcheck(L, b >= 0 &&
-		      (blk64_t)b < ext2fs_blocks_count(fs->fs->super), 2,
+		      (blk64_t)b < ext2fs_blocks_count(e2c_fs_handle(fs)->super), 2,
 		      "block number outside the filesystem");
-	buf = luaL_buffinitsize(L, &lb, fs->fs->blocksize);
+	buf = luaL_buffinitsize(L, &lb, e2c_fs_handle(fs)->blocksize);
 	retval = e2c_read_block(fs, (blk64_t)b, buf);
 	if (retval) {
 		lua_pushfstring(L, "%I", b);
 		return e2l_error(L, retval, "read_block", lua_tostring(L, -1));
 	}
-	luaL_pushresultsize(&lb, fs->fs->blocksize);
+	luaL_pushresultsize(&lb, e2c_fs_handle(fs)->blocksize);
 	return 1;
 }
 
@@ -222,7 +222,7 @@ int e2l_inode_raw(lua_State *L)
 	e2l_checkinode(L, 1, &fs);
 	e2l_checknargs(L, 1);
 	lua_pushlstring(L, (const char *)e2l_inodebuf(L, 1),
-			EXT2_INODE_SIZE(fs->fs->super));
+			EXT2_INODE_SIZE(e2c_fs_handle(fs)->super));
 	return 1;
 }
 

@@ -236,7 +236,7 @@ int e2l_select_new(lua_State *L, int fsidx)
 	retval = e2c_select_open(f->fs, &crit, &s->sel);
 	if (retval) {
 		s->sel = NULL;
-		return e2l_error(L, retval, "select", f->fs->path);
+		return e2l_error(L, retval, "select", e2c_fs_path(f->fs));
 	}
 	s->fs = f->fs;
 	e2l_child_link(f, &s->child);
@@ -267,7 +267,7 @@ static int sel_scan(lua_State *L)
 		return e2l_error(L, retval, "migrate", e2l_inoname(name,
 				 e2c_select_stage_failed(s->sel)));
 	if (retval)
-		return e2l_error(L, retval, "select", s->fs->path);
+		return e2l_error(L, retval, "select", e2c_fs_path(s->fs));
 	lua_pushboolean(L, done);
 	return 1;
 }
@@ -288,7 +288,7 @@ static int sel_offer(lua_State *L)
 	retval = e2c_select_offer(s->sel, ino, &stopped);
 	/* Bitmaps that disagree are the filesystem's fault, not ino's. */
 	if (retval == E2C_ERR_BLOCK_BITMAP || retval == E2C_ERR_INODE_BITMAP)
-		return e2l_error(L, retval, "select", s->fs->path);
+		return e2l_error(L, retval, "select", e2c_fs_path(s->fs));
 	if (retval)
 		return e2l_error(L, retval, "select",
 				 e2l_inoname(name, ino));
@@ -334,7 +334,7 @@ static int sel_finish(lua_State *L)
 	}
 	retval = e2c_select_finish(s->sel, order, n);
 	if (retval)
-		return e2l_error(L, retval, "select", s->fs->path);
+		return e2l_error(L, retval, "select", e2c_fs_path(s->fs));
 	return 0;
 }
 
@@ -457,7 +457,7 @@ static int sel_tostring(lua_State *L)
 		lua_pushliteral(L, E2L_SELECTION " (closed)");
 	else
 		lua_pushfstring(L, E2L_SELECTION " (%s, %I selected)",
-				s->fs->path, (lua_Integer)
+				e2c_fs_path(s->fs), (lua_Integer)
 				e2c_select_totals(s->sel)->files);
 	return 1;
 }

@@ -248,7 +248,7 @@ int e2l_tx_begin(lua_State *L, int fsidx)
 	retval = e2c_tx_begin(f->fs, &t->tx);
 	if (retval) {
 		t->tx = NULL;
-		return e2l_error(L, retval, "begin", f->fs->path);
+		return e2l_error(L, retval, "begin", e2c_fs_path(f->fs));
 	}
 	t->fs = f->fs;
 	e2l_child_link(f, &t->child);
@@ -314,7 +314,7 @@ static int tx_stage(lua_State *L)
 	retval = e2c_select_stage(sel, t->tx, (size_t)max, &n, &failed);
 	if (retval)
 		return e2l_error(L, retval, "migrate", failed ?
-				 e2l_inoname(name, failed) : t->fs->path);
+				 e2l_inoname(name, failed) : e2c_fs_path(t->fs));
 	lua_pushinteger(L, (lua_Integer)n);
 	return 1;
 }
@@ -352,7 +352,7 @@ static int tx_pending(lua_State *L)
 	for (i = 0; i < n; i++) {
 		retval = e2c_tx_entry(t->tx, i, &plan);
 		if (retval)
-			return e2l_error(L, retval, "pending", t->fs->path);
+			return e2l_error(L, retval, "pending", e2c_fs_path(t->fs));
 		e2l_pushplan(L, t->fs, &plan);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -383,7 +383,7 @@ static int tx_commit(lua_State *L)
 				"step %d)", error_message(retval),
 				(lua_Integer)written, (lua_Integer)tot.inodes,
 				step);
-		e2l_pusherror_msg(L, retval, "commit", t->fs->path,
+		e2l_pusherror_msg(L, retval, "commit", e2c_fs_path(t->fs),
 				  lua_tostring(L, -1));
 		return lua_error(L);
 	}
@@ -417,7 +417,7 @@ static int tx_tostring(lua_State *L)
 	if (!t->tx)
 		lua_pushliteral(L, E2L_TX " (closed)");
 	else
-		lua_pushfstring(L, E2L_TX " (%s, %I staged)", t->fs->path,
+		lua_pushfstring(L, E2L_TX " (%s, %I staged)", e2c_fs_path(t->fs),
 				(lua_Integer)e2c_tx_count(t->tx));
 	return 1;
 }

@@ -13,7 +13,7 @@
  */
 #include <errno.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* Whether blk, free in the caller's bitmap, may be handed out: not
  * metadata, and not mapped by an inode (unknown while the owners map is
@@ -38,9 +38,9 @@ static errcode_t candidate_ok(e2c_fs *fs, blk64_t blk, int *unverified)
 errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 			   blk64_t n, blk64_t *out, int *unverified)
 {
-	ext2_filsys f = fs->fs;
-	blk64_t first = f->super->s_first_data_block;
-	blk64_t last = ext2fs_blocks_count(f->super) - 1, i, b;
+	ext2_filsys h = fs->h;
+	blk64_t first = h->super->s_first_data_block;
+	blk64_t last = ext2fs_blocks_count(h->super) - 1, i, b;
 	errcode_t retval = 0;
 
 	if (goal < first || goal > last)

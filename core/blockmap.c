@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* Blocks painted at once: a byte each. */
 #define CHUNK (1 << 20)
@@ -63,16 +63,16 @@ static int fatal(errcode_t err)
 errcode_t e2c_blockmap_open(e2c_fs *fs, blk64_t start, blk64_t count,
 			    blk64_t per_cell, e2c_blockmap **ret)
 {
-	ext2_filsys f = fs->fs;
+	ext2_filsys h = fs->h;
 	e2c_blockmap *bm;
 	blk64_t ncells, c;
 	errcode_t retval;
 
-	if (!f->block_map)
+	if (!h->block_map)
 		return E2C_ERR_NO_BITMAPS;
-	if (start < f->super->s_first_data_block ||
-	    start >= ext2fs_blocks_count(f->super) || !count ||
-	    count > ext2fs_blocks_count(f->super) - start || !per_cell)
+	if (start < h->super->s_first_data_block ||
+	    start >= ext2fs_blocks_count(h->super) || !count ||
+	    count > ext2fs_blocks_count(h->super) - start || !per_cell)
 		return EXT2_ET_INVALID_ARGUMENT;
 	ncells = count / per_cell + (count % per_cell != 0);
 	if (ncells > E2C_BM_MAX_CELLS)
@@ -97,16 +97,16 @@ errcode_t e2c_blockmap_open(e2c_fs *fs, blk64_t start, blk64_t count,
 		bm->cells[c].count = c + 1 < ncells ? per_cell :
 				     count - c * per_cell;
 	}
-	retval = ext2fs_allocate_subcluster_bitmap(f, "map: chosen data",
+	retval = ext2fs_allocate_subcluster_bitmap(h, "map: chosen data",
 						   &bm->data);
 	if (!retval)
-		retval = ext2fs_allocate_subcluster_bitmap(f,
+		retval = ext2fs_allocate_subcluster_bitmap(h,
 				"map: chosen metadata", &bm->ind);
 	if (!retval)
-		retval = ext2fs_allocate_subcluster_bitmap(f,
+		retval = ext2fs_allocate_subcluster_bitmap(h,
 				"map: reserved inodes' blocks", &bm->meta_ino);
 	if (!retval)
-		retval = ext2fs_allocate_inode_bitmap(f, "map: chosen inodes",
+		retval = ext2fs_allocate_inode_bitmap(h, "map: chosen inodes",
 						      &bm->chosen);
 	if (retval)
 		goto errout;
@@ -163,13 +163,13 @@ static errcode_t note_piece(const struct e2c_piece *p, void *arg)
 static errcode_t walk_inode(struct walk_ctx *w, ext2_ino_t ino,
 			    struct ext2_inode *inode)
 {
-	ext2_filsys fs = w->bm->fs->fs;
-	blk64_t acl = ext2fs_file_acl_block(fs, inode);
+	ext2_filsys h = w->bm->fs->h;
+	blk64_t acl = ext2fs_file_acl_block(h, inode);
 	errcode_t retval;
 
 	/* 0 is "none", and a valid block on 4 KiB filesystems. */
-	if (acl && acl >= fs->super->s_first_data_block &&
-	    acl < ext2fs_blocks_count(fs->super))
+	if (acl && acl >= h->super->s_first_data_block &&
+	    acl < ext2fs_blocks_count(h->super))
 		note(w->bm, w->ino, acl, 1, w->ind);
 	retval = e2c_map_each(w->bm->fs, ino, inode, note_piece, w);
 	if (retval && !fatal(retval)) {
@@ -214,7 +214,7 @@ errcode_t e2c_blockmap_choose(e2c_blockmap *bm, ext2_ino_t ino,
 
 	if (bm->finished)
 		return EXT2_ET_INVALID_ARGUMENT;
-	if (ino < 1 || ino > bm->fs->fs->super->s_inodes_count)
+	if (ino < 1 || ino > bm->fs->h->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	if (ext2fs_test_inode_bitmap2(bm->chosen, ino))
 		return 0;
@@ -289,9 +289,9 @@ errcode_t e2c_blockmap_choose_tree(e2c_blockmap *bm, ext2_ino_t dir,
 }
 
 /* The inodes whose blocks are filesystem metadata. */
-static int meta_inode(ext2_filsys fs, ext2_ino_t ino)
+static int meta_inode(ext2_filsys h, ext2_ino_t ino)
 {
-	struct ext2_super_block *sb = fs->super;
+	struct ext2_super_block *sb = h->super;
 
 	return (ino < EXT2_FIRST_INO(sb) && ino != EXT2_ROOT_INO) ||
 	       ino == sb->s_journal_inum || ino == sb->s_usr_quota_inum ||
@@ -306,7 +306,7 @@ static errcode_t all_inode(e2c_fs *fs, ext2_ino_t ino,
 	struct walk_ctx w = { bm, ino, bm->data, bm->ind };
 
 	(void)done;
-	if (meta_inode(fs->fs, ino) ||
+	if (meta_inode(fs->h, ino) ||
 	    ext2fs_test_inode_bitmap2(bm->chosen, ino))
 		return 0;
 	ext2fs_mark_inode_bitmap2(bm->chosen, ino);
@@ -331,16 +331,16 @@ static errcode_t note_tx(ext2_ino_t ino, blk64_t start, blk64_t len,
 
 errcode_t e2c_blockmap_after(e2c_blockmap *bm, e2c_tx *tx)
 {
-	ext2_filsys f = bm->fs->fs;
+	ext2_filsys h = bm->fs->h;
 	errcode_t retval;
 
 	if (bm->finished)
 		return EXT2_ET_INVALID_ARGUMENT;
 	if (!bm->freed) {
-		retval = ext2fs_allocate_subcluster_bitmap(f,
+		retval = ext2fs_allocate_subcluster_bitmap(h,
 				"map: blocks a commit frees", &bm->freed);
 		if (!retval)
-			retval = ext2fs_allocate_subcluster_bitmap(f,
+			retval = ext2fs_allocate_subcluster_bitmap(h,
 				"map: blocks a commit allocates",
 				&bm->new_blocks);
 		if (retval)
@@ -355,12 +355,12 @@ errcode_t e2c_blockmap_after(e2c_blockmap *bm, e2c_tx *tx)
 static errcode_t walk_meta(e2c_blockmap *bm, struct walk_ctx *w,
 			   ext2_ino_t ino)
 {
-	ext2_filsys fs = bm->fs->fs;
+	ext2_filsys h = bm->fs->h;
 	errcode_t retval;
 
-	if (!ino || ino == EXT2_ROOT_INO || ino > fs->super->s_inodes_count ||
+	if (!ino || ino == EXT2_ROOT_INO || ino > h->super->s_inodes_count ||
 	    ext2fs_test_inode_bitmap2(bm->chosen, ino) ||
-	    (fs->inode_map && !ext2fs_test_inode_bitmap2(fs->inode_map, ino)))
+	    (h->inode_map && !ext2fs_test_inode_bitmap2(h->inode_map, ino)))
 		return 0;
 	retval = e2c_read_inode(bm->fs, ino, bm->ibuf);
 	if (!retval)
@@ -377,7 +377,7 @@ static errcode_t walk_meta(e2c_blockmap *bm, struct walk_ctx *w,
  * metadata. */
 static errcode_t walk_meta_inodes(e2c_blockmap *bm)
 {
-	struct ext2_super_block *sb = bm->fs->fs->super;
+	struct ext2_super_block *sb = bm->fs->h->super;
 	const ext2_ino_t special[] = { sb->s_journal_inum,
 		sb->s_usr_quota_inum, sb->s_grp_quota_inum,
 		sb->s_prj_quota_inum, sb->s_orphan_file_inum };
@@ -443,7 +443,7 @@ static enum e2c_bk dominant(const struct e2c_bm_cell *c)
 
 errcode_t e2c_blockmap_finish(e2c_blockmap *bm)
 {
-	ext2_filsys fs = bm->fs->fs;
+	ext2_filsys h = bm->fs->h;
 	unsigned char *buf = NULL;
 	blk64_t lo, hi, b;
 	size_t c;
@@ -468,7 +468,7 @@ errcode_t e2c_blockmap_finish(e2c_blockmap *bm)
 		}
 		hi = bm->last - lo < CHUNK - 1 ? bm->last : lo + CHUNK - 1;
 		memset(buf, E2C_BK_FREE, hi - lo + 1);
-		if ((retval = paint(fs->block_map, lo, hi, buf,
+		if ((retval = paint(h->block_map, lo, hi, buf,
 				    E2C_BK_OTHER)) ||
 		    (retval = paint(bm->fs->meta, lo, hi, buf,
 				    E2C_BK_META)) ||
@@ -543,7 +543,7 @@ errcode_t e2c_blockmap_name_cells(e2c_blockmap *bm)
 	size_t c, i;
 	errcode_t retval;
 
-	retval = ext2fs_allocate_inode_bitmap(bm->fs->fs, "map: inodes to "
+	retval = ext2fs_allocate_inode_bitmap(bm->fs->h, "map: inodes to "
 					      "name", &wanted);
 	if (retval)
 		return retval;

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <xxhash.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 enum source {
 	SRC_MAP,	/* a block map or extent tree */
@@ -67,7 +67,7 @@ errcode_t e2c_file_open(e2c_fs *fs, ext2_ino_t ino,
 	}
 	if (inode) {
 		memset(f->inode, 0, isz);
-		memcpy(f->inode, inode, EXT2_INODE_SIZE(fs->fs->super));
+		memcpy(f->inode, inode, EXT2_INODE_SIZE(fs->h->super));
 	} else {
 		retval = e2c_read_inode(fs, ino, f->inode);
 		if (retval)
@@ -78,7 +78,7 @@ errcode_t e2c_file_open(e2c_fs *fs, ext2_ino_t ino,
 		size_t n;
 
 		f->src = SRC_MEM;
-		retval = ext2fs_inline_data_size(fs->fs, ino, &n);
+		retval = ext2fs_inline_data_size(fs->h, ino, &n);
 		if (retval)
 			goto errout;
 		f->mem = malloc(n ? n : 1);
@@ -86,14 +86,14 @@ errcode_t e2c_file_open(e2c_fs *fs, ext2_ino_t ino,
 			retval = ENOMEM;
 			goto errout;
 		}
-		retval = ext2fs_inline_data_get(fs->fs, ino, f->inode, f->mem,
+		retval = ext2fs_inline_data_get(fs->h, ino, f->inode, f->mem,
 						&n);
 		if (retval)
 			goto errout;
 		f->mem_len = n;
 	} else if (e2c_inode_has_blocks(fs, f->inode)) {
 		f->src = SRC_MAP;
-		f->bounce = malloc(fs->fs->blocksize);
+		f->bounce = malloc(fs->h->blocksize);
 		if (!f->bounce) {
 			retval = ENOMEM;
 			goto errout;
@@ -177,7 +177,7 @@ static errcode_t seek_run(struct e2c_file *f, blk64_t lblk)
 static errcode_t map_read(struct e2c_file *f, __u64 off, char *buf,
 			  size_t len, size_t *n)
 {
-	unsigned int bs = f->fs->fs->blocksize;
+	unsigned int bs = f->fs->h->blocksize;
 	blk64_t lblk = off / bs, nblk;
 	unsigned int boff = off % bs;
 	__u64 end;
@@ -203,7 +203,7 @@ static errcode_t map_read(struct e2c_file *f, __u64 off, char *buf,
 	if (boff || len < bs) {				/* part of a block */
 		if (!f->bounce_ok || f->bounce_lblk != lblk) {
 			f->bounce_ok = 0;
-			retval = io_channel_read_blk64(f->fs->fs->io,
+			retval = io_channel_read_blk64(f->fs->h->io,
 					f->run.pblk + (lblk - f->run.lblk),
 					1, f->bounce);
 			if (retval)
@@ -218,7 +218,7 @@ static errcode_t map_read(struct e2c_file *f, __u64 off, char *buf,
 	nblk = len / bs;
 	if (nblk > MAX_READ_BLOCKS)
 		nblk = MAX_READ_BLOCKS;
-	retval = io_channel_read_blk64(f->fs->fs->io,
+	retval = io_channel_read_blk64(f->fs->h->io,
 				       f->run.pblk + (lblk - f->run.lblk),
 				       (int)nblk, buf);
 	if (retval)

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* The unit contents are copied in. */
 #define COPY_CHUNK (1U << 20)
@@ -220,7 +220,7 @@ errcode_t e2c_dump(e2c_fs *fs, ext2_ino_t ino, const struct ext2_inode *inode,
 	if (!buf)
 		return ENOMEM;
 	if (inode) {
-		memcpy(buf, inode, EXT2_INODE_SIZE(fs->fs->super));
+		memcpy(buf, inode, EXT2_INODE_SIZE(fs->h->super));
 	} else {
 		retval = e2c_read_inode(fs, ino, buf);
 		if (retval)
@@ -526,7 +526,7 @@ errcode_t e2c_rdump(e2c_fs *fs, ext2_ino_t ino, const char *name,
 	fd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	retval = ext2fs_allocate_inode_bitmap(fs->fs, "rdump: directories "
+	retval = ext2fs_allocate_inode_bitmap(fs->h, "rdump: directories "
 					      "entered", &r.seen);
 	if (retval)
 		goto out;

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* The features a write may change: where their bit lives, and what the
  * change means to the people who use the filesystem. */
@@ -54,22 +54,22 @@ int e2c_feature_by_name(const char *name)
 
 /* Groups other than 0 with a superblock: the backups ext2fs_flush
  * rewrites when EXT2_FLAG_MASTER_SB_ONLY is off (counted once). */
-static dgrp_t backup_supers(e2c_fs *e)
+static dgrp_t backup_supers(e2c_fs *fs)
 {
 	dgrp_t g, n = 0;
 
-	if (!e->backups_known) {
-		for (g = 1; g < e->fs->group_desc_count; g++)
-			n += ext2fs_bg_has_super(e->fs, g) != 0;
-		e->backups = n;
-		e->backups_known = 1;
+	if (!fs->backups_known) {
+		for (g = 1; g < fs->h->group_desc_count; g++)
+			n += ext2fs_bg_has_super(fs->h, g) != 0;
+		fs->backups = n;
+		fs->backups_known = 1;
 	}
-	return e->backups;
+	return fs->backups;
 }
 
-void e2c_effects_of(e2c_fs *e, size_t inodes, struct e2c_effects *ef)
+void e2c_effects_of(e2c_fs *fs, size_t inodes, struct e2c_effects *ef)
 {
-	struct ext2_super_block *sb = e->fs->super;
+	struct ext2_super_block *sb = fs->h->super;
 
 	memset(ef, 0, sizeof(*ef));
 	if (!inodes)
@@ -82,7 +82,7 @@ void e2c_effects_of(e2c_fs *e, size_t inodes, struct e2c_effects *ef)
 	/* A backup with the old feature set would make e2fsck, recovering
 	 * from it, undo the change (clear every migrated inode). */
 	if (ef->features_on || ef->features_off)
-		ef->backups = backup_supers(e);
+		ef->backups = backup_supers(fs);
 	ef->not_clean = 1;
 }
 

@@ -4,7 +4,7 @@
  */
 #include <errno.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 volatile sig_atomic_t e2c_interrupted;
 

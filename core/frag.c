@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 #define MAX_UNINIT_LEN (E2C_MAX_EXTENT_LEN - 1)
 
@@ -47,7 +47,7 @@ static int all_metadata(e2c_fs *fs, blk64_t from, blk64_t to)
 	blk64_t z;
 	int meta;
 
-	if (to <= from || to > ext2fs_blocks_count(fs->fs->super) ||
+	if (to <= from || to > ext2fs_blocks_count(fs->h->super) ||
 	    e2c_fs_is_metadata(fs, from, 1, &meta) || !meta)
 		return 0;
 	return ext2fs_find_first_zero_block_bitmap2(fs->meta, from, to - 1,
@@ -193,7 +193,7 @@ errcode_t e2c_frag_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			 struct e2c_frag *f, struct e2c_frag_run **runs,
 			 size_t *nruns)
 {
-	ext2_filsys efs = fs->fs;
+	ext2_filsys h = fs->h;
 	struct fwalk w;
 	errcode_t retval;
 
@@ -204,8 +204,8 @@ errcode_t e2c_frag_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	w.fs = fs;
 	w.f = f;
 	w.want_runs = runs != NULL;
-	w.size_blocks = EXT2_I_SIZE(inode) / efs->blocksize +
-			(EXT2_I_SIZE(inode) % efs->blocksize != 0);
+	w.size_blocks = EXT2_I_SIZE(inode) / h->blocksize +
+			(EXT2_I_SIZE(inode) % h->blocksize != 0);
 	retval = e2c_map_each(fs, ino, inode, take_piece, &w);
 	if (!retval)
 		retval = close_run(&w);
@@ -222,10 +222,10 @@ errcode_t e2c_frag_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 		f->extents = f->extents_needed;
 	f->index_blocks = f->is_extent ? f->map_blocks :
 			  e2c_tree_blocks(fs, f->extents);
-	if (ext2fs_file_acl_block(efs, inode))
+	if (ext2fs_file_acl_block(h, inode))
 		w.fsck_blocks++;
 	if (ino == EXT2_RESIZE_INO || ino == EXT2_BAD_INO ||
-	    w.fsck_blocks >= efs->super->s_blocks_per_group)
+	    w.fsck_blocks >= h->super->s_blocks_per_group)
 		f->e2fsck_noncontig = 0;
 	if (runs) {
 		*runs = w.runs;
@@ -283,7 +283,7 @@ errcode_t e2c_fragscan_open(e2c_fs *fs, const ext2_ino_t *inos, size_t n,
 		/* Each inode once (hard links, a list given twice). */
 		for (i = k = 0; i < n; i++) {
 			if (s->list[i] < 1 ||
-			    s->list[i] > fs->fs->super->s_inodes_count) {
+			    s->list[i] > fs->h->super->s_inodes_count) {
 				retval = E2C_ERR_BAD_INODE;
 				goto errout;
 			}
@@ -381,10 +381,10 @@ static int bucket_of(blk64_t n)
 static void account(e2c_fragscan *s, ext2_ino_t ino, struct ext2_inode *inode)
 {
 	struct e2c_frag_totals *t = &s->t;
-	ext2_filsys fs = s->fs->fs;
+	ext2_filsys h = s->fs->h;
 	/* The orphan file is the filesystem's, whatever its number. */
-	int user = (ino == EXT2_ROOT_INO || ino >= EXT2_FIRST_INO(fs->super)) &&
-		   ino != fs->super->s_orphan_file_inum;
+	int user = (ino == EXT2_ROOT_INO || ino >= EXT2_FIRST_INO(h->super)) &&
+		   ino != h->super->s_orphan_file_inum;
 	int map = map_kind(s->fs, inode);
 	struct e2c_frag f;
 	errcode_t retval;
@@ -487,8 +487,8 @@ errcode_t e2c_fragscan_step(e2c_fragscan *s, size_t max, int *done)
 void e2c_fragscan_progress(e2c_fragscan *s, size_t *done, size_t *total)
 {
 	if (s->scan) {
-		*done = s->done ? s->fs->fs->super->s_inodes_count : s->last;
-		*total = s->fs->fs->super->s_inodes_count;
+		*done = s->done ? s->fs->h->super->s_inodes_count : s->last;
+		*total = s->fs->h->super->s_inodes_count;
 	} else {
 		*done = s->at;
 		*total = s->nlist;

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* Extents between two looks at e2c_interrupted. */
 #define CHECK_EVERY 65536
@@ -21,15 +21,15 @@
 errcode_t e2c_free_begin(e2c_fs *fs, blk64_t start, blk64_t count,
 			 struct e2c_free_cursor *c)
 {
-	blk64_t first = fs->fs->super->s_first_data_block;
-	blk64_t end = ext2fs_blocks_count(fs->fs->super);
+	blk64_t first = fs->h->super->s_first_data_block;
+	blk64_t end = ext2fs_blocks_count(fs->h->super);
 
 	memset(c, 0, sizeof(*c));
-	if (!fs->fs->block_map)
+	if (!fs->h->block_map)
 		return E2C_ERR_NO_BITMAPS;
 	if (start > end || count > end - start)
 		return E2C_ERR_PTR_RANGE;
-	c->maps[0] = fs->fs->block_map;
+	c->maps[0] = fs->h->block_map;
 	c->nmaps = 1;
 	/* Blocks before s_first_data_block (block 0 of a 1 KiB filesystem)
 	 * are not in any bitmap: never free. */

@@ -9,7 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* Bit arrays up to this many blocks or inodes (16 MiB a map), red-black
  * trees past it: the type of every bitmap of the fs, its own and the
@@ -60,21 +60,21 @@ static int within(__u64 v, __u64 lo, __u64 hi)
  * range and consistent with each other, sane feature combinations, and
  * group descriptors whose counts and flags add up.  A filesystem failing
  * any of these is not one to allocate on. */
-static int super_sane(ext2_filsys fs)
+static int super_sane(ext2_filsys h)
 {
-	struct ext2_super_block *sb = fs->super;
+	struct ext2_super_block *sb = h->super;
 	__u64 ipg_max, cpg_max, bpg_max, blks_max;
-	unsigned int isz = EXT2_INODE_SIZE(sb), ratio = EXT2FS_CLUSTER_RATIO(fs);
-	int csum = ext2fs_has_group_desc_csum(fs);
+	unsigned int isz = EXT2_INODE_SIZE(sb), ratio = EXT2FS_CLUSTER_RATIO(h);
+	int csum = ext2fs_has_group_desc_csum(h);
 	dgrp_t g;
 
 	ipg_max = (__u64)EXT2_INODES_PER_BLOCK(sb) * (sb->s_blocks_per_group - 4);
 	if (sb->s_blocks_per_group < 4 || ipg_max > EXT2_MAX_INODES_PER_GROUP(sb))
 		ipg_max = EXT2_MAX_INODES_PER_GROUP(sb);
-	cpg_max = 8ULL * fs->blocksize;
+	cpg_max = 8ULL * h->blocksize;
 	if (cpg_max > EXT2_MAX_CLUSTERS_PER_GROUP(sb))
 		cpg_max = EXT2_MAX_CLUSTERS_PER_GROUP(sb);
-	bpg_max = 8ULL * fs->blocksize * ratio;
+	bpg_max = 8ULL * h->blocksize * ratio;
 	if (bpg_max > EXT2_MAX_BLOCKS_PER_GROUP(sb))
 		bpg_max = EXT2_MAX_BLOCKS_PER_GROUP(sb);
 	blks_max = (1ULL << 32) * EXT2_MAX_BLOCKS_PER_GROUP(sb);
@@ -95,11 +95,11 @@ static int super_sane(ext2_filsys fs)
 	    !within(sb->s_inodes_per_group, EXT2_INODES_PER_BLOCK(sb),
 		    ipg_max) ||
 	    ext2fs_r_blocks_count(sb) > ext2fs_blocks_count(sb) / 2 ||
-	    sb->s_reserved_gdt_blocks > fs->blocksize / sizeof(__u32) ||
+	    sb->s_reserved_gdt_blocks > h->blocksize / sizeof(__u32) ||
 	    sb->s_desc_size > EXT2_MAX_DESC_SIZE ||
 	    (sb->s_desc_size & (sb->s_desc_size - 1)))
 		return 0;
-	if ((__u64)sb->s_inodes_per_group * fs->group_desc_count !=
+	if ((__u64)sb->s_inodes_per_group * h->group_desc_count !=
 	    sb->s_inodes_count)
 		return 0;
 	/* e2fsck refuses first_ino below 11 on a dynamic-rev fs. */
@@ -107,7 +107,7 @@ static int super_sane(ext2_filsys fs)
 	    !within(sb->s_first_ino, EXT2_GOOD_OLD_FIRST_INO,
 		    sb->s_inodes_count))
 		return 0;
-	if (!within(isz, EXT2_GOOD_OLD_INODE_SIZE, fs->blocksize) ||
+	if (!within(isz, EXT2_GOOD_OLD_INODE_SIZE, h->blocksize) ||
 	    (isz & (isz - 1)) ||
 	    sb->s_blocks_per_group != sb->s_clusters_per_group * ratio ||
 	    sb->s_first_data_block != (sb->s_log_block_size == 0 &&
@@ -130,23 +130,23 @@ static int super_sane(ext2_filsys fs)
 	     ext2fs_has_feature_csum_seed(sb)) ||
 	    (ext2fs_has_feature_64bit(sb) && !ext2fs_has_feature_extents(sb)) ||
 	    (ext2fs_has_feature_meta_bg(sb) &&
-	     sb->s_first_meta_bg > fs->desc_blocks))
+	     sb->s_first_meta_bg > h->desc_blocks))
 		return 0;
-	for (g = 0; g < fs->group_desc_count; g++) {
-		if (ext2fs_bg_free_blocks_count(fs, g) > sb->s_blocks_per_group ||
-		    ext2fs_bg_free_inodes_count(fs, g) > sb->s_inodes_per_group ||
-		    ext2fs_bg_used_dirs_count(fs, g) > sb->s_inodes_per_group)
+	for (g = 0; g < h->group_desc_count; g++) {
+		if (ext2fs_bg_free_blocks_count(h, g) > sb->s_blocks_per_group ||
+		    ext2fs_bg_free_inodes_count(h, g) > sb->s_inodes_per_group ||
+		    ext2fs_bg_used_dirs_count(h, g) > sb->s_inodes_per_group)
 			return 0;
-		if (!csum && (ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT) ||
-			      ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT) ||
-			      ext2fs_bg_itable_unused(fs, g)))
+		if (!csum && (ext2fs_bg_flags_test(h, g, EXT2_BG_BLOCK_UNINIT) ||
+			      ext2fs_bg_flags_test(h, g, EXT2_BG_INODE_UNINIT) ||
+			      ext2fs_bg_itable_unused(h, g)))
 			return 0;
-		if (g == fs->group_desc_count - 1 &&
-		    ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT))
+		if (g == h->group_desc_count - 1 &&
+		    ext2fs_bg_flags_test(h, g, EXT2_BG_BLOCK_UNINIT))
 			return 0;
-		if (csum && (ext2fs_bg_itable_unused(fs, g) >
-			     ext2fs_bg_free_inodes_count(fs, g) ||
-			     ext2fs_bg_itable_unused(fs, g) >
+		if (csum && (ext2fs_bg_itable_unused(h, g) >
+			     ext2fs_bg_free_inodes_count(h, g) ||
+			     ext2fs_bg_itable_unused(h, g) >
 			     sb->s_inodes_per_group))
 			return 0;
 	}
@@ -156,9 +156,9 @@ static int super_sane(ext2_filsys fs)
 
 /* Refuse what makes offline writes unsafe; see the pitfalls in
  * shared/notes/libext2fs.md (tune2fs and resize2fs refuse the same). */
-static errcode_t check_writable(ext2_filsys fs, int force)
+static errcode_t check_writable(ext2_filsys h, int force)
 {
-	struct ext2_super_block *sb = fs->super;
+	struct ext2_super_block *sb = h->super;
 	dgrp_t g;
 
 	if (ext2fs_has_feature_journal_needs_recovery(sb))
@@ -172,7 +172,7 @@ static errcode_t check_writable(ext2_filsys fs, int force)
 	if (!force && ((__u64)sb->s_lastcheck_hi << 32 | sb->s_lastcheck) <
 		      ((__u64)sb->s_mtime_hi << 32 | sb->s_mtime))
 		return E2C_ERR_NOT_CHECKED;
-	if (!super_sane(fs))
+	if (!super_sane(h))
 		return E2C_ERR_BAD_SUPER;
 	/* No feature flags, so no extent feature without an upgrade (the
 	 * kernel warns on extents in a revision 0 filesystem). */
@@ -191,12 +191,12 @@ static errcode_t check_writable(ext2_filsys fs, int force)
 		return E2C_ERR_UNSUPP_FEATURE;
 	/* A descriptor that fails its checksum cannot be trusted (the
 	 * kernel refuses to mount it), and writing would re-sign it. */
-	for (g = 0; g < fs->group_desc_count; g++)
-		if (!ext2fs_group_desc_csum_verify(fs, g))
+	for (g = 0; g < h->group_desc_count; g++)
+		if (!ext2fs_group_desc_csum_verify(h, g))
 			return E2C_ERR_DESC_CSUM;
 	/* ext2fs_read_bitmaps silently reads a bitmap whose location is
 	 * out of range as all free: writing would allocate over data. */
-	return ext2fs_check_desc(fs);
+	return ext2fs_check_desc(h);
 }
 
 /* Mount check and an advisory lock, before libext2fs opens anything. */
@@ -233,7 +233,7 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 	struct e2c_part part;
 	io_manager io;
 	int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SOFTSUPP_FEATURES;
-	e2c_fs *e = NULL;
+	e2c_fs *fs = NULL;
 	errcode_t retval;
 
 	e2c_init();
@@ -247,12 +247,12 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 	    (opts->undo_file && !opts->write))
 		return EXT2_ET_INVALID_ARGUMENT;
 
-	e = calloc(1, sizeof(*e));
-	if (!e)
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
 		return ENOMEM;
-	e->lock_fd = -1;
-	e->path = strdup(path);
-	if (!e->path) {
+	fs->lock_fd = -1;
+	fs->path = strdup(path);
+	if (!fs->path) {
 		retval = ENOMEM;
 		goto errout;
 	}
@@ -261,22 +261,22 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 		retval = e2c_part_find(path, opts->partition, &part);
 		if (retval)
 			goto errout;
-		e->partition = part.number;
-		e->offset = part.start;
-		e->part_size = part.size;
+		fs->partition = part.number;
+		fs->offset = part.start;
+		fs->part_size = part.size;
 		snprintf(io_opts, sizeof(io_opts), "offset=%llu", part.start);
 	}
 
 	io = opts->io ? opts->io : unix_io_manager;
 	if (opts->write) {
-		retval = claim_for_write(path, &e->lock_fd);
+		retval = claim_for_write(path, &fs->lock_fd);
 		if (retval)
 			goto errout;
 		/* SKIP_MMP: libext2fs would start multi-mount protection
 		 * (write the MMP block) before any check could refuse. */
 		flags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE | EXT2_FLAG_SKIP_MMP;
 		if (opts->undo_file) {
-			retval = e2c_undo_open(e, path, opts->undo_file, &io);
+			retval = e2c_undo_open(fs, path, opts->undo_file, &io);
 			if (retval) {
 				if (what)
 					*what = opts->undo_file;
@@ -291,61 +291,61 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 		 * skip it first, on the superblock alone. */
 		retval = ext2fs_open2(path, NULL, flags | EXT2_FLAG_SUPER_ONLY,
 				      opts->superblock, opts->blocksize, io,
-				      &e->fs);
+				      &fs->h);
 		if (!retval)
-			ext2fs_free(e->fs);
-		e->fs = NULL;
+			ext2fs_free(fs->h);
+		fs->h = NULL;
 		if (retval == EXT2_ET_BAD_DESC_SIZE)
 			goto errout;
 		flags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_SB_ERRORS;
 	}
 
 	retval = ext2fs_open2(path, *io_opts ? io_opts : NULL, flags,
-			      opts->superblock, opts->blocksize, io, &e->fs);
+			      opts->superblock, opts->blocksize, io, &fs->h);
 	if (retval) {
-		e->fs = NULL;
-		if (what && e2c_undo_blames(e, retval))
+		fs->h = NULL;
+		if (what && e2c_undo_blames(fs, retval))
 			*what = opts->undo_file;
 		goto errout;
 	}
-	if (e->partition && ext2fs_blocks_count(e->fs->super) >
-	    e->part_size / e->fs->blocksize) {
+	if (fs->partition && ext2fs_blocks_count(fs->h->super) >
+	    fs->part_size / fs->h->blocksize) {
 		retval = E2C_ERR_PART_SMALL;
 		goto errout;
 	}
 	/* The fs's own bitmaps as bit arrays when small (loaded and tested
 	 * fastest: a scan tests one per inode), else red-black trees. */
-	e->fs->default_bitmap_type =
-		ext2fs_blocks_count(e->fs->super) <= BITARRAY_MAX_BLOCKS &&
-		e->fs->super->s_inodes_count <= BITARRAY_MAX_BLOCKS ?
+	fs->h->default_bitmap_type =
+		ext2fs_blocks_count(fs->h->super) <= BITARRAY_MAX_BLOCKS &&
+		fs->h->super->s_inodes_count <= BITARRAY_MAX_BLOCKS ?
 		EXT2FS_BMAP64_BITARRAY : EXT2FS_BMAP64_RBTREE;
 
 	if (opts->write) {
-		retval = check_writable(e->fs, opts->force);
+		retval = check_writable(fs->h, opts->force);
 		if (retval)
 			goto errout;
 		/* Without orig_super libext2fs writes the superblock in one
 		 * piece instead of one write per changed field: a crash can
 		 * then not leave a superblock whose checksum fails. */
-		ext2fs_free_mem(&e->fs->orig_super);
-		e->writable = 1;
+		ext2fs_free_mem(&fs->h->orig_super);
+		fs->writable = 1;
 	}
 	if (opts->catastrophic) {
-		e->catastrophic = 1;
+		fs->catastrophic = 1;
 	} else {
-		retval = ext2fs_read_bitmaps(e->fs);
+		retval = ext2fs_read_bitmaps(fs->h);
 		if (retval)
 			goto errout;
 	}
-	*ret = e;
+	*ret = fs;
 	return 0;
 
 errout:
-	if (e->fs)
-		ext2fs_free(e->fs);	/* never write on a failed open */
-	e->fs = NULL;
-	e2c_undo_close(e, 1);
-	e2c_fs_close(e);
+	if (fs->h)
+		ext2fs_free(fs->h);	/* never write on a failed open */
+	fs->h = NULL;
+	e2c_undo_close(fs, 1);
+	e2c_fs_close(fs);
 	return retval;
 }
 
@@ -355,43 +355,78 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 	return e2c_fs_open2(path, opts, ret, NULL);
 }
 
-errcode_t e2c_fs_close(e2c_fs *e)
+errcode_t e2c_fs_close(e2c_fs *fs)
 {
 	errcode_t retval = 0, undo_err;
 
-	if (!e)
+	if (!fs)
 		return 0;
-	undo_err = e2c_fs_undo_error(e);
-	if (e->tx)
-		e2c_tx_free(e->tx);
-	if (e->meta)
-		ext2fs_free_block_bitmap(e->meta);
-	e2c_fs_free_owners(e);
-	e2c_map_free_spare(e);
-	if (e->fs) {
+	undo_err = e2c_fs_undo_error(fs);
+	if (fs->tx)
+		e2c_tx_free(fs->tx);
+	if (fs->meta)
+		ext2fs_free_block_bitmap(fs->meta);
+	e2c_fs_free_owners(fs);
+	e2c_map_free_spare(fs);
+	if (fs->h) {
 		/* Only a committed filesystem is flushed; everything else
 		 * in memory (a rolled-back stage, a read-only walk) is
 		 * discarded so nothing reaches the disk. */
-		if (e->writable && e->committed)
-			retval = ext2fs_close_free(&e->fs);
+		if (fs->writable && fs->committed)
+			retval = ext2fs_close_free(&fs->h);
 		else
-			ext2fs_free(e->fs);
+			ext2fs_free(fs->h);
 		/* The undo file is closed with the fs's channel (which
 		 * reports nothing): say so if its last writes failed. */
-		if (!retval && !undo_err && e2c_fs_undo_error(e))
+		if (!retval && !undo_err && e2c_fs_undo_error(fs))
 			retval = E2C_ERR_UNDO_INCOMPLETE;
 	}
-	e2c_undo_close(e, 0);
-	if (e->lock_fd >= 0)
-		close(e->lock_fd);
-	free(e->path);
-	free(e);
+	e2c_undo_close(fs, 0);
+	if (fs->lock_fd >= 0)
+		close(fs->lock_fd);
+	free(fs->path);
+	free(fs);
 	return retval;
 }
 
-int e2c_ino_reserved(e2c_fs *e, ext2_ino_t ino)
+ext2_filsys e2c_fs_handle(e2c_fs *fs)
 {
-	struct ext2_super_block *sb = e->fs->super;
+	return fs->h;
+}
+
+const char *e2c_fs_path(e2c_fs *fs)
+{
+	return fs->path;
+}
+
+int e2c_fs_writable(e2c_fs *fs)
+{
+	return fs->writable;
+}
+
+int e2c_fs_catastrophic(e2c_fs *fs)
+{
+	return fs->catastrophic;
+}
+
+struct e2c_tx *e2c_fs_tx(e2c_fs *fs)
+{
+	return fs->tx;
+}
+
+int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
+		     unsigned long long *size)
+{
+	if (offset)
+		*offset = fs->offset;
+	if (size)
+		*size = fs->part_size;
+	return fs->partition;
+}
+
+int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino)
+{
+	struct ext2_super_block *sb = fs->h->super;
 
 	if (ino == EXT2_ROOT_INO)
 		return 0;
@@ -412,28 +447,28 @@ static errcode_t mark_piece(const struct e2c_piece *p, void *arg)
 
 /* Every block of reserved inode ino into map, however much of its map can
  * be walked.  The bad blocks inode has no mode: walked as a file. */
-static errcode_t mark_reserved(e2c_fs *e, ext2_ino_t ino, ext2fs_block_bitmap map,
+static errcode_t mark_reserved(e2c_fs *fs, ext2_ino_t ino, ext2fs_block_bitmap map,
 			       struct ext2_inode *inode)
 {
 	errcode_t retval;
 
 	/* An inode that cannot be read has no map to mark; one failing its
 	 * checksum is read all the same. */
-	retval = e2c_read_inode(e, ino, inode);
+	retval = e2c_read_inode(fs, ino, inode);
 	if (retval && retval != EXT2_ET_INODE_CSUM_INVALID)
 		return retval == ENOMEM ? retval : 0;
 	if (ino == EXT2_BAD_INO && !inode->i_mode)
 		inode->i_mode = LINUX_S_IFREG;
-	retval = e2c_map_each_all(e, ino, inode, mark_piece, map);
+	retval = e2c_map_each_all(fs, ino, inode, mark_piece, map);
 	/* A corrupt map counts as far as it goes: e2fsck's business. */
 	return retval == ENOMEM ? retval : 0;
 }
 
 /* Mark every block that holds filesystem metadata. */
-static errcode_t build_meta_map(e2c_fs *e)
+static errcode_t build_meta_map(e2c_fs *fs)
 {
-	ext2_filsys fs = e->fs;
-	struct ext2_super_block *sb = fs->super;
+	ext2_filsys h = fs->h;
+	struct ext2_super_block *sb = h->super;
 	const ext2_ino_t named[] = { sb->s_journal_inum, sb->s_usr_quota_inum,
 		sb->s_grp_quota_inum, sb->s_prj_quota_inum,
 		sb->s_orphan_file_inum };
@@ -448,69 +483,69 @@ static errcode_t build_meta_map(e2c_fs *e)
 		first = EXT2_GOOD_OLD_FIRST_INO;
 	if (first > sb->s_inodes_count)
 		first = sb->s_inodes_count + 1;
-	retval = ext2fs_allocate_block_bitmap(fs, "metadata blocks", &map);
+	retval = ext2fs_allocate_block_bitmap(h, "metadata blocks", &map);
 	if (retval)
 		return retval;
 	if (ext2fs_has_feature_mmp(sb) &&
 	    within(sb->s_mmp_block, sb->s_first_data_block,
 		   ext2fs_blocks_count(sb) - 1))
 		ext2fs_mark_block_bitmap2(map, sb->s_mmp_block);
-	for (g = 0; g < fs->group_desc_count; g++) {
+	for (g = 0; g < h->group_desc_count; g++) {
 		blk64_t b;
 
-		ext2fs_reserve_super_and_bgd(fs, g, map);
-		b = ext2fs_block_bitmap_loc(fs, g);
-		if (b && b < ext2fs_blocks_count(fs->super))
+		ext2fs_reserve_super_and_bgd(h, g, map);
+		b = ext2fs_block_bitmap_loc(h, g);
+		if (b && b < ext2fs_blocks_count(h->super))
 			ext2fs_mark_block_bitmap2(map, b);
-		b = ext2fs_inode_bitmap_loc(fs, g);
-		if (b && b < ext2fs_blocks_count(fs->super))
+		b = ext2fs_inode_bitmap_loc(h, g);
+		if (b && b < ext2fs_blocks_count(h->super))
 			ext2fs_mark_block_bitmap2(map, b);
-		b = ext2fs_inode_table_loc(fs, g);
-		if (b && b + fs->inode_blocks_per_group <=
-		    ext2fs_blocks_count(fs->super))
+		b = ext2fs_inode_table_loc(h, g);
+		if (b && b + h->inode_blocks_per_group <=
+		    ext2fs_blocks_count(h->super))
 			ext2fs_mark_block_bitmap_range2(map, b,
-						fs->inode_blocks_per_group);
+						h->inode_blocks_per_group);
 	}
 	/* The reserved inodes' maps are walked unchecked against metadata
 	 * (map.c), so this cannot recurse; e->meta is complete only after. */
-	inode = calloc(1, e2c_inode_buf_size(e));
+	inode = calloc(1, e2c_inode_buf_size(fs));
 	if (!inode) {
 		ext2fs_free_block_bitmap(map);
 		return ENOMEM;
 	}
 	for (ino = 1; !retval && ino < first; ino++)
 		if (ino != EXT2_ROOT_INO)
-			retval = mark_reserved(e, ino, map, inode);
+			retval = mark_reserved(fs, ino, map, inode);
 	for (i = 0; !retval && i < sizeof(named) / sizeof(named[0]); i++)
 		if (named[i] >= first && named[i] <= sb->s_inodes_count)
-			retval = mark_reserved(e, named[i], map, inode);
+			retval = mark_reserved(fs, named[i], map, inode);
 	free(inode);
 	if (retval) {
 		ext2fs_free_block_bitmap(map);
 		return retval;
 	}
-	e->meta = map;
+	fs->meta = map;
 	return 0;
 }
 
-errcode_t e2c_fs_is_metadata(e2c_fs *e, blk64_t blk, blk64_t len,
+errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
 			     int *is_meta)
 {
 	errcode_t retval;
 
-	if (!e->meta) {
-		retval = build_meta_map(e);
+	if (!fs->meta) {
+		retval = build_meta_map(fs);
 		if (retval)
 			return retval;
 	}
 	/* test_block_bitmap_range2 answers "all clear?" */
-	*is_meta = !ext2fs_test_block_bitmap_range2(e->meta, blk, len);
+	*is_meta = !ext2fs_test_block_bitmap_range2(fs->meta, blk, len);
 	return 0;
 }
 
-blk64_t e2c_blockmap_limit(e2c_fs *e)
+blk64_t e2c_blockmap_limit(e2c_fs *fs)
 {
-	blk64_t p = e->fs->blocksize / 4;
+	blk64_t p = fs->h->blocksize / 4;
 
 	return EXT2_NDIR_BLOCKS + p + p * p + p * p * p;
 }

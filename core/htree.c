@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* The logical blocks already read: an open-addressing set of __u32
  * (every valid one is below the directory's size in blocks, so the
@@ -77,7 +77,7 @@ struct walk {
 static errcode_t read_lblk(struct walk *w, blk64_t lblk, blk64_t *pblk,
 			   int leaf)
 {
-	ext2_filsys fs = w->fs->fs;
+	ext2_filsys h = w->fs->h;
 	errcode_t retval;
 
 	if (e2c_interrupted)
@@ -88,8 +88,8 @@ static errcode_t read_lblk(struct walk *w, blk64_t lblk, blk64_t *pblk,
 	if (!*pblk)
 		return E2C_ERR_HTREE_BLOCK;	/* a hole */
 	if (leaf)
-		return ext2fs_read_dir_block4(fs, *pblk, w->buf, 0, w->ino);
-	return io_channel_read_blk64(fs->io, *pblk, 1, w->buf);
+		return ext2fs_read_dir_block4(h, *pblk, w->buf, 0, w->ino);
+	return io_channel_read_blk64(h->io, *pblk, 1, w->buf);
 }
 
 /* Whether lblk may be read (below the end, not seen): 0 or the error to
@@ -112,12 +112,12 @@ static int fatal(errcode_t err)
 
 static errcode_t read_leaf(struct walk *w, struct e2c_dx_leaf *leaf)
 {
-	ext2_filsys fs = w->fs->fs;
+	ext2_filsys h = w->fs->h;
 	unsigned int off = 0, rec_len, csum_size = 0;
 	size_t cap = 0;
 	errcode_t retval;
 
-	if (ext2fs_has_feature_metadata_csum(fs->super))
+	if (ext2fs_has_feature_metadata_csum(h->super))
 		csum_size = sizeof(struct ext2_dir_entry_tail);
 	retval = claim(w, leaf->lblk);
 	if (!retval)
@@ -126,19 +126,19 @@ static errcode_t read_leaf(struct walk *w, struct e2c_dx_leaf *leaf)
 		leaf->err = retval;
 		return fatal(retval) ? retval : 0;
 	}
-	leaf->block = malloc(fs->blocksize);
+	leaf->block = malloc(h->blocksize);
 	if (!leaf->block)
 		return ENOMEM;
-	memcpy(leaf->block, w->buf, fs->blocksize);
-	while (off < fs->blocksize) {
+	memcpy(leaf->block, w->buf, h->blocksize);
+	while (off < h->blocksize) {
 		struct ext2_dir_entry *d =
 			(struct ext2_dir_entry *)(leaf->block + off);
 		struct e2c_dx_dirent *e;
 		unsigned int len = ext2fs_dirent_name_len(d);
 
-		if (off + 8 > fs->blocksize ||
-		    ext2fs_get_rec_len(fs, d, &rec_len) ||
-		    off + rec_len > fs->blocksize || rec_len < 8 ||
+		if (off + 8 > h->blocksize ||
+		    ext2fs_get_rec_len(h, d, &rec_len) ||
+		    off + rec_len > h->blocksize || rec_len < 8 ||
 		    rec_len % 4 || len + 8 > rec_len) {
 			leaf->corrupt = 1;
 			break;
@@ -154,7 +154,7 @@ static errcode_t read_leaf(struct walk *w, struct e2c_dx_leaf *leaf)
 		e->rec_len = rec_len;
 		e->name_len = len;
 		e->name = d->name;
-		if (off == fs->blocksize - csum_size && !d->inode &&
+		if (off == h->blocksize - csum_size && !d->inode &&
 		    d->rec_len == csum_size &&
 		    d->name_len == EXT2_DIR_NAME_LEN_CSUM) {
 			e->tail = 1;
@@ -162,9 +162,9 @@ static errcode_t read_leaf(struct walk *w, struct e2c_dx_leaf *leaf)
 				      det_checksum;
 		} else {
 			e->hash_err = ext2fs_dirhash2(w->hash_alg, d->name,
-						      (int)len, fs->encoding,
+						      (int)len, h->encoding,
 						      w->hash_flags,
-						      fs->super->s_hash_seed,
+						      h->super->s_hash_seed,
 						      &e->hash, &e->minor_hash);
 		}
 		off += rec_len;
@@ -209,8 +209,8 @@ static errcode_t read_child(struct walk *w, struct e2c_dx_node *parent,
 static errcode_t read_node(struct walk *w, struct e2c_dx_node *node,
 			   unsigned int count_off, int root_info)
 {
-	ext2_filsys fs = w->fs->fs;
-	unsigned int bs = fs->blocksize, i;
+	ext2_filsys h = w->fs->h;
+	unsigned int bs = h->blocksize, i;
 	const struct ext2_dx_countlimit *cl;
 	const struct ext2_dx_entry *de;
 	errcode_t retval;
@@ -228,7 +228,7 @@ static errcode_t read_node(struct walk *w, struct e2c_dx_node *node,
 	 * exactly its room (the room is reckoned as debugfs does: for a
 	 * root of 8 info bytes 32 bytes of header, else 8). */
 	rest = (long)bs - (long)node->limit * 8 - (root_info ? 32 : 8);
-	if (ext2fs_has_feature_metadata_csum(fs->super) &&
+	if (ext2fs_has_feature_metadata_csum(h->super) &&
 	    rest == (long)sizeof(struct ext2_dx_tail) &&
 	    count_off + (node->limit + 1) * 8 <= bs) {
 		const struct ext2_dx_tail *t =
@@ -236,7 +236,7 @@ static errcode_t read_node(struct walk *w, struct e2c_dx_node *node,
 
 		node->has_tail = 1;
 		node->checksum = ext2fs_le32_to_cpu(t->dt_checksum);
-		node->csum_err = ext2fs_dx_csum(fs, w->ino,
+		node->csum_err = ext2fs_dx_csum(h, w->ino,
 						(struct ext2_dir_entry *)w->buf,
 						&node->expected, NULL);
 		if (node->csum_err)
@@ -296,66 +296,66 @@ void e2c_htree_free(struct e2c_htree *h)
 
 errcode_t e2c_htree_read(e2c_fs *fs, ext2_ino_t dir, struct e2c_htree **ret)
 {
-	ext2_filsys efs = fs->fs;
+	ext2_filsys h = fs->h;
 	struct walk w = { .fs = fs, .ino = dir };
 	struct ext2_dx_root_info *info;
 	struct ext2_inode inode;
-	struct e2c_htree *h;
+	struct e2c_htree *t;
 	errcode_t retval;
 
 	*ret = NULL;
-	if (dir < 1 || dir > efs->super->s_inodes_count)
+	if (dir < 1 || dir > h->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
-	retval = ext2fs_read_inode(efs, dir, &inode);
+	retval = ext2fs_read_inode(h, dir, &inode);
 	if (retval)
 		return retval;
 	if (!LINUX_S_ISDIR(inode.i_mode))
 		return EXT2_ET_NO_DIRECTORY;
 	if (!(inode.i_flags & EXT2_INDEX_FL))
 		return E2C_ERR_NOT_INDEXED;
-	h = calloc(1, sizeof(*h));
-	w.buf = malloc(efs->blocksize);
-	if (!h || !w.buf) {
+	t = calloc(1, sizeof(*t));
+	w.buf = malloc(h->blocksize);
+	if (!t || !w.buf) {
 		retval = ENOMEM;
 		goto errout;
 	}
-	h->ino = dir;
-	w.nblocks = EXT2_I_SIZE(&inode) / efs->blocksize;
+	t->ino = dir;
+	w.nblocks = EXT2_I_SIZE(&inode) / h->blocksize;
 	w.hash_flags = inode.i_flags & EXT4_CASEFOLD_FL;
 	retval = claim(&w, 0);
 	if (!retval)
-		retval = read_lblk(&w, 0, &h->root.pblk, 0);
+		retval = read_lblk(&w, 0, &t->root.pblk, 0);
 	if (retval)
 		goto errout;
 	/* The root block: "." (12 bytes), ".." to the end, then the info. */
 	info = (struct ext2_dx_root_info *)(w.buf + 24);
-	h->reserved_zero = ext2fs_le32_to_cpu(info->reserved_zero);
-	h->hash_version = info->hash_version;
-	h->info_length = info->info_length;
-	h->indirect_levels = info->indirect_levels;
-	h->flags = info->unused_flags;
-	h->hash_alg = info->hash_version;
-	if (h->hash_alg <= EXT2_HASH_TEA &&
-	    (efs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
-		h->hash_alg += 3;
-	w.hash_alg = h->hash_alg;
-	h->root.level = h->indirect_levels;
-	if ((unsigned int)h->indirect_levels >= ext2_dir_htree_level(efs)) {
-		h->root.err = E2C_ERR_HTREE_BAD;
+	t->reserved_zero = ext2fs_le32_to_cpu(info->reserved_zero);
+	t->hash_version = info->hash_version;
+	t->info_length = info->info_length;
+	t->indirect_levels = info->indirect_levels;
+	t->flags = info->unused_flags;
+	t->hash_alg = info->hash_version;
+	if (t->hash_alg <= EXT2_HASH_TEA &&
+	    (h->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
+		t->hash_alg += 3;
+	w.hash_alg = t->hash_alg;
+	t->root.level = t->indirect_levels;
+	if ((unsigned int)t->indirect_levels >= ext2_dir_htree_level(h)) {
+		t->root.err = E2C_ERR_HTREE_BAD;
 		goto done;
 	}
-	retval = read_node(&w, &h->root, 24 + h->info_length,
-			   h->info_length == sizeof(*info));
+	retval = read_node(&w, &t->root, 24 + t->info_length,
+			   t->info_length == sizeof(*info));
 	if (retval)
 		goto errout;
 done:
 	free(w.seen.slot);
 	free(w.buf);
-	*ret = h;
+	*ret = t;
 	return 0;
 errout:
 	free(w.seen.slot);
 	free(w.buf);
-	e2c_htree_free(h);
+	e2c_htree_free(t);
 	return retval;
 }

@@ -1,22 +1,22 @@
 /*
  * inode.c -- reading inodes and classifying them.
  */
-#include "e2c.h"
+#include "e2c_int.h"
 
-size_t e2c_inode_buf_size(e2c_fs *e)
+size_t e2c_inode_buf_size(e2c_fs *fs)
 {
-	size_t isz = EXT2_INODE_SIZE(e->fs->super);
+	size_t isz = EXT2_INODE_SIZE(fs->h->super);
 
 	return isz > sizeof(struct ext2_inode_large) ?
 		isz : sizeof(struct ext2_inode_large);
 }
 
-errcode_t e2c_read_inode(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *buf)
+errcode_t e2c_read_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *buf)
 {
-	if (ino < 1 || ino > e->fs->super->s_inodes_count)
+	if (ino < 1 || ino > fs->h->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
-	return ext2fs_read_inode_full(e->fs, ino, buf,
-				      EXT2_INODE_SIZE(e->fs->super));
+	return ext2fs_read_inode_full(fs->h, ino, buf,
+				      EXT2_INODE_SIZE(fs->h->super));
 }
 
 int e2c_mode_ftype(__u16 mode)
@@ -55,17 +55,17 @@ const char *e2c_inode_type(const struct ext2_inode *inode)
 	return e2c_ftype_name(e2c_mode_ftype(inode->i_mode));
 }
 
-int e2c_inode_has_blocks(e2c_fs *e, struct ext2_inode *inode)
+int e2c_inode_has_blocks(e2c_fs *fs, struct ext2_inode *inode)
 {
 	if (inode->i_flags & EXT4_INLINE_DATA_FL)
 		return 0;
-	return ext2fs_inode_has_valid_blocks2(e->fs, inode);
+	return ext2fs_inode_has_valid_blocks2(fs->h, inode);
 }
 
-int e2c_inode_has_extra(e2c_fs *e, const struct ext2_inode *inode,
+int e2c_inode_has_extra(e2c_fs *fs, const struct ext2_inode *inode,
 			size_t end)
 {
-	size_t isz = EXT2_INODE_SIZE(e->fs->super);
+	size_t isz = EXT2_INODE_SIZE(fs->h->super);
 	const struct ext2_inode_large *large =
 		(const struct ext2_inode_large *)inode;
 
@@ -74,12 +74,12 @@ int e2c_inode_has_extra(e2c_fs *e, const struct ext2_inode *inode,
 	       end <= isz;
 }
 
-long long e2c_inode_xtime(e2c_fs *e, const struct ext2_inode *inode, __u32 lo,
+long long e2c_inode_xtime(e2c_fs *fs, const struct ext2_inode *inode, __u32 lo,
 			  size_t extra_off, size_t extra_end)
 {
 	long long t = (__s32)lo;
 
-	if (e2c_inode_has_extra(e, inode, extra_end)) {
+	if (e2c_inode_has_extra(fs, inode, extra_end)) {
 		__u32 extra = *(const __u32 *)((const char *)inode + extra_off);
 
 		t += (long long)(extra & EXT4_EPOCH_MASK) << 32;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 #include <ext2fs/ext3_extents.h>	/* needs the types ext2fs.h defines */
 
 /* The kernel's and e2fsck's limit on extent tree depth. */
@@ -106,20 +106,20 @@ static int is_bad_map(errcode_t err)
 
 /* blk..blk+len-1 inside the filesystem and, with check_meta, clear of
  * its metadata. */
-static errcode_t check_range(e2c_fs *e, int check_meta, blk64_t blk,
+static errcode_t check_range(e2c_fs *fs, int check_meta, blk64_t blk,
 			     blk64_t len)
 {
-	ext2_filsys fs = e->fs;
+	ext2_filsys h = fs->h;
 	int meta = 0;
 	errcode_t retval;
 
-	if (blk < fs->super->s_first_data_block ||
-	    blk >= ext2fs_blocks_count(fs->super) ||
-	    len > ext2fs_blocks_count(fs->super) - blk)
+	if (blk < h->super->s_first_data_block ||
+	    blk >= ext2fs_blocks_count(h->super) ||
+	    len > ext2fs_blocks_count(h->super) - blk)
 		return E2C_ERR_PTR_RANGE;
 	if (!check_meta)
 		return 0;
-	retval = e2c_fs_is_metadata(e, blk, len, &meta);
+	retval = e2c_fs_is_metadata(fs, blk, len, &meta);
 	if (retval)
 		return retval;
 	return meta ? E2C_ERR_PTR_METADATA : 0;
@@ -132,17 +132,17 @@ static errcode_t check_ptr(struct e2c_map *m, blk64_t blk, blk64_t len)
 
 /* Of the len pointers from ptrs, contiguous from blk: how many are valid
  * before the first bad one (all: len), and that one's error. */
-static blk64_t valid_prefix(e2c_fs *e, int check_meta, blk64_t blk,
+static blk64_t valid_prefix(e2c_fs *fs, int check_meta, blk64_t blk,
 			    blk64_t len, errcode_t *err)
 {
 	blk64_t k;
 
-	*err = check_range(e, check_meta, blk, len);
+	*err = check_range(fs, check_meta, blk, len);
 	if (!*err)
 		return len;
-	for (k = 0; !check_range(e, check_meta, blk + k, 1); k++)
+	for (k = 0; !check_range(fs, check_meta, blk + k, 1); k++)
 		;
-	*err = check_range(e, check_meta, blk + k, 1);
+	*err = check_range(fs, check_meta, blk + k, 1);
 	return k;
 }
 
@@ -241,16 +241,16 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 	m->ino = ino;
 	m->inode = (struct ext2_inode *)(m + 1);
 	if (inode)
-		memcpy(m->inode, inode, EXT2_INODE_SIZE(fs->fs->super));
+		memcpy(m->inode, inode, EXT2_INODE_SIZE(fs->h->super));
 	else {
 		retval = e2c_read_inode(fs, ino, m->inode);
 		if (retval)
 			goto errout;
 	}
-	m->p = fs->fs->blocksize / 4;
+	m->p = fs->h->blocksize / 4;
 	/* Rounded up without overflow: i_size may be anything. */
-	m->size_blocks = EXT2_I_SIZE(m->inode) / fs->fs->blocksize +
-			 (EXT2_I_SIZE(m->inode) % fs->fs->blocksize != 0);
+	m->size_blocks = EXT2_I_SIZE(m->inode) / fs->h->blocksize +
+			 (EXT2_I_SIZE(m->inode) % fs->h->blocksize != 0);
 	m->check_meta = checks_meta(fs, ino);
 
 	if (!e2c_inode_has_blocks(fs, m->inode)) {
@@ -258,7 +258,7 @@ errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
 	} else if (m->inode->i_flags & EXT4_EXTENTS_FL) {
 		m->is_extent = 1;
 		m->op = EXT2_EXTENT_ROOT;
-		retval = ext2fs_extent_open2(fs->fs, ino, m->inode, &m->h);
+		retval = ext2fs_extent_open2(fs->h, ino, m->inode, &m->h);
 		if (retval)
 			goto errout;
 		/* libext2fs follows any depth the root claims, reading
@@ -413,11 +413,11 @@ static errcode_t bmap_next(struct e2c_map *m, struct e2c_piece *p, int *got)
 		/* An indirect block: report it, then descend into it. */
 		p->kind = (enum e2c_kind)depth;
 		if (!m->bufs[depth - 1]) {
-			m->bufs[depth - 1] = malloc(m->fs->fs->blocksize);
+			m->bufs[depth - 1] = malloc(m->fs->h->blocksize);
 			if (!m->bufs[depth - 1])
 				return ENOMEM;
 		}
-		retval = ext2fs_read_ind_block(m->fs->fs, blk,
+		retval = ext2fs_read_ind_block(m->fs->h, blk,
 					       m->bufs[depth - 1]);
 		f->i++;
 		if (retval) {
@@ -723,7 +723,7 @@ errcode_t e2c_bmap(e2c_fs *fs, ext2_ino_t ino, blk64_t lblk, blk64_t *pblk,
 	errcode_t retval;
 
 	*pblk = 0;
-	retval = ext2fs_bmap2(fs->fs, ino, NULL, NULL, 0, lblk, &ret_flags,
+	retval = ext2fs_bmap2(fs->h, ino, NULL, NULL, 0, lblk, &ret_flags,
 			      pblk);
 	if (uninit)
 		*uninit = (ret_flags & BMAP_RET_UNINIT) != 0;

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 errcode_t e2c_grow(void *arr, size_t *cap, size_t need, size_t sz)
 {

@@ -23,7 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 struct e2c_owners {
 	ext2fs_block_bitmap owned;	/* mapped by some inode */
@@ -52,12 +52,12 @@ void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len)
 void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
 {
 	struct e2c_owners *o = fs->building;
-	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
+	blk64_t acl = ext2fs_file_acl_block(fs->h, inode);
 
 	/* Counted once however many inodes share it, as EA blocks are
 	 * meant to be. */
-	if (acl && acl >= fs->fs->super->s_first_data_block &&
-	    acl < ext2fs_blocks_count(fs->fs->super) &&
+	if (acl && acl >= fs->h->super->s_first_data_block &&
+	    acl < ext2fs_blocks_count(fs->h->super) &&
 	    !ext2fs_test_block_bitmap2(o->acl, acl)) {
 		ext2fs_mark_block_bitmap2(o->acl, acl);
 		e2c_owners_claim(fs, acl, 1);
@@ -78,7 +78,7 @@ void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 	 * claims those blocks, not the header words as block numbers.
 	 * (The flag is lent for the walk only.) */
 	int lost = !(inode->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) &&
-		   ext2fs_has_feature_extents(fs->fs->super) &&
+		   ext2fs_has_feature_extents(fs->h->super) &&
 		   (LINUX_S_ISREG(inode->i_mode) || LINUX_S_ISDIR(inode->i_mode)) &&
 		   !ext2fs_extent_header_verify(inode->i_block,
 						sizeof(inode->i_block));
@@ -120,13 +120,13 @@ errcode_t e2c_owners_begin(e2c_fs *fs)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return ENOMEM;
-	retval = ext2fs_allocate_block_bitmap(fs->fs, "mapped blocks",
+	retval = ext2fs_allocate_block_bitmap(fs->h, "mapped blocks",
 					      &o->owned);
 	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->fs, "shared blocks",
+		retval = ext2fs_allocate_block_bitmap(fs->h, "shared blocks",
 						      &o->shared);
 	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->fs, "EA blocks",
+		retval = ext2fs_allocate_block_bitmap(fs->h, "EA blocks",
 						      &o->acl);
 	if (retval) {
 		owners_free(o);
@@ -153,12 +153,12 @@ void e2c_owners_end(e2c_fs *fs, int complete)
 
 int e2c_owners_any_shared(e2c_fs *fs)
 {
-	ext2_filsys f = fs->fs;
+	ext2_filsys h = fs->h;
 	blk64_t b;
 
 	return !ext2fs_find_first_set_block_bitmap2(fs->shared,
-			f->super->s_first_data_block,
-			ext2fs_blocks_count(f->super) - 1, &b);
+			h->super->s_first_data_block,
+			ext2fs_blocks_count(h->super) - 1, &b);
 }
 
 static errcode_t claim_inode(e2c_fs *fs, ext2_ino_t ino,
@@ -233,15 +233,15 @@ void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len)
  * else E2C_ERR_BLOCK_BITMAP. */
 static errcode_t all_in_bitmap(e2c_fs *fs, ext2fs_block_bitmap map)
 {
-	ext2_filsys f = fs->fs;
-	blk64_t last = ext2fs_blocks_count(f->super) - 1;
-	blk64_t b = f->super->s_first_data_block, end, free_blk;
+	ext2_filsys h = fs->h;
+	blk64_t last = ext2fs_blocks_count(h->super) - 1;
+	blk64_t b = h->super->s_first_data_block, end, free_blk;
 
 	while (b <= last &&
 	       !ext2fs_find_first_set_block_bitmap2(map, b, last, &b)) {
 		if (ext2fs_find_first_zero_block_bitmap2(map, b, last, &end))
 			end = last + 1;
-		if (!ext2fs_find_first_zero_block_bitmap2(f->block_map, b,
+		if (!ext2fs_find_first_zero_block_bitmap2(h->block_map, b,
 							  end - 1, &free_blk))
 			return E2C_ERR_BLOCK_BITMAP;
 		b = end;
@@ -262,13 +262,13 @@ errcode_t e2c_fs_check_bitmaps(e2c_fs *fs)
 	if (fs->bitmaps_known)
 		return fs->bitmaps_err;
 	/* Build the metadata map (a query does). */
-	retval = e2c_fs_is_metadata(fs, fs->fs->super->s_first_data_block, 1,
+	retval = e2c_fs_is_metadata(fs, fs->h->super->s_first_data_block, 1,
 				    &meta);
 	if (retval)
 		return retval;
 	if (fs->hidden_ino)
 		retval = E2C_ERR_INODE_BITMAP;
-	else if (!fs->fs->block_map)
+	else if (!fs->h->block_map)
 		retval = E2C_ERR_NO_BITMAPS;
 	else
 		retval = all_in_bitmap(fs, fs->meta);

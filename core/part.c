@@ -11,7 +11,7 @@
 
 #include <blkid/blkid.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* Copy blkid's value of name (or "") into buf. */
 static void lookup(blkid_probe pr, const char *name, char *buf, size_t len)

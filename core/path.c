@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
-errcode_t e2c_lookup(e2c_fs *e, ext2_ino_t cwd, const char *spec,
+errcode_t e2c_lookup(e2c_fs *fs, ext2_ino_t cwd, const char *spec,
 		     ext2_ino_t *ino)
 {
 	size_t len = strlen(spec);
@@ -23,12 +23,12 @@ errcode_t e2c_lookup(e2c_fs *e, ext2_ino_t cwd, const char *spec,
 		errno = 0;
 		n = strtoul(spec + 1, &end, 0);
 		if (errno || end != spec + len - 1 || n < 1 ||
-		    n > e->fs->super->s_inodes_count)
+		    n > fs->h->super->s_inodes_count)
 			return EXT2_ET_BAD_INODE_NUM;
 		*ino = (ext2_ino_t)n;
 		return 0;
 	}
-	return ext2fs_namei(e->fs, EXT2_ROOT_INO, cwd ? cwd : EXT2_ROOT_INO,
+	return ext2fs_namei(fs->h, EXT2_ROOT_INO, cwd ? cwd : EXT2_ROOT_INO,
 			    spec, ino);
 }
 
@@ -66,7 +66,7 @@ static int name_of_cb(struct ext2_dir_entry *dirent, int offset,
 }
 
 /* Look for ino's name in dir, and dir's "..": n filled in. */
-static errcode_t name_in(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t ino,
+static errcode_t name_in(ext2_filsys h, ext2_ino_t dir, ext2_ino_t ino,
 			 struct name_of *n)
 {
 	errcode_t retval;
@@ -75,7 +75,7 @@ static errcode_t name_in(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t ino,
 	n->dotdot = 0;
 	n->name = NULL;
 	n->err = 0;
-	retval = ext2fs_dir_iterate(fs, dir, 0, NULL, name_of_cb, n);
+	retval = ext2fs_dir_iterate(h, dir, 0, NULL, name_of_cb, n);
 	return retval ? retval : n->err;
 }
 
@@ -85,9 +85,9 @@ static errcode_t name_in(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t ino,
  * left deep trees without names).  NULL when the chain breaks: a ".."
  * that is not a directory or does not list the child, or a loop.
  */
-static errcode_t dir_pathname(e2c_fs *e, ext2_ino_t dir, char **path)
+static errcode_t dir_pathname(e2c_fs *fs, ext2_ino_t dir, char **path)
 {
-	ext2_filsys fs = e->fs;
+	ext2_filsys h = fs->h;
 	struct name_of n;
 	ext2_ino_t parent;
 	char *p = NULL, *q;
@@ -95,12 +95,12 @@ static errcode_t dir_pathname(e2c_fs *e, ext2_ino_t dir, char **path)
 	int depth;
 
 	*path = NULL;
-	retval = name_in(fs, dir, 0, &n);	/* dir's ".." */
+	retval = name_in(h, dir, 0, &n);	/* dir's ".." */
 	parent = n.dotdot;
 	for (depth = 0; !retval && dir != EXT2_ROOT_INO; depth++) {
 		if (!parent || depth == MAX_DEPTH)
 			goto none;
-		retval = name_in(fs, parent, dir, &n);
+		retval = name_in(h, parent, dir, &n);
 		if (retval || !n.name)
 			break;
 		q = malloc(strlen(n.name) + (p ? strlen(p) : 0) + 2);
@@ -158,14 +158,14 @@ static errcode_t first_name(ext2_ino_t ino, ext2_ino_t dir,
 }
 
 /* dir's path + "/" + name into *path (NULL when dir has no path). */
-static errcode_t join_name(e2c_fs *e, ext2_ino_t dir, const char *name,
+static errcode_t join_name(e2c_fs *fs, ext2_ino_t dir, const char *name,
 			   char **path)
 {
 	char *dirpath = NULL;
 	errcode_t retval;
 
 	*path = NULL;
-	retval = dir_pathname(e, dir, &dirpath);
+	retval = dir_pathname(fs, dir, &dirpath);
 	if (retval || !dirpath)
 		return retval;
 	*path = e2c_path_join(dirpath, name, strlen(name));
@@ -175,7 +175,7 @@ static errcode_t join_name(e2c_fs *e, ext2_ino_t dir, const char *name,
 	return retval;
 }
 
-errcode_t e2c_pathnames(e2c_fs *e, const ext2_ino_t *inos, size_t n,
+errcode_t e2c_pathnames(e2c_fs *fs, const ext2_ino_t *inos, size_t n,
 			char **paths)
 {
 	struct first_names f = { NULL, NULL, NULL, 0, 0 };
@@ -196,11 +196,11 @@ errcode_t e2c_pathnames(e2c_fs *e, const ext2_ino_t *inos, size_t n,
 	}
 	/* Directories by their ".." chain; the others by one search. */
 	for (i = 0; i < n; i++) {
-		retval = ext2fs_read_inode(e->fs, inos[i], &inode);
+		retval = ext2fs_read_inode(fs->h, inos[i], &inode);
 		if (retval)
 			goto errout;
 		if (LINUX_S_ISDIR(inode.i_mode)) {
-			retval = dir_pathname(e, inos[i], &paths[i]);
+			retval = dir_pathname(fs, inos[i], &paths[i]);
 			if (retval)
 				goto errout;
 		} else {
@@ -211,13 +211,13 @@ errcode_t e2c_pathnames(e2c_fs *e, const ext2_ino_t *inos, size_t n,
 	f.inos = files;
 	f.n = f.left = k;
 	if (k) {
-		retval = e2c_find_names(e, files, k, first_name, NULL, &f);
+		retval = e2c_find_names(fs, files, k, first_name, NULL, &f);
 		if (retval)
 			goto errout;
 	}
 	for (k = 0; k < f.n && !retval; k++)
 		if (f.dirs[k])
-			retval = join_name(e, f.dirs[k], f.names[k],
+			retval = join_name(fs, f.dirs[k], f.names[k],
 					   &paths[pos[k]]);
 errout:
 	for (i = 0; i < f.n; i++)
@@ -235,9 +235,9 @@ errout:
 	return retval;
 }
 
-errcode_t e2c_pathname(e2c_fs *e, ext2_ino_t ino, char **path)
+errcode_t e2c_pathname(e2c_fs *fs, ext2_ino_t ino, char **path)
 {
-	return e2c_pathnames(e, &ino, 1, path);
+	return e2c_pathnames(fs, &ino, 1, path);
 }
 
 struct list_ctx {
@@ -284,16 +284,16 @@ static int list_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent,
 	return 0;
 }
 
-errcode_t e2c_dir_list(e2c_fs *e, ext2_ino_t dir, struct e2c_dirent **ents,
+errcode_t e2c_dir_list(e2c_fs *fs, ext2_ino_t dir, struct e2c_dirent **ents,
 		       size_t *count)
 {
 	struct list_ctx c = { 0 };
 	errcode_t retval;
 
-	retval = ext2fs_check_directory(e->fs, dir);
+	retval = ext2fs_check_directory(fs->h, dir);
 	if (retval)
 		goto errout;
-	retval = ext2fs_dir_iterate2(e->fs, dir, 0, NULL, list_cb, &c);
+	retval = ext2fs_dir_iterate2(fs->h, dir, 0, NULL, list_cb, &c);
 	if (!retval)
 		retval = c.err;
 	if (retval)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "migrate.h"
+#include "e2c_int.h"
 
 #define ENTRY_SIZE	sizeof(struct ext3_extent)	/* = index entry size */
 #define HEADER_SIZE	sizeof(struct ext3_extent_header)
@@ -19,9 +19,9 @@
 			  HEADER_SIZE) / ENTRY_SIZE)
 
 /* Entries of a non-root node (the checksum tail fits in what is left). */
-static blk64_t node_entries(ext2_filsys fs)
+static blk64_t node_entries(ext2_filsys h)
 {
-	return (fs->blocksize - HEADER_SIZE) / ENTRY_SIZE;
+	return (h->blocksize - HEADER_SIZE) / ENTRY_SIZE;
 }
 
 /* Depth and non-root node count of a packed tree over n leaf extents. */
@@ -37,17 +37,17 @@ static void tree_shape(blk64_t n, blk64_t cap, int *depth, blk64_t *nodes)
 }
 
 /* Why ino cannot be migrated, from the inode alone (0: it can). */
-static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
+static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
 			     struct ext2_inode *inode)
 {
-	ext2_filsys fs = e->fs;
+	ext2_filsys h = fs->h;
 
 	/* The journal above all: e2fsck's bmap2extent never converts these
 	 * either. */
-	if (e2c_ino_reserved(e, ino))
+	if (e2c_ino_reserved(fs, ino))
 		return E2C_ERR_SKIP_RESERVED;
 	if (!inode->i_links_count ||
-	    (fs->inode_map && !ext2fs_test_inode_bitmap2(fs->inode_map, ino)))
+	    (h->inode_map && !ext2fs_test_inode_bitmap2(h->inode_map, ino)))
 		return E2C_ERR_SKIP_UNLINKED;
 	if (inode->i_flags & EXT4_INLINE_DATA_FL)
 		return E2C_ERR_SKIP_INLINE;
@@ -55,7 +55,7 @@ static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
 		return E2C_ERR_SKIP_EXTENTS;
 	if (!e2c_inode_type_known(inode))
 		return E2C_ERR_SKIP_TYPE;
-	if (!e2c_inode_has_blocks(e, inode))
+	if (!e2c_inode_has_blocks(fs, inode))
 		return E2C_ERR_SKIP_NO_BLOCKS;
 	/* An extent tree that lost its flag: read as a block map, its
 	 * header would become block numbers and its extents be lost.  No
@@ -66,8 +66,8 @@ static errcode_t skip_reason(e2c_fs *e, ext2_ino_t ino,
 		return E2C_ERR_SKIP_EXTENT_FL;
 	/* A size past the map's reach is corrupt (e2fsck's bound too):
 	 * not an inode to touch. */
-	if (EXT2_I_SIZE(inode) / fs->blocksize +
-	    (EXT2_I_SIZE(inode) % fs->blocksize != 0) > e2c_blockmap_limit(e))
+	if (EXT2_I_SIZE(inode) / h->blocksize +
+	    (EXT2_I_SIZE(inode) % h->blocksize != 0) > e2c_blockmap_limit(fs))
 		return E2C_ERR_SIZE_RANGE;
 	return 0;
 }
@@ -138,7 +138,7 @@ static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
 
 /* Where the pieces of one map walk go. */
 struct walk {
-	e2c_fs *e;
+	e2c_fs *fs;
 	struct e2c_plan *plan;
 	struct e2c_collect *c;
 	struct e2c_piece r;		/* the data run being coalesced */
@@ -159,9 +159,9 @@ static errcode_t check_piece(struct walk *w, const struct e2c_piece *p)
 	 * 2^32-1, or it wraps (the kernel refuses such an extent). */
 	if (p->kind == E2C_DATA && p->lblk + p->len > EXT_MAX_EXTENT_LBLK)
 		return E2C_ERR_LBLK_RANGE;
-	if (w->e->claiming)
+	if (w->fs->claiming)
 		return 0;
-	retval = e2c_fs_shared(w->e, p->pblk, p->len, &shared);
+	retval = e2c_fs_shared(w->fs, p->pblk, p->len, &shared);
 	return !retval && shared ? E2C_ERR_PTR_SHARED : retval;
 }
 
@@ -179,14 +179,14 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 
 	if (!p->len)
 		return 0;
-	if (w->e->claiming)
-		e2c_owners_claim(w->e, p->pblk, p->len);
+	if (w->fs->claiming)
+		e2c_owners_claim(w->fs, p->pblk, p->len);
 	w->stopped |= (p->flags & E2C_PAST_BAD) != 0;
 	if (w->stopped)
 		return 0;
 	retval = check_piece(w, p);
 	if (retval) {
-		if (!w->e->claiming)
+		if (!w->fs->claiming)
 			return retval;
 		w->stopped = 1;		/* the rest is claimed still */
 		w->err = retval;
@@ -220,29 +220,29 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 /* Whether e2fsck keeps this slow symlink (e2fsck_pass1_check_symlink):
  * its target in block 0 alone, NUL-terminated inside it, as long as
  * i_size says.  A block that cannot be read fails, as it fails e2fsck. */
-static int symlink_ok(e2c_fs *e, struct ext2_inode *inode)
+static int symlink_ok(e2c_fs *fs, struct ext2_inode *inode)
 {
-	ext2_filsys fs = e->fs;
+	ext2_filsys h = fs->h;
 	blk_t blk = inode->i_block[0];
 	char *buf;
 	size_t len;
 	int i, ok = 0;
 
 	if (inode->i_size_high || !inode->i_size ||
-	    (inode->i_flags & EXT2_INDEX_FL) || inode->i_size >= fs->blocksize)
+	    (inode->i_flags & EXT2_INDEX_FL) || inode->i_size >= h->blocksize)
 		return 0;
 	for (i = 1; i < EXT2_N_BLOCKS; i++)
 		if (inode->i_block[i])
 			return 0;
-	if (blk < fs->super->s_first_data_block ||
-	    blk >= ext2fs_blocks_count(fs->super))
+	if (blk < h->super->s_first_data_block ||
+	    blk >= ext2fs_blocks_count(h->super))
 		return 0;
-	buf = malloc(fs->blocksize);
-	if (buf && !io_channel_read_blk64(fs->io, blk, 1, buf)) {
+	buf = malloc(h->blocksize);
+	if (buf && !io_channel_read_blk64(h->io, blk, 1, buf)) {
 		len = inode->i_flags & EXT4_ENCRYPT_FL ?
 			ext2fs_le16_to_cpu(*(__u16 *)buf) + 2U :
-			strnlen(buf, fs->blocksize);
-		ok = len < fs->blocksize && len == inode->i_size;
+			strnlen(buf, h->blocksize);
+		ok = len < h->blocksize && len == inode->i_size;
 	}
 	free(buf);
 	return ok;
@@ -254,19 +254,19 @@ static int symlink_ok(e2c_fs *e, struct ext2_inode *inode)
  * lose its data, but e2fsck's repair of the result would differ from its
  * repair of the original (a hole e2fsck would fill becomes an extent gap,
  * blocks past i_size one more extent to cut). */
-static errcode_t e2fsck_would_fix(e2c_fs *e, struct ext2_inode *inode,
+static errcode_t e2fsck_would_fix(e2c_fs *fs, struct ext2_inode *inode,
 				  const struct e2c_plan *plan,
 				  const struct walk *w)
 {
-	ext2_filsys fs = e->fs;
-	struct ext2_super_block *sb = fs->super;
+	ext2_filsys h = fs->h;
+	struct ext2_super_block *sb = h->super;
 	__u64 size = EXT2_I_SIZE(inode);
 	blk64_t nblocks, expect;
 
 	if (LINUX_S_ISDIR(inode->i_mode)) {
-		if (!plan->data_blocks || (size & (fs->blocksize - 1)) ||
-		    size / fs->blocksize > w->end ||
-		    w->end - size / fs->blocksize > sb->s_prealloc_dir_blocks)
+		if (!plan->data_blocks || (size & (h->blocksize - 1)) ||
+		    size / h->blocksize > w->end ||
+		    w->end - size / h->blocksize > sb->s_prealloc_dir_blocks)
 			return E2C_ERR_SKIP_SIZE;
 		if (w->hole)
 			return E2C_ERR_SKIP_DIR_HOLE;
@@ -274,21 +274,21 @@ static errcode_t e2fsck_would_fix(e2c_fs *e, struct ext2_inode *inode,
 		    w->end - 1 > (1ULL << (21 - sb->s_log_block_size)))
 			return E2C_ERR_SKIP_SIZE;
 	} else if (LINUX_S_ISLNK(inode->i_mode)) {
-		if (!symlink_ok(e, inode))
+		if (!symlink_ok(fs, inode))
 			return E2C_ERR_SKIP_SYMLINK;
-	} else if (w->end && size < (w->end - 1) * fs->blocksize) {
+	} else if (w->end && size < (w->end - 1) * h->blocksize) {
 		return E2C_ERR_SKIP_SIZE;	/* blocks past i_size */
 	}
 	/* i_blocks counts the map's blocks and the EA block (and, with
 	 * ea_inode, the EA inodes' blocks: only a lower bound then). */
 	nblocks = plan->data_blocks + plan->meta_freed +
-		  (ext2fs_file_acl_block(fs, inode) != 0);
+		  (ext2fs_file_acl_block(h, inode) != 0);
 	expect = ext2fs_has_feature_huge_file(sb) &&
 		 (inode->i_flags & EXT4_HUGE_FILE_FL) ?
-		 nblocks : nblocks * (fs->blocksize / 512);
+		 nblocks : nblocks * (h->blocksize / 512);
 	if (ext2fs_has_feature_ea_inode(sb) ?
-	    ext2fs_inode_i_blocks(fs, inode) < expect :
-	    ext2fs_inode_i_blocks(fs, inode) != expect ||
+	    ext2fs_inode_i_blocks(h, inode) < expect :
+	    ext2fs_inode_i_blocks(h, inode) != expect ||
 	    (ext2fs_has_feature_huge_file(sb) &&
 	     (inode->i_flags & EXT4_HUGE_FILE_FL) &&
 	     inode->osd2.linux2.l_i_blocks_hi))
@@ -298,23 +298,23 @@ static errcode_t e2fsck_would_fix(e2c_fs *e, struct ext2_inode *inode,
 
 /* One walk of the map, every piece through take_piece; then what e2fsck
  * would make of the inode (into plan->skip). */
-static errcode_t scan_map(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
+static errcode_t scan_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			  struct e2c_plan *plan, struct e2c_collect *c)
 {
-	struct walk w = { e, plan, c, { 0 }, 0, 0, 0, 0 };
+	struct walk w = { fs, plan, c, { 0 }, 0, 0, 0, 0 };
 	errcode_t retval;
 
-	if (e->claiming) {
-		retval = e2c_map_each_all(e, ino, inode, take_piece, &w);
+	if (fs->claiming) {
+		retval = e2c_map_each_all(fs, ino, inode, take_piece, &w);
 		if (w.err && (!retval || is_corrupt_map(retval)))
 			retval = w.err;	/* it came first */
 	} else {
-		retval = e2c_map_each(e, ino, inode, take_piece, &w);
+		retval = e2c_map_each(fs, ino, inode, take_piece, &w);
 	}
 	if (!retval && w.r.len)
 		retval = add_run(&w.r, plan, c);
 	if (!retval)
-		plan->skip = e2fsck_would_fix(e, inode, plan, &w);
+		plan->skip = e2fsck_would_fix(fs, inode, plan, &w);
 	return retval;
 }
 
@@ -326,47 +326,47 @@ void e2c_plan_fit(struct e2c_plan *plan, blk64_t avail)
 	}
 }
 
-errcode_t e2c_iblocks_swap(ext2_filsys fs, struct ext2_inode *inode,
+errcode_t e2c_iblocks_swap(ext2_filsys h, struct ext2_inode *inode,
 			   blk64_t meta_freed, blk64_t index_blocks)
 {
 	errcode_t retval;
 
-	retval = ext2fs_iblk_sub_blocks(fs, inode, meta_freed);
+	retval = ext2fs_iblk_sub_blocks(h, inode, meta_freed);
 	if (!retval)
-		retval = ext2fs_iblk_add_blocks(fs, inode, index_blocks);
+		retval = ext2fs_iblk_add_blocks(h, inode, index_blocks);
 	return retval;
 }
 
 /* i_blocks after the swap, into the plan. */
-static errcode_t iblocks_after(ext2_filsys fs, const struct ext2_inode *inode,
+static errcode_t iblocks_after(ext2_filsys h, const struct ext2_inode *inode,
 			       struct e2c_plan *plan)
 {
 	struct ext2_inode copy = *inode;
 	errcode_t retval;
 
-	retval = e2c_iblocks_swap(fs, &copy, plan->meta_freed,
+	retval = e2c_iblocks_swap(h, &copy, plan->meta_freed,
 				  plan->index_blocks);
 	if (!retval)
-		plan->iblocks_after = ext2fs_get_stat_i_blocks(fs, &copy);
+		plan->iblocks_after = ext2fs_get_stat_i_blocks(h, &copy);
 	return retval;
 }
 
-errcode_t e2c_plan_from(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
+errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			struct e2c_plan *plan, struct e2c_collect *c,
 			int *walked)
 {
-	ext2_filsys fs = e->fs;
+	ext2_filsys h = fs->h;
 	errcode_t retval = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->ino = ino;
-	plan->iblocks_before = ext2fs_get_stat_i_blocks(fs, inode);
+	plan->iblocks_before = ext2fs_get_stat_i_blocks(h, inode);
 	plan->iblocks_after = plan->iblocks_before;
 
-	plan->skip = skip_reason(e, ino, inode);
+	plan->skip = skip_reason(fs, ino, inode);
 	*walked = !plan->skip;
 	if (!plan->skip)
-		retval = scan_map(e, ino, inode, plan, c);
+		retval = scan_map(fs, ino, inode, plan, c);
 	if (is_corrupt_map(retval)) {
 		plan->skip = retval;
 		retval = 0;
@@ -374,12 +374,12 @@ errcode_t e2c_plan_from(e2c_fs *e, ext2_ino_t ino, struct ext2_inode *inode,
 	if (retval)
 		goto errout;
 	if (!plan->skip) {
-		tree_shape(plan->extents, node_entries(fs), &plan->depth,
+		tree_shape(plan->extents, node_entries(h), &plan->depth,
 			   &plan->index_blocks);
 		plan->used_delta = (long long)plan->index_blocks -
 				   (long long)plan->meta_freed;
 		/* i_blocks was checked against the map: this cannot fail. */
-		plan->skip = iblocks_after(fs, inode, plan);
+		plan->skip = iblocks_after(h, inode, plan);
 	}
 	if (plan->skip) {
 		struct e2c_plan skipped = { 0 };
@@ -399,7 +399,7 @@ errout:
 	return retval;
 }
 
-errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
+errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
 			   struct e2c_collect *c)
 {
 	struct ext2_inode *inode;
@@ -408,23 +408,23 @@ errcode_t e2c_plan_collect(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->ino = ino;
-	inode = calloc(1, e2c_inode_buf_size(e));
+	inode = calloc(1, e2c_inode_buf_size(fs));
 	if (!inode)
 		return ENOMEM;
-	retval = e2c_read_inode(e, ino, inode);
+	retval = e2c_read_inode(fs, ino, inode);
 	if (!retval)
-		retval = e2c_plan_from(e, ino, inode, plan, c, &walked);
+		retval = e2c_plan_from(fs, ino, inode, plan, c, &walked);
 	free(inode);
 	return retval;
 }
 
-errcode_t e2c_plan_inode(e2c_fs *e, ext2_ino_t ino, struct e2c_plan *plan)
+errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan)
 {
 	errcode_t retval;
 
-	retval = e2c_plan_collect(e, ino, plan, NULL);
+	retval = e2c_plan_collect(fs, ino, plan, NULL);
 	if (!retval)
-		e2c_plan_fit(plan, ext2fs_free_blocks_count(e->fs->super));
+		e2c_plan_fit(plan, ext2fs_free_blocks_count(fs->h->super));
 	return retval;
 }
 
@@ -443,12 +443,12 @@ static void fill_node(void *buf, const void *src, blk64_t n, blk64_t max,
 		memcpy((char *)buf + HEADER_SIZE, src, n * ENTRY_SIZE);
 }
 
-errcode_t e2c_tree_build(e2c_fs *e, const struct e2c_plan *plan,
+errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
 			 const struct ext3_extent *ext, const blk64_t *pblks,
 			 __u32 root[EXT2_N_BLOCKS], char *nodes)
 {
-	ext2_filsys fs = e->fs;
-	blk64_t cap = node_entries(fs), n = plan->extents, k = 0;
+	ext2_filsys h = fs->h;
+	blk64_t cap = node_entries(h), n = plan->extents, k = 0;
 	const char *ents = (const char *)ext;	/* the level being packed */
 	char *up = NULL;			/* entries of the level above */
 	int depth = 0;
@@ -464,14 +464,14 @@ errcode_t e2c_tree_build(e2c_fs *e, const struct e2c_plan *plan,
 		}
 		for (j = 0; j < nn; j++, k++) {
 			const char *src = ents + j * cap * ENTRY_SIZE;
-			char *blk = nodes + k * fs->blocksize;
+			char *blk = nodes + k * h->blocksize;
 			struct ext3_extent_idx *ix;
 
-			memset(blk, 0, fs->blocksize);
+			memset(blk, 0, h->blocksize);
 			fill_node(blk, src, n - j * cap < cap ? n - j * cap : cap,
 				  cap, depth);
 			retval = ext2fs_extent_header_verify(blk,
-							     fs->blocksize);
+							     h->blocksize);
 			if (retval) {
 				free(next);
 				goto out;
@@ -499,11 +499,11 @@ out:
 	return retval;
 }
 
-blk64_t e2c_tree_blocks(e2c_fs *e, blk64_t extents)
+blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents)
 {
 	blk64_t nodes;
 	int depth;
 
-	tree_shape(extents, node_entries(e->fs), &depth, &nodes);
+	tree_shape(extents, node_entries(fs->h), &depth, &nodes);
 	return nodes;
 }

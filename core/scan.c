@@ -3,7 +3,7 @@
  */
 #include <stdlib.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 struct e2c_scan {
 	e2c_fs *fs;
@@ -13,7 +13,7 @@ struct e2c_scan {
 };
 
 /* Opened with live: every inode table is read. */
-static errcode_t scan_open(e2c_fs *e, int live, e2c_scan **ret)
+static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
 {
 	e2c_scan *s;
 	errcode_t retval;
@@ -21,10 +21,10 @@ static errcode_t scan_open(e2c_fs *e, int live, e2c_scan **ret)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ENOMEM;
-	s->fs = e;
+	s->fs = fs;
 	s->live = live;
 	/* 32 blocks a read: fewer, larger reads of the inode tables. */
-	retval = ext2fs_open_inode_scan(e->fs, 32, &s->scan);
+	retval = ext2fs_open_inode_scan(fs->h, 32, &s->scan);
 	if (retval) {
 		free(s);
 		return retval;
@@ -35,14 +35,14 @@ static errcode_t scan_open(e2c_fs *e, int live, e2c_scan **ret)
 	return 0;
 }
 
-errcode_t e2c_scan_open(e2c_fs *e, e2c_scan **ret)
+errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret)
 {
-	return scan_open(e, 0, ret);
+	return scan_open(fs, 0, ret);
 }
 
-errcode_t e2c_scan_open_live(e2c_fs *e, e2c_scan **ret)
+errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret)
 {
-	return scan_open(e, 1, ret);
+	return scan_open(fs, 1, ret);
 }
 
 int e2c_scan_hidden(const e2c_scan *s)
@@ -63,9 +63,9 @@ static int in_use(e2c_scan *s, ext2_ino_t ino, struct ext2_inode *inode,
 		  int garbage)
 {
 	s->hidden = 0;
-	if (!s->fs->fs->inode_map)
+	if (!s->fs->h->inode_map)
 		return inode->i_links_count && !inode->i_dtime;
-	if (ext2fs_test_inode_bitmap2(s->fs->fs->inode_map, ino))
+	if (ext2fs_test_inode_bitmap2(s->fs->h->inode_map, ino))
 		return 1;
 	s->hidden = s->live && !garbage && looks_live(inode);
 	return s->hidden;
@@ -79,18 +79,18 @@ static int in_use(e2c_scan *s, ext2_ino_t ino, struct ext2_inode *inode,
  */
 static errcode_t skip_free(e2c_scan *s, ext2_ino_t ino, int *done)
 {
-	ext2_filsys fs = s->fs->fs;
-	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(fs->super);
-	ext2_ino_t last = fs->super->s_inodes_count, next;
+	ext2_filsys h = s->fs->h;
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super);
+	ext2_ino_t last = h->super->s_inodes_count, next;
 	ext2_ino_t group_end = ((ino - 1) / ipg + 1) * ipg;
 
 	*done = 0;
-	if (!fs->inode_map || ino >= group_end ||
-	    !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino + 1,
+	if (!h->inode_map || ino >= group_end ||
+	    !ext2fs_find_first_set_inode_bitmap2(h->inode_map, ino + 1,
 						 group_end, &next))
 		return 0;
 	if (group_end >= last ||
-	    ext2fs_find_first_set_inode_bitmap2(fs->inode_map, group_end + 1,
+	    ext2fs_find_first_set_inode_bitmap2(h->inode_map, group_end + 1,
 						last, &next)) {
 		*done = 1;
 		return 0;
@@ -100,7 +100,7 @@ static errcode_t skip_free(e2c_scan *s, ext2_ino_t ino, int *done)
 
 errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 {
-	int isz = EXT2_INODE_SIZE(s->fs->fs->super);
+	int isz = EXT2_INODE_SIZE(s->fs->h->super);
 	errcode_t retval;
 	int done, garbage;
 

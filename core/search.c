@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* Both searches consider linked inodes only, as debugfs does. */
 struct linked {
@@ -76,7 +76,7 @@ static errcode_t owners_inode(e2c_fs *fs, ext2_ino_t ino,
 			      struct ext2_inode *inode, void *priv, int *done)
 {
 	struct owners *o = priv;
-	blk64_t acl = ext2fs_file_acl_block(fs->fs, inode);
+	blk64_t acl = ext2fs_file_acl_block(fs->h, inode);
 	struct e2c_piece p;
 	e2c_map *m = NULL;
 	errcode_t retval;

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "migrate.h"
+#include "e2c_int.h"
 
 /* What staging needs of a candidate, kept from the walk that planned it
  * (the N + 1 kept under --max-files N only: staging them then walks
@@ -107,7 +107,7 @@ static void reset(e2c_select *s)
 	s->nout = s->taken = s->nlog = s->nskips = 0;
 	memset(&s->t, 0, sizeof(s->t));
 	s->selecting = 1;
-	s->model_free = ext2fs_free_blocks_count(s->fs->fs->super);
+	s->model_free = ext2fs_free_blocks_count(s->fs->h->super);
 	s->batch_inodes = s->batch_kept = 0;
 	s->batch_index = s->batch_freed = 0;
 }
@@ -231,13 +231,13 @@ static enum e2c_budget over_budget(e2c_select *s, const struct cand *k)
 	    t->index_blocks + k->index_blocks > c->max_index_blocks)
 		return E2C_BUDGET_MAX_INDEX_BLOCKS;
 	if (c->use_keep_free) {
-		ext2_filsys fs = s->fs->fs;
+		ext2_filsys h = s->fs->h;
 		long double free_after =
-			(long double)ext2fs_free_blocks_count(fs->super) -
+			(long double)ext2fs_free_blocks_count(h->super) -
 			(t->used_delta + k->used_delta);
 
 		if (free_after * 100 < c->keep_free *
-		    (long double)ext2fs_blocks_count(fs->super))
+		    (long double)ext2fs_blocks_count(h->super))
 			return E2C_BUDGET_KEEP_FREE;
 	}
 	return E2C_BUDGET_NONE;
@@ -446,7 +446,7 @@ static int no_room(e2c_fs *fs, e2c_tx *tx, errcode_t err,
 		return 0;
 	if (err == EXT2_ET_BLOCK_ALLOC_FAIL) {
 		e2c_tx_totals(tx, &t);
-		nfree = ext2fs_free_blocks_count(fs->fs->super);
+		nfree = ext2fs_free_blocks_count(fs->h->super);
 		plan->skip = E2C_ERR_SKIP_NO_SPACE;
 		plan->free_blocks = nfree > t.index_blocks ?
 				    nfree - t.index_blocks : 0;
@@ -547,7 +547,7 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 
 errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 {
-	ext2_filsys fs = s->fs->fs;
+	ext2_filsys h = s->fs->h;
 	errcode_t retval;
 
 	*stopped = !s->selecting;
@@ -562,10 +562,10 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 		if (retval)
 			return retval;
 	}
-	if (ino < 1 || ino > fs->super->s_inodes_count)
+	if (ino < 1 || ino > h->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	if (!s->offered) {
-		retval = ext2fs_allocate_inode_bitmap(fs, "offered inodes",
+		retval = ext2fs_allocate_inode_bitmap(h, "offered inodes",
 						      &s->offered);
 		if (retval)
 			return retval;

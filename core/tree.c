@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* The capacity of the root node in i_block: 60 bytes, a 12-byte header,
  * 12-byte entries.  Needed only for an empty tree (no entry to ask). */

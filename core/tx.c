@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "migrate.h"
+#include "e2c_int.h"
 
 /* One staged inode with indirect or index blocks: what the commit needs
  * of its plan, its new root, nodes and old indirect blocks (about 110
@@ -73,7 +73,7 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret)
 
 	if (!fs->writable)
 		return E2C_ERR_NOT_WRITABLE;
-	if (fs->catastrophic || !fs->fs->block_map)
+	if (fs->catastrophic || !fs->h->block_map)
 		return E2C_ERR_NO_BITMAPS;
 	if (fs->tx)
 		return E2C_ERR_TX_ACTIVE;
@@ -149,7 +149,7 @@ int e2c_tx_full(e2c_tx *tx)
 
 errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 {
-	ext2_ino_t last = tx->fs->fs->super->s_inodes_count;
+	ext2_ino_t last = tx->fs->h->super->s_inodes_count;
 	size_t k, steps;
 	errcode_t retval;
 
@@ -199,24 +199,24 @@ void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written)
 /* The bitmaps staging works with, made on first use. */
 static errcode_t tx_maps(e2c_tx *tx)
 {
-	ext2_filsys fs = tx->fs->fs;
+	ext2_filsys h = tx->fs->h;
 	errcode_t retval;
 
 	if (!tx->taken) {
 		retval = ext2fs_copy_bitmap(
-				(ext2fs_generic_bitmap)fs->block_map,
+				(ext2fs_generic_bitmap)h->block_map,
 				(ext2fs_generic_bitmap *)&tx->taken);
 		if (retval)
 			return retval;
 	}
 	if (!tx->staged_map) {
-		retval = ext2fs_allocate_inode_bitmap(fs, "staged inodes",
+		retval = ext2fs_allocate_inode_bitmap(h, "staged inodes",
 						      &tx->staged_map);
 		if (retval)
 			return retval;
 	}
 	if (!tx->direct_map)
-		return ext2fs_allocate_inode_bitmap(fs, "direct inodes",
+		return ext2fs_allocate_inode_bitmap(h, "direct inodes",
 						    &tx->direct_map);
 	return 0;
 }
@@ -226,7 +226,7 @@ static errcode_t tx_maps(e2c_tx *tx)
  * checked yet, and the scan checks them when it ends). */
 static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
 {
-	ext2_filsys fs = tx->fs->fs;
+	ext2_filsys h = tx->fs->h;
 	errcode_t retval;
 
 	if (tx->broken)
@@ -239,7 +239,7 @@ static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
 	retval = tx_maps(tx);
 	if (retval)
 		return retval;
-	if (ino >= 1 && ino <= fs->super->s_inodes_count &&
+	if (ino >= 1 && ino <= h->super->s_inodes_count &&
 	    ext2fs_test_inode_bitmap2(tx->staged_map, ino))
 		return E2C_ERR_STAGED;
 	return 0;
@@ -265,7 +265,7 @@ static int is_direct(const struct e2c_plan *p)
 errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 			       struct e2c_collect *c)
 {
-	ext2_filsys fs = tx->fs->fs;
+	ext2_filsys h = tx->fs->h;
 	struct staged s;
 	errcode_t retval;
 	int reserved = 0;
@@ -290,7 +290,7 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	s.plan.meta_freed = p->meta_freed;
 	if (p->index_blocks) {
 		s.pblks = calloc(p->index_blocks, sizeof(*s.pblks));
-		s.nodes = malloc(p->index_blocks * fs->blocksize);
+		s.nodes = malloc(p->index_blocks * h->blocksize);
 		if (!s.pblks || !s.nodes) {
 			retval = ENOMEM;
 			goto errout;
@@ -348,7 +348,7 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
 	/* What is free and not reserved by this tx already. */
 	if (!retval) {
-		blk64_t nfree = ext2fs_free_blocks_count(tx->fs->fs->super);
+		blk64_t nfree = ext2fs_free_blocks_count(tx->fs->h->super);
 
 		e2c_plan_fit(&p, nfree > tx->totals.index_blocks ?
 			     nfree - tx->totals.index_blocks : 0);
@@ -398,13 +398,13 @@ static blk64_t run_len(const blk64_t *pblks, blk64_t n, blk64_t k)
 }
 
 /* Mark (inuse +1) or release (-1) the index blocks of s, with counts. */
-static void account_nodes(ext2_filsys fs, const struct staged *s, int inuse)
+static void account_nodes(ext2_filsys h, const struct staged *s, int inuse)
 {
 	blk64_t k, len;
 
 	for (k = 0; k < s->plan.index_blocks; k += len) {
 		len = run_len(s->pblks, s->plan.index_blocks, k);
-		ext2fs_block_alloc_stats_range(fs, s->pblks[k], len, inuse);
+		ext2fs_block_alloc_stats_range(h, s->pblks[k], len, inuse);
 	}
 }
 
@@ -412,7 +412,7 @@ static void account_nodes(ext2_filsys fs, const struct staged *s, int inuse)
  * flush makes them durable). */
 static errcode_t write_nodes(e2c_tx *tx)
 {
-	ext2_filsys fs = tx->fs->fs;
+	ext2_filsys h = tx->fs->h;
 	size_t i;
 	errcode_t retval;
 
@@ -423,16 +423,16 @@ static errcode_t write_nodes(e2c_tx *tx)
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;
 		for (k = 0; k < s->plan.index_blocks; k++) {
-			retval = ext2fs_extent_block_csum_set(fs, s->plan.ino,
+			retval = ext2fs_extent_block_csum_set(h, s->plan.ino,
 				(struct ext3_extent_header *)
-				(s->nodes + k * fs->blocksize));
+				(s->nodes + k * h->blocksize));
 			if (retval)
 				return retval;
 		}
 		for (k = 0; k < s->plan.index_blocks; k += len) {
 			len = run_len(s->pblks, s->plan.index_blocks, k);
-			retval = io_channel_write_blk64(fs->io, s->pblks[k],
-					len, s->nodes + k * fs->blocksize);
+			retval = io_channel_write_blk64(h->io, s->pblks[k],
+					len, s->nodes + k * h->blocksize);
 			if (retval)
 				return retval;
 		}
@@ -452,27 +452,27 @@ struct iloc {
 
 /* Where ino lives, the table location checked as ext2fs_write_inode2
  * checks it (a bad descriptor must not aim the write elsewhere). */
-static errcode_t inode_loc(ext2_filsys fs, ext2_ino_t ino, struct iloc *loc)
+static errcode_t inode_loc(ext2_filsys h, ext2_ino_t ino, struct iloc *loc)
 {
-	__u32 ipg = EXT2_INODES_PER_GROUP(fs->super);
+	__u32 ipg = EXT2_INODES_PER_GROUP(h->super);
 	dgrp_t group;
 	blk64_t table;
 	unsigned long long off;
 
-	if (ino < 1 || ino > fs->super->s_inodes_count)
+	if (ino < 1 || ino > h->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	group = (ino - 1) / ipg;
 	off = (unsigned long long)((ino - 1) % ipg) *
-		EXT2_INODE_SIZE(fs->super);
-	table = ext2fs_inode_table_loc(fs, group);
+		EXT2_INODE_SIZE(h->super);
+	table = ext2fs_inode_table_loc(h, group);
 	if (!table)
 		return EXT2_ET_MISSING_INODE_TABLE;
-	if (table < fs->super->s_first_data_block ||
-	    table + fs->inode_blocks_per_group - 1 >=
-	    ext2fs_blocks_count(fs->super))
+	if (table < h->super->s_first_data_block ||
+	    table + h->inode_blocks_per_group - 1 >=
+	    ext2fs_blocks_count(h->super))
 		return EXT2_ET_GDESC_BAD_INODE_TABLE;
-	loc->blk = table + off / fs->blocksize;
-	loc->off = off % fs->blocksize;
+	loc->blk = table + off / h->blocksize;
+	loc->off = off % h->blocksize;
 	return 0;
 }
 
@@ -496,7 +496,7 @@ struct merge {
 static errcode_t next_staged(e2c_tx *tx, struct merge *m, ext2_ino_t *ino,
 			     const struct staged **s)
 {
-	ext2_ino_t last = tx->fs->fs->super->s_inodes_count;
+	ext2_ino_t last = tx->fs->h->super->s_inodes_count;
 	errcode_t retval;
 
 	if (m->ino >= last)
@@ -534,7 +534,7 @@ static errcode_t order_staged(e2c_tx *tx)
 	if (!sorted)
 		qsort(tx->v, tx->n, sizeof(*tx->v), staged_cmp);
 	while (!(retval = next_staged(tx, &m, &ino, &s))) {
-		retval = inode_loc(tx->fs->fs, ino, &loc);
+		retval = inode_loc(tx->fs->h, ino, &loc);
 		if (retval)
 			return retval;
 	}
@@ -573,7 +573,7 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 			     const struct staged *s, char *raw,
 			     struct ext2_inode_large *host)
 {
-	ext2_filsys fs = tx->fs->fs;
+	ext2_filsys h = tx->fs->h;
 	struct ext2_inode_large *disk = (struct ext2_inode_large *)raw;
 	struct staged direct;
 	struct ext2_inode *inode;
@@ -581,11 +581,11 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 
 	/* As ext2fs_read_inode2 would have: never re-checksum an inode
 	 * that changed under us into one that looks valid. */
-	if (!(fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS) &&
-	    !ext2fs_inode_csum_verify(fs, ino, disk))
+	if (!(h->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS) &&
+	    !ext2fs_inode_csum_verify(h, ino, disk))
 		return EXT2_ET_INODE_CSUM_INVALID;
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	ext2fs_swap_inode_full(fs, host, disk, 0, EXT2_INODE_SIZE(fs->super));
+	ext2fs_swap_inode_full(h, host, disk, 0, EXT2_INODE_SIZE(h->super));
 	inode = EXT2_INODE(host);
 #else
 	(void)host;
@@ -597,7 +597,7 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 			return retval;
 		s = &direct;
 	}
-	retval = e2c_iblocks_swap(fs, inode, s->plan.meta_freed,
+	retval = e2c_iblocks_swap(h, inode, s->plan.meta_freed,
 				  s->plan.index_blocks);
 	if (retval)
 		return retval;
@@ -605,9 +605,9 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 	/* The root is in disk order already, as extent data always is. */
 	memcpy(inode->i_block, s->root, sizeof(inode->i_block));
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	ext2fs_swap_inode_full(fs, disk, host, 1, EXT2_INODE_SIZE(fs->super));
+	ext2fs_swap_inode_full(h, disk, host, 1, EXT2_INODE_SIZE(h->super));
 #endif
-	return ext2fs_inode_csum_set(fs, ino, disk);
+	return ext2fs_inode_csum_set(h, ino, disk);
 }
 
 /* Step 3: the inodes, by inode-table block.  Each run of contiguous
@@ -616,12 +616,12 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
  * written.  touch: written back unpatched (see undo_save). */
 static errcode_t write_inodes(e2c_tx *tx, int touch)
 {
-	ext2_filsys fs = tx->fs->fs;
+	ext2_filsys h = tx->fs->h;
 	char *buf = NULL;
 	struct ext2_inode_large *host = NULL;
-	blk64_t len, cap = ITABLE_CHUNK / fs->blocksize;
+	blk64_t len, cap = ITABLE_CHUNK / h->blocksize;
 	/* the inodes of one run: at most a chunk's worth */
-	size_t max = ITABLE_CHUNK / EXT2_INODE_SIZE(fs->super);
+	size_t max = ITABLE_CHUNK / EXT2_INODE_SIZE(h->super);
 	struct member {
 		ext2_ino_t ino;
 		const struct staged *s;
@@ -632,7 +632,7 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 	size_t n, k;
 	errcode_t retval, more;
 
-	buf = malloc(cap * fs->blocksize);
+	buf = malloc(cap * h->blocksize);
 	host = malloc(e2c_inode_buf_size(tx->fs));
 	mem = malloc(max * sizeof(*mem));
 	if (!buf || !host || !mem) {
@@ -645,7 +645,7 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 		n = 0;
 		len = 1;
 		do {
-			retval = inode_loc(fs, next.ino, &next.loc);
+			retval = inode_loc(h, next.ino, &next.loc);
 			if (retval)
 				goto errout;
 			first = n ? mem[0].loc.blk : next.loc.blk;
@@ -661,17 +661,17 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 			goto errout;
 		}
 		first = mem[0].loc.blk;
-		retval = io_channel_read_blk64(fs->io, first, len, buf);
+		retval = io_channel_read_blk64(h->io, first, len, buf);
 		if (retval)
 			goto errout;
 		for (k = 0; k < n && !touch; k++) {
 			retval = patch_inode(tx, mem[k].ino, mem[k].s, buf +
-				(mem[k].loc.blk - first) * fs->blocksize +
+				(mem[k].loc.blk - first) * h->blocksize +
 				mem[k].loc.off, host);
 			if (retval)
 				goto errout;
 		}
-		retval = io_channel_write_blk64(fs->io, first, len, buf);
+		retval = io_channel_write_blk64(h->io, first, len, buf);
 		if (retval)
 			goto errout;
 		if (!touch)
@@ -680,7 +680,7 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 	retval = more == ENOENT ? 0 : more;
 errout:
 	/* Inodes went to disk behind libext2fs's inode cache. */
-	ext2fs_flush_icache(fs);
+	ext2fs_flush_icache(h);
 	free(mem);
 	free(host);
 	free(buf);
@@ -703,8 +703,8 @@ errout:
  */
 static errcode_t undo_save(e2c_tx *tx, int backups)
 {
-	ext2_filsys fs = tx->fs->fs;
-	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
+	ext2_filsys h = tx->fs->h;
+	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
 	char *seen = NULL, *buf = NULL;
 	size_t i, r;
 	errcode_t retval;
@@ -712,17 +712,17 @@ static errcode_t undo_save(e2c_tx *tx, int backups)
 	retval = e2c_undo_ready(tx->fs);
 	if (!tx->fs->undo || retval)
 		return retval;
-	ext2fs_mark_bb_dirty(fs);
+	ext2fs_mark_bb_dirty(h);
 	if (backups)
-		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush2(fs, EXT2_FLAG_FLUSH_NO_SYNC);
-	fs->flags |= master_only;
+		h->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
+	retval = ext2fs_flush2(h, EXT2_FLAG_FLUSH_NO_SYNC);
+	h->flags |= master_only;
 	if (!retval)
 		retval = write_inodes(tx, 1);
 	if (retval)
 		return retval;
-	seen = calloc(fs->group_desc_count, 1);
-	buf = malloc(fs->blocksize);
+	seen = calloc(h->group_desc_count, 1);
+	buf = malloc(h->blocksize);
 	if (!seen || !buf) {
 		retval = ENOMEM;
 		goto out;
@@ -731,23 +731,23 @@ static errcode_t undo_save(e2c_tx *tx, int backups)
 		const struct e2c_range *f = freed_runs(&tx->v[i]);
 
 		for (r = 0; r < tx->v[i].nfreed && !retval; r++) {
-			dgrp_t g = ext2fs_group_of_blk2(fs, f[r].start);
-			dgrp_t end = ext2fs_group_of_blk2(fs, f[r].start +
+			dgrp_t g = ext2fs_group_of_blk2(h, f[r].start);
+			dgrp_t end = ext2fs_group_of_blk2(h, f[r].start +
 							  f[r].len - 1);
 			blk64_t b;
 
 			for (; g <= end && !retval; g++) {
-				b = ext2fs_block_bitmap_loc(fs, g);
+				b = ext2fs_block_bitmap_loc(h, g);
 				if (seen[g] || !b ||
-				    !ext2fs_bg_flags_test(fs, g,
+				    !ext2fs_bg_flags_test(h, g,
 						EXT2_BG_BLOCK_UNINIT))
 					continue;
 				seen[g] = 1;
-				retval = io_channel_read_blk64(fs->io, b, 1,
+				retval = io_channel_read_blk64(h->io, b, 1,
 							       buf);
 				if (!retval)
 					retval = io_channel_write_blk64(
-							fs->io, b, 1, buf);
+							h->io, b, 1, buf);
 			}
 		}
 	}
@@ -763,24 +763,24 @@ out:
  * single fsync after everything instead of one before and one after the
  * primary superblock; only for a superblock that says "not clean", whose
  * order against the rest does not matter (doc/crash.md). */
-static errcode_t flush_fs(ext2_filsys fs, int backups, int one_sync)
+static errcode_t flush_fs(ext2_filsys h, int backups, int one_sync)
 {
-	int master_only = fs->flags & EXT2_FLAG_MASTER_SB_ONLY;
+	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
 	errcode_t retval;
 
 	if (backups)
-		fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush2(fs, one_sync ? EXT2_FLAG_FLUSH_NO_SYNC : 0);
-	fs->flags |= master_only;
+		h->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
+	retval = ext2fs_flush2(h, one_sync ? EXT2_FLAG_FLUSH_NO_SYNC : 0);
+	h->flags |= master_only;
 	if (!retval && one_sync)
-		retval = io_channel_flush(fs->io);
+		retval = io_channel_flush(h->io);
 	return retval;
 }
 
 errcode_t e2c_tx_commit(e2c_tx *tx)
 {
-	ext2_filsys fs = tx->fs->fs;
-	struct ext2_super_block *sb = fs->super;
+	ext2_filsys h = tx->fs->h;
+	struct ext2_super_block *sb = h->super;
 	__u16 old_state = sb->s_state;
 	__u32 old_compat = sb->s_feature_compat;
 	__u32 old_incompat = sb->s_feature_incompat;
@@ -816,8 +816,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * clean. */
 	sb->s_state &= ~EXT2_VALID_FS;
 	e2c_effects_apply(&ef, sb);
-	ext2fs_mark_super_dirty(fs);
-	retval = flush_fs(fs, ef.backups != 0, 1);
+	ext2fs_mark_super_dirty(h);
+	retval = flush_fs(h, ef.backups != 0, 1);
 	if (retval)
 		goto restore;
 
@@ -831,8 +831,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		goto restore;
 	tx->step = 2;
 	for (marked = 0; marked < tx->n; marked++)
-		account_nodes(fs, &tx->v[marked], +1);
-	retval = flush_fs(fs, 0, 1);
+		account_nodes(h, &tx->v[marked], +1);
+	retval = flush_fs(h, 0, 1);
 	if (retval)
 		goto restore;
 
@@ -842,7 +842,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	tx->step = 3;
 	retval = write_inodes(tx, 0);
 	if (!retval)
-		retval = io_channel_flush(fs->io);
+		retval = io_channel_flush(h->io);
 	if (retval)
 		goto partial;
 
@@ -857,14 +857,14 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		const struct e2c_range *f = freed_runs(s);
 
 		for (r = 0; r < s->nfreed; r++) {
-			ext2fs_block_alloc_stats_range(fs, f[r].start,
+			ext2fs_block_alloc_stats_range(h, f[r].start,
 						       f[r].len, -1);
 			e2c_fs_unmap(tx->fs, f[r].start, f[r].len);
 		}
 	}
 	sb->s_state = old_state;
-	ext2fs_mark_super_dirty(fs);
-	retval = flush_fs(fs, 0, 0);
+	ext2fs_mark_super_dirty(h);
+	retval = flush_fs(h, 0, 0);
 	if (retval)
 		goto partial;
 	tx->step = COMMIT_DONE;
@@ -877,13 +877,13 @@ restore:
 	 * superblock as it was, and the disk means what it meant.  Two
 	 * fsyncs: this superblock may say clean. */
 	while (marked--)
-		account_nodes(fs, &tx->v[marked], -1);
+		account_nodes(h, &tx->v[marked], -1);
 	sb->s_state = old_state;
 	sb->s_feature_compat = old_compat;
 	sb->s_feature_incompat = old_incompat;
 	sb->s_feature_ro_compat = old_ro_compat;
-	ext2fs_mark_super_dirty(fs);
-	flush_fs(fs, ef.backups != 0, 0);
+	ext2fs_mark_super_dirty(h);
+	flush_fs(h, ef.backups != 0, 0);
 	return retval;
 
 partial:
@@ -891,8 +891,8 @@ partial:
 	 * flushes it so, even when step 4 had set it clean again); e2fsck
 	 * -f finishes the job. */
 	sb->s_state = old_state & ~EXT2_VALID_FS;
-	ext2fs_mark_super_dirty(fs);
-	ext2fs_flush(fs);
+	ext2fs_mark_super_dirty(h);
+	ext2fs_flush(h);
 	tx->broken = 1;
 	tx->fs->committed = 1;
 	return E2C_ERR_COMMIT_PARTIAL;

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 struct e2c_undo {
 	char *path;
@@ -301,7 +301,7 @@ static errcode_t check_file(const char *path, const char *image,
 	return 0;
 }
 
-errcode_t e2c_undo_open(e2c_fs *e, const char *image, const char *path,
+errcode_t e2c_undo_open(e2c_fs *fs, const char *image, const char *path,
 			io_manager *io)
 {
 	struct e2c_undo *u;
@@ -315,7 +315,7 @@ errcode_t e2c_undo_open(e2c_fs *e, const char *image, const char *path,
 		free(u);
 		return ENOMEM;
 	}
-	e->undo = u;		/* e2c_undo_close frees it, whatever happens */
+	fs->undo = u;		/* e2c_undo_close frees it, whatever happens */
 	retval = check_file(path, image, &u->created);
 	if (retval)
 		return retval;
@@ -333,13 +333,13 @@ errcode_t e2c_undo_open(e2c_fs *e, const char *image, const char *path,
 	return 0;
 }
 
-void e2c_undo_close(e2c_fs *e, int failed)
+void e2c_undo_close(e2c_fs *fs, int failed)
 {
-	struct e2c_undo *u = e->undo, **p;
+	struct e2c_undo *u = fs->undo, **p;
 
 	if (!u)
 		return;
-	e->undo = NULL;
+	fs->undo = NULL;
 	for (p = &undos; *p; p = &(*p)->next)
 		if (*p == u) {
 			*p = u->next;
@@ -355,44 +355,44 @@ void e2c_undo_close(e2c_fs *e, int failed)
 	free(u);
 }
 
-int e2c_undo_blames(e2c_fs *e, errcode_t code)
+int e2c_undo_blames(e2c_fs *fs, errcode_t code)
 {
-	return e->undo && (code == EXT2_ET_UNDO_FILE_CORRUPT ||
-			   code == EXT2_ET_UNDO_FILE_WRONG || e->undo->err);
+	return fs->undo && (code == EXT2_ET_UNDO_FILE_CORRUPT ||
+			   code == EXT2_ET_UNDO_FILE_WRONG || fs->undo->err);
 }
 
-const char *e2c_fs_undo_path(e2c_fs *e)
+const char *e2c_fs_undo_path(e2c_fs *fs)
 {
-	return e->undo ? e->undo->path : NULL;
+	return fs->undo ? fs->undo->path : NULL;
 }
 
-errcode_t e2c_fs_undo_error(e2c_fs *e)
+errcode_t e2c_fs_undo_error(e2c_fs *fs)
 {
-	return e->undo ? e->undo->err : 0;
+	return fs->undo ? fs->undo->err : 0;
 }
 
-errcode_t e2c_undo_ready(e2c_fs *e)
+errcode_t e2c_undo_ready(e2c_fs *fs)
 {
-	ext2_filsys fs = e->fs;
-	blk64_t blk = SUPERBLOCK_OFFSET / fs->blocksize;
+	ext2_filsys h = fs->h;
+	blk64_t blk = SUPERBLOCK_OFFSET / h->blocksize;
 	char *buf;
 	errcode_t retval;
 
-	if (!e->undo)
+	if (!fs->undo)
 		return 0;
-	if (e->undo->err)
+	if (fs->undo->err)
 		return E2C_ERR_UNDO_BROKEN;
-	if (e->undo->ready)
+	if (fs->undo->ready)
 		return 0;
-	retval = ext2fs_get_mem(fs->blocksize, &buf);
+	retval = ext2fs_get_mem(h->blocksize, &buf);
 	if (retval)
 		return retval;
 	/* Written back as it is: undo_io records it now, at this size. */
-	retval = io_channel_read_blk64(fs->io, blk, 1, buf);
+	retval = io_channel_read_blk64(h->io, blk, 1, buf);
 	if (!retval)
-		retval = io_channel_write_blk64(fs->io, blk, 1, buf);
+		retval = io_channel_write_blk64(h->io, blk, 1, buf);
 	ext2fs_free_mem(&buf);
 	if (!retval)
-		e->undo->ready = 1;
+		fs->undo->ready = 1;
 	return retval;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2c.h"
+#include "e2c_int.h"
 
 /* A directory being listed. */
 struct frame {
@@ -41,7 +41,7 @@ errcode_t e2c_walk_open(e2c_fs *fs, ext2_ino_t ino, const char *path,
 		retval = ENOMEM;
 		goto errout;
 	}
-	retval = ext2fs_allocate_inode_bitmap(fs->fs, "walk: directories "
+	retval = ext2fs_allocate_inode_bitmap(fs->h, "walk: directories "
 					      "entered", &w->seen);
 	if (retval)
 		goto errout;

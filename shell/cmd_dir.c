@@ -51,7 +51,7 @@ static int cmd_pwd(lua_State *L)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (ext2fs_get_pathname(fs->fs, dirs[i], 0, &path))
+		if (ext2fs_get_pathname(e2c_fs_handle(fs), dirs[i], 0, &path))
 			path = NULL;
 		fprintf(out, "%s  INODE: %6u  PATH: %s\n", tags[i], dirs[i],
 			path ? path : "NULL");
@@ -141,7 +141,7 @@ static int ls_inode(struct ls *ls, ext2_ino_t ino, struct ext2_inode *in)
 	memset(in, 0, sizeof(*in));
 	if (!ino)
 		return 0;
-	retval = ext2fs_read_inode(ls->fs->fs, ino, in);
+	retval = ext2fs_read_inode(e2c_fs_handle(ls->fs), ino, in);
 	if (retval && !ls->err)
 		ls->err = retval;
 	return retval ? -1 : 0;
@@ -248,9 +248,9 @@ static errcode_t list_dir(struct ls *ls, ext2_ino_t dir)
 	struct ext2_inode in;
 	errcode_t retval;
 
-	retval = ext2fs_read_inode(ls->fs->fs, dir, &in);
+	retval = ext2fs_read_inode(e2c_fs_handle(ls->fs), dir, &in);
 	if (!retval)
-		retval = ext2fs_check_directory(ls->fs->fs, dir);
+		retval = ext2fs_check_directory(e2c_fs_handle(ls->fs), dir);
 	if (retval)
 		return retval;
 	if (in.i_flags & EXT4_ENCRYPT_FL)
@@ -259,7 +259,7 @@ static errcode_t list_dir(struct ls *ls, ext2_ino_t dir)
 		flags |= DIRENT_FLAG_INCLUDE_CSUM;
 	if (ls->opts & LS_DELETED)
 		flags |= DIRENT_FLAG_INCLUDE_REMOVED;
-	retval = ext2fs_dir_iterate2(ls->fs->fs, dir, flags, NULL, ls_cb, ls);
+	retval = ext2fs_dir_iterate2(e2c_fs_handle(ls->fs), dir, flags, NULL, ls_cb, ls);
 	fputc('\n', ls->out);
 	return retval ? retval : ls->err;
 }
@@ -349,7 +349,7 @@ static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
 	if (dir != c->dir) {
 		ext2fs_free_mem(&c->parent);
 		c->dir = dir;
-		if (ext2fs_get_pathname(c->fs->fs, dir, 0, &c->parent))
+		if (ext2fs_get_pathname(e2c_fs_handle(c->fs), dir, 0, &c->parent))
 			c->parent = NULL;
 	}
 	if (c->parent)
@@ -357,7 +357,7 @@ static errcode_t ncheck_found(ext2_ino_t ino, ext2_ino_t dir,
 	else
 		fprintf(out, "%u\t<%u>/%s", ino, dir, d->name);
 	if (c->check && d->ftype &&
-	    !ext2fs_read_inode(c->fs->fs, d->ino, &inode) &&
+	    !ext2fs_read_inode(e2c_fs_handle(c->fs), d->ino, &inode) &&
 	    d->ftype != e2c_mode_ftype(inode.i_mode))
 		fputs("  <--- BAD FILETYPE", out);
 	fputc('\n', out);
@@ -395,7 +395,7 @@ static ext2_ino_t *ncheck_args(lua_State *L, e2c_fs *fs, int fsi, int *check,
 		if (len > 2 && a[0] == '<' && a[len - 1] == '>' ?
 		    e2sh_parse_num(a + 1, len - 2, &v) : e2sh_parse_num(a, len, &v))
 			luaL_error(L, "ncheck %s: invalid inode number", a);
-		if (v < 1 || v > fs->fs->super->s_inodes_count)
+		if (v < 1 || v > e2c_fs_handle(fs)->super->s_inodes_count)
 			e2l_error(L, E2C_ERR_BAD_INODE, "ncheck", a);
 		inos[i] = (ext2_ino_t)v;
 	}
@@ -420,7 +420,7 @@ static int cmd_ncheck(lua_State *L)
 
 	/* Read here first so an unreadable argument is named in the error. */
 	for (i = 0; i < n; i++) {
-		retval = ext2fs_read_inode(fs->fs, inos[i], &inode);
+		retval = ext2fs_read_inode(e2c_fs_handle(fs), inos[i], &inode);
 		if (retval) {
 			lua_pushfstring(L, "<%d>", (int)inos[i]);
 			e2l_error(L, retval, "ncheck", lua_tostring(L, -1));
@@ -602,12 +602,12 @@ static int cmd_dxhash(lua_State *L)
 	e2c_fs *fs = e2sh_fs(L);
 
 	if (fs) {
-		memcpy(seed, fs->fs->super->s_hash_seed, sizeof(seed));
-		alg = fs->fs->super->s_def_hash_version;
+		memcpy(seed, e2c_fs_handle(fs)->super->s_hash_seed, sizeof(seed));
+		alg = e2c_fs_handle(fs)->super->s_def_hash_version;
 		if (alg <= EXT2_HASH_TEA &&
-		    (fs->fs->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
+		    (e2c_fs_handle(fs)->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
 			alg += 3;
-		encoding = fs->fs->encoding;
+		encoding = e2c_fs_handle(fs)->encoding;
 	}
 	e2sh_opt_begin(L, &o, n, "dx_hash", DXHASH_USAGE);
 	while ((c = e2sh_opt_next(&o, "cvh:s:e:")) != -1) {

@@ -24,39 +24,39 @@
 /* ------------------------------------------------------------------ */
 
 /* One group descriptor, debugfs's "stats" layout. */
-static void print_group(FILE *out, ext2_filsys fs, dgrp_t g,
+static void print_group(FILE *out, ext2_filsys h, dgrp_t g,
 			const char *units, int csum)
 {
-	__u32 fb = ext2fs_bg_free_blocks_count(fs, g);
-	__u32 fi = ext2fs_bg_free_inodes_count(fs, g);
-	__u32 ud = ext2fs_bg_used_dirs_count(fs, g);
+	__u32 fb = ext2fs_bg_free_blocks_count(h, g);
+	__u32 fi = ext2fs_bg_free_inodes_count(h, g);
+	__u32 ud = ext2fs_bg_used_dirs_count(h, g);
 	int first = 1;
 
 	fprintf(out, " Group %2d: block bitmap at %llu, inode bitmap at %llu, "
 		"inode table at %llu\n"
 		"           %u free %s%s, %u free %s, %u used %s%s", g,
-		(unsigned long long)ext2fs_block_bitmap_loc(fs, g),
-		(unsigned long long)ext2fs_inode_bitmap_loc(fs, g),
-		(unsigned long long)ext2fs_inode_table_loc(fs, g),
+		(unsigned long long)ext2fs_block_bitmap_loc(h, g),
+		(unsigned long long)ext2fs_inode_bitmap_loc(h, g),
+		(unsigned long long)ext2fs_inode_table_loc(h, g),
 		fb, units, fb != 1 ? "s" : "", fi,
 		fi != 1 ? "inodes" : "inode", ud,
 		ud != 1 ? "directories" : "directory", csum ? ", " : "\n");
 	if (csum)
-		fprintf(out, "%u unused %s\n", ext2fs_bg_itable_unused(fs, g),
-			ext2fs_bg_itable_unused(fs, g) != 1 ? "inodes" :
+		fprintf(out, "%u unused %s\n", ext2fs_bg_itable_unused(h, g),
+			ext2fs_bg_itable_unused(h, g) != 1 ? "inodes" :
 			"inode");
-	if (ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT)) {
+	if (ext2fs_bg_flags_test(h, g, EXT2_BG_INODE_UNINIT)) {
 		fputs("           [Inode not init", out);
 		first = 0;
 	}
-	if (ext2fs_bg_flags_test(fs, g, EXT2_BG_BLOCK_UNINIT)) {
+	if (ext2fs_bg_flags_test(h, g, EXT2_BG_BLOCK_UNINIT)) {
 		fputs(first ? "           [Block not init" :
 		      ", Block not init", out);
 		first = 0;
 	}
 	if (csum) {
 		fprintf(out, "%sChecksum 0x%04x", first ? "           [" : ", ",
-			ext2fs_bg_checksum(fs, g));
+			ext2fs_bg_checksum(h, g));
 		first = 0;
 	}
 	if (!first)
@@ -67,8 +67,8 @@ static int cmd_stats(lua_State *L)
 {
 	FILE *out = e2sh_out(L);
 	int fsi, first, header;
-	e2c_fs *e = e2sh_checkfs(L, &fsi);
-	ext2_filsys fs = e->fs;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	ext2_filsys h = e2c_fs_handle(fs);
 	unsigned int dirs = 0;
 	dgrp_t g;
 
@@ -76,23 +76,23 @@ static int cmd_stats(lua_State *L)
 	if (first != fsi)
 		return luaL_error(L, "Usage: stats " STATS_USAGE);
 	fflush(out);
-	list_super2(fs->super, out);
-	if (ext2fs_has_feature_metadata_csum(fs->super) &&
-	    !ext2fs_superblock_csum_verify(fs, fs->super)) {
+	list_super2(h->super, out);
+	if (ext2fs_has_feature_metadata_csum(h->super) &&
+	    !ext2fs_superblock_csum_verify(h, h->super)) {
 		/* Compute the expected sum on a copy: never touch fs->super. */
-		struct ext2_super_block sb = *fs->super;
+		struct ext2_super_block sb = *h->super;
 
-		ext2fs_superblock_csum_set(fs, &sb);
+		ext2fs_superblock_csum_set(h, &sb);
 		fprintf(out, "Expected Checksum:        0x%08x\n", sb.s_checksum);
 	}
-	for (g = 0; g < fs->group_desc_count; g++)
-		dirs += ext2fs_bg_used_dirs_count(fs, g);
+	for (g = 0; g < h->group_desc_count; g++)
+		dirs += ext2fs_bg_used_dirs_count(h, g);
 	fprintf(out, "Directories:              %u\n", dirs);
 	if (header)
 		return 0;
-	for (g = 0; g < fs->group_desc_count; g++)
-		print_group(out, fs, g, ext2fs_has_feature_bigalloc(fs->super) ?
-			    "cluster" : "block", ext2fs_has_group_desc_csum(fs));
+	for (g = 0; g < h->group_desc_count; g++)
+		print_group(out, h, g, ext2fs_has_feature_bigalloc(h->super) ?
+			    "cluster" : "block", ext2fs_has_group_desc_csum(h));
 	return 0;
 }
 
@@ -136,11 +136,11 @@ static e2c_fs *testb_args(lua_State *L, blk64_t *blk, blk64_t *count)
 {
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	blk64_t end = ext2fs_blocks_count(fs->fs->super);
+	blk64_t end = ext2fs_blocks_count(e2c_fs_handle(fs)->super);
 
 	*blk = e2sh_checknum(L, 1, "testb", "block number");
 	*count = fsi > 2 ? e2sh_checknum(L, 2, "testb", "count") : 1;
-	if (!fs->fs->block_map)
+	if (!e2c_fs_handle(fs)->block_map)
 		e2l_error(L, E2C_ERR_NO_BITMAPS, "testb", NULL);
 	/* debugfs rejects block 0 even where it is a real block. */
 	if (!*blk)
@@ -160,7 +160,7 @@ static int cmd_testb(lua_State *L)
 
 	for (; count > 0; count--, blk++)
 		fprintf(out, "Block %llu %s\n", (unsigned long long)blk,
-			ext2fs_test_block_bitmap2(fs->fs->block_map, blk) ?
+			ext2fs_test_block_bitmap2(e2c_fs_handle(fs)->block_map, blk) ?
 			"marked in use" : "not in use");
 	return 0;
 }
@@ -299,16 +299,16 @@ static int cmd_bdump(lua_State *L)
 					  "is a hole", lua_tostring(L, file),
 					  (lua_Integer)lblk);
 	}
-	buf = lua_newuserdatauv(L, fs->fs->blocksize, 0);
+	buf = lua_newuserdatauv(L, e2c_fs_handle(fs)->blocksize, 0);
 	retval = e2c_read_block(fs, blk, buf);
 	if (retval) {
 		lua_pushfstring(L, "%I", (lua_Integer)blk);
 		e2l_error(L, retval, "block_dump", lua_tostring(L, -1));
 	}
 	if (xattr)
-		e2sh_xattr_dump(e2sh_out(L), buf, fs->fs->blocksize, 0);
+		e2sh_xattr_dump(e2sh_out(L), buf, e2c_fs_handle(fs)->blocksize, 0);
 	else
-		e2sh_hexdump(e2sh_out(L), buf, fs->fs->blocksize);
+		e2sh_hexdump(e2sh_out(L), buf, e2c_fs_handle(fs)->blocksize);
 	return 0;
 }
 
@@ -396,7 +396,7 @@ static int cmd_partitions(lua_State *L)
 {
 	e2c_fs *fs = lua_gettop(L) ? NULL : e2sh_fs(L);
 	const char *image = lua_gettop(L) ? lua_tostring(L, 1) :
-			    fs ? fs->path : NULL;
+			    fs ? e2c_fs_path(fs) : NULL;
 	errcode_t retval;
 
 	if (!image)

@@ -258,7 +258,7 @@ static void print_xattrs(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 	struct ext2_xattr_handle *h;
 	size_t n = 0;
 
-	if (ext2fs_xattrs_open(fs->fs, ino, &h))
+	if (ext2fs_xattrs_open(e2c_fs_handle(fs), ino, &h))
 		return;
 	if (!ext2fs_xattrs_read(h) && !ext2fs_xattrs_count(h, &n) && n) {
 		fputs("Extended attributes:\n", out);
@@ -281,7 +281,7 @@ static errcode_t print_contents(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 	} else if (inode->i_flags & EXT4_INLINE_DATA_FL) {
 		char *buf;
 
-		retval = ext2fs_inline_data_size(fs->fs, ino, &size);
+		retval = ext2fs_inline_data_size(e2c_fs_handle(fs), ino, &size);
 		if (retval)
 			return retval;
 		if (!LINUX_S_ISLNK(mode)) {
@@ -291,7 +291,7 @@ static errcode_t print_contents(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 		buf = calloc(1, size + 1);
 		if (!buf)
 			return ENOMEM;
-		retval = ext2fs_inline_data_get(fs->fs, ino, inode, buf, &size);
+		retval = ext2fs_inline_data_get(e2c_fs_handle(fs), ino, inode, buf, &size);
 		if (!retval)
 			fprintf(out, "Fast link dest: \"%.*s\"\n", (int)size, buf);
 		free(buf);
@@ -334,7 +334,7 @@ static const char *type_name(__u16 mode)
 /* debugfs's stat layout. */
 static errcode_t show_inode(FILE *out, e2c_fs *fs, ext2_ino_t ino)
 {
-	struct ext2_super_block *sb = fs->fs->super;
+	struct ext2_super_block *sb = e2c_fs_handle(fs)->super;
 	struct ext2_inode_large *li = NULL;
 	struct ext2_inode *in;
 	int large = EXT2_INODE_SIZE(sb) > EXT2_GOOD_OLD_INODE_SIZE;
@@ -536,9 +536,9 @@ static int width(unsigned long long v)
 static errcode_t print_extents(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 			       const struct ext2_inode *inode, int which)
 {
-	blk64_t bs = fs->fs->blocksize;
+	blk64_t bs = e2c_fs_handle(fs)->blocksize;
 	int lw = width((EXT2_I_SIZE(inode) + bs - 1) / bs);
-	int pw = width(ext2fs_blocks_count(fs->fs->super));
+	int pw = width(ext2fs_blocks_count(e2c_fs_handle(fs)->super));
 	struct e2c_piece p;
 	e2c_map *m = NULL;
 	errcode_t retval;
@@ -749,7 +749,7 @@ static int cmd_idump(lua_State *L)
 		return luaL_error(L, "Usage: inode_dump " ID_USAGE);
 	fs = e2sh_checkfs(L, &fsi);
 	ino = e2l_checkino(L, fsi, n, "inode_dump");
-	isize = EXT2_INODE_SIZE(fs->fs->super);
+	isize = EXT2_INODE_SIZE(e2c_fs_handle(fs)->super);
 	if ((mode == 'e' || mode == 'x') && isize <= EXT2_GOOD_OLD_INODE_SIZE)
 		return luaL_error(L, "inode_dump %s: no extra space in the "
 				  "inode (%d-byte inodes)", lua_tostring(L, n),

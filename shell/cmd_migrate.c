@@ -304,12 +304,12 @@ static errcode_t run_files(struct run *r, int first, int n)
 	errcode_t err = 0;
 	int i;
 
-	if (cwd != EXT2_ROOT_INO && ext2fs_get_pathname(r->fs->fs, cwd, 0,
+	if (cwd != EXT2_ROOT_INO && ext2fs_get_pathname(e2c_fs_handle(r->fs), cwd, 0,
 							&r->cwd))
 		r->cwd = NULL;
 	if (r->recursive) {
 		buf = malloc(e2c_inode_buf_size(r->fs));
-		err = buf ? ext2fs_allocate_inode_bitmap(r->fs->fs, "-r: "
+		err = buf ? ext2fs_allocate_inode_bitmap(e2c_fs_handle(r->fs), "-r: "
 							 "inodes seen", &seen)
 			  : ENOMEM;
 	}
@@ -466,14 +466,14 @@ static int json_plan(lua_State *L)
 /* The shell's transaction: the fs's open one, or a new one. */
 static e2c_tx *shell_tx(lua_State *L, e2c_fs *fs, const char *op)
 {
-	e2c_tx *tx = fs->tx;
+	e2c_tx *tx = e2c_fs_tx(fs);
 	errcode_t err;
 
 	if (tx)
 		return tx;
 	err = e2c_tx_begin(fs, &tx);
 	if (err)
-		e2l_error(L, err, op, fs->path);
+		e2l_error(L, err, op, e2c_fs_path(fs));
 	return tx;
 }
 
@@ -508,7 +508,7 @@ static const char *push_staged_path(lua_State *L, e2c_fs *fs, int paths,
 		return lua_tostring(L, -1);
 	lua_pop(L, 1);
 	/* A path is a courtesy: the inode number is what counts. */
-	if (ext2fs_get_pathname(fs->fs, p->ino, 0, &path))
+	if (ext2fs_get_pathname(e2c_fs_handle(fs), p->ino, 0, &path))
 		path = NULL;
 	if (path)
 		lua_pushstring(L, path);
@@ -528,7 +528,7 @@ static int pending(lua_State *L, int json)
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
 	struct e2c_effects ef = { 0 };
 	struct e2c_tx_totals t = { 0 };
-	size_t i, n = fs->tx ? e2c_tx_count(fs->tx) : 0;
+	size_t i, n = e2c_fs_tx(fs) ? e2c_tx_count(e2c_fs_tx(fs)) : 0;
 	struct e2c_plan p;
 
 	if (json) {
@@ -543,7 +543,7 @@ static int pending(lua_State *L, int json)
 	push_paths(L, fsi);
 	paths = lua_gettop(L);
 	for (i = 0; i < n; i++) {
-		if (e2c_tx_entry(fs->tx, i, &p))
+		if (e2c_tx_entry(e2c_fs_tx(fs), i, &p))
 			continue;
 		push_staged_path(L, fs, paths, &p);
 		if (json) {
@@ -559,8 +559,8 @@ static int pending(lua_State *L, int json)
 	}
 	lua_pop(L, 1);					/* paths */
 	if (n) {
-		e2c_tx_totals(fs->tx, &t);
-		e2c_tx_effects(fs->tx, &ef);
+		e2c_tx_totals(e2c_fs_tx(fs), &t);
+		e2c_tx_effects(e2c_fs_tx(fs), &ef);
 	}
 	if (json) {
 		lua_setfield(L, -2, "staged");
@@ -602,15 +602,15 @@ int e2sh_commit(lua_State *L)
 	size_t written;
 	errcode_t err;
 
-	if (!fs->tx || !e2c_tx_count(fs->tx)) {
+	if (!e2c_fs_tx(fs) || !e2c_tx_count(e2c_fs_tx(fs))) {
 		fprintf(out, "nothing to commit\n");
 		return 0;
 	}
-	e2c_tx_totals(fs->tx, &t);
-	e2c_tx_effects(fs->tx, &ef);
-	err = e2c_tx_commit(fs->tx);
+	e2c_tx_totals(e2c_fs_tx(fs), &t);
+	e2c_tx_effects(e2c_fs_tx(fs), &ef);
+	err = e2c_tx_commit(e2c_fs_tx(fs));
 	if (err == E2C_ERR_COMMIT_PARTIAL) {
-		e2c_tx_progress(fs->tx, &step, &written);
+		e2c_tx_progress(e2c_fs_tx(fs), &step, &written);
 		fflush(out);
 		fprintf(stderr, "commit: failed at step %d of 5 (%s): %zu of "
 			"%zu inodes were converted.\nNo file data is lost, "
@@ -618,8 +618,8 @@ int e2sh_commit(lua_State *L)
 			"  e2fsck -f %s\nbefore using it.  (rollback drops "
 			"what is left of this transaction.)\n", step,
 			done[step > 3], written, t.inodes,
-			fs->path);
-		return e2l_error(L, err, "commit", fs->path);
+			e2c_fs_path(fs));
+		return e2l_error(L, err, "commit", e2c_fs_path(fs));
 	}
 	if (err) {
 		fflush(out);
@@ -641,10 +641,10 @@ static int cmd_rollback(lua_State *L)
 	FILE *out = e2sh_out(L);
 	int fsi;
 	e2c_fs *fs = e2sh_checkfs(L, &fsi);
-	size_t n = fs->tx ? e2c_tx_count(fs->tx) : 0;
+	size_t n = e2c_fs_tx(fs) ? e2c_tx_count(e2c_fs_tx(fs)) : 0;
 
-	if (fs->tx)
-		e2c_tx_rollback(fs->tx);
+	if (e2c_fs_tx(fs))
+		e2c_tx_rollback(e2c_fs_tx(fs));
 	forget_paths(L, fsi);
 	if (n)
 		fprintf(out, "rolled back %zu staged inode%s\n", n, plural(n));

@@ -36,15 +36,15 @@ static int reopen(lua_State *L, int fsi, const char *image,
 {
 	e2c_fs *old = e2l_checkfs(L, fsi), *fs;
 	ext2_ino_t cwd = e2l_getcwd(L, fsi);
-	size_t n = old->tx ? e2c_tx_count(old->tx) : 0;
+	size_t n = e2c_fs_tx(old) ? e2c_tx_count(e2c_fs_tx(old)) : 0;
 	errcode_t retval;
 
 	if (n)
 		return luaL_error(L, "open: %d inode%s staged on %s: commit "
 				  "or rollback first", (int)n,
-				  n == 1 ? " is" : "s are", old->path);
+				  n == 1 ? " is" : "s are", e2c_fs_path(old));
 	image = lua_pushstring(L, image);		/* old->path goes */
-	if (old->writable) {
+	if (e2c_fs_writable(old)) {
 		lua_pushcfunction(L, cmd_close);
 		lua_call(L, 0, 0);
 	}
@@ -116,14 +116,14 @@ static int cmd_open(lua_State *L)
 	fs = e2sh_pushfs(L);
 	fsi = lua_gettop(L);
 	opts.partition = part > 0 ? part : 0;
-	if (fs && (!image || same_file(image, fs->path))) {
+	if (fs && (!image || same_file(image, e2c_fs_path(fs)))) {
 		if (part < 0)
-			opts.partition = fs->partition;
-		return reopen(L, fsi, image ? image : fs->path, &opts);
+			opts.partition = e2c_fs_partition(fs, NULL, NULL);
+		return reopen(L, fsi, image ? image : e2c_fs_path(fs), &opts);
 	}
 	if (fs)
 		return luaL_error(L, "open: %s is still open (close it first)",
-				  fs->path);
+				  e2c_fs_path(fs));
 	if (!image)
 		return luaL_error(L, "open: no image given (and none is open)");
 	retval = e2l_open_fs(L, image, &opts, &fs);
@@ -156,7 +156,7 @@ void e2sh_undo_note(const struct e2c_open_opts *opts, const char *image)
 static void settle(lua_State *L, e2c_fs *fs)
 {
 	struct e2sh *sh = e2sh_get(L);
-	size_t n = fs->tx ? e2c_tx_count(fs->tx) : 0;
+	size_t n = e2c_fs_tx(fs) ? e2c_tx_count(e2c_fs_tx(fs)) : 0;
 	const char *s = n == 1 ? "" : "s";
 	char *answer = NULL;
 	int yes = 0;
@@ -169,7 +169,7 @@ static void settle(lua_State *L, e2c_fs *fs)
 		struct e2c_effects ef;
 
 		/* What the answer decides besides the inodes. */
-		e2c_tx_effects(fs->tx, &ef);
+		e2c_tx_effects(e2c_fs_tx(fs), &ef);
 		e2sh_print_effects(sh->out, &ef, E2C_WILL);
 		fflush(sh->out);
 
@@ -183,7 +183,7 @@ static void settle(lua_State *L, e2c_fs *fs)
 		lua_call(L, 0, 0);
 		return;
 	}
-	e2c_tx_rollback(fs->tx);
+	e2c_tx_rollback(e2c_fs_tx(fs));
 	fflush(sh->out);
 	fprintf(stderr, "%s: rolled back %zu staged inode%s (not committed)\n",
 		E2SH_PROGNAME, n, s);

@@ -151,10 +151,10 @@ static const char *unmet(lua_State *L, const char *needs)
 	fs = e2sh_fs(L);
 	if (!fs)
 		return "no filesystem is open (use: open IMAGE)";
-	if (strcmp(needs, "write") == 0 && !fs->writable)
+	if (strcmp(needs, "write") == 0 && !e2c_fs_writable(fs))
 		return "filesystem is open read-only (use: open -w, to "
 		       "reopen it for write)";
-	if (strcmp(needs, "bitmaps") == 0 && fs->catastrophic)
+	if (strcmp(needs, "bitmaps") == 0 && e2c_fs_catastrophic(fs))
 		return "bitmaps not loaded (filesystem opened with -c)";
 	return NULL;
 }

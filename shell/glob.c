@@ -93,7 +93,7 @@ static errcode_t step(e2c_fs *fs, const struct matches *from,
 	for (i = 0; i < from->n && !retval; i++) {
 		if (!has_meta(part, len)) {
 			n = unescape(part, len, pat);
-			if (!ext2fs_lookup(fs->fs, from->v[i].ino, pat, n, NULL,
+			if (!ext2fs_lookup(e2c_fs_handle(fs), from->v[i].ino, pat, n, NULL,
 					   &ino))
 				retval = add(to, from->v[i].path, pat, n, ino);
 			continue;
@@ -127,7 +127,7 @@ static errcode_t dirs_only(e2c_fs *fs, struct matches *m)
 	char *p;
 
 	for (i = 0; i < m->n; i++) {
-		if (ext2fs_read_inode(fs->fs, m->v[i].ino, &inode) ||
+		if (ext2fs_read_inode(e2c_fs_handle(fs), m->v[i].ino, &inode) ||
 		    !LINUX_S_ISDIR(inode.i_mode)) {
 			free(m->v[i].path);
 			continue;

@@ -48,12 +48,12 @@ struct list {
 	size_t ninos, inos_cap;
 };
 
-static int count_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+static int count_block(ext2_filsys h, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		       blk64_t ref_blk, int ref_offset, void *priv)
 {
 	struct counts *c = priv;
 
-	(void)fs;
+	(void)h;
 	(void)blocknr;
 	(void)blockcnt;
 	(void)ref_blk;
@@ -64,21 +64,21 @@ static int count_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 
 /* The last inode in use of each group, from the inode bitmap (0: none):
  * where -s and -r stop reading a group's inode table. */
-static errcode_t last_in_use(ext2_filsys fs, ext2_ino_t **ret)
+static errcode_t last_in_use(ext2_filsys h, ext2_ino_t **ret)
 {
-	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(fs->super);
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super);
 	ext2_ino_t *last, first, end, ino;
 	dgrp_t g;
 
-	last = calloc(fs->group_desc_count, sizeof(*last));
+	last = calloc(h->group_desc_count, sizeof(*last));
 	if (!last)
 		return EXT2_ET_NO_MEMORY;
-	for (g = 0; g < fs->group_desc_count; g++) {
+	for (g = 0; g < h->group_desc_count; g++) {
 		first = g * ipg + 1;
 		end = first + ipg - 1;
 		/* The bitmap has no find_last: step through the set bits. */
 		for (ino = first; ino <= end &&
-		     !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino,
+		     !ext2fs_find_first_set_inode_bitmap2(h->inode_map, ino,
 							  end, &ino); ino++)
 			last[g] = ino;
 	}
@@ -88,15 +88,15 @@ static errcode_t last_in_use(ext2_filsys fs, ext2_ino_t **ret)
 
 /* Read ahead every inode-table block up to the last inode in use of its
  * group, in runs (the tables lie in group order, so in block order). */
-static void readahead_itables(ext2_filsys fs, const ext2_ino_t *last)
+static void readahead_itables(ext2_filsys h, const ext2_ino_t *last)
 {
-	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(fs->super);
-	unsigned per_block = fs->blocksize / EXT2_INODE_SIZE(fs->super);
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super);
+	unsigned per_block = h->blocksize / EXT2_INODE_SIZE(h->super);
 	blk64_t run = 0, len = 0, t, n;
 	dgrp_t g;
 
-	for (g = 0; g < fs->group_desc_count; g++) {
-		t = ext2fs_inode_table_loc(fs, g);
+	for (g = 0; g < h->group_desc_count; g++) {
+		t = ext2fs_inode_table_loc(h, g);
 		if (!last[g] || !t)
 			continue;
 		n = (last[g] - g * ipg - 1) / per_block + 1;
@@ -105,27 +105,27 @@ static void readahead_itables(ext2_filsys fs, const ext2_ino_t *last)
 			continue;
 		}
 		if (len)
-			io_channel_cache_readahead(fs->io, run, len);
+			io_channel_cache_readahead(h->io, run, len);
 		run = t;
 		len = n;
 	}
 	if (len)
-		io_channel_cache_readahead(fs->io, run, len);
+		io_channel_cache_readahead(h->io, run, len);
 }
 
 /* Past ino, the last inode in use of its group: on to the next group
  * with one (*done: none is left). */
-static errcode_t next_group(ext2_filsys fs, ext2_inode_scan scan,
+static errcode_t next_group(ext2_filsys h, ext2_inode_scan scan,
 			    const ext2_ino_t *last, ext2_ino_t ino, int *done)
 {
-	dgrp_t g = (ino - 1) / EXT2_INODES_PER_GROUP(fs->super);
+	dgrp_t g = (ino - 1) / EXT2_INODES_PER_GROUP(h->super);
 
 	*done = 0;
 	if (ino < last[g])
 		return 0;
-	while (++g < fs->group_desc_count && !last[g])
+	while (++g < h->group_desc_count && !last[g])
 		;
-	if (g >= fs->group_desc_count) {
+	if (g >= h->group_desc_count) {
 		*done = 1;
 		return 0;
 	}
@@ -143,22 +143,22 @@ static int meta_cmp(const void *a, const void *b)
 /* Level by level: read ahead the metadata blocks of l (sorted, adjacent
  * ones in one request), then read the double and triple indirect ones
  * and put their children in l for the next level. */
-static errcode_t readahead_maps(ext2_filsys fs, struct list *l)
+static errcode_t readahead_maps(ext2_filsys h, struct list *l)
 {
-	__u32 p = fs->blocksize / 4, *buf = NULL;
-	blk64_t limit = ext2fs_blocks_count(fs->super);
+	__u32 p = h->blocksize / 4, *buf = NULL;
+	blk64_t limit = ext2fs_blocks_count(h->super);
 	struct meta *level = NULL;
 	size_t n, i, k, run;
 	errcode_t retval;
 
-	retval = ext2fs_get_mem(fs->blocksize, &buf);
+	retval = ext2fs_get_mem(h->blocksize, &buf);
 	while (!retval && l->n) {
 		qsort(l->v, l->n, sizeof(*l->v), meta_cmp);
 		for (i = 0; i < l->n; i += run) {
 			for (run = 1; i + run < l->n &&
 			     l->v[i + run].blk == l->v[i].blk + run; run++)
 				;
-			io_channel_cache_readahead(fs->io, l->v[i].blk, run);
+			io_channel_cache_readahead(h->io, l->v[i].blk, run);
 		}
 		/* This level becomes the parents; l collects the children. */
 		free(level);
@@ -169,7 +169,7 @@ static errcode_t readahead_maps(ext2_filsys fs, struct list *l)
 		for (i = 0; !retval && i < n; i++) {
 			if (level[i].depth < 2)
 				continue;
-			retval = io_channel_read_blk64(fs->io, level[i].blk, 1,
+			retval = io_channel_read_blk64(h->io, level[i].blk, 1,
 						       buf);
 			for (k = 0; !retval && k < p; k++) {
 				blk64_t b = ext2fs_le32_to_cpu(buf[k]);
@@ -191,10 +191,10 @@ static errcode_t readahead_maps(ext2_filsys fs, struct list *l)
 }
 
 /* With -r: remember the inode and the indirect blocks in its i_block. */
-static errcode_t note_map(ext2_filsys fs, struct list *l, ext2_ino_t ino,
+static errcode_t note_map(ext2_filsys h, struct list *l, ext2_ino_t ino,
 			  struct ext2_inode *inode)
 {
-	blk64_t limit = ext2fs_blocks_count(fs->super);
+	blk64_t limit = ext2fs_blocks_count(h->super);
 	int d;
 	errcode_t retval;
 
@@ -219,16 +219,16 @@ static errcode_t note_map(ext2_filsys fs, struct list *l, ext2_ino_t ino,
 	return 0;
 }
 
-static errcode_t walk(ext2_filsys fs, ext2_ino_t ino, char *block_buf,
+static errcode_t walk(ext2_filsys h, ext2_ino_t ino, char *block_buf,
 		      struct counts *c)
 {
 	c->maps++;
-	return ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY |
+	return ext2fs_block_iterate3(h, ino, BLOCK_FLAG_READ_ONLY |
 				     BLOCK_FLAG_DATA_ONLY, block_buf,
 				     count_block, c);
 }
 
-static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
+static errcode_t run(ext2_filsys h, int skip, int ahead, struct counts *c)
 {
 	ext2_inode_scan scan = NULL;
 	struct ext2_inode_large inode;
@@ -239,17 +239,17 @@ static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
 	int done = 0, used;
 	errcode_t retval;
 
-	retval = ext2fs_get_mem(fs->blocksize * 3, &block_buf);
+	retval = ext2fs_get_mem(h->blocksize * 3, &block_buf);
 	if (!retval && skip)
-		retval = ext2fs_read_inode_bitmap(fs);
+		retval = ext2fs_read_inode_bitmap(h);
 	if (!retval && skip)
-		retval = last_in_use(fs, &last);
+		retval = last_in_use(h, &last);
 	if (retval)
 		goto out;
 	if (ahead)
-		readahead_itables(fs, last);
+		readahead_itables(h, last);
 	/* 32 blocks a read, as e2lua's scan. */
-	retval = ext2fs_open_inode_scan(fs, 32, &scan);
+	retval = ext2fs_open_inode_scan(h, 32, &scan);
 	if (retval)
 		goto out;
 	while (!done) {
@@ -259,23 +259,23 @@ static errcode_t run(ext2_filsys fs, int skip, int ahead, struct counts *c)
 			continue;
 		if (retval || !ino)
 			break;
-		used = skip ? !!ext2fs_test_inode_bitmap2(fs->inode_map, ino) :
+		used = skip ? !!ext2fs_test_inode_bitmap2(h->inode_map, ino) :
 			inode.i_links_count && !inode.i_dtime;
-		if (used && ext2fs_inode_has_valid_blocks2(fs,
+		if (used && ext2fs_inode_has_valid_blocks2(h,
 					(struct ext2_inode *)&inode))
-			retval = ahead ? note_map(fs, &l, ino,
+			retval = ahead ? note_map(h, &l, ino,
 						 (struct ext2_inode *)&inode) :
-				walk(fs, ino, block_buf, c);
+				walk(h, ino, block_buf, c);
 		c->inodes += used;
 		if (!retval && skip)
-			retval = next_group(fs, scan, last, ino, &done);
+			retval = next_group(h, scan, last, ino, &done);
 		if (retval)
 			break;
 	}
 	if (!retval && ahead)
-		retval = readahead_maps(fs, &l);
+		retval = readahead_maps(h, &l);
 	for (i = 0; !retval && i < l.ninos; i++)
-		retval = walk(fs, l.inos[i], block_buf, c);
+		retval = walk(h, l.inos[i], block_buf, c);
 out:
 	if (scan)
 		ext2fs_close_inode_scan(scan);
@@ -289,7 +289,7 @@ out:
 int main(int argc, char **argv)
 {
 	struct counts c = { 0, 0, 0 };
-	ext2_filsys fs;
+	ext2_filsys h;
 	int opt, skip = 0, ahead = 0;
 	errcode_t retval;
 
@@ -308,14 +308,14 @@ int main(int argc, char **argv)
 	}
 	add_error_table(&et_ext2_error_table);
 	retval = ext2fs_open2(argv[optind], NULL, EXT2_FLAG_64BITS, 0, 0,
-			      unix_io_manager, &fs);
+			      unix_io_manager, &h);
 	if (retval) {
 		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind],
 			error_message(retval));
 		return 2;
 	}
-	retval = run(fs, skip, ahead, &c);
-	ext2fs_free(fs);
+	retval = run(h, skip, ahead, &c);
+	ext2fs_free(h);
 	if (retval) {
 		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind],
 			error_message(retval));

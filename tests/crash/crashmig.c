@@ -49,7 +49,7 @@ static errcode_t list_one(e2c_fs *fs, ext2_ino_t ino,
 
 	(void)arg;
 	(void)done;
-	if (ino < EXT2_FIRST_INO(fs->fs->super) && ino != EXT2_ROOT_INO)
+	if (ino < EXT2_FIRST_INO(e2c_fs_handle(fs)->super) && ino != EXT2_ROOT_INO)
 		return 0;
 	if (!e2c_inode_has_blocks(fs, inode) ||
 	    (strcmp(type, "regular") && strcmp(type, "directory") &&

@@ -117,9 +117,9 @@ static void free_and_frag(e2c_fs *fs)
 	blk64_t b, l;
 	int done;
 
-	e2c_freefrag(fs, 0, ext2fs_blocks_count(fs->fs->super), 8, &ff);
-	if (!e2c_free_begin(fs, 0, ext2fs_blocks_count(fs->fs->super), &c))
-		e2c_free_find(&c, ext2fs_blocks_count(fs->fs->super) / 2, 16,
+	e2c_freefrag(fs, 0, ext2fs_blocks_count(e2c_fs_handle(fs)->super), 8, &ff);
+	if (!e2c_free_begin(fs, 0, ext2fs_blocks_count(e2c_fs_handle(fs)->super), &c))
+		e2c_free_find(&c, ext2fs_blocks_count(e2c_fs_handle(fs)->super) / 2, 16,
 			      &b, &l);
 	if (e2c_fragscan_open(fs, NULL, 0, 4, &s))
 		return;
@@ -131,8 +131,8 @@ static void free_and_frag(e2c_fs *fs)
  * after tx's commit (tx may be NULL), names; in at most 4096 cells. */
 static void blockmap_pass(e2c_fs *fs, e2c_tx *tx)
 {
-	blk64_t first = fs->fs->super->s_first_data_block;
-	blk64_t total = ext2fs_blocks_count(fs->fs->super);
+	blk64_t first = e2c_fs_handle(fs)->super->s_first_data_block;
+	blk64_t total = ext2fs_blocks_count(e2c_fs_handle(fs)->super);
 	e2c_blockmap *bm;
 
 	if (total <= first || e2c_blockmap_open(fs, first, total - first,
@@ -274,7 +274,8 @@ static void multi_pass(void)
 		return;
 	if (e2c_select_open(fs, &crit, &a) || e2c_select_open(fs, &crit, &b))
 		goto out;
-	if (!e2c_select_scan(a, 1, NULL, 0, &done) && !done && fs->building)
+	if (!e2c_select_scan(a, 1, NULL, 0, &done) && !done &&
+	    e2c_fs_check_bitmaps(fs) == E2C_ERR_SCANNING)
 		must_fail(e2c_select_scan(b, 1, NULL, 0, &done),
 			  E2C_ERR_SCANNING);
 	e2c_select_close(a);

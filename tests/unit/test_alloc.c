@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "e2c.h"
+#include "e2c_int.h"	/* the allocator: white-box */
 #include "unit.h"
 
 static char dir[] = "/tmp/e2c-alloc.XXXXXX";
@@ -28,7 +28,7 @@ static ext2fs_block_bitmap copy_map(e2c_fs *fs)
 {
 	ext2fs_generic_bitmap copy = NULL;
 
-	if (ext2fs_copy_bitmap((ext2fs_generic_bitmap)fs->fs->block_map, &copy))
+	if (ext2fs_copy_bitmap((ext2fs_generic_bitmap)e2c_fs_handle(fs)->block_map, &copy))
 		return NULL;
 	return (ext2fs_block_bitmap)copy;
 }
@@ -51,10 +51,10 @@ static blk64_t first_block(e2c_fs *fs, ext2_ino_t ino)
 /* Every block but blk marked in map. */
 static void only_free(e2c_fs *fs, ext2fs_block_bitmap map, blk64_t blk)
 {
-	blk64_t first = fs->fs->super->s_first_data_block;
+	blk64_t first = e2c_fs_handle(fs)->super->s_first_data_block;
 
 	ext2fs_mark_block_bitmap_range2(map, first,
-		ext2fs_blocks_count(fs->fs->super) - first);
+		ext2fs_blocks_count(e2c_fs_handle(fs)->super) - first);
 	ext2fs_unmark_block_bitmap2(map, blk);
 }
 
@@ -71,7 +71,7 @@ static void wrongly_free(const char *img, blk64_t blk, const char *what)
 
 	o.write = 1;
 	CHECK(!e2c_fs_open(img, &o, &fs), "open %s", img);
-	ext2fs_unmark_block_bitmap2(fs->fs->block_map, blk);
+	ext2fs_unmark_block_bitmap2(e2c_fs_handle(fs)->block_map, blk);
 	map = copy_map(fs);
 	only_free(fs, map, blk);
 	err = e2c_alloc_blocks(fs, map, 0, 1, out, &unverified);
@@ -108,7 +108,7 @@ int main(void)
 	o.write = 1;
 	CHECK(!e2c_fs_open(img, &o, &fs), "open");
 	CHECK(!e2c_fs_check_bitmaps(fs), "a fresh image's bitmaps agree");
-	last = ext2fs_blocks_count(fs->fs->super) - 1;
+	last = ext2fs_blocks_count(e2c_fs_handle(fs)->super) - 1;
 	map = copy_map(fs);
 	/* Two free blocks, one at each end: the goal past the first wraps. */
 	ext2fs_mark_block_bitmap_range2(map, 1, last);
@@ -119,7 +119,7 @@ int main(void)
 	for (b = last - 1; b > 1; b--) {
 		int owned;
 
-		if (!ext2fs_test_block_bitmap2(fs->fs->block_map, b) &&
+		if (!ext2fs_test_block_bitmap2(e2c_fs_handle(fs)->block_map, b) &&
 		    !e2c_fs_is_metadata(fs, b, 1, &meta) && !meta &&
 		    !e2c_fs_owned(fs, b, &owned) && !owned)
 			break;
@@ -146,9 +146,9 @@ int main(void)
 			{ "superblock", 1 },
 			{ "group descriptors", 2 },
 			{ "reserved GDT", 3 },
-			{ "block bitmap", ext2fs_block_bitmap_loc(fs->fs, 0) },
-			{ "inode bitmap", ext2fs_inode_bitmap_loc(fs->fs, 0) },
-			{ "inode table", ext2fs_inode_table_loc(fs->fs, 0) },
+			{ "block bitmap", ext2fs_block_bitmap_loc(e2c_fs_handle(fs), 0) },
+			{ "inode bitmap", ext2fs_inode_bitmap_loc(e2c_fs_handle(fs), 0) },
+			{ "inode table", ext2fs_inode_table_loc(e2c_fs_handle(fs), 0) },
 			{ "journal", first_block(fs, EXT2_JOURNAL_INO) },
 			{ "a file's", 0 },
 		};

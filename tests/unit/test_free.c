@@ -56,7 +56,7 @@ static void make_image(const char *img, const char *bs, const char *opts,
 static size_t naive(e2c_fs *fs, ext2fs_block_bitmap *maps, int nmaps,
 		    blk64_t start, blk64_t end, blk64_t *out, size_t max)
 {
-	blk64_t b, first = fs->fs->super->s_first_data_block;
+	blk64_t b, first = e2c_fs_handle(fs)->super->s_first_data_block;
 	size_t n = 0;
 	int i, used;
 
@@ -82,7 +82,7 @@ static void check_range(e2c_fs *fs, ext2fs_block_bitmap extra,
 			blk64_t start, blk64_t count, const char *what)
 {
 	static blk64_t want[2 * 100000];
-	ext2fs_block_bitmap maps[2] = { fs->fs->block_map, extra };
+	ext2fs_block_bitmap maps[2] = { e2c_fs_handle(fs)->block_map, extra };
 	struct e2c_free_cursor c;
 	blk64_t b, l;
 	size_t n, i = 0;
@@ -113,8 +113,8 @@ static void check_range(e2c_fs *fs, ext2fs_block_bitmap extra,
  * cursor's extents over each group. */
 static void check_dumpe2fs(e2c_fs *fs, const char *img)
 {
-	ext2_filsys f = fs->fs;
-	blk64_t ratio = EXT2FS_CLUSTER_RATIO(f);
+	ext2_filsys h = e2c_fs_handle(fs);
+	blk64_t ratio = EXT2FS_CLUSTER_RATIO(h);
 	char cmd[1024], line[65536];
 	FILE *p;
 	dgrp_t g = 0;
@@ -125,9 +125,9 @@ static void check_dumpe2fs(e2c_fs *fs, const char *img)
 	p = popen(cmd, "r");
 	if (!p)
 		return;
-	while (fgets(line, sizeof(line), p) && g < f->group_desc_count) {
-		blk64_t gs = ext2fs_group_first_block2(f, g);
-		blk64_t ge = ext2fs_group_last_block2(f, g) + 1;
+	while (fgets(line, sizeof(line), p) && g < h->group_desc_count) {
+		blk64_t gs = ext2fs_group_first_block2(h, g);
+		blk64_t ge = ext2fs_group_last_block2(h, g) + 1;
 		struct e2c_free_cursor c;
 		char got[65536], *s = got;
 		blk64_t b, l;
@@ -152,16 +152,16 @@ static void check_dumpe2fs(e2c_fs *fs, const char *img)
 		groups_seen++;
 	}
 	pclose(p);
-	CHECK(groups_seen == (int)f->group_desc_count, "%s: dumpe2fs listed "
-	      "%d groups of %u", img, groups_seen, f->group_desc_count);
+	CHECK(groups_seen == (int)h->group_desc_count, "%s: dumpe2fs listed "
+	      "%d groups of %u", img, groups_seen, h->group_desc_count);
 }
 
 /* First fit from a goal, checked against the naive list. */
 static void check_find(e2c_fs *fs)
 {
 	static blk64_t ext[2 * 100000];
-	ext2fs_block_bitmap maps[1] = { fs->fs->block_map };
-	blk64_t total = ext2fs_blocks_count(fs->fs->super);
+	ext2fs_block_bitmap maps[1] = { e2c_fs_handle(fs)->block_map };
+	blk64_t total = ext2fs_blocks_count(e2c_fs_handle(fs)->super);
 	blk64_t goals[] = { 0, 1, 100, total / 3, total / 2, total - 1 };
 	blk64_t wants[] = { 1, 2, 3, 7, 100, 1000000 };
 	struct e2c_free_cursor c;
@@ -223,7 +223,7 @@ static void check_freefrag(e2c_fs *fs, blk64_t start, blk64_t count,
 			   blk64_t chunk)
 {
 	static blk64_t ext[2 * 100000];
-	ext2fs_block_bitmap maps[1] = { fs->fs->block_map };
+	ext2fs_block_bitmap maps[1] = { e2c_fs_handle(fs)->block_map };
 	struct e2c_freefrag ff;
 	blk64_t hist[E2C_FREEFRAG_BUCKETS] = { 0 }, free_blocks = 0;
 	blk64_t free_chunks = 0, k, b;
@@ -245,7 +245,7 @@ static void check_freefrag(e2c_fs *fs, blk64_t start, blk64_t count,
 	for (k = (start + chunk - 1) / chunk * chunk;
 	     chunk && k + chunk <= start + count; k += chunk) {
 		for (b = k; b < k + chunk; b++)
-			if (b < fs->fs->super->s_first_data_block ||
+			if (b < e2c_fs_handle(fs)->super->s_first_data_block ||
 			    ext2fs_test_block_bitmap2(maps[0], b))
 				break;
 		free_chunks += b == k + chunk;
@@ -283,7 +283,7 @@ static void check_image(const char *bs, const char *opts, const char *size)
 	CHECK(!err, "open %s: %s", img, error_message(err));
 	if (err)
 		return;
-	total = ext2fs_blocks_count(fs->fs->super);
+	total = ext2fs_blocks_count(e2c_fs_handle(fs)->super);
 	check_range(fs, NULL, 0, total, "whole fs");
 	check_range(fs, NULL, 1, total - 1, "from 1");
 	check_range(fs, NULL, total / 3 + 5, total / 4, "a middle range");
@@ -292,8 +292,8 @@ static void check_image(const char *bs, const char *opts, const char *size)
 	check_dumpe2fs(fs, img);
 
 	/* A second map: every 5th block and a stretch of 64 in use. */
-	CHECK(!ext2fs_allocate_block_bitmap(fs->fs, "extra", &extra), "map");
-	for (b = fs->fs->super->s_first_data_block; b < total; b += 5)
+	CHECK(!ext2fs_allocate_block_bitmap(e2c_fs_handle(fs), "extra", &extra), "map");
+	for (b = e2c_fs_handle(fs)->super->s_first_data_block; b < total; b += 5)
 		ext2fs_mark_block_bitmap2(extra, b);
 	ext2fs_mark_block_bitmap_range2(extra, total / 2, 64);
 	check_range(fs, extra, 0, total, "two maps");
@@ -331,15 +331,15 @@ static void check_image(const char *bs, const char *opts, const char *size)
 	check_freefrag(fs, 0, total, 16);
 	check_freefrag(fs, 0, total, 256);
 	check_freefrag(fs, total / 3, total / 3, 8);
-	check_freefrag(fs, ext2fs_group_first_block2(fs->fs, 1),
-		       ext2fs_group_last_block2(fs->fs, 1) + 1 -
-		       ext2fs_group_first_block2(fs->fs, 1), 4);
+	check_freefrag(fs, ext2fs_group_first_block2(e2c_fs_handle(fs), 1),
+		       ext2fs_group_last_block2(e2c_fs_handle(fs), 1) + 1 -
+		       ext2fs_group_first_block2(e2c_fs_handle(fs), 1), 4);
 	e2c_fs_close(fs);
 
 	/* A full range: no free block at all. */
 	err = e2c_fs_open(img, NULL, &fs);
 	if (!err) {
-		blk64_t meta = ext2fs_inode_table_loc(fs->fs, 0);
+		blk64_t meta = ext2fs_inode_table_loc(e2c_fs_handle(fs), 0);
 
 		CHECK(!e2c_free_begin(fs, meta, 2, &c), "begin");
 		CHECK(e2c_free_find(&c, meta, 1, &b, &l) ==

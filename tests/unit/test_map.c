@@ -98,7 +98,7 @@ static void check_tiling(e2c_fs *fs, ext2_ino_t ino, const char *name)
 	e2c_map_close(m);
 	CHECK(ordered, "%s: runs out of logical order", name);
 	CHECK(mapped + holes ==
-	      (EXT2_I_SIZE(inode) + fs->fs->blocksize - 1) / fs->fs->blocksize,
+	      (EXT2_I_SIZE(inode) + e2c_fs_handle(fs)->blocksize - 1) / e2c_fs_handle(fs)->blocksize,
 	      "%s: %llu mapped + %llu holes != size in blocks", name,
 	      (unsigned long long)mapped, (unsigned long long)holes);
 	free(inode);
@@ -231,11 +231,11 @@ static void check_lookup_and_scan(void)
 	e2c_scan_close(s);
 	free(inode);
 	/* 10 reserved + lost+found + the tree's inodes, all in use */
-	CHECK(n == (int)(fs->fs->super->s_inodes_count -
-			 fs->fs->super->s_free_inodes_count),
+	CHECK(n == (int)(e2c_fs_handle(fs)->super->s_inodes_count -
+			 e2c_fs_handle(fs)->super->s_free_inodes_count),
 	      "scan found %d in-use inodes, superblock says %u", n,
-	      fs->fs->super->s_inodes_count -
-	      fs->fs->super->s_free_inodes_count);
+	      e2c_fs_handle(fs)->super->s_inodes_count -
+	      e2c_fs_handle(fs)->super->s_free_inodes_count);
 	e2c_fs_close(fs);
 }
 

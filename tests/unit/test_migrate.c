@@ -47,7 +47,7 @@ static __u64 content_hash(e2c_fs *fs, ext2_ino_t ino)
 	__u64 buf[8192 / 8], h = 0xcbf29ce484222325ULL;
 	unsigned int got, i;
 
-	if (ext2fs_file_open(fs->fs, ino, 0, &f))
+	if (ext2fs_file_open(e2c_fs_handle(fs), ino, 0, &f))
 		return 0;
 	while (!ext2fs_file_read(f, buf, sizeof(buf), &got) && got) {
 		memset((char *)buf + got, 0, sizeof(buf) - got);
@@ -88,9 +88,9 @@ static __u64 mapping_hash(e2c_fs *fs, ext2_ino_t ino, int *depth)
 static struct before *survey(e2c_fs *fs, size_t *count)
 {
 	struct ext2_inode *inode = malloc(e2c_inode_buf_size(fs));
-	struct before *v = calloc(fs->fs->super->s_inodes_count,
+	struct before *v = calloc(e2c_fs_handle(fs)->super->s_inodes_count,
 				  sizeof(*v));
-	size_t isz = EXT2_INODE_SIZE(fs->fs->super), n = 0;
+	size_t isz = EXT2_INODE_SIZE(e2c_fs_handle(fs)->super), n = 0;
 	e2c_scan *scan;
 	ext2_ino_t ino;
 	int depth;
@@ -203,8 +203,8 @@ static dgrp_t count_backups(e2c_fs *fs)
 {
 	dgrp_t g, n = 0;
 
-	for (g = 1; g < fs->fs->group_desc_count; g++)
-		n += ext2fs_bg_has_super(fs->fs, g) != 0;
+	for (g = 1; g < e2c_fs_handle(fs)->group_desc_count; g++)
+		n += ext2fs_bg_has_super(e2c_fs_handle(fs), g) != 0;
 	return n;
 }
 
@@ -279,7 +279,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	v = survey(fs, &n);
 	check_skips(fs, v, n, strcmp(kind, "ext2") != 0);
 	CHECK(e2c_tx_begin(fs, &tx) == E2C_ERR_NOT_WRITABLE, "tx read-only");
-	free_before = ext2fs_free_blocks_count(fs->fs->super);
+	free_before = ext2fs_free_blocks_count(e2c_fs_handle(fs)->super);
 	want_free = free_before;
 	for (i = 0; i < n; i++)
 		if (!v[i].plan.skip) {
@@ -336,10 +336,10 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	CHECK(!e2c_tx_begin(fs, &tx), "begin");
 	CHECK(!e2c_tx_migrate(tx, lookup(fs, "/twelve"), NULL), "stage");
 	e2c_tx_rollback(tx);
-	ext2fs_mark_block_bitmap_range2(fs->fs->block_map,
-		fs->fs->super->s_first_data_block,
-		ext2fs_blocks_count(fs->fs->super) -
-		fs->fs->super->s_first_data_block);
+	ext2fs_mark_block_bitmap_range2(e2c_fs_handle(fs)->block_map,
+		e2c_fs_handle(fs)->super->s_first_data_block,
+		ext2fs_blocks_count(e2c_fs_handle(fs)->super) -
+		e2c_fs_handle(fs)->super->s_first_data_block);
 	CHECK(!e2c_tx_migrate(tx, lookup(fs, "/twelve"), NULL), "stage");
 	err = e2c_tx_migrate(tx, lookup(fs, "/deep"), NULL);
 	CHECK(err == (deep_depth ? EXT2_ET_BLOCK_ALLOC_FAIL : 0),
@@ -376,7 +376,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	/* Every inode: migrated ones are extent-mapped with the same data
 	 * at the same blocks; the rest did not change by a byte. */
 	CHECK(!e2c_fs_open(img, NULL, &fs), "reopen");
-	CHECK(ext2fs_has_feature_extents(fs->fs->super), "extent feature");
+	CHECK(ext2fs_has_feature_extents(e2c_fs_handle(fs)->super), "extent feature");
 	{
 		struct e2c_effects ef;
 
@@ -384,9 +384,9 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 		CHECK(!ef.features_on && !ef.features_off && !ef.backups &&
 		      ef.not_clean, "extent on: a commit changes no feature");
 	}
-	CHECK(ext2fs_free_blocks_count(fs->fs->super) == want_free,
+	CHECK(ext2fs_free_blocks_count(e2c_fs_handle(fs)->super) == want_free,
 	      "free blocks %llu, want %llu",
-	      (unsigned long long)ext2fs_free_blocks_count(fs->fs->super),
+	      (unsigned long long)ext2fs_free_blocks_count(e2c_fs_handle(fs)->super),
 	      (unsigned long long)want_free);
 	now = malloc(e2c_inode_buf_size(fs));
 	for (i = 0; i < n; i++) {
@@ -408,7 +408,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 		      "ino %u mapping differs", v[i].ino);
 		CHECK(depth == v[i].plan.depth, "ino %u depth %d, planned %d",
 		      v[i].ino, depth, v[i].plan.depth);
-		CHECK(ext2fs_get_stat_i_blocks(fs->fs, now) ==
+		CHECK(ext2fs_get_stat_i_blocks(e2c_fs_handle(fs), now) ==
 		      v[i].plan.iblocks_after,
 		      "ino %u i_blocks", v[i].ino);
 		CHECK(!e2c_plan_inode(fs, v[i].ino, &p) &&

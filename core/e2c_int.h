@@ -1,0 +1,228 @@
+/*
+ * e2c_int.h -- private to core/: the e2c_fs struct and what core's files
+ * hand each other (the owners map, the allocator, planning to staging,
+ * the undo file's set-up).  Not part of the e2c.h contract: nothing
+ * outside core/ includes it but the core's own unit tests
+ * (tests/unit/test_alloc.c: the allocator; tests/t_build_make.sh checks).
+ *
+ * Names (the one convention, core and callers alike): an e2c_fs * is
+ * "fs"; its libext2fs handle is fs->h inside core, e2c_fs_handle(fs)
+ * outside, and a local ext2_filsys is "h".
+ */
+#ifndef E2C_INT_H
+#define E2C_INT_H
+
+#include "e2c.h"
+#include <ext2fs/ext3_extents.h>	/* needs the types ext2fs.h defines */
+
+struct e2c_fs {
+	ext2_filsys h;		/* the libext2fs handle */
+	char *path;		/* as given to e2c_fs_open */
+	int writable;		/* opened with opts.write */
+	int catastrophic;	/* no bitmaps loaded */
+	int lock_fd;		/* flock()ed fd while writable, else -1 */
+	int committed;		/* something was written: close flushes */
+	ext2fs_block_bitmap meta; /* lazily built map of fs metadata */
+	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
+	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
+	struct e2c_owners *building; /* owned/shared being built by a scan */
+	ext2_ino_t hidden_ino;	/* with owned: the first inode in use but
+				 * free in the inode bitmap (0: none) */
+	errcode_t bitmaps_err;	/* e2c_fs_check_bitmaps's answer, once */
+	int bitmaps_known;	/* ... it was computed for these maps */
+	int claiming;		/* that scan's own planning: claim, no checks */
+	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
+	struct e2c_tx *tx;	/* the open transaction, if any */
+	int partition;		/* opened inside this partition (0: none) */
+	unsigned long long offset, part_size;	/* ... at these bytes */
+	dgrp_t backups;		/* lazily: groups with a backup superblock */
+	int backups_known;	/* ... counted */
+	struct e2c_undo *undo;	/* opts.undo_file's state (core/undo.c) */
+};
+
+/* Partition number of the image, which must hold ext2/3/4:
+ * E2C_ERR_NO_PARTITIONS, E2C_ERR_PART_RANGE, E2C_ERR_PART_NOT_EXT. */
+errcode_t e2c_part_find(const char *path, int number, struct e2c_part *ret);
+/* Whether the filesystem found is ext2, ext3 or ext4. */
+int e2c_part_is_ext(const struct e2c_part *p);
+
+errcode_t e2c_undo_ready(e2c_fs *fs);
+
+/* For e2c_fs_open2: set the undo file up (*io becomes undo_io over a
+ * wrapper of it); whether an ext2fs_open2 error is the undo file's; and
+ * the end (removing the undo file this open created when the open failed
+ * or nothing was written). */
+errcode_t e2c_undo_open(e2c_fs *fs, const char *image, const char *path,
+			io_manager *io);
+int e2c_undo_blames(e2c_fs *fs, errcode_t code);
+void e2c_undo_close(e2c_fs *fs, int failed);
+
+/* Whether ino is reserved: below s_first_ino (or 11) other than the root,
+ * or an inode the superblock names (journal, quota, orphan file).  Never
+ * migrated; its blocks count as metadata. */
+int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino);
+
+/*
+ * The allocator: n blocks, searching up from goal and wrapping, each free
+ * in taken (the block bitmap, or a copy holding reservations), marked
+ * there, into out.  A candidate that is metadata or mapped by an inode is
+ * never returned, whatever the bitmap says: that disagreement fails the
+ * call with E2C_ERR_BLOCK_BITMAP.  While the owners map is being built
+ * (fs->claiming) mapped blocks cannot be known yet: *unverified is set
+ * and the caller checks out[] once it is built.  Fewer than n free:
+ * EXT2_ET_BLOCK_ALLOC_FAIL.  On failure nothing is marked.
+ */
+errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
+			   blk64_t n, blk64_t *out, int *unverified);
+
+/* Whether any of blk..blk+len-1 is mapped more than once (by two inodes,
+ * or twice by one), and whether blk is mapped by any inode.  The first
+ * call walks every in-use inode's map (core/owners.c); the answer is kept
+ * until close.  Interruptible (E2C_ERR_INTERRUPTED). */
+errcode_t e2c_fs_shared(e2c_fs *fs, blk64_t blk, blk64_t len, int *shared);
+errcode_t e2c_fs_owned(e2c_fs *fs, blk64_t blk, int *owned);
+/*
+ * Building owned/shared inside a scan of one's own (core/select.c does,
+ * to walk every map once): begin, then for every in-use inode claim its
+ * EA block and every piece of its map (claim_map walks it; or claim each
+ * piece of a walk made anyway), then end (complete: publish the maps;
+ * else drop them).  The scan's own plans (fs->claiming set around them)
+ * claim their pieces instead of checking for shared blocks, and the scan
+ * checks e2c_owners_any_shared once the maps are published; anything
+ * else needing the maps meanwhile gets E2C_ERR_SCANNING.
+ */
+errcode_t e2c_owners_begin(e2c_fs *fs);
+void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len);
+void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode);
+void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode);
+/* An inode in use though free in the inode bitmap (e2c_scan_hidden):
+ * its EA block and map claimed, the disagreement noted. */
+void e2c_owners_claim_hidden(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode);
+void e2c_owners_end(e2c_fs *fs, int complete);
+/* Whether the published map has any block mapped twice. */
+int e2c_owners_any_shared(e2c_fs *fs);
+/* A commit freed blk..blk+len-1, which only the migrated inode mapped. */
+void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len);
+void e2c_fs_free_owners(e2c_fs *fs);
+
+/* The highest logical block a block map can address + 1. */
+blk64_t e2c_blockmap_limit(e2c_fs *fs);
+
+/* Every piece of ino's map, in e2c_map_next's order, to fn until it
+ * returns nonzero (returned) or the walk fails (its error, after the
+ * pieces before the bad pointer).  A block map whose indirect slots are
+ * empty is walked without a cursor: a scan meets such inodes by the
+ * hundred thousand.  An inode without blocks walks as empty. */
+typedef errcode_t (*e2c_piece_fn)(const struct e2c_piece *p, void *arg);
+errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		       e2c_piece_fn fn, void *arg);
+
+/* The same, but a bad pointer does not end the walk, as it does not end
+ * e2fsck's: one outside the filesystem is skipped (with what is under
+ * it), one into metadata is followed (an indirect block there is read as
+ * one), a bad extent node is skipped with its subtree; every piece from
+ * the first such on carries E2C_PAST_BAD.  Returns the first walk error
+ * (what e2c_map_each returns) after the whole walk, or fn's nonzero
+ * return at once.  Who may own what (core/owners.c) walks this way: the
+ * blocks past a bad pointer may be in use. */
+errcode_t e2c_map_each_all(e2c_fs *fs, ext2_ino_t ino,
+			   struct ext2_inode *inode, e2c_piece_fn fn, void *arg);
+
+/* Free the cursor kept for reuse (e2c_fs_close does). */
+void e2c_map_free_spare(e2c_fs *fs);
+
+/* The same, also returning the inodes the bitmap calls free that look in
+ * use as e2fsck sees them (links_count > 0, or a mode without dtime):
+ * every inode table is read.  e2c_scan_hidden says whether the inode
+ * last returned was one of those. */
+errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret);
+int e2c_scan_hidden(const e2c_scan *s);
+
+/* The same over a live scan (e2c_scan_open_live): the inodes in use the
+ * bitmap calls free go to hidden_fn. */
+errcode_t e2c_scan_each_live(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn,
+			     void *priv);
+
+/* The non-root blocks of the smallest extent tree holding this many leaf
+ * extents (the tree a migration builds). */
+blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents);
+
+/* The same for an inode already read (a scan's); c (private to plan.c and
+ * tx.c, see migrate.h) may be NULL.  *walked says whether the map was
+ * walked (the inode alone gave no reason to skip): while the owners map
+ * is being built (e2c_owners_begin), that walk claimed its pieces. */
+struct e2c_collect;
+errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+			struct e2c_plan *plan, struct e2c_collect *c,
+			int *walked);
+
+/* Staging done while the owners map was being built (e2c_select_scan
+ * with a tx) reserved index blocks without asking it: once it is built,
+ * *clash says whether one of them is mapped by an inode after all (a
+ * corrupt bitmap; roll back and stage again). */
+errcode_t e2c_tx_verify(e2c_tx *tx, int *clash);
+
+/* The blocks committing tx would change, read-only: fn(ino, start, len,
+ * inuse, arg) for each run of a staged inode's new index blocks (inuse
+ * 1) and of the old indirect blocks it frees (inuse 0), until fn
+ * returns nonzero (returned).  Inodes whose map is their direct blocks
+ * change no block and are not reported. */
+typedef errcode_t (*e2c_tx_block_fn)(ext2_ino_t ino, blk64_t start,
+				     blk64_t len, int inuse, void *arg);
+errcode_t e2c_tx_blocks(e2c_tx *tx, e2c_tx_block_fn fn, void *arg);
+
+/* Turn ef's features on and off in sb. */
+void e2c_effects_apply(const struct e2c_effects *ef,
+		       struct ext2_super_block *sb);
+
+/* Planning to staging (core/plan.c, core/tx.c, core/select.c). */
+
+/* A run of blocks (the old indirect blocks to release). */
+struct e2c_range {
+	blk64_t start;
+	blk64_t len;
+};
+
+/* What staging needs beyond the plan: the leaf extents in logical order
+ * (on-disk format) and the indirect blocks the old map used. */
+struct e2c_collect {
+	struct ext3_extent *ext;	/* plan.extents entries */
+	size_t ext_cap;
+	struct e2c_range *freed;	/* runs covering plan.meta_freed */
+	size_t nfreed, freed_cap;
+};
+
+/* e2c_plan_inode, also filling c (when not NULL and the inode is
+ * migratable).  The caller frees c with e2c_collect_free. */
+errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
+			   struct e2c_collect *c);
+void e2c_collect_free(struct e2c_collect *c);
+
+/* A migratable plan whose index blocks outnumber avail, the free blocks
+ * it may have, becomes E2C_ERR_SKIP_NO_SPACE (with free_blocks). */
+void e2c_plan_fit(struct e2c_plan *plan, blk64_t avail);
+
+/* Stage the inode of plan p (migratable), its runs collected in c by
+ * e2c_plan_from: c's list of old indirect blocks is taken over, c is
+ * left for the caller to free or reuse. */
+errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
+			       struct e2c_collect *c);
+
+/* Turn inode's i_blocks into what it is after the swap: minus meta_freed
+ * indirect blocks, plus index_blocks, in the fs's units (huge_file
+ * aware).  EOVERFLOW when i_blocks is below the freed count (corrupt). */
+errcode_t e2c_iblocks_swap(ext2_filsys h, struct ext2_inode *inode,
+			   blk64_t meta_freed, blk64_t index_blocks);
+
+/*
+ * Lay out the tree of plan->extents leaf extents: root[] gets the new
+ * i_block, nodes (plan->index_blocks blocks) the non-root nodes, the k-th
+ * of which goes to pblks[k].  Every node is checked with
+ * ext2fs_extent_header_verify; checksum tails are left to the writer.
+ */
+errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
+			 const struct ext3_extent *ext, const blk64_t *pblks,
+			 __u32 root[EXT2_N_BLOCKS], char *nodes);
+
+#endif /* E2C_INT_H */
