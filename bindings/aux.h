@@ -166,8 +166,11 @@ e2c_select *e2l_checkselect(lua_State *L, int idx);
  * raise with op "path" and object. */
 int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 		 const char *object);
-/* Push the plan of ino (1); errors raise with op "plan" and object. */
+/* Push the plan of ino (1), of its reverse migration with unmigrate;
+ * errors raise with op "plan" and object. */
 int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
-		   const char *object);
+		   const char *object, int unmigrate);
+/* The options table of a plan at idx (none or nil: 0): its unmigrate. */
+int e2l_plan_unmigrate(lua_State *L, int idx);
 
 #endif /* E2L_AUX_H */

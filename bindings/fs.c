@@ -962,15 +962,16 @@ static int fs_cwd(lua_State *L)
 	return 1;
 }
 
-/* fs:plan(x) -> plan table */
+/* fs:plan(x [, {unmigrate = bool}]) -> plan table */
 static int fs_plan(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
 	ext2_ino_t ino = e2l_checkino(L, 1, 2, "plan");
 	char name[E2L_INOBUF];
 
-	e2l_checknargs(L, 2);
-	return e2l_pushplanof(L, fs, ino, argname(L, 2, ino, name));
+	e2l_checknargs(L, 3);
+	return e2l_pushplanof(L, fs, ino, argname(L, 2, ino, name),
+			      e2l_plan_unmigrate(L, 3));
 }
 
 /* fs:begin() -> tx */

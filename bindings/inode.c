@@ -548,15 +548,17 @@ static int inode_path(lua_State *L)
 	return e2l_pushpath(L, fs, ino, e2l_inoname(name, ino));
 }
 
-/* ino:plan() -> plan table (the inode as it is on disk now) */
+/* ino:plan([{unmigrate = bool}]) -> plan table (the inode as it is on
+ * disk now) */
 static int inode_plan(lua_State *L)
 {
 	char name[E2L_INOBUF];
 	e2c_fs *fs;
 	ext2_ino_t ino = e2l_checkinode(L, 1, &fs);
 
-	e2l_checknargs(L, 1);
-	return e2l_pushplanof(L, fs, ino, e2l_inoname(name, ino));
+	e2l_checknargs(L, 2);
+	return e2l_pushplanof(L, fs, ino, e2l_inoname(name, ino),
+			      e2l_plan_unmigrate(L, 2));
 }
 
 void e2l_inode_open(lua_State *L)

@@ -139,8 +139,10 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 {
 	struct e2c_effects ef;
 
-	lua_createtable(L, 0, 17);
+	lua_createtable(L, 0, 19);
 	SETINT("ino", p->ino);
+	lua_pushstring(L, p->unmigrate ? "unmigrate" : "migrate");
+	lua_setfield(L, -2, "operation");
 	lua_pushboolean(L, p->skip == 0);
 	lua_setfield(L, -2, "ok");
 	if (p->skip) {
@@ -165,20 +167,34 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	SETINT("depth", p->depth);
 	SETINT("index_blocks", p->index_blocks);
 	SETINT("meta_freed", p->meta_freed);
+	SETINT("uninit_freed", p->uninit_freed);
 	SETINT("used_delta", p->used_delta);
 	SETINT("iblocks_before", p->iblocks_before);
 	SETINT("iblocks_after", p->iblocks_after);
-	e2c_effects_of(fs, p->skip == 0, &ef);
+	/* Only a migration turns a feature on. */
+	e2c_effects_of(fs, p->skip == 0 && !p->unmigrate, &ef);
+	ef.not_clean = p->skip == 0;
 	e2l_seteffects(L, &ef);
 }
 
+int e2l_plan_unmigrate(lua_State *L, int idx)
+{
+	static const char *const keys[] = { "unmigrate", NULL };
+
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	e2l_checkopts(L, idx, keys, "plan");
+	return e2l_optbool(L, idx, "unmigrate");
+}
+
 int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
-		   const char *object)
+		   const char *object, int unmigrate)
 {
 	struct e2c_plan plan;
 	errcode_t retval;
 
-	retval = e2c_plan_inode(fs, ino, &plan);
+	retval = unmigrate ? e2c_unplan_inode(fs, ino, &plan) :
+		 e2c_plan_inode(fs, ino, &plan);
 	if (retval)
 		return e2l_error(L, retval, "plan", object);
 	e2l_pushplan(L, fs, &plan);
@@ -195,6 +211,8 @@ void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t,
 	SETINT("extents", t->extents);
 	SETINT("index_blocks", t->index_blocks);
 	SETINT("meta_freed", t->meta_freed);
+	SETINT("uninit_freed", t->uninit_freed);
+	SETINT("unmigrated", t->unmigrated);
 	SETINT("used_delta", t->used_delta);
 	e2l_seteffects(L, ef);
 }
@@ -255,11 +273,12 @@ int e2l_tx_begin(lua_State *L, int fsidx)
 	return 1;
 }
 
-/* Stage x; 1 pushed: its plan table.  An inode that cannot be migrated
- * raises with the reason, or, with skips set, is pushed as a plan table
- * with ok false. */
-static int stage(lua_State *L, int skips)
+/* Stage x (unmigrate: its reverse migration); 1 pushed: its plan
+ * table.  An inode that cannot be staged raises with the reason, or,
+ * with skips set, is pushed as a plan table with ok false. */
+static int stage(lua_State *L, int skips, int unmigrate)
 {
+	const char *op = unmigrate ? "unmigrate" : "migrate";
 	struct e2l_tx *t = checktx(L, 1);
 	struct e2c_plan plan;
 	char name[E2L_INOBUF];
@@ -269,13 +288,14 @@ static int stage(lua_State *L, int skips)
 	e2l_checknargs(L, 2);
 	lua_settop(L, 2);
 	lua_getiuservalue(L, 1, 1);			/* [tx, x, fs] */
-	ino = e2l_checkino(L, 3, 2, "migrate");
+	ino = e2l_checkino(L, 3, 2, op);
 	memset(&plan, 0, sizeof(plan));
-	retval = e2c_tx_migrate(t->tx, ino, &plan);
+	retval = unmigrate ? e2c_tx_unmigrate(t->tx, ino, &plan) :
+		 e2c_tx_migrate(t->tx, ino, &plan);
 	if (!retval && plan.skip)
 		retval = plan.skip;
 	if (retval && !(skips && retval == plan.skip))
-		return e2l_error(L, retval, "migrate",
+		return e2l_error(L, retval, op,
 				 lua_type(L, 2) == LUA_TSTRING ?
 				 lua_tostring(L, 2) : e2l_inoname(name, ino));
 	e2l_pushplan(L, t->fs, &plan);
@@ -285,13 +305,45 @@ static int stage(lua_State *L, int skips)
 /* tx:migrate(x) -> plan table; raises with the reason if it cannot be */
 static int tx_migrate(lua_State *L)
 {
-	return stage(L, 0);
+	return stage(L, 0, 0);
 }
 
 /* tx:try(x) -> plan table, ok false (nothing staged) if it cannot be */
 static int tx_try(lua_State *L)
 {
-	return stage(L, 1);
+	return stage(L, 1, 0);
+}
+
+/* tx:unmigrate(x) -> plan table: back to a block map; raises with the
+ * reason if it cannot be */
+static int tx_unmigrate(lua_State *L)
+{
+	return stage(L, 0, 1);
+}
+
+/* tx:try_unmigrate(x) -> plan table, ok false if it cannot be */
+static int tx_try_unmigrate(lua_State *L)
+{
+	return stage(L, 1, 1);
+}
+
+/* tx:clear_feature(name): the commit turns the feature off (only
+ * "extent"), once no inode uses it (checked by a scan at commit) */
+static int tx_clear_feature(lua_State *L)
+{
+	struct e2l_tx *t = checktx(L, 1);
+	const char *name = luaL_checkstring(L, 2);
+	int f = e2c_feature_by_name(name);
+	errcode_t retval;
+
+	e2l_checknargs(L, 2);
+	if (f < 0)
+		return luaL_error(L, "clear_feature: unknown feature '%s'",
+				  name);
+	retval = e2c_tx_clear_feature(t->tx, f);
+	if (retval)
+		return e2l_error(L, retval, "clear_feature", name);
+	return 0;
 }
 
 /* tx:stage(sel [, max]) -> inodes staged: the selection's next inodes,
@@ -387,6 +439,18 @@ static int tx_commit(lua_State *L)
 				  lua_tostring(L, -1));
 		return lua_error(L);
 	}
+	if (retval == E2C_ERR_EXTENTS_LEFT) {
+		ext2_ino_t first;
+		size_t left;
+
+		e2c_tx_extents_left(t->tx, &first, &left);
+		lua_pushfstring(L, "%s (%I inode%s, the first <%I>)",
+				error_message(retval), (lua_Integer)left,
+				left == 1 ? "" : "s", (lua_Integer)first);
+		e2l_pusherror_msg(L, retval, "commit", e2c_fs_path(t->fs),
+				  lua_tostring(L, -1));
+		return lua_error(L);
+	}
 	if (retval)
 		return e2l_fserror(L, t->fs, retval, "commit");
 	e2l_pushtotals(L, &tot, &ef);
@@ -433,6 +497,7 @@ void e2l_tx_open(lua_State *L)
 		{ NULL, NULL }
 	};
 	static const luaL_Reg methods[] = {
+		{ "clear_feature", tx_clear_feature },
 		{ "close", tx_close },
 		{ "commit", tx_commit },
 		{ "full", tx_full },
@@ -441,6 +506,8 @@ void e2l_tx_open(lua_State *L)
 		{ "rollback", tx_rollback },
 		{ "stage", tx_stage },
 		{ "try", tx_try },
+		{ "try_unmigrate", tx_try_unmigrate },
+		{ "unmigrate", tx_unmigrate },
 		{ NULL, NULL }
 	};
 

@@ -95,6 +95,11 @@ enum {
 	E2C_ERR_UNDO_BROKEN,		/* an undo write failed earlier */
 	E2C_ERR_UNDO_INCOMPLETE,	/* undo file not finished at close */
 	E2C_ERR_OTHER_FS,		/* objects of two filesystems */
+	E2C_ERR_SKIP_BLOCKMAP,		/* unmigrate: already block-mapped */
+	E2C_ERR_SKIP_HIGH_BLOCK,	/* unmigrate: a block at 2^32 or above */
+	E2C_ERR_SKIP_TOO_BIG,		/* unmigrate: past the block map's reach */
+	E2C_ERR_EXTENTS_LEFT,		/* extent inodes left: feature stays */
+	E2C_ERR_FEATURE_NEEDED,		/* 64bit/bigalloc need the extent feature */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -701,6 +706,14 @@ struct e2c_plan {
 	blk64_t iblocks_after;	/* i_blocks after migration */
 	blk64_t free_blocks;	/* E2C_ERR_SKIP_NO_SPACE: the blocks free
 				 * for it (index_blocks: what it needs) */
+	/* A reverse migration (core/unmigrate.c): runs, extents and
+	 * data_blocks count the tree's initialized extents, depth is the
+	 * new block map's (0 direct only, 1 IND, 2 DIND, 3 TIND),
+	 * index_blocks its indirect blocks, meta_freed the tree's
+	 * non-root nodes and uninit_freed the blocks of unwritten extents,
+	 * which become holes (they read as zeros either way). */
+	int unmigrate;
+	blk64_t uninit_freed;
 };
 
 /* What migrating ino would do; writes nothing, works read-only.  A
@@ -761,6 +774,9 @@ struct e2c_criteria {
 	 * of a batch are free once it is committed) is skipped with
 	 * E2C_ERR_SKIP_NO_SPACE, the same in a dry run as in the run. */
 	size_t batch;
+	/* Select extent-mapped inodes to turn back into block maps
+	 * (e2c_unplan_from plans them, staging unmigrates) instead. */
+	int unmigrate;
 };
 
 struct e2c_select_totals {
@@ -841,6 +857,8 @@ struct e2c_tx_totals {
 	blk64_t extents;
 	blk64_t index_blocks;	/* reserved extent tree blocks */
 	blk64_t meta_freed;
+	blk64_t uninit_freed;	/* unmigrate: unwritten blocks freed */
+	size_t unmigrated;	/* of the inodes: reverse migrations */
 	long long used_delta;	/* net change in used blocks */
 };
 
@@ -886,7 +904,6 @@ void e2c_tx_rollback(e2c_tx *tx);
 
 /* Roll back and free; detaches from the fs. */
 void e2c_tx_free(e2c_tx *tx);
-
 /* ------------------------------------------------------------------ */
 /* What a commit does besides converting inodes (core/effects.c)       */
 /* ------------------------------------------------------------------ */
@@ -935,6 +952,37 @@ enum e2c_tense { E2C_WILL, E2C_WOULD, E2C_DONE };
  * ..."), into buf (size bytes; truncated to fit); 0 past the last. */
 int e2c_effects_line(const struct e2c_effects *ef, enum e2c_tense tense,
 		     size_t i, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Reverse migration (core/unmigrate.c)                                */
+/* ------------------------------------------------------------------ */
+
+/* What turning extent-mapped ino back into a block map would do
+ * (plan->unmigrate set); writes nothing.  A block at 2^32 or above
+ * (E2C_ERR_SKIP_HIGH_BLOCK), a file past the map's 12 + k + k^2 + k^3
+ * blocks (E2C_ERR_SKIP_TOO_BIG), an inode already block-mapped
+ * (E2C_ERR_SKIP_BLOCKMAP), ... are plan->skip reasons, as for
+ * e2c_plan_inode; so is E2C_ERR_SKIP_NO_SPACE. */
+errcode_t e2c_unplan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
+
+/* Stage ino's reverse migration: its indirect blocks reserved near its
+ * data and filled in memory.  The commit writes them (step 1), marks
+ * them (2), switches the inode to its block map, EXTENTS_FL cleared
+ * (3), and only then frees the old tree's nodes and the unwritten
+ * extents' blocks (4).  A tx may mix both directions. */
+errcode_t e2c_tx_unmigrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan);
+
+/* Ask the commit to turn feature f off (only E2C_FEATURE_EXTENT can
+ * be): E2C_ERR_FEATURE_NEEDED on a 64bit or bigalloc filesystem, which
+ * needs it.  The commit first scans every inode: any extent-mapped
+ * inode left after it (but those it unmigrates; those it migrates
+ * count) refuses the whole commit with E2C_ERR_EXTENTS_LEFT before
+ * anything is written (e2c_tx_extents_left names them).  The feature
+ * goes off at the commit's end, with the clean state: until every inode
+ * is a block map, the disk keeps it. */
+errcode_t e2c_tx_clear_feature(e2c_tx *tx, enum e2c_feature f);
+/* After E2C_ERR_EXTENTS_LEFT: the first such inode and how many. */
+void e2c_tx_extents_left(e2c_tx *tx, ext2_ino_t *first, size_t *count);
 
 /* ------------------------------------------------------------------ */
 /* Free space (core/free.c)                                            */

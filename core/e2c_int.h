@@ -175,6 +175,10 @@ errcode_t e2c_tx_blocks(e2c_tx *tx, e2c_tx_block_fn fn, void *arg);
 /* Turn ef's features on and off in sb. */
 void e2c_effects_apply(const struct e2c_effects *ef,
 		       struct ext2_super_block *sb);
+/* Add turning off the features of bits (1 << E2C_FEATURE_*) that sb has
+ * to ef, with the backups rewritten and the not-clean state they
+ * bring. */
+void e2c_effects_clear(e2c_fs *fs, unsigned bits, struct e2c_effects *ef);
 
 /* Planning to staging (core/plan.c, core/tx.c, core/select.c). */
 
@@ -198,6 +202,17 @@ struct e2c_collect {
 errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
 			   struct e2c_collect *c);
 void e2c_collect_free(struct e2c_collect *c);
+/* Add blk..blk+len-1 to c's freed runs (merged with the last one when
+ * they touch). */
+errcode_t e2c_collect_freed(struct e2c_collect *c, blk64_t blk, blk64_t len);
+
+/* Walk errors that mean "this map is corrupt": a reason to skip. */
+int e2c_map_corrupt(errcode_t code);
+
+/* Whether inode's i_blocks is what mapped blocks (data and map blocks)
+ * and its EA block make, as e2fsck counts it (huge_file aware). */
+int e2c_iblocks_match(ext2_filsys h, struct ext2_inode *inode,
+		      blk64_t mapped);
 
 /* A migratable plan whose index blocks outnumber avail, the free blocks
  * it may have, becomes E2C_ERR_SKIP_NO_SPACE (with free_blocks). */
@@ -224,5 +239,67 @@ errcode_t e2c_iblocks_swap(ext2_filsys h, struct ext2_inode *inode,
 errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
 			 const struct ext3_extent *ext, const blk64_t *pblks,
 			 __u32 root[EXT2_N_BLOCKS], char *nodes);
+
+/* ---- reverse migration (core/unmigrate.c) ---- */
+
+/* e2c_unplan_inode for an inode already read, and by number; c may be
+ * NULL; *walked (may be NULL) as for e2c_plan_from (while the owners map
+ * is built, the walk claims). */
+errcode_t e2c_unplan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+			  struct e2c_plan *plan, struct e2c_collect *c,
+			  int *walked);
+errcode_t e2c_unplan_collect(e2c_fs *fs, ext2_ino_t ino,
+			     struct e2c_plan *plan, struct e2c_collect *c);
+/* e2c_tx_stage_planned of an unmigrate plan (it dispatches here). */
+errcode_t e2c_unmigrate_stage(e2c_tx *tx, const struct e2c_plan *p,
+			      struct e2c_collect *c);
+/* The commit's check of a feature clear: every inode scanned,
+ * E2C_ERR_EXTENTS_LEFT with *first and *count when one will still be
+ * extent-mapped. */
+errcode_t e2c_unmigrate_check_clear(e2c_tx *tx, ext2_ino_t *first,
+				    size_t *count);
+
+/*
+ * Hooks for staging of other kinds (core/unmigrate.c) into a tx.
+ * stage_check: whether ino may be staged now (the tx's bitmaps made).
+ * reserve/unreserve: blocks from the tx's reservations (e2c_alloc_blocks
+ * on its "taken" bitmap).  stage_built: keep the record of plan p (its
+ * unmigrate flag says which way the commit turns the inode): root the
+ * new i_block (a block map in host order, or an extent root), pblks[]
+ * and nodes its p->index_blocks new blocks (taken over on success), c's
+ * freed runs released at step 4 (taken over).  staged_as: 0 ino is not
+ * staged, 1 to migrate, 2 to unmigrate (during a commit only: the
+ * records are sorted then).
+ */
+errcode_t e2c_tx_stage_check(e2c_tx *tx, ext2_ino_t ino);
+errcode_t e2c_tx_reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out);
+void e2c_tx_unreserve(e2c_tx *tx, const blk64_t *blks, blk64_t n);
+errcode_t e2c_tx_stage_built(e2c_tx *tx, const struct e2c_plan *p,
+			     const __u32 root[EXT2_N_BLOCKS], blk64_t *pblks,
+			     char *nodes, struct e2c_collect *c);
+int e2c_tx_staged_as(e2c_tx *tx, ext2_ino_t ino);
+e2c_fs *e2c_tx_fs(e2c_tx *tx);
+
+/*
+ * The block map of n initialized data extents ext[] (logical order,
+ * on-disk format) on a filesystem of blocksize bytes: root[] the new
+ * i_block (host order), nodes the indirect blocks in pre-order (IND
+ * before the data it maps, DIND before its INDs: little-endian), each
+ * numbered by alloc(arg, before, after, &blk) when it is met: before is
+ * where ext3 lays it out (a level-d block d blocks before the first data
+ * block it maps, its first child after it), after the block after the
+ * last data block placed before it (or its own first data block): a
+ * migrate -> unmigrate round trip finds the blocks migrate freed.  With
+ * alloc NULL it only counts: *count indirect blocks, *depth the deepest
+ * level (0 direct only .. 3 TIND); root and nodes may be NULL then.
+ * E2C_ERR_SKIP_HIGH_BLOCK, E2C_ERR_SKIP_TOO_BIG for what a block map
+ * cannot hold.
+ */
+typedef errcode_t (*e2c_bmap_alloc_fn)(void *arg, blk64_t before,
+				       blk64_t after, blk64_t *blk);
+errcode_t e2c_bmap_build(unsigned blocksize, const struct ext3_extent *ext,
+			 size_t n, e2c_bmap_alloc_fn alloc, void *arg,
+			 __u32 root[EXT2_N_BLOCKS], char *nodes,
+			 blk64_t *count, int *depth);
 
 #endif /* E2C_INT_H */

@@ -86,6 +86,21 @@ void e2c_effects_of(e2c_fs *fs, size_t inodes, struct e2c_effects *ef)
 	ef->not_clean = 1;
 }
 
+void e2c_effects_clear(e2c_fs *fs, unsigned bits, struct e2c_effects *ef)
+{
+	struct ext2_super_block *sb = fs->h->super;
+	int f;
+
+	for (f = 0; f < E2C_FEATURES_; f++)
+		if ((bits & (1u << f)) &&
+		    (*feature_word(sb, features[f].word) & features[f].mask))
+			ef->features_off |= 1u << f;
+	if (ef->features_off) {
+		ef->backups = backup_supers(fs);
+		ef->not_clean = 1;
+	}
+}
+
 void e2c_effects_apply(const struct e2c_effects *ef,
 		       struct ext2_super_block *sb)
 {

@@ -86,6 +86,14 @@ static const char *const e2c_msgs[] = {
 	("The undo file could not be completed: e2undo needs -f, then run "
 	 "e2fsck -f"),
 	"Objects of two different filesystems",
+	"Inode is already block-mapped",
+	("A data block lies at 2^32 or above, out of a block map's reach "
+	 "(32-bit pointers)"),
+	("File is too large for a block map (past 12 + k + k^2 + k^3 "
+	 "blocks, k pointers a block)"),
+	("Extent-mapped inodes would be left: the extent feature cannot "
+	 "be cleared"),
+	"The 64bit and bigalloc features need the extent feature",
 };
 
 static const struct error_table e2c_error_table = {
@@ -108,6 +116,11 @@ enum e2c_skip_class e2c_skip_class(errcode_t code)
 	case E2C_ERR_SKIP_EXTENTS:
 	case E2C_ERR_SKIP_UNLINKED:
 	case E2C_ERR_SKIP_TYPE:
+	case E2C_ERR_SKIP_BLOCKMAP:
+	/* Unmigrate's refusals: the file is fine, a block map cannot
+	 * hold it. */
+	case E2C_ERR_SKIP_HIGH_BLOCK:
+	case E2C_ERR_SKIP_TOO_BIG:
 		return E2C_SKIP_PLAIN;
 	case E2C_ERR_SKIP_NO_SPACE:
 		return E2C_SKIP_NO_SPACE;

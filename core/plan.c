@@ -72,20 +72,19 @@ static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
 	return 0;
 }
 
-/* Walk errors that mean "this map is corrupt": a reason to skip. */
-static int is_corrupt_map(errcode_t code)
+int e2c_map_corrupt(errcode_t code)
 {
 	return code == E2C_ERR_PTR_RANGE || code == E2C_ERR_PTR_METADATA ||
 	       code == E2C_ERR_PTR_SHARED || code == E2C_ERR_LBLK_RANGE;
 }
 
-static errcode_t add_freed(struct e2c_collect *c, blk64_t blk)
+errcode_t e2c_collect_freed(struct e2c_collect *c, blk64_t blk, blk64_t len)
 {
 	struct e2c_range *last = c->nfreed ? &c->freed[c->nfreed - 1] : NULL;
 	errcode_t retval;
 
 	if (last && last->start + last->len == blk) {
-		last->len++;
+		last->len += len;
 		return 0;
 	}
 	retval = e2c_grow(&c->freed, &c->freed_cap, c->nfreed + 1,
@@ -93,7 +92,7 @@ static errcode_t add_freed(struct e2c_collect *c, blk64_t blk)
 	if (retval)
 		return retval;
 	c->freed[c->nfreed].start = blk;
-	c->freed[c->nfreed].len = 1;
+	c->freed[c->nfreed].len = len;
 	c->nfreed++;
 	return 0;
 }
@@ -199,7 +198,7 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 	} else {
 		w->plan->meta_freed++;
 		if (w->c) {
-			retval = add_freed(w->c, p->pblk);
+			retval = e2c_collect_freed(w->c, p->pblk, 1);
 			if (retval)
 				return retval;
 		}
@@ -261,7 +260,6 @@ static errcode_t e2fsck_would_fix(e2c_fs *fs, struct ext2_inode *inode,
 	ext2_filsys h = fs->h;
 	struct ext2_super_block *sb = h->super;
 	__u64 size = EXT2_I_SIZE(inode);
-	blk64_t nblocks, expect;
 
 	if (LINUX_S_ISDIR(inode->i_mode)) {
 		if (!plan->data_blocks || (size & (h->blocksize - 1)) ||
@@ -279,21 +277,29 @@ static errcode_t e2fsck_would_fix(e2c_fs *fs, struct ext2_inode *inode,
 	} else if (w->end && size < (w->end - 1) * h->blocksize) {
 		return E2C_ERR_SKIP_SIZE;	/* blocks past i_size */
 	}
+	return e2c_iblocks_match(h, inode,
+				 plan->data_blocks + plan->meta_freed) ?
+	       0 : E2C_ERR_SKIP_IBLOCKS;
+}
+
+int e2c_iblocks_match(ext2_filsys h, struct ext2_inode *inode,
+		      blk64_t mapped)
+{
+	struct ext2_super_block *sb = h->super;
+	blk64_t nblocks, expect;
+
 	/* i_blocks counts the map's blocks and the EA block (and, with
 	 * ea_inode, the EA inodes' blocks: only a lower bound then). */
-	nblocks = plan->data_blocks + plan->meta_freed +
-		  (ext2fs_file_acl_block(h, inode) != 0);
+	nblocks = mapped + (ext2fs_file_acl_block(h, inode) != 0);
 	expect = ext2fs_has_feature_huge_file(sb) &&
 		 (inode->i_flags & EXT4_HUGE_FILE_FL) ?
 		 nblocks : nblocks * (h->blocksize / 512);
-	if (ext2fs_has_feature_ea_inode(sb) ?
-	    ext2fs_inode_i_blocks(h, inode) < expect :
-	    ext2fs_inode_i_blocks(h, inode) != expect ||
-	    (ext2fs_has_feature_huge_file(sb) &&
-	     (inode->i_flags & EXT4_HUGE_FILE_FL) &&
-	     inode->osd2.linux2.l_i_blocks_hi))
-		return E2C_ERR_SKIP_IBLOCKS;
-	return 0;
+	return !(ext2fs_has_feature_ea_inode(sb) ?
+		 ext2fs_inode_i_blocks(h, inode) < expect :
+		 ext2fs_inode_i_blocks(h, inode) != expect ||
+		 (ext2fs_has_feature_huge_file(sb) &&
+		  (inode->i_flags & EXT4_HUGE_FILE_FL) &&
+		  inode->osd2.linux2.l_i_blocks_hi));
 }
 
 /* One walk of the map, every piece through take_piece; then what e2fsck
@@ -306,7 +312,7 @@ static errcode_t scan_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 
 	if (fs->claiming) {
 		retval = e2c_map_each_all(fs, ino, inode, take_piece, &w);
-		if (w.err && (!retval || is_corrupt_map(retval)))
+		if (w.err && (!retval || e2c_map_corrupt(retval)))
 			retval = w.err;	/* it came first */
 	} else {
 		retval = e2c_map_each(fs, ino, inode, take_piece, &w);
@@ -367,7 +373,7 @@ errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	*walked = !plan->skip;
 	if (!plan->skip)
 		retval = scan_map(fs, ino, inode, plan, c);
-	if (is_corrupt_map(retval)) {
+	if (e2c_map_corrupt(retval)) {
 		plan->skip = retval;
 		retval = 0;
 	}

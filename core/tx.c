@@ -28,7 +28,11 @@ struct staged {
 		__u32 meta_freed;	/* old indirect blocks */
 	} plan;
 	__u32 root[EXT2_N_BLOCKS];	/* the new i_block */
-	__u32 nfreed;			/* runs of old indirect blocks */
+	__u32 nfreed;			/* runs of old indirect blocks (or,
+					 * unmigrate, tree nodes and unwritten
+					 * extents' blocks) */
+	int unmigrate;			/* to a block map (core/unmigrate.c):
+					 * nodes are indirect blocks */
 	blk64_t *pblks;			/* where node k goes */
 	char *nodes;			/* plan.index_blocks blocks */
 	union {
@@ -60,6 +64,9 @@ struct e2c_tx {
 	ext2_ino_t cur_ino;	/* cur_k-th is cur_ino (0: none yet) */
 	int unverified;		/* reserved while the owners map was built */
 	struct e2c_tx_totals totals;
+	unsigned clear;		/* features to turn off (1 << E2C_FEATURE_*) */
+	ext2_ino_t left_first;	/* E2C_ERR_EXTENTS_LEFT: the first inode */
+	size_t left_count;	/* ... and how many */
 	int broken;		/* a commit failed past the point of no return */
 	int step;		/* where the last commit stopped */
 	size_t written;		/* inodes the last commit wrote */
@@ -107,6 +114,7 @@ static void drop_all(e2c_tx *tx)
 	tx->ndirect = 0;
 	tx->cur_ino = 0;
 	tx->unverified = 0;
+	tx->clear = 0;
 	memset(&tx->totals, 0, sizeof(tx->totals));
 	if (tx->taken)
 		ext2fs_free_block_bitmap(tx->taken);
@@ -156,7 +164,10 @@ errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 	/* What is kept is what the commit needs: plan it again (nothing
 	 * has changed). */
 	if (i < tx->n)
-		return e2c_plan_collect(tx->fs, tx->v[i].plan.ino, plan, NULL);
+		return tx->v[i].unmigrate ?
+		       e2c_unplan_collect(tx->fs, tx->v[i].plan.ino, plan,
+					   NULL) :
+		       e2c_plan_collect(tx->fs, tx->v[i].plan.ino, plan, NULL);
 	if (i - tx->n >= tx->ndirect)
 		return EXT2_ET_INVALID_ARGUMENT;
 	/* The k-th direct inode, found from the last one asked for (a
@@ -187,7 +198,42 @@ void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t)
 
 void e2c_tx_effects(e2c_tx *tx, struct e2c_effects *ef)
 {
-	e2c_effects_of(tx->fs, e2c_tx_count(tx), ef);
+	size_t i, n = tx->ndirect;
+
+	/* Only migrations turn the extent feature on. */
+	for (i = 0; i < tx->n; i++)
+		n += !tx->v[i].unmigrate;
+	e2c_effects_of(tx->fs, n, ef);
+	if (e2c_tx_count(tx))
+		ef->not_clean = 1;
+	e2c_effects_clear(tx->fs, tx->clear, ef);
+}
+
+static errcode_t tx_maps(e2c_tx *tx);
+
+errcode_t e2c_tx_clear_feature(e2c_tx *tx, enum e2c_feature f)
+{
+	struct ext2_super_block *sb = tx->fs->h->super;
+	errcode_t retval;
+
+	if (tx->broken)
+		return E2C_ERR_TX_DONE;
+	if (f != E2C_FEATURE_EXTENT)
+		return EXT2_ET_INVALID_ARGUMENT;
+	/* e2fsck turns it back on for these (PR_0_64BIT_WITHOUT_EXTENTS,
+	 * bigalloc's block-mapped files converted). */
+	if (ext2fs_has_feature_64bit(sb) || ext2fs_has_feature_bigalloc(sb))
+		return E2C_ERR_FEATURE_NEEDED;
+	retval = tx_maps(tx);	/* a commit of nothing staged uses them */
+	if (!retval)
+		tx->clear |= 1u << f;
+	return retval;
+}
+
+void e2c_tx_extents_left(e2c_tx *tx, ext2_ino_t *first, size_t *count)
+{
+	*first = tx->left_first;
+	*count = tx->left_count;
 }
 
 void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written)
@@ -224,7 +270,7 @@ static errcode_t tx_maps(e2c_tx *tx)
 /* Whether ino can be staged now (not staged yet, tx usable, the bitmaps
  * to be trusted: while a scan builds the owners map they cannot be
  * checked yet, and the scan checks them when it ends). */
-static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
+errcode_t e2c_tx_stage_check(e2c_tx *tx, ext2_ino_t ino)
 {
 	ext2_filsys h = tx->fs->h;
 	errcode_t retval;
@@ -253,13 +299,93 @@ static void count_staged(e2c_tx *tx, const struct e2c_plan *p)
 	tx->totals.extents += p->extents;
 	tx->totals.index_blocks += p->index_blocks;
 	tx->totals.meta_freed += p->meta_freed;
+	tx->totals.uninit_freed += p->uninit_freed;
+	tx->totals.unmigrated += p->unmigrate != 0;
 	tx->totals.used_delta += p->used_delta;
 }
 
 /* A tree that is the inode's direct blocks in a root: see direct_map. */
 static int is_direct(const struct e2c_plan *p)
 {
-	return !p->meta_freed && !p->index_blocks;
+	return !p->unmigrate && !p->meta_freed && !p->index_blocks;
+}
+
+errcode_t e2c_tx_reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
+{
+	return e2c_alloc_blocks(tx->fs, tx->taken, goal, n, out,
+				&tx->unverified);
+}
+
+void e2c_tx_unreserve(e2c_tx *tx, const blk64_t *blks, blk64_t n)
+{
+	while (n--)
+		ext2fs_unmark_block_bitmap2(tx->taken, blks[n]);
+}
+
+/* Keep record s (its pblks and nodes taken over) with c's freed runs. */
+static errcode_t keep(e2c_tx *tx, const struct e2c_plan *p, struct staged *s,
+		      struct e2c_collect *c)
+{
+	errcode_t retval;
+
+	retval = e2c_grow(&tx->v, &tx->cap, tx->n + 1, sizeof(*tx->v));
+	if (retval)
+		return retval;
+	s->nfreed = c->nfreed;
+	if (c->nfreed == 1) {
+		s->freed.one = c->freed[0];
+	} else if (c->nfreed > 1) {
+		s->freed.many = c->freed;	/* taken over */
+		c->freed = NULL;
+		c->freed_cap = 0;
+	}
+	c->nfreed = 0;
+	tx->v[tx->n++] = *s;
+	count_staged(tx, p);
+	return 0;
+}
+
+errcode_t e2c_tx_stage_built(e2c_tx *tx, const struct e2c_plan *p,
+			     const __u32 root[EXT2_N_BLOCKS], blk64_t *pblks,
+			     char *nodes, struct e2c_collect *c)
+{
+	struct staged s;
+
+	memset(&s, 0, sizeof(s));
+	s.plan.ino = p->ino;
+	s.plan.index_blocks = p->index_blocks;
+	/* What i_blocks loses at the swap. */
+	s.plan.meta_freed = p->meta_freed + p->uninit_freed;
+	s.unmigrate = p->unmigrate;
+	memcpy(s.root, root, sizeof(s.root));
+	s.pblks = pblks;
+	s.nodes = nodes;
+	return keep(tx, p, &s, c);
+}
+
+e2c_fs *e2c_tx_fs(e2c_tx *tx)
+{
+	return tx->fs;
+}
+
+int e2c_tx_staged_as(e2c_tx *tx, ext2_ino_t ino)
+{
+	size_t lo = 0, hi = tx->n, mid;
+
+	if (!tx->staged_map || ino < 1 ||
+	    ino > tx->fs->h->super->s_inodes_count ||
+	    !ext2fs_test_inode_bitmap2(tx->staged_map, ino))
+		return 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (tx->v[mid].plan.ino == ino)
+			return tx->v[mid].unmigrate ? 2 : 1;
+		if (tx->v[mid].plan.ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 1;	/* a direct one */
 }
 
 errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
@@ -271,20 +397,19 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	int reserved = 0;
 
 	memset(&s, 0, sizeof(s));
-	retval = stage_check(tx, p->ino);
+	retval = e2c_tx_stage_check(tx, p->ino);
 	if (retval)
 		return retval;
 	if (p->skip)
 		return p->skip;
+	if (p->unmigrate)
+		return e2c_unmigrate_stage(tx, p, c);
 	if (is_direct(p)) {
 		ext2fs_mark_inode_bitmap2(tx->direct_map, p->ino);
 		tx->ndirect++;
 		count_staged(tx, p);
 		return 0;
 	}
-	retval = e2c_grow(&tx->v, &tx->cap, tx->n + 1, sizeof(*tx->v));
-	if (retval)
-		return retval;
 	s.plan.ino = p->ino;
 	s.plan.index_blocks = p->index_blocks;
 	s.plan.meta_freed = p->meta_freed;
@@ -308,30 +433,15 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 		reserved = 1;
 	}
 	retval = e2c_tree_build(tx->fs, p, c->ext, s.pblks, s.root, s.nodes);
-	if (retval)
-		goto errout;
 	/* The extents now live in the nodes; the old runs are kept. */
-	s.nfreed = c->nfreed;
-	if (c->nfreed == 1) {
-		s.freed.one = c->freed[0];
-	} else if (c->nfreed > 1) {
-		s.freed.many = c->freed;	/* taken over */
-		c->freed = NULL;
-		c->freed_cap = 0;
-	}
-	c->nfreed = 0;
-
-	tx->v[tx->n++] = s;
-	count_staged(tx, p);
-	return 0;
+	if (!retval)
+		retval = keep(tx, p, &s, c);
+	if (!retval)
+		return 0;
 
 errout:
-	if (reserved) {
-		blk64_t k;
-
-		for (k = 0; k < p->index_blocks; k++)
-			ext2fs_unmark_block_bitmap2(tx->taken, s.pblks[k]);
-	}
+	if (reserved)
+		e2c_tx_unreserve(tx, s.pblks, p->index_blocks);
 	staged_free(&s);
 	return retval;
 }
@@ -342,7 +452,7 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	struct e2c_plan p;
 	errcode_t retval;
 
-	retval = stage_check(tx, ino);
+	retval = e2c_tx_stage_check(tx, ino);
 	if (retval)
 		return retval;
 	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
@@ -422,7 +532,8 @@ static errcode_t write_nodes(e2c_tx *tx)
 
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;
-		for (k = 0; k < s->plan.index_blocks; k++) {
+		/* Indirect blocks have no checksum. */
+		for (k = 0; k < s->plan.index_blocks && !s->unmigrate; k++) {
 			retval = ext2fs_extent_block_csum_set(h, s->plan.ino,
 				(struct ext3_extent_header *)
 				(s->nodes + k * h->blocksize));
@@ -601,8 +712,13 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 				  s->plan.index_blocks);
 	if (retval)
 		return retval;
-	inode->i_flags |= EXT4_EXTENTS_FL;
-	/* The root is in disk order already, as extent data always is. */
+	if (s->unmigrate)
+		inode->i_flags &= ~EXT4_EXTENTS_FL;
+	else
+		inode->i_flags |= EXT4_EXTENTS_FL;
+	/* An extent root is in disk order already, as extent data always
+	 * is; a block map's is in host order, as the swap back expects
+	 * (the flag cleared). */
 	memcpy(inode->i_block, s->root, sizeof(inode->i_block));
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	ext2fs_swap_inode_full(h, disk, host, 1, EXT2_INODE_SIZE(h->super));
@@ -777,6 +893,19 @@ static errcode_t flush_fs(ext2_filsys h, int backups, int one_sync)
 	return retval;
 }
 
+/* The features ef turns on (on), or off. */
+static void apply_half(const struct e2c_effects *ef,
+		       struct ext2_super_block *sb, int on)
+{
+	struct e2c_effects half = *ef;
+
+	if (on)
+		half.features_off = 0;
+	else
+		half.features_on = 0;
+	e2c_effects_apply(&half, sb);
+}
+
 errcode_t e2c_tx_commit(e2c_tx *tx)
 {
 	ext2_filsys h = tx->fs->h;
@@ -796,7 +925,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		return E2C_ERR_SCANNING;
 	tx->step = 0;
 	tx->written = 0;
-	if (!e2c_tx_count(tx)) {
+	if (!e2c_tx_count(tx) && !tx->clear) {
 		tx->step = COMMIT_DONE;
 		return 0;
 	}
@@ -804,6 +933,9 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	retval = e2c_fs_check_bitmaps(tx->fs);
 	if (!retval)
 		retval = order_staged(tx);
+	if (!retval && tx->clear)
+		retval = e2c_unmigrate_check_clear(tx, &tx->left_first,
+						   &tx->left_count);
 	e2c_tx_effects(tx, &ef);
 	if (!retval)
 		retval = undo_save(tx, ef.backups != 0);
@@ -815,9 +947,9 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	 * on its own: nothing below may reach the disk while it still says
 	 * clean. */
 	sb->s_state &= ~EXT2_VALID_FS;
-	e2c_effects_apply(&ef, sb);
+	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
-	retval = flush_fs(h, ef.backups != 0, 1);
+	retval = flush_fs(h, ef.features_on != 0, 1);
 	if (retval)
 		goto restore;
 
@@ -862,9 +994,12 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 			e2c_fs_unmap(tx->fs, f[r].start, f[r].len);
 		}
 	}
+	/* A feature turned off goes last: until every inode is converted,
+	 * e2fsck would clear those still using it. */
 	sb->s_state = old_state;
+	apply_half(&ef, sb, 0);
 	ext2fs_mark_super_dirty(h);
-	retval = flush_fs(h, 0, 0);
+	retval = flush_fs(h, ef.features_off != 0, 0);
 	if (retval)
 		goto partial;
 	tx->step = COMMIT_DONE;
@@ -883,7 +1018,7 @@ restore:
 	sb->s_feature_incompat = old_incompat;
 	sb->s_feature_ro_compat = old_ro_compat;
 	ext2fs_mark_super_dirty(h);
-	flush_fs(h, ef.backups != 0, 0);
+	flush_fs(h, ef.features_on != 0, 0);
 	return retval;
 
 partial:
@@ -891,6 +1026,11 @@ partial:
 	 * flushes it so, even when step 4 had set it clean again); e2fsck
 	 * -f finishes the job. */
 	sb->s_state = old_state & ~EXT2_VALID_FS;
+	/* A feature being turned off stays on: always safe. */
+	sb->s_feature_compat = old_compat;
+	sb->s_feature_incompat = old_incompat;
+	sb->s_feature_ro_compat = old_ro_compat;
+	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
 	ext2fs_flush(h);
 	tx->broken = 1;
