@@ -195,12 +195,19 @@ void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 int e2sh_opt_next(struct e2sh_opt *o, const char *optstring)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+
+	return e2sh_opt_next_long(o, optstring, none);
+}
+
+int e2sh_opt_next_long(struct e2sh_opt *o, const char *optstring,
+		       const struct option *longopts)
+{
 	char spec[32];
 	int c;
 
 	/* "+": stop at the first operand; ":": a missing value is ':' */
 	snprintf(spec, sizeof(spec), "+:%s", optstring);
-	c = getopt_long(o->argc, o->argv, spec, none, NULL);
+	c = getopt_long(o->argc, o->argv, spec, longopts, NULL);
 	o->arg = optarg;
 	o->ind = optind;
 	if (c == '?' && optopt)

@@ -8,6 +8,7 @@
  * (but for Lua's own out-of-memory error): each command prints as it goes
  * and raises only at the end.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +21,31 @@ static const char *plural(unsigned long long n)
 }
 
 /* "1234 data blocks, 56 extents, 7 index blocks, 20 indirect blocks
- * freed, used blocks -13": the figures every command reports. */
-static void print_figures(FILE *out, const struct e2c_tx_totals *t)
+ * freed, used blocks -13": the figures every command reports.  The new
+ * and old map blocks are index (extent tree) and indirect blocks when
+ * migrating, the other way round when unmigrating (then with the
+ * unwritten blocks freed), both names when a transaction does both;
+ * unplan: the totals of plan -u. */
+static void print_figures(FILE *out, const struct e2c_tx_totals *t,
+			  int unplan)
 {
-	fprintf(out, "%llu data block%s, %llu extent%s, %llu index block%s, "
-		"%llu indirect block%s freed, used blocks %+lld\n",
+	int un = unplan || (t->unmigrated && t->unmigrated == t->inodes);
+	int mixed = t->unmigrated && !un;
+	const char *made = mixed ? "index/indirect" : un ? "indirect" : "index";
+	const char *gone = mixed ? "indirect/tree" : un ? "tree" : "indirect";
+
+	fprintf(out, "%llu data block%s, %llu extent%s, %llu %s block%s, "
+		"%llu %s block%s freed, ",
 		(unsigned long long)t->data_blocks, plural(t->data_blocks),
 		(unsigned long long)t->extents, plural(t->extents),
-		(unsigned long long)t->index_blocks, plural(t->index_blocks),
-		(unsigned long long)t->meta_freed, plural(t->meta_freed),
-		t->used_delta);
+		(unsigned long long)t->index_blocks, made,
+		plural(t->index_blocks),
+		(unsigned long long)t->meta_freed, gone, plural(t->meta_freed));
+	if (t->unmigrated)
+		fprintf(out, "%llu unwritten block%s freed, ",
+			(unsigned long long)t->uninit_freed,
+			plural(t->uninit_freed));
+	fprintf(out, "used blocks %+lld\n", t->used_delta);
 }
 
 void e2sh_print_effects(FILE *out, const struct e2c_effects *ef,
@@ -49,7 +65,17 @@ static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
 	t->extents += p->extents;
 	t->index_blocks += p->index_blocks;
 	t->meta_freed += p->meta_freed;
+	t->uninit_freed += p->uninit_freed;
+	t->unmigrated += p->unmigrate != 0;
 	t->used_delta += p->used_delta;
+}
+
+/* The effects of doing what the plans of t say. */
+static void plan_effects(e2c_fs *fs, const struct e2c_tx_totals *t,
+			 struct e2c_effects *ef)
+{
+	e2c_effects_of(fs, t->inodes - t->unmigrated, ef);
+	ef->not_clean = t->inodes != 0;
 }
 
 #define TABLE_HEAD "    INO STATUS       DATA  EXTENTS DEPTH  INDEX  FREED PATH\n"
@@ -71,8 +97,9 @@ static void print_row(FILE *out, const struct e2c_plan *p,
 		(unsigned long long)p->meta_freed, path);
 }
 
-#define PLAN_USAGE	"[-j] [-r] <file>..."
+#define PLAN_USAGE	"[-j] [-r] [-u] <file>..."
 #define MIGRATE_USAGE	"[-r] <file>..."
+#define UNMIGRATE_USAGE	"[-r] [--clear-feature] [<file>...]"
 
 /* ---- the paths staged files were named by ------------------------------ */
 
@@ -136,6 +163,7 @@ struct run {
 	int fsi;			/* the fs userdata's stack slot */
 	e2c_tx *tx;			/* migrate; NULL: plan */
 	int recursive;			/* -r */
+	int unmigrate;			/* plan -u, unmigrate */
 	char *cwd;			/* the cwd's path, to record paths */
 	struct e2c_tx_totals ok;	/* plan: what is migratable */
 	size_t skipped;			/* plan: rows of skipped inodes */
@@ -216,7 +244,8 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 
 	r->files++;
 	if (!r->tx) {
-		err = e2c_plan_inode(r->fs, ino, &p);
+		err = r->unmigrate ? e2c_unplan_inode(r->fs, ino, &p) :
+		      e2c_plan_inode(r->fs, ino, &p);
 		if (err) {
 			run_failed(r, file, err, r->many || r->recursive);
 		} else if (p.skip && r->recursive && ordinary_skip(p.skip)) {
@@ -240,7 +269,8 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 		}
 		return;
 	}
-	err = e2c_tx_migrate(r->tx, ino, &p);
+	err = r->unmigrate ? e2c_tx_unmigrate(r->tx, ino, &p) :
+	      e2c_tx_migrate(r->tx, ino, &p);
 	if (err && r->recursive && ordinary_skip(err)) {
 		count_quiet(r, err);
 		return;
@@ -249,7 +279,17 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 		run_failed(r, file, err, r->many || r->recursive);
 		return;
 	}
-	fprintf(r->out, "staged %u %s: %llu extent%s, depth %d, %llu index "
+	if (r->unmigrate)
+		fprintf(r->out, "staged %u %s: block map of depth %d, %llu "
+			"indirect block%s, %llu tree block%s and %llu "
+			"unwritten block%s freed\n", p.ino, file, p.depth,
+			(unsigned long long)p.index_blocks,
+			plural(p.index_blocks),
+			(unsigned long long)p.meta_freed, plural(p.meta_freed),
+			(unsigned long long)p.uninit_freed,
+			plural(p.uninit_freed));
+	else
+		fprintf(r->out, "staged %u %s: %llu extent%s, depth %d, %llu index "
 		"block%s, %llu indirect block%s freed\n", p.ino, file,
 		(unsigned long long)p.extents, plural(p.extents), p.depth,
 		(unsigned long long)p.index_blocks, plural(p.index_blocks),
@@ -358,17 +398,20 @@ static int run_end(struct run *r, errcode_t err)
 	return 0;
 }
 
-/* Set up a run: options (-r) and the fs; returns the first operand. */
+/* Set up a run: options (-r, and letters' others: -u, bit 1) and the fs;
+ * returns the first operand. */
 static int run_begin(lua_State *L, struct run *r, const char *op,
-		     const char *usage)
+		     const char *usage, const char *letters)
 {
-	int n = lua_gettop(L), first;
+	int n = lua_gettop(L), first, flags;
 
 	memset(r, 0, sizeof(*r));
 	r->L = L;
 	r->op = op;
 	r->out = e2sh_out(L);
-	r->recursive = e2sh_flags(L, n, "r", op, usage, &first);
+	flags = e2sh_flags(L, n, letters, op, usage, &first);
+	r->recursive = flags & 1;
+	r->unmigrate = (flags & 2) != 0;
 	if (first > n)
 		luaL_error(L, "Usage: %s %s", op, usage);
 	r->many = n > first;
@@ -391,9 +434,11 @@ static int plan_json(struct run *r, errcode_t err, int data)
 	struct e2c_effects ef;
 	size_t i;
 
+	lua_pushstring(L, r->unmigrate ? "unmigrate" : "migrate");
+	lua_setfield(L, data, "operation");
 	lua_pushvalue(L, r->list);
 	lua_setfield(L, data, "plans");
-	e2c_effects_of(r->fs, r->ok.inodes, &ef);
+	plan_effects(r->fs, &r->ok, &ef);
 	e2l_pushtotals(L, &r->ok, &ef);
 	lua_setfield(L, data, "migratable");
 	lua_pushinteger(L, (lua_Integer)r->skipped);
@@ -424,7 +469,7 @@ static int plan_json(struct run *r, errcode_t err, int data)
 static int plan(lua_State *L, int json)
 {
 	struct run r;
-	int first = run_begin(L, &r, "plan", PLAN_USAGE), data = 0;
+	int first = run_begin(L, &r, "plan", PLAN_USAGE, "ru"), data = 0;
 	struct e2c_effects ef;
 	size_t total;
 	errcode_t err;
@@ -441,10 +486,11 @@ static int plan(lua_State *L, int json)
 	if (json)
 		return plan_json(&r, err, data);
 	total = r.ok.inodes + r.skipped + r.corrupt;
-	fprintf(r.out, "total: %zu inode%s, %zu migratable, %zu skipped: ",
-		total, plural(total), r.ok.inodes, r.skipped);
-	print_figures(r.out, &r.ok);
-	e2c_effects_of(r.fs, r.ok.inodes, &ef);
+	fprintf(r.out, "total: %zu inode%s, %zu %s, %zu skipped: ",
+		total, plural(total), r.ok.inodes,
+		r.unmigrate ? "unmigratable" : "migratable", r.skipped);
+	print_figures(r.out, &r.ok, r.unmigrate);
+	plan_effects(r.fs, &r.ok, &ef);
 	e2sh_print_effects(r.out, &ef, E2C_WILL);
 	if (r.corrupt)
 		fprintf(r.out, "corrupt: %zu inode%s with a corrupt map or "
@@ -477,24 +523,75 @@ static e2c_tx *shell_tx(lua_State *L, e2c_fs *fs, const char *op)
 	return tx;
 }
 
+static int staged_end(struct run *r, errcode_t err);
+
 /* migrate [-r] <file>...: stage each; what cannot be staged is reported
  * and makes the command fail, the others stay staged. */
 static int cmd_migrate(lua_State *L)
 {
 	struct run r;
-	int first = run_begin(L, &r, "migrate", MIGRATE_USAGE);
-	struct e2c_effects ef;
-	struct e2c_tx_totals t;
+	int first = run_begin(L, &r, "migrate", MIGRATE_USAGE, "r");
 	errcode_t err;
 
 	r.tx = shell_tx(L, r.fs, "migrate");
 	err = run_files(&r, first, r.fsi - 1);
-	e2c_tx_totals(r.tx, &t);
-	fprintf(r.out, "pending: %zu inode%s, ", t.inodes, plural(t.inodes));
-	print_figures(r.out, &t);
-	e2c_tx_effects(r.tx, &ef);
-	e2sh_print_effects(r.out, &ef, E2C_WILL);
-	return run_end(&r, err);
+	return staged_end(&r, err);
+}
+
+/* unmigrate [-r] [--clear-feature] [<file>...]: stage reverse
+ * migrations (back to block maps); --clear-feature: the commit turns
+ * the extent feature off, once no inode uses it. */
+static int cmd_unmigrate(lua_State *L)
+{
+	static const struct option longopts[] = {
+		{ "clear-feature", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run r;
+	struct e2sh_opt o;
+	int n = lua_gettop(L), c, first, clear = 0;
+	errcode_t err = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.L = L;
+	r.op = "unmigrate";
+	r.out = e2sh_out(L);
+	r.unmigrate = 1;
+	e2sh_opt_begin(L, &o, n, r.op, UNMIGRATE_USAGE);
+	while ((c = e2sh_opt_next_long(&o, "r", longopts)) != -1)
+		if (c == 'r')
+			r.recursive = 1;
+		else
+			clear = 1;
+	lua_pop(L, 1);					/* o.argv */
+	first = o.ind;
+	if (first > n && !clear)
+		return luaL_error(L, "Usage: %s %s", r.op, UNMIGRATE_USAGE);
+	r.many = n > first;
+	r.fs = e2sh_checkfs(L, &r.fsi);
+	r.tx = shell_tx(L, r.fs, r.op);
+	if (clear) {
+		err = e2c_tx_clear_feature(r.tx, E2C_FEATURE_EXTENT);
+		if (err)
+			return e2l_error(L, err, r.op, "--clear-feature");
+	}
+	if (first <= n)
+		err = run_files(&r, first, r.fsi - 1);
+	return staged_end(&r, err);
+}
+
+/* What is pending after migrate or unmigrate staged, then run_end. */
+static int staged_end(struct run *r, errcode_t err)
+{
+	struct e2c_effects ef;
+	struct e2c_tx_totals t;
+
+	e2c_tx_totals(r->tx, &t);
+	fprintf(r->out, "pending: %zu inode%s, ", t.inodes, plural(t.inodes));
+	print_figures(r->out, &t, 0);
+	e2c_tx_effects(r->tx, &ef);
+	e2sh_print_effects(r->out, &ef, E2C_WILL);
+	return run_end(r, err);
 }
 
 /* The path entry p was staged by, else one found for it, else "<ino>"
@@ -569,7 +666,7 @@ static int pending(lua_State *L, int json)
 		return 1;
 	}
 	fprintf(out, "total: %zu inode%s, ", t.inodes, plural(t.inodes));
-	print_figures(out, &t);
+	print_figures(out, &t, 0);
 	e2sh_print_effects(out, &ef, E2C_WILL);
 	return 0;
 }
@@ -602,13 +699,16 @@ int e2sh_commit(lua_State *L)
 	size_t written;
 	errcode_t err;
 
-	if (!e2c_fs_tx(fs) || !e2c_tx_count(e2c_fs_tx(fs))) {
+	e2c_tx *tx = e2c_fs_tx(fs);
+
+	if (tx)
+		e2c_tx_effects(tx, &ef);
+	if (!tx || (!e2c_tx_count(tx) && !ef.features_off)) {
 		fprintf(out, "nothing to commit\n");
 		return 0;
 	}
-	e2c_tx_totals(e2c_fs_tx(fs), &t);
-	e2c_tx_effects(e2c_fs_tx(fs), &ef);
-	err = e2c_tx_commit(e2c_fs_tx(fs));
+	e2c_tx_totals(tx, &t);
+	err = e2c_tx_commit(tx);
 	if (err == E2C_ERR_COMMIT_PARTIAL) {
 		e2c_tx_progress(e2c_fs_tx(fs), &step, &written);
 		fflush(out);
@@ -621,6 +721,17 @@ int e2sh_commit(lua_State *L)
 			e2c_fs_path(fs));
 		return e2l_error(L, err, "commit", e2c_fs_path(fs));
 	}
+	if (err == E2C_ERR_EXTENTS_LEFT) {
+		ext2_ino_t first;
+		size_t left;
+
+		e2c_tx_extents_left(e2c_fs_tx(fs), &first, &left);
+		fflush(out);
+		fprintf(stderr, "commit: %zu extent-mapped inode%s would be "
+			"left (the first: <%u>): unmigrate %s, or roll back "
+			"the --clear-feature\n", left, plural(left), first,
+			left == 1 ? "it" : "them");
+	}
 	if (err) {
 		fflush(out);
 		fprintf(stderr, "commit: nothing was changed on disk; %zu "
@@ -630,7 +741,7 @@ int e2sh_commit(lua_State *L)
 	}
 	forget_paths(L, fsi);
 	fprintf(out, "committed %zu inode%s: ", t.inodes, plural(t.inodes));
-	print_figures(out, &t);
+	print_figures(out, &t, 0);
 	e2sh_print_effects(out, &ef, E2C_DONE);
 	return 0;
 }
@@ -662,6 +773,11 @@ const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	  "Stage files (-r: every inode under directories) for migration",
 	  1, -1, "write", "file", cmd_migrate,
 	  "migrate /big\nmigrate -r /home\ncommit", NULL },
+	{ "unmigrate", NULL, UNMIGRATE_USAGE,
+	  ("Stage extent-mapped files (-r: every inode under directories) "
+	   "to go back to block maps"),
+	  0, -1, "write", "file", cmd_unmigrate,
+	  "unmigrate /boot/vmlinuz\nunmigrate -r /boot\ncommit", NULL },
 	{ "pending", NULL, "[-j]", "List the staged migrations, with totals",
 	  0, 0, "fs", "", cmd_pending,
 	  "migrate /big\npending\npending -j\nrollback", json_pending },

@@ -218,6 +218,11 @@ struct e2sh_opt {
 void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 		    const char *cmd, const char *usage);
 int e2sh_opt_next(struct e2sh_opt *o, const char *optstring);
+/* The same with long options too (getopt_long's table; each returns its
+ * val). */
+struct option;
+int e2sh_opt_next_long(struct e2sh_opt *o, const char *optstring,
+		       const struct option *longopts);
 int e2sh_flags(lua_State *L, int n, const char *letters, const char *cmd,
 	       const char *usage, int *first);
 
