@@ -11,11 +11,14 @@ output and from the image's bytes at the blocks debugfs reports.
       superblock counts.
 
   verify.py compare OLD.json NEW.json [--expect-extent INO,INO,...]
+                                       [--expect-blockmap INO,INO,...]
       Lists the inodes that changed and checks: the same inodes are in use;
       every content is identical; each expected inode went from block-mapped
       to extent-mapped with its other attributes (type, mode, owner, size,
       links, mtime, generation, data block count) unchanged; every other
-      inode is byte-identical.  Exit 0 if all holds, 1 otherwise.
+      inode is byte-identical.  --expect-blockmap: the other way (unmigrate),
+      the data block count unchanged or lower (unwritten extents become
+      holes).  Exit 0 if all holds, 1 otherwise.
 
   verify.py expect SNAP.json [CRITERIA...]
       An independent model of the policies (scripts/*.lua): which inodes a
@@ -219,7 +222,7 @@ def ranges(nums):
     return ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in out)
 
 
-def compare(old, new, expect):
+def compare(old, new, expect, back=False):
     problems, changed = [], []
     o, n = old["inodes"], new["inodes"]
     if set(o) != set(n):
@@ -235,12 +238,17 @@ def compare(old, new, expect):
         if a["inode_sha"] != b["inode_sha"]:
             changed.append(int(ino))
         if ino in expect:
-            if a["extent"] or not b["extent"]:
-                problems.append("%s: expected block-mapped -> extent-mapped, got %s -> %s" % (
-                    what, "extent" if a["extent"] else "block map",
+            if a["extent"] != back or b["extent"] == back:
+                problems.append("%s: expected %s, got %s -> %s" % (
+                    what, "extent-mapped -> block-mapped" if back else
+                    "block-mapped -> extent-mapped",
+                    "extent" if a["extent"] else "block map",
                     "extent" if b["extent"] else "block map"))
+            if back and b["data_blocks"] > a["data_blocks"]:
+                problems.append("%s: data blocks %d -> %d" % (
+                    what, a["data_blocks"], b["data_blocks"]))
             for k in STABLE:
-                if a[k] != b[k]:
+                if a[k] != b[k] and not (back and k == "data_blocks"):
                     problems.append("%s: %s changed: %s -> %s" % (what, k, a[k], b[k]))
         elif a["inode_sha"] != b["inode_sha"]:
             diff = [k for k in a if k not in ("inode_sha",) and a[k] != b[k]]
@@ -385,12 +393,13 @@ def main(argv):
     if len(argv) >= 3 and argv[0] == "compare":
         exp = set()
         rest = argv[3:]
-        if rest[:1] == ["--expect-extent"] and len(rest) == 2:
+        back = rest[:1] == ["--expect-blockmap"]
+        if rest[:1] in (["--expect-extent"], ["--expect-blockmap"]) and len(rest) == 2:
             exp = {x for x in rest[1].split(",") if x}
         elif rest:
-            sys.exit("usage: verify.py compare OLD NEW [--expect-extent INO,...]")
+            sys.exit("usage: verify.py compare OLD NEW [--expect-extent|--expect-blockmap INO,...]")
         with open(argv[1]) as a, open(argv[2]) as b:
-            return 0 if compare(json.load(a), json.load(b), exp) else 1
+            return 0 if compare(json.load(a), json.load(b), exp, back) else 1
     if len(argv) >= 2 and argv[0] == "expect":
         with open(argv[1]) as f:
             expect(json.load(f), argv[2:])
