@@ -4,7 +4,7 @@
  * or fails the image's writes (tests/crash/crash_io.h).
  *
  *   crashmig [-z UNDO] [-n N | -u N | -F N] [-a stop|torn|eio|eio-sticky|full]
- *            [-s] [-b BATCH] [-t TRACE] IMAGE
+ *            [-s] [-b BATCH] [-t TRACE] [-U [-C]] IMAGE
  *   crashmig -l IMAGE
  *
  * -n N acts on the Nth write to IMAGE, -u N on the Nth write to UNDO, -F N
@@ -12,7 +12,9 @@
  * full fails the write and every later one with ENOSPC; -s makes every
  * write reach the file at once (no write-back cache); -b commits every
  * BATCH staged inodes (default: as few commits as a full transaction
- * allows, e2c_tx_full); -t logs every write and flush to TRACE.  On
+ * allows, e2c_tx_full); -t logs every write and flush to TRACE; -U
+ * unmigrates every extent-mapped inode instead (inode order, the same
+ * batches), -C with it asks the commits to clear the extent feature.  On
  * success it prints "migrated INODES", "commits N", "writes WRITES",
  * "undo-writes N" and "flushes N" and exits 0.  A failed commit is reported on stderr
  * ("crashmig: OP IMAGE: message", "undo file UNDO: message" when the undo
@@ -36,7 +38,7 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: %s [-z UNDO] [-n N | -u N | -F N] "
 		"[-a stop|torn|eio|eio-sticky|full] [-s] [-b BATCH] "
-		"[-t TRACE] IMAGE\n       %s -l IMAGE\n",
+		"[-t TRACE] [-U [-C]] IMAGE\n       %s -l IMAGE\n",
 		prog, prog);
 	exit(2);
 }
@@ -113,6 +115,45 @@ static errcode_t migrate_all(e2c_fs *fs, struct migration *m)
 	return retval;
 }
 
+/* -U: stage every extent-mapped inode's reverse migration, in inode
+ * order, committing when the tx is full or holds batch inodes. */
+static errcode_t unmigrate_one(e2c_fs *fs, ext2_ino_t ino,
+			       struct ext2_inode *inode, void *arg, int *done)
+{
+	struct migration *m = arg;
+	errcode_t retval;
+
+	(void)fs;
+	(void)done;
+	if (!(inode->i_flags & EXT4_EXTENTS_FL))
+		return 0;
+	m->op = "unmigrate";
+	retval = e2c_tx_unmigrate(m->tx, ino, NULL);
+	if (e2c_skip_class(retval) == E2C_SKIP_PLAIN ||
+	    e2c_skip_class(retval) == E2C_SKIP_RESERVED)
+		return 0;
+	if (!retval && (e2c_tx_full(m->tx) ||
+			(m->batch && e2c_tx_count(m->tx) >= m->batch)))
+		retval = commit(m);
+	return retval;
+}
+
+static errcode_t unmigrate_all(e2c_fs *fs, struct migration *m, int clear)
+{
+	errcode_t retval;
+
+	m->op = "begin";
+	retval = e2c_tx_begin(fs, &m->tx);
+	if (!retval && clear)
+		retval = e2c_tx_clear_feature(m->tx, E2C_FEATURE_EXTENT);
+	if (!retval)
+		retval = e2c_scan_each(fs, unmigrate_one, m);
+	if (!retval && e2c_tx_count(m->tx))
+		retval = commit(m);
+	e2c_tx_free(m->tx);
+	return retval;
+}
+
 static enum crash_action parse_action(const char *s)
 {
 	static const struct { const char *name; enum crash_action a; } t[] = {
@@ -134,13 +175,15 @@ int main(int argc, char **argv)
 	struct e2c_open_opts opts = { 0 };
 	struct crash_conf conf = { 0 };
 	struct migration mig = { .op = "list" };
-	int c, list = 0;
+	int c, list = 0, unmig = 0, clear = 0;
 	e2c_fs *fs = NULL;
 	errcode_t retval, rc, undo_err = 0;
 
 	conf.action = CRASH_STOP;
-	while ((c = getopt(argc, argv, "F:a:b:ln:st:u:z:")) != -1) {
+	while ((c = getopt(argc, argv, "CF:Ua:b:ln:st:u:z:")) != -1) {
 		switch (c) {
+		case 'C': clear = 1; break;
+		case 'U': unmig = 1; break;
 		case 'a': conf.action = parse_action(optarg); break;
 		case 'b': mig.batch = strtoul(optarg, NULL, 10); break;
 		case 'l': list = 1; break;
@@ -180,6 +223,8 @@ int main(int argc, char **argv)
 	}
 	if (list)
 		retval = e2c_scan_each(fs, list_one, NULL);
+	else if (unmig)
+		retval = unmigrate_all(fs, &mig, clear);
 	else
 		retval = migrate_all(fs, &mig);
 	undo_err = e2c_fs_undo_error(fs);
