@@ -144,7 +144,7 @@ static void parse_criteria(lua_State *L, int idx, struct e2c_criteria *c)
 		"types", "uid", "gid", "mtime_before", "mtime_after",
 		"min_size", "max_size", "min_runs", "order", "max_files",
 		"max_data_blocks", "max_index_blocks", "keep_free", "log",
-		"batch", NULL
+		"batch", "unmigrate", NULL
 	};
 	static const char *const orders[] = {
 		"none", "largest", "smallest", "fragmented", "custom", NULL
@@ -208,6 +208,7 @@ static void parse_criteria(lua_State *L, int idx, struct e2c_criteria *c)
 	if (has(L, idx, "order"))
 		c->order = option_of(L, "order", orders, "none, largest, "
 				     "smallest, fragmented, custom");
+	c->unmigrate = e2l_optbool(L, idx, "unmigrate");
 	if (has(L, idx, "log")) {
 		if (lua_type(L, -1) != LUA_TBOOLEAN)
 			luaL_error(L, "criteria: log must be a boolean, got %s",

@@ -502,8 +502,9 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	s->c.nfreed = 0;
 	s->fs->claiming = s->building;
 	s->collected = s->tx || may_keep(s, ino, inode);
-	retval = e2c_plan_from(s->fs, ino, inode, &plan,
-			       s->collected ? &s->c : NULL, &walked);
+	retval = (s->crit.unmigrate ? e2c_unplan_from : e2c_plan_from)(
+			s->fs, ino, inode, &plan, s->collected ? &s->c : NULL,
+			&walked);
 	s->fs->claiming = 0;
 	if (!retval && s->building && !walked)
 		e2c_owners_claim_map(s->fs, ino, inode);
@@ -749,7 +750,9 @@ errcode_t e2c_select_finish(e2c_select *s, const ext2_ino_t *order, size_t n)
 		else
 			retval = count_skip(s, E2C_ERR_SKIP_NO_SPACE);
 		if (!retval && (s->nout > had || !fits) && s->crit.log) {
-			retval = e2c_plan_collect(s->fs, k->ino, &plan, NULL);
+			retval = (s->crit.unmigrate ? e2c_unplan_collect :
+				  e2c_plan_collect)(s->fs, k->ino, &plan,
+						    NULL);
 			if (!retval) {
 				e2c_plan_fit(&plan, avail);
 				retval = log_plan(s, &plan);
@@ -846,7 +849,8 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 			kept_free(k);
 			s->cands[pos].kept = NULL;
 		} else {
-			retval = e2c_tx_migrate(tx, ino, &plan);
+			retval = (s->crit.unmigrate ? e2c_tx_unmigrate :
+				  e2c_tx_migrate)(tx, ino, &plan);
 			if (!retval && plan.skip)
 				retval = plan.skip;
 		}

@@ -246,6 +246,10 @@ local GROUPS = {
 		{ "--keep-free", key = "keep_free", value = "PCT", parse = parse_percent,
 		  help = "stop before free blocks would drop below PCT% of all blocks" },
 	},
+	revert = {
+		{ "--clear-feature", key = "clear_feature", flag = true,
+		  help = "then turn the extent feature off (refused while an extent-mapped inode is left)" },
+	},
 	order = {
 		{ "--order", key = "order", value = "ORDER",
 		  parse = function(s)
@@ -402,6 +406,8 @@ local KEYS = {
 	accept = { "a function", function(v) return type(v) == "function" end },
 	out = { "a function", function(v) return type(v) == "function" end },
 	total = { "an integer >= 0", is_count },
+	unmigrate = { "a boolean", function(v) return type(v) == "boolean" end },
+	clear_feature = { "a boolean", function(v) return type(v) == "boolean" end },
 }
 
 -- The known key closest to a misspelt one: the longest common prefix, of

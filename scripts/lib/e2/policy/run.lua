@@ -89,6 +89,7 @@ local function criteria(opts)
 		max_index_blocks = opts.max_index_blocks, keep_free = opts.keep_free,
 		batch = opts.batch,	-- the free-space check counts each batch's freed blocks
 		log = opts.verbose and true or false,
+		unmigrate = opts.unmigrate or false,	-- back to block maps (revert)
 	}
 end
 
@@ -97,6 +98,9 @@ end
 -- scope by an error rolls back the batch being staged.
 function M.runner(fs, opts)
 	options.check(opts)
+	if opts.clear_feature and not opts.unmigrate then
+		options.fail(opts.name, "clear_feature needs unmigrate (it clears the extent feature)")
+	end
 	if not opts.dry_run and not fs.writable then
 		options.fail(opts.name, "%s is open read-only: open it with -w, or use --dry-run", fs.image)
 	end
@@ -140,6 +144,10 @@ function Runner:say(plan, path)
 		self.out(string.format("  CORRUPT %s: %s: run e2fsck -f", who, plan.reason))
 	elseif plan.reason then
 		self.out(string.format("  %s %s: %s", SKIP_WORD[plan.skip_class], who, plan.reason))
+	elseif plan.operation == "unmigrate" then
+		self.out(string.format("  %s: %s, %s -> block map of depth %d, +%d indirect, -%d tree, -%d unwritten",
+			who, count(plan.data_blocks, "data block"), count(plan.extents, "extent"),
+			plan.depth, plan.index_blocks, plan.meta_freed, plan.uninit_freed))
 	else
 		self.out(string.format("  %s: %s, %s -> %s, depth %d, +%d index, -%d indirect", who,
 			count(plan.data_blocks, "data block"), count(plan.runs, "run"),
@@ -254,7 +262,7 @@ end
 function Runner:custom_order()
 	local plans = {}
 	for i, ino in ipairs(self.sel:candidates()) do
-		local plan = core(self.fs.plan, self.fs, ino)
+		local plan = core(self.fs.plan, self.fs, ino, { unmigrate = self.opts.unmigrate })
 		plan.size = core(self.fs.inode, self.fs, ino).size
 		plan.path = self.paths and self.paths[ino]
 		plans[i] = plan
@@ -291,6 +299,15 @@ function Runner:finish()
 		self:drain()
 	end
 	self:flush(true)
+	if self.opts.clear_feature and not self.summary.dry_run then
+		-- A commit of its own, once every batch is in: its scan of every
+		-- inode refuses while one is still extent-mapped.
+		local tx = self:begin()
+		core(tx.clear_feature, tx, "extent")
+		self.committing = true
+		add_effects(self.summary, core(tx.commit, tx))
+		self.committing = false
+	end
 	if self.tx then
 		self.tx:close()
 		self.tx = nil
@@ -304,6 +321,10 @@ function Runner:finish()
 	sort_skips(s, t.skips)
 	if s.dry_run then		-- what committing the selection would do
 		add_effects(s, t)
+		if self.opts.clear_feature and self.fs.super.features.extent then
+			add_effects(s, { features_on = {}, features_off = { "extent" },
+				backups_rewritten = 0, marks_not_clean = true })
+		end
 	end
 	s.examined = t.examined - s.reserved + self.rejected
 	s.filtered = t.filtered + self.rejected
@@ -341,20 +362,22 @@ end
 -- Print the summary.
 function Runner:report()
 	local s, out = self.summary, self.out
+	local un = self.opts.unmigrate
+	local done = un and "unmigrated" or "migrated"
 	if s.dry_run then
-		out(string.format("%s: dry run, nothing written: %s would be migrated", s.policy,
-			inodes_by_type(s)))
+		out(string.format("%s: dry run, nothing written: %s would be %s", s.policy,
+			inodes_by_type(s), done))
 	else
-		out(string.format("%s: migrated %s in %s", s.policy, inodes_by_type(s),
+		out(string.format("%s: %s %s in %s", s.policy, done, inodes_by_type(s),
 			count(s.batches, "batch", "batches")))
 	end
 	out(string.format("  examined:       %s%s", count(s.examined, "inode"),
 		s.filtered > 0 and string.format(" (%d filtered out)", s.filtered) or ""))
 	out(string.format("  data blocks:    %d", s.data_blocks))
 	out(string.format("  extents:        %d", s.extents))
-	out(string.format("  index blocks:   %d %s", s.index_blocks,
+	out(string.format("  %s %d %s", un and "indirect blocks:" or "index blocks:  ", s.index_blocks,
 		s.dry_run and "would be allocated" or "allocated"))
-	out(string.format("  indirect freed: %d", s.meta_freed))
+	out(string.format("  %s %d", un and "tree freed:    " or "indirect freed:", s.meta_freed))
 	out(string.format("  free blocks:    %d -> %d (%+d)", s.free_before, s.free_after,
 		s.free_after - s.free_before))
 	for _, line in ipairs(e2.effect_lines(s, s.dry_run and "would" or "done")) do
@@ -364,12 +387,13 @@ function Runner:report()
 	out(string.format("  skipped:        %d%s", s.skipped_total, reasons(s.skipped)))
 	if s.stopped_by then out(string.format("  stopped by:     %s", s.stopped_by)) end
 	if s.left_total > 0 then
-		out(string.format("  left:           %s block-mapped, not enough free space%s",
-			count(s.left_total, "inode"), reasons(s.left)))
+		out(string.format("  left:           %s %s, not enough free space%s",
+			count(s.left_total, "inode"), un and "extent-mapped" or "block-mapped",
+			reasons(s.left)))
 	end
 	if s.corrupt_total > 0 then
-		out(string.format("  CORRUPT:        %s not migrated%s: run e2fsck -f",
-			count(s.corrupt_total, "inode"), reasons(s.corrupt)))
+		out(string.format("  CORRUPT:        %s not %s%s: run e2fsck -f",
+			count(s.corrupt_total, "inode"), done, reasons(s.corrupt)))
 	end
 end
 
@@ -394,19 +418,20 @@ function Runner:__close()
 		self.tx = nil
 	end
 	local staged = self.staged + waiting
+	local done = self.opts.unmigrate and "unmigrated" or "migrated"
 	if self.committing then
 		io.stderr:write(string.format("%s: the commit of batch %d (%s) failed; " ..
-			"%s committed before it stay migrated\n", self.name,
+			"%s committed before it stay %s\n", self.name,
 			self.summary.batches + 1, count(self.staged, "inode"),
-			count(self.committed, "inode")))
+			count(self.committed, "inode"), done))
 	elseif self.committed == 0 then
 		io.stderr:write(string.format("%s: stopped: nothing was written " ..
 			"(%s staged rolled back)\n", self.name, count(staged, "inode")))
 	else
 		io.stderr:write(string.format("%s: stopped: %s committed in %s " ..
-			"stay migrated; the %s staged since %s not committed\n",
+			"stay %s; the %s staged since %s not committed\n",
 			self.name, count(self.committed, "inode"),
-			count(self.summary.batches, "batch", "batches"), count(staged, "inode"),
+			count(self.summary.batches, "batch", "batches"), done, count(staged, "inode"),
 			staged == 1 and "was" or "were"))
 	end
 end
