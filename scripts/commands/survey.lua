@@ -101,6 +101,7 @@ e2.command{
 		return { dir = dir, survey = r, migratable = { inodes = m.files,
 			data_blocks = m.data_blocks, extents = m.extents, index_blocks = m.index_blocks,
 			meta_freed = m.meta_freed, used_delta = m.used_delta,
+			uninit_freed = 0, unmigrated = 0,	-- migrations only
 			features_on = m.features_on, features_off = m.features_off,
 			backups_rewritten = m.backups_rewritten, marks_not_clean = m.marks_not_clean } }
 	end,
