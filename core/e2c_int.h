@@ -242,6 +242,10 @@ errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
 
 /* ---- reverse migration (core/unmigrate.c) ---- */
 
+/* Why an inode is left alone either way, from the inode alone: reserved,
+ * unlinked, inline, of an unknown type, without a map (core/plan.c). */
+errcode_t e2c_skip_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode);
+
 /* e2c_unplan_inode for an inode already read, and by number; c may be
  * NULL; *walked (may be NULL) as for e2c_plan_from (while the owners map
  * is built, the walk claims). */

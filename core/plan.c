@@ -36,9 +36,7 @@ static void tree_shape(blk64_t n, blk64_t cap, int *depth, blk64_t *nodes)
 	}
 }
 
-/* Why ino cannot be migrated, from the inode alone (0: it can). */
-static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode)
+errcode_t e2c_skip_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 {
 	ext2_filsys h = fs->h;
 
@@ -51,12 +49,26 @@ static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
 		return E2C_ERR_SKIP_UNLINKED;
 	if (inode->i_flags & EXT4_INLINE_DATA_FL)
 		return E2C_ERR_SKIP_INLINE;
-	if (inode->i_flags & EXT4_EXTENTS_FL)
-		return E2C_ERR_SKIP_EXTENTS;
 	if (!e2c_inode_type_known(inode))
 		return E2C_ERR_SKIP_TYPE;
+	/* A fast symlink keeps its target in i_block: no map either way
+	 * (nor one with EXTENTS_FL: the kernel never sets it there). */
 	if (!e2c_inode_has_blocks(fs, inode))
 		return E2C_ERR_SKIP_NO_BLOCKS;
+	return 0;
+}
+
+/* Why ino cannot be migrated, from the inode alone (0: it can). */
+static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
+			     struct ext2_inode *inode)
+{
+	ext2_filsys h = fs->h;
+	errcode_t reason = e2c_skip_inode(fs, ino, inode);
+
+	if (reason)
+		return reason;
+	if (inode->i_flags & EXT4_EXTENTS_FL)
+		return E2C_ERR_SKIP_EXTENTS;
 	/* An extent tree that lost its flag: read as a block map, its
 	 * header would become block numbers and its extents be lost.  No
 	 * block map passes this check but a corrupt one (its first two
@@ -405,8 +417,9 @@ errout:
 	return retval;
 }
 
-errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
-			   struct e2c_collect *c)
+/* Plan ino (un: its reverse migration), read first. */
+static errcode_t plan_ino(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
+			  struct e2c_collect *c, int un)
 {
 	struct ext2_inode *inode;
 	errcode_t retval;
@@ -414,24 +427,51 @@ errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->ino = ino;
+	plan->unmigrate = un;
 	inode = calloc(1, e2c_inode_buf_size(fs));
 	if (!inode)
 		return ENOMEM;
 	retval = e2c_read_inode(fs, ino, inode);
 	if (!retval)
-		retval = e2c_plan_from(fs, ino, inode, plan, c, &walked);
+		retval = (un ? e2c_unplan_from : e2c_plan_from)(fs, ino, inode,
+								plan, c,
+								&walked);
 	free(inode);
+	return retval;
+}
+
+errcode_t e2c_plan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
+			   struct e2c_collect *c)
+{
+	return plan_ino(fs, ino, plan, c, 0);
+}
+
+errcode_t e2c_unplan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
+			     struct e2c_collect *c)
+{
+	return plan_ino(fs, ino, plan, c, 1);
+}
+
+/* Plan ino, the free blocks checked. */
+static errcode_t plan_fitted(e2c_fs *fs, ext2_ino_t ino,
+			     struct e2c_plan *plan, int un)
+{
+	errcode_t retval;
+
+	retval = plan_ino(fs, ino, plan, NULL, un);
+	if (!retval)
+		e2c_plan_fit(plan, ext2fs_free_blocks_count(fs->h->super));
 	return retval;
 }
 
 errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan)
 {
-	errcode_t retval;
+	return plan_fitted(fs, ino, plan, 0);
+}
 
-	retval = e2c_plan_collect(fs, ino, plan, NULL);
-	if (!retval)
-		e2c_plan_fit(plan, ext2fs_free_blocks_count(fs->h->super));
-	return retval;
+errcode_t e2c_unplan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan)
+{
+	return plan_fitted(fs, ino, plan, 1);
 }
 
 /* Header plus n entries of 12 bytes copied from src. */

@@ -190,20 +190,10 @@ static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
 {
 	ext2_filsys h = fs->h;
 	__u64 size = EXT2_I_SIZE(inode);
+	errcode_t reason = e2c_skip_inode(fs, ino, inode);
 
-	if (e2c_ino_reserved(fs, ino))
-		return E2C_ERR_SKIP_RESERVED;
-	if (!inode->i_links_count ||
-	    (h->inode_map && !ext2fs_test_inode_bitmap2(h->inode_map, ino)))
-		return E2C_ERR_SKIP_UNLINKED;
-	if (inode->i_flags & EXT4_INLINE_DATA_FL)
-		return E2C_ERR_SKIP_INLINE;
-	if (!e2c_inode_type_known(inode))
-		return E2C_ERR_SKIP_TYPE;
-	/* A fast symlink keeps its target in i_block: no map either way
-	 * (nor one with EXTENTS_FL: the kernel never sets it there). */
-	if (!e2c_inode_has_blocks(fs, inode))
-		return E2C_ERR_SKIP_NO_BLOCKS;
+	if (reason)
+		return reason;
 	if (!(inode->i_flags & EXT4_EXTENTS_FL))
 		return E2C_ERR_SKIP_BLOCKMAP;
 	/* e2fsck bounds a block-mapped file's size by what its map
@@ -378,35 +368,6 @@ errcode_t e2c_unplan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	return 0;
 errout:
 	e2c_collect_free(c);
-	return retval;
-}
-
-errcode_t e2c_unplan_collect(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
-			     struct e2c_collect *c)
-{
-	struct ext2_inode *inode;
-	errcode_t retval;
-
-	memset(plan, 0, sizeof(*plan));
-	plan->ino = ino;
-	plan->unmigrate = 1;
-	inode = calloc(1, e2c_inode_buf_size(fs));
-	if (!inode)
-		return ENOMEM;
-	retval = e2c_read_inode(fs, ino, inode);
-	if (!retval)
-		retval = e2c_unplan_from(fs, ino, inode, plan, c, NULL);
-	free(inode);
-	return retval;
-}
-
-errcode_t e2c_unplan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan)
-{
-	errcode_t retval;
-
-	retval = e2c_unplan_collect(fs, ino, plan, NULL);
-	if (!retval)
-		e2c_plan_fit(plan, ext2fs_free_blocks_count(fs->h->super));
 	return retval;
 }
 

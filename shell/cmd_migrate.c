@@ -777,7 +777,8 @@ const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	  ("Stage extent-mapped files (-r: every inode under directories) "
 	   "to go back to block maps"),
 	  0, -1, "write", "file", cmd_unmigrate,
-	  "unmigrate /boot/vmlinuz\nunmigrate -r /boot\ncommit", NULL },
+	  "unmigrate --clear-feature /var/log/syslog\npending\nrollback",
+	  NULL },
 	{ "pending", NULL, "[-j]", "List the staged migrations, with totals",
 	  0, 0, "fs", "", cmd_pending,
 	  "migrate /big\npending\npending -j\nrollback", json_pending },

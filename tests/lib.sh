@@ -250,12 +250,17 @@ snapshot() {
 # check_migrated BEFORE.json IMG INOS WHAT: e2fsck -fn is clean, every
 # content is identical, exactly INOS (comma-separated) went from block map
 # to extents and every other inode is byte-identical (tests/verify.py).
-check_migrated() {
-	fsck_clean "$2"
-	snapshot "$2" "$T/after.json"
-	python3 "$TOP/tests/verify.py" compare "$1" "$T/after.json" \
-		--expect-extent "$3" >"$T/compare.out" 2>&1 ||
-		fail "$4: $(grep -v '^changed inodes' "$T/compare.out" | head -n 12)"
+check_migrated() { check_converted --expect-extent "$@"; }
+
+# check_unmigrated BEFORE.json IMG INOS WHAT: the same, INOS having gone
+# from extents to block maps (unmigrate).
+check_unmigrated() { check_converted --expect-blockmap "$@"; }
+check_converted() {	# --expect-extent|--expect-blockmap BEFORE IMG INOS WHAT
+	fsck_clean "$3"
+	snapshot "$3" "$T/after.json"
+	python3 "$TOP/tests/verify.py" compare "$2" "$T/after.json" \
+		"$1" "$4" >"$T/compare.out" 2>&1 ||
+		fail "$5: $(grep -v '^changed inodes' "$T/compare.out" | head -n 12)"
 }
 
 # free_blocks IMG: the superblock's free block count.
