@@ -8,7 +8,6 @@
  * (but for Lua's own out-of-memory error): each command prints as it goes
  * and raises only at the end.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,7 +557,8 @@ static int cmd_unmigrate(lua_State *L)
 	r.out = e2sh_out(L);
 	r.unmigrate = 1;
 	e2sh_opt_begin(L, &o, n, r.op, UNMIGRATE_USAGE);
-	while ((c = e2sh_opt_next_long(&o, "r", longopts)) != -1)
+	o.longs = longopts;
+	while ((c = e2sh_opt_next(&o, "r")) != -1)
 		if (c == 'r')
 			r.recursive = 1;
 		else

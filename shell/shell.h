@@ -7,6 +7,7 @@
 #ifndef SHELL_H
 #define SHELL_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "e2lua.h"
@@ -214,15 +215,12 @@ struct e2sh_opt {
 	char **argv;
 	int ind;
 	const char *arg;
+	/* long options (NULL: none), each given as its letter (val) */
+	const struct option *longs;
 };
 void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 		    const char *cmd, const char *usage);
 int e2sh_opt_next(struct e2sh_opt *o, const char *optstring);
-/* The same with long options too (getopt_long's table; each returns its
- * val). */
-struct option;
-int e2sh_opt_next_long(struct e2sh_opt *o, const char *optstring,
-		       const struct option *longopts);
 int e2sh_flags(lua_State *L, int n, const char *letters, const char *cmd,
 	       const char *usage, int *first);
 

@@ -11,7 +11,8 @@ exits 0 when the write path completed, 99 when the crash io_manager
 stopped it, 1 when it reported an error; `PROG -l IMAGE` lists "INO TYPE"
 for the inodes whose content must survive.  A new write path plugs in as a
 new driver (or driver arguments) and one tests/t_crash_*.sh calling this
-script.  Every run records an undo file (-z), as `e2lua -w -z` does.
+script.  Every run records an undo file (-z), as `e2lua -w -z` does;
+--no-undo runs every point without one (no undo-file points, no (c)).
 
 1. The count run: the full write path on a copy, with a trace of every
    write ("write N OFFSET BYTES", "uwrite N ..." for the undo file) and
@@ -60,8 +61,6 @@ script.  Every run records an undo file (-z), as `e2lua -w -z` does.
    and (a)-(c).  After a failed undo-file write: exit status 1 naming the
    undo file, e2fsck -fn clean at once (the commit stops before its point
    of no return, or had finished), and (a)-(c).
-   --no-undo: the crash points run without an undo file (no undo-file
-   points, no (c)): what a user without -z is left with.
 """
 import argparse
 import concurrent.futures
@@ -263,9 +262,9 @@ class Checker:
         os.makedirs(d, exist_ok=True)
         img, undo, trace = (os.path.join(d, x) for x in ("img", "undo", "trace"))
         shutil.copyfile(self.orig, img)
-        # --no-undo: the writes counted are those of a run without one.
-        r = self.driver(img, ["-t", trace] +
-                        ([] if self.args.no_undo else ["-z", undo]))
+        no_undo = self.args.no_undo
+        r = self.driver(img, ["-t", trace] + ([] if no_undo else
+                                               ["-z", undo]))
         fails = []
         if r.returncode:
             sys.exit("crashtest: count run failed (%d): %s" %
@@ -282,23 +281,23 @@ class Checker:
             fails.append("completed run not clean: " + fsck.stdout[-600:])
         if state(img) != "clean":
             fails.append("completed run left state " + state(img))
-        if not self.args.no_undo:
+        if not no_undo:
             r = run(["e2undo", undo, img])
             if r.returncode:
-                fails.append("e2undo after the completed run: " + r.stderr)
+                fails.append("e2undo after the completed run: " +
+                             r.stderr)
             fails += self.undo_diff(img, False)
-            # Without an undo file: the same writes but those that have
-            # the undo file save blocks before the commit changes anything.
-            shutil.copyfile(self.orig, img)
-            r = self.driver(img, [])
-            m = re.search(r"^writes (\d+)", r.stdout, re.M)
-            if r.returncode or not m or int(m.group(1)) > total:
-                fails.append("run without undo: exit %d, %s (with undo: %d)"
-                             % (r.returncode, r.stdout.strip(), total))
-            fsck = run(["e2fsck", "-fn", img])
-            if fsck.returncode:
-                fails.append("run without undo not clean: " +
-                             fsck.stdout[-600:])
+        # Without an undo file: the same writes but those that have the
+        # undo file save blocks before the commit changes anything.
+        shutil.copyfile(self.orig, img)
+        r = self.driver(img, [])
+        m = re.search(r"^writes (\d+)", r.stdout, re.M)
+        if r.returncode or not m or int(m.group(1)) > total:
+            fails.append("run without undo: exit %d, %s (with undo: %d)" %
+                         (r.returncode, r.stdout.strip(), total))
+        fsck = run(["e2fsck", "-fn", img])
+        if fsck.returncode:
+            fails.append("run without undo not clean: " + fsck.stdout[-600:])
         trace = parse_trace(trace, self.layout)
         shutil.rmtree(d)
         # One commit: past its point of no return (its first inode-table
@@ -344,8 +343,8 @@ class Checker:
         img, undo = os.path.join(d, "img"), os.path.join(d, "undo")
         shutil.copyfile(self.orig, img)
         opts = ["-" + {"w": "n", "u": "u", "f": "F"}[where], str(n),
-                "-a", action] + ([] if self.args.no_undo else ["-z", undo]) + \
-            (["-s"] if sync else [])
+                "-a", action] + ([] if self.args.no_undo else
+                                 ["-z", undo]) + (["-s"] if sync else [])
         r = self.driver(img, opts)
         fails, repairs = [], []
         failed = action in ("eio", "eio-sticky", "full")
@@ -441,7 +440,8 @@ def main():
                     help="sampled runs only: which points (write: stop at "
                     "image writes, sync: stop -s, torn, eio: eio and "
                     "eio-sticky, undo: undo-file writes, flush)")
-    ap.add_argument("--no-undo", action="store_true")
+    ap.add_argument("--no-undo", action="store_true",
+                    help="every run without an undo file")
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
 
@@ -514,8 +514,6 @@ def run_points(args, scratch):
         jobs += [("u", a, n, s) for n in upts
                  for a, s in (("stop", True), ("full", False))]
         jobs += [("u", "eio", upts[-1], False)] if upts else []
-    if args.no_undo:
-        jobs = [j for j in jobs if j[0] != "u"]
     jobs += [("f", "stop", n, False) for n in range(1, nflush + 1)]
     if not args.all:
         kinds = set(args.kinds.split(","))
