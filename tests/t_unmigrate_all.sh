@@ -1,8 +1,9 @@
 #!/bin/sh
 # t_unmigrate_all.sh -- `unmigrate` (extent trees back to block maps) at
 # 1 KiB and 4 KiB, checked against real tools:
-#  - a migrate -> unmigrate round trip of an ext3 image (holes, IND, DIND,
-#    TIND on 1 KiB, trees of depth 0-2 from migrating /frag and /deep)
+#  - a migrate -> unmigrate round trip of ext3 images and of an ext4 one
+#    without extents (metadata_csum, huge_file, flex_bg) (holes, IND,
+#    DIND, TIND on 1 KiB, trees of depth 0-2 from migrating /frag and /deep)
 #    gives back every file's data block list (debugfs stat), the free
 #    count and the ext3 feature set (--clear-feature: dumpe2fs shows no
 #    extent); e2fsck -fn clean, contents identical (tests/verify.py);
@@ -38,57 +39,59 @@ fsck_free() {
 		awk '{ print $2 - $1 }'
 }
 
-for bs in 1024 4096; do
-	# ---- the round trip on ext3 ------------------------------------
-	img=$T/ext3-$bs.img
-	mk_image "$img" ext3 "$bs" || { fail "mk_image ext3 $bs"; continue; }
-	mk_frag_file "$img" /deep 400 || { fail "mk_frag_file $bs"; continue; }
+# The round trip on an image of KIND (ext3, or ext4 without extents:
+# metadata_csum, huge_file, flex_bg) and block size BS.
+round_trip() {	# kind bs
+	kind=$1 bs=$2
+	img=$T/$kind-$bs.img
+	mk_image "$img" "$kind" "$bs" || { fail "mk_image $kind $bs"; return; }
+	mk_frag_file "$img" /deep 400 || { fail "mk_frag_file $bs"; return; }
 	fsck_clean "$img"
 	snapshot "$img" "$T/orig.json"
 	data_runs "$img" "$T/orig.json" "$T/runs.orig"
 	whole_maps "$img" "$T/maps.orig"
 	free0=$(free_blocks "$img")
-	grep -q '^R ' "$T/runs.orig" || fail "ext3 $bs: no runs read"
+	grep -q '^R ' "$T/runs.orig" || fail "$kind $bs: no runs read"
 
 	printf 'migrate -r /\ncommit\n' >"$T/cmds"
 	expect_rc 0 "$E2LUA" -w -f "$T/cmds" "$img"
 	fsck_clean "$img"
 	snapshot "$img" "$T/mid.json"
 	inos=$(extent_inos "$T/orig.json" "$T/mid.json")
-	[ -n "$inos" ] || { fail "ext3 $bs: migrate converted nothing"; continue; }
+	[ -n "$inos" ] || { fail "$kind $bs: migrate converted nothing"; return; }
 	n=$(echo "$inos" | tr ',' '\n' | grep -c .)
 	cp "$img" "$T/mid.img"
 
 	# Refused while an extent inode is left: nothing written.
 	printf 'unmigrate --clear-feature /frag\ncommit\n' >"$T/cmds"
 	expect_rc 1 "$E2LUA" -w -f "$T/cmds" "$img"
-	assert_grep "feature: extent will be turned off" "$T/out" "ext3 $bs: effect announced"
+	assert_grep "feature: extent will be turned off" "$T/out" "$kind $bs: effect announced"
 	assert_grep "commit: $((n - 1)) extent-mapped inodes would be left (the first: <2>)" \
-		"$T/err" "ext3 $bs: refusal names the first"
-	assert_grep "Extent-mapped inodes would be left" "$T/err" "ext3 $bs: refusal"
-	cmp -s "$img" "$T/mid.img" || fail "ext3 $bs: a refused clear wrote"
+		"$T/err" "$kind $bs: refusal names the first"
+	assert_grep "Extent-mapped inodes would be left" "$T/err" "$kind $bs: refusal"
+	cmp -s "$img" "$T/mid.img" || fail "$kind $bs: a refused clear wrote"
 
 	# plan -u predicts the commit's used-block change.
 	expect_rc 0 "$E2LUA" "$img" -R "plan -u -r /"
-	assert_grep "^total: .* $n unmigratable, 0 skipped" "$T/out" "ext3 $bs: plan -u"
+	assert_grep "^total: .* $n unmigratable, 0 skipped" "$T/out" "$kind $bs: plan -u"
 	delta=$(sed -n 's/^total:.*used blocks \([-+][0-9]*\)$/\1/p' "$T/out")
 
 	rm -f "$T/undo"
 	printf 'unmigrate -r --clear-feature /\npending\ncommit\n' >"$T/cmds"
 	expect_rc 0 "$E2LUA" -w -z "$T/undo" -f "$T/cmds" "$img"
-	assert_grep "^committed $n inodes: " "$T/out" "ext3 $bs: commit"
-	assert_grep "^feature: extent turned off" "$T/out" "ext3 $bs: commit report"
-	check_unmigrated "$T/mid.json" "$img" "$inos" "ext3 $bs"
+	assert_grep "^committed $n inodes: " "$T/out" "$kind $bs: commit"
+	assert_grep "^feature: extent turned off" "$T/out" "$kind $bs: commit report"
+	check_unmigrated "$T/mid.json" "$img" "$inos" "$kind $bs"
 	python3 "$TOP/tests/verify.py" compare "$T/orig.json" "$T/after.json" \
 		>"$T/compare.out" 2>&1 ||
 		grep FAIL "$T/compare.out" | grep -v "changed but not expected" |
-		grep . && fail "ext3 $bs: contents differ from the original"
+		grep . && fail "$kind $bs: contents differ from the original"
 	dumpe2fs -h "$img" 2>/dev/null | grep '^Filesystem features:' >"$T/feat"
-	grep -qw extent "$T/feat" && fail "ext3 $bs: extent still set: $(cat "$T/feat")"
-	assert_eq "$free0" "$(free_blocks "$img")" "ext3 $bs: free blocks after the round trip"
-	assert_eq "$free0" "$(fsck_free)" "ext3 $bs: e2fsck's free count"
+	grep -qw extent "$T/feat" && fail "$kind $bs: extent still set: $(cat "$T/feat")"
+	assert_eq "$free0" "$(free_blocks "$img")" "$kind $bs: free blocks after the round trip"
+	assert_eq "$free0" "$(fsck_free)" "$kind $bs: e2fsck's free count"
 	mid_free=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['super']['free_blocks'])" "$T/mid.json")
-	assert_eq "$((mid_free - delta))" "$free0" "ext3 $bs: plan -u's used-block change"
+	assert_eq "$((mid_free - delta))" "$free0" "$kind $bs: plan -u's used-block change"
 
 	# The data block lists are the original ones.  Indirect blocks may
 	# land elsewhere: unmigrate puts each just before the data it maps
@@ -96,18 +99,22 @@ for bs in 1024 4096; do
 	# the data before it; how many moved is only noted.
 	data_runs "$img" "$T/orig.json" "$T/runs.after"
 	cmp -s "$T/runs.orig" "$T/runs.after" ||
-		fail "ext3 $bs: data block lists differ: $(diff "$T/runs.orig" "$T/runs.after" | head -n 8)"
+		fail "$kind $bs: data block lists differ: $(diff "$T/runs.orig" "$T/runs.after" | head -n 8)"
 	whole_maps "$img" "$T/maps.after"
-	note "ext3 $bs: $(diff "$T/maps.orig" "$T/maps.after" | grep -c '^>') of" \
+	note "$kind $bs: $(diff "$T/maps.orig" "$T/maps.after" | grep -c '^>') of" \
 		"$(wc -l <"$T/maps.orig") maps with an indirect block elsewhere"
 
 	expect_rc 0 e2undo "$T/undo" "$img"
-	cmp -s "$img" "$T/mid.img" || fail "ext3 $bs: e2undo did not restore the image"
+	cmp -s "$img" "$T/mid.img" || fail "$kind $bs: e2undo did not restore the image"
 
-	# ---- ext4: trees from mke2fs, unwritten extents ------------------
+}
+
+# ext4 (mke2fs -d trees, unwritten extents from debugfs fallocate).
+ext4_back() {	# bs
+	bs=$1
 	img=$T/ext4-$bs.img
-	mk_image "$img" ext4 "$bs" || { fail "mk_image ext4 $bs"; continue; }
-	mk_uninit "$img" "$bs" || { fail "mk_uninit $bs"; continue; }
+	mk_image "$img" ext4 "$bs" || { fail "mk_image ext4 $bs"; return; }
+	mk_uninit "$img" "$bs" || { fail "mk_uninit $bs"; return; }
 	fsck_clean "$img"
 	snapshot "$img" "$T/before.json"
 	inos=$(python3 -c "
@@ -115,7 +122,7 @@ import json, sys
 a = json.load(open(sys.argv[1]))['inodes']
 print(','.join(k for k in sorted(a, key=int) if a[k]['extent'] and (int(k) == 2 or int(k) >= 11)))" "$T/before.json")
 	n=$(echo "$inos" | tr ',' '\n' | grep -c .)
-	[ "$n" -gt 10 ] || { fail "ext4 $bs: only $n extent inodes"; continue; }
+	[ "$n" -gt 10 ] || { fail "ext4 $bs: only $n extent inodes"; return; }
 	expect_rc 0 "$E2LUA" "$img" -R "plan -u /prealloc /unwritten"
 	assert_grep "^ *[0-9]* ok .* /unwritten$" "$T/out" "ext4 $bs: plan -u /unwritten"
 	grep -q "[1-9][0-9]* unwritten blocks freed" "$T/out" ||
@@ -148,5 +155,11 @@ print(','.join(k for k in sorted(a, key=int) if a[k]['extent'] and (int(k) == 2 
 		fail "ext4 $bs: /unwritten not all holes: $(cat "$T/st")"
 	expect_rc 0 e2undo "$T/undo" "$img"
 	cmp -s "$img" "$T/orig.img" || fail "ext4 $bs: e2undo did not restore the image"
-done
+}
+
+round_trip ext3 1024
+round_trip ext3 4096
+round_trip ext4noext 1024
+ext4_back 1024
+ext4_back 4096
 finish
