@@ -148,8 +148,9 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	if (p->skip) {
 		e2c_init();
 		if (p->skip == E2C_ERR_SKIP_NO_SPACE)
-			lua_pushfstring(L, "needs %I index block%s, %I free",
+			lua_pushfstring(L, "needs %I %s block%s, %I free",
 					(lua_Integer)p->index_blocks,
+					p->unmigrate ? "indirect" : "index",
 					p->index_blocks == 1 ? "" : "s",
 					(lua_Integer)p->free_blocks);
 		else
