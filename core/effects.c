@@ -26,8 +26,9 @@ static const struct feature {
 		"extent", 1, EXT3_FEATURE_INCOMPAT_EXTENTS,
 		("kernels without ext4 support and boot loaders that read "
 		 "only ext3 cannot mount or read a filesystem that has it"),
-		("ext3-only kernels and boot loaders can mount and read the "
-		 "filesystem again"),
+		("kernels and boot loaders without extent support can read "
+		 "every file again (other ext4 features the filesystem has "
+		 "may still stop them)"),
 	},
 };
 

@@ -158,18 +158,21 @@ static void settle(lua_State *L, e2c_fs *fs)
 	struct e2sh *sh = e2sh_get(L);
 	size_t n = e2c_fs_tx(fs) ? e2c_tx_count(e2c_fs_tx(fs)) : 0;
 	const char *s = n == 1 ? "" : "s";
+	struct e2c_effects ef = { 0 };
 	char *answer = NULL;
 	int yes = 0;
 
-	if (n == 0)
+	/* A feature to turn off (unmigrate --clear-feature) is staged work
+	 * too, even with no inode. */
+	if (e2c_fs_tx(fs))
+		e2c_tx_effects(e2c_fs_tx(fs), &ef);
+	if (n == 0 && !ef.features_off)
 		return;
 	if (sh->interactive) {
 		const char *q = lua_pushfstring(L, "Commit %d staged inode%s? "
 						"[y/N] ", (int)n, s);
-		struct e2c_effects ef;
 
 		/* What the answer decides besides the inodes. */
-		e2c_tx_effects(e2c_fs_tx(fs), &ef);
 		e2sh_print_effects(sh->out, &ef, E2C_WILL);
 		fflush(sh->out);
 
@@ -185,8 +188,9 @@ static void settle(lua_State *L, e2c_fs *fs)
 	}
 	e2c_tx_rollback(e2c_fs_tx(fs));
 	fflush(sh->out);
-	fprintf(stderr, "%s: rolled back %zu staged inode%s (not committed)\n",
-		E2SH_PROGNAME, n, s);
+	fprintf(stderr, "%s: rolled back %zu staged inode%s%s (not committed)\n",
+		E2SH_PROGNAME, n, s, ef.features_off ?
+		" and the feature change" : "");
 }
 
 /* close: settle staged work, then fs:close() and fs = nil. */

@@ -196,7 +196,7 @@ pending after: on={} off={} backups=0 not_clean=false
 plan after: on={} off={} backups=0 not_clean=true
 summary run: on={} off={} backups=0 not_clean=true
 false	effects: features_on: unknown feature 'extents'
-off: feature: extent will be turned off: ext3-only kernels and boot loaders can mount and read the filesystem again
+off: feature: extent will be turned off: kernels and boot loaders without extent support can read every file again (other ext4 features the filesystem has may still stop them)
 EOF
 diff "$T/want" "$T/out" >"$T/diff" || fail "Lua tables: $(cat "$T/diff")"
 

@@ -70,6 +70,24 @@ local ok, err = pcall(tx.commit, tx)
 assert(not ok and tostring(err):find("Extent%-mapped inodes would be left: the extent feature cannot be cleared %(%d+ inodes, the first <2>%)"), tostring(err))
 assert(not pcall(tx.clear_feature, tx, "dir_index"))'
 assert_eq "$orig" "$(sum "$img")" "refused clear (Lua) wrote nothing"
+# A clear left uncommitted is rolled back and said so; try_unmigrate and
+# pending speak of reverse migrations.
+expect_rc 0 "$E2LUA" -w "$img" -R "unmigrate --clear-feature"
+assert_grep "rolled back 0 staged inodes and the feature change (not committed)" \
+	"$T/err" "uncommitted clear"
+expect_rc 0 "$E2LUA" -w "$img" -e '
+local tx <close> = fs:begin()
+local p = tx:try_unmigrate("/far")
+assert(not p.ok and p.operation == "unmigrate" and p.code == e2.errors.E2C_ERR_SKIP_TOO_BIG, p.reason)
+p = tx:try_unmigrate("/big")
+assert(p.ok and p.depth == 2 and p.index_blocks == 3, p.depth)
+local list, totals = tx:pending()
+assert(#list == 1 and list[1].operation == "unmigrate" and totals.unmigrated == 1)
+assert(#totals.features_off == 0 and totals.marks_not_clean)
+tx:clear_feature("extent")
+list, totals = tx:pending()
+assert(totals.features_off[1] == "extent")'
+assert_eq "$orig" "$(sum "$img")" "staged and rolled back (Lua): nothing written"
 
 # Usage.
 expect_rc 1 "$E2LUA" -w "$img" -R "unmigrate"
