@@ -95,6 +95,10 @@ enum {
 	E2C_ERR_UNDO_BROKEN,		/* an undo write failed earlier */
 	E2C_ERR_UNDO_INCOMPLETE,	/* undo file not finished at close */
 	E2C_ERR_OTHER_FS,		/* objects of two filesystems */
+	E2C_ERR_FIRST_DATA_BLOCK,	/* s_first_data_block not 0/1 as it
+					 * must be: bitmaps cannot load */
+	E2C_ERR_RESTORE_FAILED,		/* commit failed, and restoring the
+					 * superblock failed too */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 

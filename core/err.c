@@ -86,6 +86,10 @@ static const char *const e2c_msgs[] = {
 	("The undo file could not be completed: e2undo needs -f, then run "
 	 "e2fsck -f"),
 	"Objects of two different filesystems",
+	("Superblock's first data block is not where e2fsck expects it: the "
+	 "bitmaps cannot be loaded (run e2fsck -f, or open with -c)"),
+	("The commit failed and restoring the superblock also failed: the "
+	 "filesystem may be marked not clean: run e2fsck -f"),
 };
 
 static const struct error_table e2c_error_table = {

@@ -333,6 +333,17 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 	if (opts->catastrophic) {
 		fs->catastrophic = 1;
 	} else {
+		/* libext2fs 1.47.0 copies each group's bitmap to bit
+		 * first_data_block / 8 of the array instead of bit 0: past
+		 * 7 it writes beyond the array (a heap overflow), from 2 on
+		 * the bits are misplaced.  e2fsck accepts 1 for 1 KiB blocks
+		 * without bigalloc, else 0, and aborts on anything else. */
+		if (fs->h->super->s_first_data_block !=
+		    (fs->h->super->s_log_block_size == 0 &&
+		     EXT2FS_CLUSTER_RATIO(fs->h) == 1)) {
+			retval = E2C_ERR_FIRST_DATA_BLOCK;
+			goto errout;
+		}
 		retval = ext2fs_read_bitmaps(fs->h);
 		if (retval)
 			goto errout;
