@@ -362,13 +362,37 @@ static int tx_pending(lua_State *L)
 	return 2;
 }
 
+int e2l_commiterror(lua_State *L, e2c_tx *tx, errcode_t code,
+		    const char *object, const char *msg)
+{
+	errcode_t cause, flush;
+	size_t written;
+	int step;
+
+	e2c_tx_progress(tx, &step, &written);
+	e2c_tx_failure(tx, &cause, &flush);
+	e2l_pusherror_msg(L, code, "commit", object,
+			  msg ? msg : error_message(code));
+	lua_pushinteger(L, step);
+	lua_setfield(L, -2, "step");
+	lua_pushinteger(L, (lua_Integer)written);
+	lua_setfield(L, -2, "written");
+	lua_pushinteger(L, (lua_Integer)cause);
+	lua_setfield(L, -2, "cause");
+	if (flush) {
+		lua_pushinteger(L, (lua_Integer)flush);
+		lua_setfield(L, -2, "flush");
+	}
+	return lua_error(L);
+}
+
 /* tx:commit() -> totals of what was written, with its effects */
 static int tx_commit(lua_State *L)
 {
 	struct e2l_tx *t = checktx(L, 1);
 	struct e2c_effects ef;
 	struct e2c_tx_totals tot;
-	errcode_t retval;
+	errcode_t retval, cause, flush;
 	size_t written;
 	int step;
 
@@ -376,16 +400,24 @@ static int tx_commit(lua_State *L)
 	e2c_tx_totals(t->tx, &tot);
 	e2c_tx_effects(t->tx, &ef);
 	retval = e2c_tx_commit(t->tx);
-	if (retval == E2C_ERR_COMMIT_PARTIAL) {
+	if (retval == E2C_ERR_COMMIT_PARTIAL ||
+	    retval == E2C_ERR_RESTORE_FAILED) {
 		/* Say how far it got: the user has to run e2fsck. */
 		e2c_tx_progress(t->tx, &step, &written);
-		lua_pushfstring(L, "%s (%I of %I inodes written, stopped at "
-				"step %d)", error_message(retval),
-				(lua_Integer)written, (lua_Integer)tot.inodes,
-				step);
-		e2l_pusherror_msg(L, retval, "commit", e2c_fs_path(t->fs),
-				  lua_tostring(L, -1));
-		return lua_error(L);
+		e2c_tx_failure(t->tx, &cause, &flush);
+		if (retval == E2C_ERR_COMMIT_PARTIAL)
+			lua_pushfstring(L, "%s (%I of %I inodes written, "
+					"stopped at step %d)",
+					error_message(retval),
+					(lua_Integer)written,
+					(lua_Integer)tot.inodes, step);
+		else
+			lua_pushfstring(L, "%s (step %d failed: %s; the "
+					"restore: %s)", error_message(retval),
+					step, error_message(cause),
+					error_message(flush));
+		return e2l_commiterror(L, t->tx, retval, e2c_fs_path(t->fs),
+				       lua_tostring(L, -1));
 	}
 	if (retval)
 		return e2l_fserror(L, t->fs, retval, "commit");

@@ -875,8 +875,10 @@ void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t);
  * change), index blocks, bitmaps and counts, inodes, then release
  * the old indirect blocks, then clean again, flushing between steps.  A
  * failure before any inode was written restores the disk; after, the fs
- * stays marked not clean and E2C_ERR_COMMIT_PARTIAL is returned.  On
- * success the transaction is empty and may stage again.
+ * stays marked not clean and E2C_ERR_COMMIT_PARTIAL is returned (and
+ * E2C_ERR_RESTORE_FAILED when the restore's own flush fails:
+ * e2c_tx_failure).  On success the transaction is empty and may stage
+ * again.
  */
 errcode_t e2c_tx_commit(e2c_tx *tx);
 
@@ -884,6 +886,19 @@ errcode_t e2c_tx_commit(e2c_tx *tx);
  * (0-5, as above; 6 when it completed) and *written the inodes it wrote
  * (for the message after E2C_ERR_COMMIT_PARTIAL). */
 void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written);
+/* Why the last e2c_tx_commit failed: *cause the error of the step it
+ * stopped in, *flush that of the flush after it (0: it worked): the
+ * flush writing the superblock back as it was before the point of no
+ * return, the one marking the fs not clean after.  When the restoring
+ * flush fails, the commit returns E2C_ERR_RESTORE_FAILED instead of
+ * *cause: the disk may say not clean, with the new features (close
+ * tries to write the old superblock once more). */
+void e2c_tx_failure(e2c_tx *tx, errcode_t *cause, errcode_t *flush);
+
+/* Which transaction of its fs tx is: 1 for the first begun, 2 for the
+ * next...  Two transactions of one fs never share a number, even at the
+ * same address (one freed, the next allocated where it was). */
+unsigned long e2c_tx_generation(e2c_tx *tx);
 
 /* Drop everything staged and release the reservations. */
 void e2c_tx_rollback(e2c_tx *tx);

@@ -33,6 +33,7 @@ struct e2c_fs {
 	int claiming;		/* that scan's own planning: claim, no checks */
 	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
 	struct e2c_tx *tx;	/* the open transaction, if any */
+	unsigned long tx_gen;	/* transactions begun (e2c_tx_generation) */
 	int partition;		/* opened inside this partition (0: none) */
 	unsigned long long offset, part_size;	/* ... at these bytes */
 	dgrp_t backups;		/* lazily: groups with a backup superblock */

@@ -78,6 +78,7 @@ struct e2c_select {
 	int selecting;			/* 0 once a budget stopped the run */
 	e2c_tx *tx;			/* staging into it as selected */
 	e2c_tx *scan_tx;		/* the tx given to this scan */
+	unsigned long scan_gen;		/* ... its e2c_tx_generation */
 	size_t tx_max;			/* ... to hold at most this many */
 	ext2_ino_t stage_failed;	/* the inode staging failed on */
 	struct e2c_collect c;		/* the runs of the inode planned */
@@ -156,6 +157,15 @@ errcode_t e2c_select_open(e2c_fs *fs, const struct e2c_criteria *crit,
 	return 0;
 }
 
+/* Whether the tx given to the scan is still open: the fs's open tx of
+ * the scan's generation (a pointer compare would take a tx begun at the
+ * address of a freed one for it). */
+static int scan_tx_open(const e2c_select *s)
+{
+	return s->scan_tx && s->fs->tx &&
+	       e2c_tx_generation(s->fs->tx) == s->scan_gen;
+}
+
 void e2c_select_close(e2c_select *s)
 {
 	if (!s)
@@ -166,7 +176,7 @@ void e2c_select_close(e2c_select *s)
 		/* Left mid-scan: what it staged was never checked against a
 		 * complete owners map, so it must not be committed. */
 		e2c_owners_end(s->fs, 0);
-		if (s->scan_tx && s->fs->tx == s->scan_tx)
+		if (scan_tx_open(s))
 			e2c_tx_rollback(s->scan_tx);
 	}
 	if (s->offered)
@@ -611,6 +621,8 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 		 * (a rescan rolls it back whole). */
 		s->tx = s->scan_tx = tx && !e2c_tx_count(tx) &&
 			s->crit.order == E2C_ORDER_NONE ? tx : NULL;
+		if (s->scan_tx)
+			s->scan_gen = e2c_tx_generation(tx);
 		s->tx_max = tx_max;
 		/* Building, every inode that may own blocks counts. */
 		retval = s->building ? e2c_scan_open_live(s->fs, &s->scan) :
@@ -619,7 +631,7 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 			return retval;
 	}
 	/* A tx closed between calls is let go (never touched again). */
-	if (s->scan_tx && s->fs->tx != s->scan_tx)
+	if (s->scan_tx && !scan_tx_open(s))
 		s->tx = s->scan_tx = NULL;
 	while (!max || n < max) {
 		if (e2c_interrupted)
@@ -657,7 +669,7 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 		if (!retval && s->scan_tx)
 			retval = e2c_tx_verify(s->scan_tx, &clash);
 		if (retval) {
-			if (s->scan_tx && s->fs->tx == s->scan_tx)
+			if (scan_tx_open(s))
 				e2c_tx_rollback(s->scan_tx);
 			return retval;
 		}

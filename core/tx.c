@@ -63,6 +63,9 @@ struct e2c_tx {
 	int broken;		/* a commit failed past the point of no return */
 	int step;		/* where the last commit stopped */
 	size_t written;		/* inodes the last commit wrote */
+	errcode_t cause;	/* why it failed (the step's error) */
+	errcode_t flush_err;	/* the restoring or final flush after */
+	unsigned long gen;	/* e2c_tx_generation */
 };
 
 #define COMMIT_DONE 6		/* tx->step after a complete commit */
@@ -81,6 +84,7 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret)
 	if (!tx)
 		return ENOMEM;
 	tx->fs = fs;
+	tx->gen = ++fs->tx_gen;
 	fs->tx = tx;
 	*ret = tx;
 	return 0;
@@ -194,6 +198,17 @@ void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written)
 {
 	*step = tx->step;
 	*written = tx->written;
+}
+
+void e2c_tx_failure(e2c_tx *tx, errcode_t *cause, errcode_t *flush)
+{
+	*cause = tx->cause;
+	*flush = tx->flush_err;
+}
+
+unsigned long e2c_tx_generation(e2c_tx *tx)
+{
+	return tx->gen;
 }
 
 /* The bitmaps staging works with, made on first use. */
@@ -796,6 +811,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		return E2C_ERR_SCANNING;
 	tx->step = 0;
 	tx->written = 0;
+	tx->cause = tx->flush_err = 0;
 	if (!e2c_tx_count(tx)) {
 		tx->step = COMMIT_DONE;
 		return 0;
@@ -883,7 +899,15 @@ restore:
 	sb->s_feature_incompat = old_incompat;
 	sb->s_feature_ro_compat = old_ro_compat;
 	ext2fs_mark_super_dirty(h);
-	flush_fs(h, ef.backups != 0, 0);
+	tx->cause = retval;
+	tx->flush_err = flush_fs(h, ef.backups != 0, 0);
+	if (tx->flush_err) {
+		/* The disk may say not clean, with the new features: say
+		 * so, and let the close write the superblock as it was
+		 * once more. */
+		tx->fs->committed = 1;
+		return E2C_ERR_RESTORE_FAILED;
+	}
 	return retval;
 
 partial:
@@ -892,7 +916,8 @@ partial:
 	 * -f finishes the job. */
 	sb->s_state = old_state & ~EXT2_VALID_FS;
 	ext2fs_mark_super_dirty(h);
-	ext2fs_flush(h);
+	tx->cause = retval;
+	tx->flush_err = ext2fs_flush(h);
 	tx->broken = 1;
 	tx->fs->committed = 1;
 	return E2C_ERR_COMMIT_PARTIAL;
