@@ -239,14 +239,15 @@ static errcode_t tx_maps(e2c_tx *tx)
 /* Whether ino can be staged now (not staged yet, tx usable, the bitmaps
  * to be trusted: while a scan builds the owners map they cannot be
  * checked yet, and the scan checks them when it ends). */
-static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino)
+static errcode_t stage_check(e2c_tx *tx, ext2_ino_t ino,
+			     const struct e2c_owners *build)
 {
 	ext2_filsys h = tx->fs->h;
 	errcode_t retval;
 
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
-	if (!tx->fs->claiming) {
+	if (!build) {
 		retval = e2c_fs_check_bitmaps(tx->fs);
 		if (retval)
 			return retval;
@@ -278,7 +279,8 @@ static int is_direct(const struct e2c_plan *p)
 }
 
 errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
-			       struct e2c_collect *c)
+			       struct e2c_collect *c,
+			       const struct e2c_owners *build)
 {
 	ext2_filsys h = tx->fs->h;
 	struct staged s;
@@ -286,7 +288,7 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	int reserved = 0;
 
 	memset(&s, 0, sizeof(s));
-	retval = stage_check(tx, p->ino);
+	retval = stage_check(tx, p->ino, build);
 	if (retval)
 		return retval;
 	if (p->skip)
@@ -317,7 +319,8 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 				ext2fs_le32_to_cpu(c->ext[0].ee_start) |
 				((blk64_t)ext2fs_le16_to_cpu(
 					c->ext[0].ee_start_hi) << 32),
-				p->index_blocks, s.pblks, &tx->unverified);
+				p->index_blocks, s.pblks, build,
+				&tx->unverified);
 		if (retval)
 			goto errout;
 		reserved = 1;
@@ -357,7 +360,7 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	struct e2c_plan p;
 	errcode_t retval;
 
-	retval = stage_check(tx, ino);
+	retval = stage_check(tx, ino, NULL);
 	if (retval)
 		return retval;
 	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
@@ -371,7 +374,8 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	if (plan)
 		*plan = p;
 	if (!retval)
-		retval = p.skip ? p.skip : e2c_tx_stage_planned(tx, &p, &c);
+		retval = p.skip ? p.skip : e2c_tx_stage_planned(tx, &p, &c,
+								NULL);
 	e2c_collect_free(&c);
 	return retval;
 }
@@ -570,7 +574,7 @@ static errcode_t direct_root(e2c_tx *tx, ext2_ino_t ino,
 
 	memset(s, 0, sizeof(*s));
 	s->plan.ino = ino;
-	retval = e2c_plan_from(tx->fs, ino, inode, &plan, &c, &walked);
+	retval = e2c_plan_from(tx->fs, ino, inode, &plan, &c, &walked, NULL);
 	if (!retval && (plan.skip || !is_direct(&plan)))
 		retval = E2C_ERR_STAGE_CHANGED;
 	if (!retval)
@@ -807,7 +811,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
 	/* Staged from a scan whose checks are not complete yet. */
-	if (tx->fs->building)
+	if (e2c_owners_building(tx->fs))
 		return E2C_ERR_SCANNING;
 	tx->step = 0;
 	tx->written = 0;
