@@ -166,6 +166,9 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	SETINT("index_blocks", p->index_blocks);
 	SETINT("meta_freed", p->meta_freed);
 	SETINT("used_delta", p->used_delta);
+	SETINT("sectors_before", p->iblocks_before);
+	SETINT("sectors_after", p->iblocks_after);
+	/* The old names (deprecated: doc/lua-api.md). */
 	SETINT("iblocks_before", p->iblocks_before);
 	SETINT("iblocks_after", p->iblocks_after);
 	e2c_effects_of(fs, p->skip == 0, &ef);

@@ -196,7 +196,8 @@ function Runner:select()
 	-- the map of which blocks every inode owns, which staging relies on.
 	local tx = not self.summary.dry_run and not self.opts.order and self:begin() or nil
 	repeat
-		local done = core(sel.scan, sel, SCAN_CHUNK, tx, self.batch)
+		local done = core(sel.scan, sel, { max = SCAN_CHUNK, tx = tx,
+				tx_max = self.batch })
 		self.progress:tick(math.min(SCAN_CHUNK, (self.progress.total or math.huge) - self.progress.n))
 		self:drain()
 	until done
