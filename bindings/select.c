@@ -381,7 +381,8 @@ static int sel_totals(lua_State *L)
 	SETINT("examined", t->examined);
 	SETINT("filtered", t->filtered);
 	SETINT("skipped", t->skipped);
-	SETINT("files", t->files);
+	SETINT("inodes", t->files);	/* as a tx's totals count them */
+	SETINT("files", t->files);	/* the old name (deprecated) */
 	SETINT("regular", t->regular);
 	SETINT("directories", t->directories);
 	SETINT("symlinks", t->symlinks);
