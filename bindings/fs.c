@@ -140,7 +140,7 @@ ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op)
 		if (!isint)
 			luaL_argerror(L, arg, "inode number has no integer "
 				      "representation");
-		if (n < 1 || n > e2c_fs_handle(f->fs)->super->s_inodes_count) {
+		if (n < 1 || n > e2c_fs_inodes_count(f->fs)) {
 			lua_pushfstring(L, "<%I>", n);
 			e2l_error(L, EXT2_ET_BAD_INODE_NUM, op,
 				  lua_tostring(L, -1));
@@ -380,7 +380,7 @@ static int fs_index(lua_State *L)
 	else if (strcmp(key, "catastrophic") == 0)
 		lua_pushboolean(L, e2c_fs_catastrophic(f->fs));
 	else if (strcmp(key, "block_size") == 0)
-		lua_pushinteger(L, e2c_fs_handle(f->fs)->blocksize);
+		lua_pushinteger(L, e2c_fs_block_size(f->fs));
 	else if (strcmp(key, "partition") == 0 && e2c_fs_partition(f->fs, NULL, NULL))
 		lua_pushinteger(L, e2c_fs_partition(f->fs, NULL, NULL));
 	else if (strcmp(key, "offset") == 0) {
@@ -863,7 +863,7 @@ static int fs_names(lua_State *L)
 	for (k = 0; k < n; k++) {
 		lua_Integer v = int_at(L, 2, k + 1);
 
-		if (v < 1 || v > e2c_fs_handle(fs)->super->s_inodes_count) {
+		if (v < 1 || v > e2c_fs_inodes_count(fs)) {
 			lua_pushfstring(L, "<%I>", v);
 			e2l_error(L, EXT2_ET_BAD_INODE_NUM, "names",
 				  lua_tostring(L, -1));
@@ -941,14 +941,16 @@ static int fs_testb(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
 	blk64_t blk = checkblock(L, fs, 2);
+	errcode_t retval;
+	int inuse;
 
 	e2l_checknargs(L, 2);
-	if (!e2c_fs_handle(fs)->block_map) {
+	retval = e2c_fs_testb(fs, blk, &inuse);
+	if (retval) {
 		lua_pushfstring(L, "%I", (lua_Integer)blk);
-		return e2l_error(L, E2C_ERR_NO_BITMAPS, "testb",
-				 lua_tostring(L, -1));
+		return e2l_error(L, retval, "testb", lua_tostring(L, -1));
 	}
-	lua_pushboolean(L, ext2fs_test_block_bitmap2(e2c_fs_handle(fs)->block_map, blk));
+	lua_pushboolean(L, inuse);
 	return 1;
 }
 

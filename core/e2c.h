@@ -163,6 +163,13 @@ int e2c_fs_catastrophic(e2c_fs *fs);
 struct e2c_tx *e2c_fs_tx(e2c_fs *fs);
 int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
 		     unsigned long long *size);
+/* What callers need most of the handle: the block size, the number of
+ * inodes (the highest inode number), and whether the block bitmap marks
+ * blk in use (E2C_ERR_NO_BITMAPS under -c, E2C_ERR_BLOCK_RANGE past the
+ * end). */
+unsigned int e2c_fs_block_size(e2c_fs *fs);
+ext2_ino_t e2c_fs_inodes_count(e2c_fs *fs);
+errcode_t e2c_fs_testb(e2c_fs *fs, blk64_t blk, int *inuse);
 
 /*
  * Open an image or device (with opts->partition, the filesystem in that

@@ -425,6 +425,26 @@ struct e2c_tx *e2c_fs_tx(e2c_fs *fs)
 	return fs->tx;
 }
 
+unsigned int e2c_fs_block_size(e2c_fs *fs)
+{
+	return fs->h->blocksize;
+}
+
+ext2_ino_t e2c_fs_inodes_count(e2c_fs *fs)
+{
+	return fs->h->super->s_inodes_count;
+}
+
+errcode_t e2c_fs_testb(e2c_fs *fs, blk64_t blk, int *inuse)
+{
+	if (!fs->h->block_map)
+		return E2C_ERR_NO_BITMAPS;
+	if (blk >= ext2fs_blocks_count(fs->h->super))
+		return E2C_ERR_BLOCK_RANGE;
+	*inuse = ext2fs_test_block_bitmap2(fs->h->block_map, blk);
+	return 0;
+}
+
 int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
 		     unsigned long long *size)
 {
