@@ -131,7 +131,9 @@ $(BUILD)/e2.so: $(BIND_OBJ) $(BUILD)/libe2core.a
 		$(shell pkg-config --libs jansson)
 
 $(UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libe2core.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libe2core.a $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libe2core.a $(CORE_LIBS)
+# Failing commits, through the crash harness's io_manager.
+$(BUILD)/tests/test_commitfail: $(BUILD)/tests/crash/crash_io.o
 
 # Test tools: the crash-test driver with its io_manager (never linked into
 # e2lua), the library that sends a SIGINT at a chosen I/O call (preloaded

@@ -25,6 +25,11 @@ struct e2l_fs {
 	e2c_fs *fs;			/* NULL once closed */
 	ext2_ino_t cwd;			/* current directory (root at open) */
 	struct e2l_child *children;	/* open cursors and transaction */
+	/* fs.super is built once (its uservalue 1) and again only when the
+	 * superblock changed (a commit, whatever wrote it): the superblock
+	 * it was built from. */
+	int super_cached;
+	struct ext2_super_block super_seen;
 };
 
 /* Add to / remove from an fs's list of open children. */
@@ -48,6 +53,12 @@ void e2l_checksamefs(lua_State *L, int a, int b);
  * for conditions libext2fs has no text for. */
 void e2l_pusherror_msg(lua_State *L, errcode_t code, const char *op,
 		       const char *object, const char *message);
+
+/* A deprecated name was used (doc/lua-api.md, "Deprecated names"): it
+ * works as the new one does; the first use of each per Lua state sends
+ * a warning through lua_warning, which prints only when warnings are on
+ * (warn("@on"), lua5.4 -W): nothing else is printed at run time. */
+void e2l_deprecated(lua_State *L, const char *old, const char *new);
 
 /* "<12>" for messages; buf must hold E2L_INOBUF bytes. */
 #define E2L_INOBUF 16

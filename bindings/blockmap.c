@@ -83,7 +83,7 @@ static void push_result(lua_State *L, e2c_fs *fs, e2c_blockmap *bm, int after)
 	SETINT("start", start);
 	SETINT("count", count);
 	SETINT("per_cell", per_cell);
-	SETINT("block_size", e2c_fs_handle(fs)->blocksize);
+	SETINT("block_size", e2c_fs_block_size(fs));
 	lua_pushboolean(L, after);
 	lua_setfield(L, -2, "after");
 	lua_createtable(L, (int)n, 0);			/* [res, cells] */

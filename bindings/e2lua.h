@@ -49,6 +49,14 @@ const char *e2l_checkpath(lua_State *L, int arg);
  * naming the undo file when a write of it failed (e2c_fs_undo_error). */
 int e2l_fserror(lua_State *L, e2c_fs *fs, errcode_t code, const char *op);
 
+/* The error of a commit of tx that failed past changing the disk
+ * (E2C_ERR_COMMIT_PARTIAL, E2C_ERR_RESTORE_FAILED), raised: msg (NULL:
+ * error_message(code)), with how far it got as fields: step (0-5),
+ * written (inodes converted), cause (the step's error code) and flush
+ * (the code of the flush after it that failed, or nil). */
+int e2l_commiterror(lua_State *L, e2c_tx *tx, errcode_t code,
+		    const char *object, const char *msg);
+
 /* e2c_fs_open2; on failure an e2.error is pushed (op "open", object the
  * file at fault: the image or the undo file, with what to do about an
  * undo file that exists but cannot be used) and the code returned. */

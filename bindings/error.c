@@ -114,6 +114,27 @@ const char *e2l_checkpath(lua_State *L, int arg)
 	return s;
 }
 
+void e2l_deprecated(lua_State *L, const char *old, const char *new)
+{
+	static const char key = 0;	/* registry: the names warned of */
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &key);
+	}
+	if (lua_getfield(L, -1, old) == LUA_TNIL) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -3, old);
+		lua_pushfstring(L, "e2: '%s' is deprecated: use '%s' (it goes "
+				"in the next release)", old, new);
+		lua_warning(L, lua_tostring(L, -1), 0);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+}
+
 void e2l_checknargs(lua_State *L, int n)
 {
 	if (lua_gettop(L) > n)

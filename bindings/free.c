@@ -88,9 +88,9 @@ int e2l_fs_freefrag(lua_State *L)
 		luaL_argcheck(L, kb > 0 && !(kb & (kb - 1)) &&
 			      kb <= ((lua_Integer)1 << 40), 3,
 			      "chunk size must be a power of 2 (KiB)");
-		luaL_argcheck(L, kb * 1024 >= e2c_fs_handle(fs)->blocksize, 3,
+		luaL_argcheck(L, kb * 1024 >= e2c_fs_block_size(fs), 3,
 			      "chunk size must be at least the block size");
-		chunk = (blk64_t)kb * 1024 / e2c_fs_handle(fs)->blocksize;
+		chunk = (blk64_t)kb * 1024 / e2c_fs_block_size(fs);
 	}
 	e2l_checknargs(L, 3);
 	retval = e2c_freefrag(fs, start, count, chunk, &ff);

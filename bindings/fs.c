@@ -105,7 +105,7 @@ void e2l_checksamefs(lua_State *L, int a, int b)
 /* A closed fs userdata: the resource is attached only once it exists. */
 static struct e2l_fs *newfs(lua_State *L)
 {
-	struct e2l_fs *f = lua_newuserdatauv(L, sizeof(*f), 0);
+	struct e2l_fs *f = lua_newuserdatauv(L, sizeof(*f), 1);
 
 	memset(f, 0, sizeof(*f));
 	luaL_setmetatable(L, E2L_FS);
@@ -140,7 +140,7 @@ ext2_ino_t e2l_checkino(lua_State *L, int fsidx, int arg, const char *op)
 		if (!isint)
 			luaL_argerror(L, arg, "inode number has no integer "
 				      "representation");
-		if (n < 1 || n > e2c_fs_handle(f->fs)->super->s_inodes_count) {
+		if (n < 1 || n > e2c_fs_inodes_count(f->fs)) {
 			lua_pushfstring(L, "<%I>", n);
 			e2l_error(L, EXT2_ET_BAD_INODE_NUM, op,
 				  lua_tostring(L, -1));
@@ -223,8 +223,8 @@ static void push_features(lua_State *L, struct ext2_super_block *sb)
 	lua_setfield(L, -2, "features");
 }
 
-/* fs.super: a fresh table of every superblock field. */
-static void push_super(lua_State *L, e2c_fs *fs)
+/* A table of every superblock field. */
+static void new_super(lua_State *L, e2c_fs *fs)
 {
 	ext2_filsys h = e2c_fs_handle(fs);
 	struct ext2_super_block *sb = h->super;
@@ -320,6 +320,23 @@ static void push_super(lua_State *L, e2c_fs *fs)
 	push_features(L, sb);
 }
 
+/* fs.super (the fs userdata at idx): the table built for the superblock
+ * as it is now, kept until it changes. */
+static void push_super(lua_State *L, int idx, struct e2l_fs *f)
+{
+	const struct ext2_super_block *sb = e2c_fs_handle(f->fs)->super;
+
+	if (f->super_cached && !memcmp(&f->super_seen, sb, sizeof(*sb))) {
+		lua_getiuservalue(L, idx, 1);
+		return;
+	}
+	new_super(L, f->fs);
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, idx, 1);
+	memcpy(&f->super_seen, sb, sizeof(*sb));
+	f->super_cached = 1;
+}
+
 /* fs.groups: one table per block group. */
 static void push_groups(lua_State *L, e2c_fs *fs)
 {
@@ -363,7 +380,7 @@ static int fs_index(lua_State *L)
 	else if (strcmp(key, "catastrophic") == 0)
 		lua_pushboolean(L, e2c_fs_catastrophic(f->fs));
 	else if (strcmp(key, "block_size") == 0)
-		lua_pushinteger(L, e2c_fs_handle(f->fs)->blocksize);
+		lua_pushinteger(L, e2c_fs_block_size(f->fs));
 	else if (strcmp(key, "partition") == 0 && e2c_fs_partition(f->fs, NULL, NULL))
 		lua_pushinteger(L, e2c_fs_partition(f->fs, NULL, NULL));
 	else if (strcmp(key, "offset") == 0) {
@@ -373,7 +390,7 @@ static int fs_index(lua_State *L)
 		lua_pushinteger(L, (lua_Integer)off);
 	}
 	else if (strcmp(key, "super") == 0)
-		push_super(L, f->fs);
+		push_super(L, 1, f);
 	else if (strcmp(key, "groups") == 0)
 		push_groups(L, f->fs);
 	else
@@ -846,7 +863,7 @@ static int fs_names(lua_State *L)
 	for (k = 0; k < n; k++) {
 		lua_Integer v = int_at(L, 2, k + 1);
 
-		if (v < 1 || v > e2c_fs_handle(fs)->super->s_inodes_count) {
+		if (v < 1 || v > e2c_fs_inodes_count(fs)) {
 			lua_pushfstring(L, "<%I>", v);
 			e2l_error(L, EXT2_ET_BAD_INODE_NUM, "names",
 				  lua_tostring(L, -1));
@@ -924,14 +941,16 @@ static int fs_testb(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
 	blk64_t blk = checkblock(L, fs, 2);
+	errcode_t retval;
+	int inuse;
 
 	e2l_checknargs(L, 2);
-	if (!e2c_fs_handle(fs)->block_map) {
+	retval = e2c_fs_testb(fs, blk, &inuse);
+	if (retval) {
 		lua_pushfstring(L, "%I", (lua_Integer)blk);
-		return e2l_error(L, E2C_ERR_NO_BITMAPS, "testb",
-				 lua_tostring(L, -1));
+		return e2l_error(L, retval, "testb", lua_tostring(L, -1));
 	}
-	lua_pushboolean(L, ext2fs_test_block_bitmap2(e2c_fs_handle(fs)->block_map, blk));
+	lua_pushboolean(L, inuse);
 	return 1;
 }
 
@@ -994,7 +1013,8 @@ static int fs_select(lua_State *L)
 int e2l_open(lua_State *L)
 {
 	static const char *const keys[] = { "write", "catastrophic",
-		"blocksize", "superblock", "undo", "force", "partition", NULL };
+		"block_size", "blocksize", "superblock", "undo", "force",
+		"partition", NULL };
 	struct e2c_open_opts o = { 0 };
 	const char *path;
 	struct e2l_fs *f;
@@ -1030,8 +1050,19 @@ int e2l_open(lua_State *L)
 		o.force = e2l_optbool(L, 2, "force");
 		if (o.force && !o.write)
 			luaL_error(L, "e2.open: option 'force' needs write=true");
-		o.blocksize = (unsigned int)e2l_optint(L, 2, "blocksize",
+		o.blocksize = (unsigned int)e2l_optint(L, 2, "block_size",
 						       0, 1 << 16);
+		if (lua_getfield(L, 2, "blocksize") != LUA_TNIL) {
+			e2l_deprecated(L, "e2.open{blocksize=}",
+				       "e2.open{block_size=}");
+			if (o.blocksize)
+				luaL_error(L, "e2.open: options 'block_size' "
+					   "and 'blocksize' (its old name) "
+					   "both given");
+			o.blocksize = (unsigned int)e2l_optint(L, 2,
+					"blocksize", 0, 1 << 16);
+		}
+		lua_pop(L, 1);
 		o.superblock = (blk64_t)e2l_optint(L, 2, "superblock", 0,
 						   LUA_MAXINTEGER);
 		o.partition = (int)e2l_optint(L, 2, "partition", 0, 65535);
@@ -1049,7 +1080,7 @@ int e2l_open(lua_State *L)
 		}
 	}
 	if (o.superblock && !o.blocksize)
-		luaL_error(L, "e2.open: option 'superblock' needs 'blocksize'");
+		luaL_error(L, "e2.open: option 'superblock' needs 'block_size'");
 	if (o.write && o.catastrophic)
 		luaL_error(L, "e2.open: option 'catastrophic' is read-only; it "
 			   "cannot be combined with 'write'");

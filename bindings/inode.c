@@ -84,7 +84,7 @@ enum field {
 	F_ACL, F_INLINE, F_EXTENT, F_HAS_BLOCKS, F_MAP, F_ATIME_NS,
 	F_MTIME_NS, F_CTIME_NS, F_CRTIME_NS, F_VERSION, F_PROJID,
 	F_EXTRA_ISIZE, F_CHECKSUM, F_TARGET, F_MAJOR, F_MINOR,
-	F_INLINE_SIZE
+	F_INLINE_SIZE, F_SECTORS
 };
 
 static const char *const field_names[] = {
@@ -101,7 +101,7 @@ static const char *const field_names[] = {
 	[F_VERSION] = "version", [F_PROJID] = "projid",
 	[F_EXTRA_ISIZE] = "extra_isize", [F_CHECKSUM] = "inode_checksum",
 	[F_TARGET] = "target", [F_MAJOR] = "major", [F_MINOR] = "minor",
-	[F_INLINE_SIZE] = "inline_size", NULL
+	[F_INLINE_SIZE] = "inline_size", [F_SECTORS] = "sectors", NULL
 };
 
 /* The nanoseconds of a time's extra field, or nil when not stored. */
@@ -186,7 +186,8 @@ static int push_field(lua_State *L, e2c_fs *fs, struct e2l_inode *i,
 		break;
 	case F_DTIME: lua_pushinteger(L, in->i_dtime); break;
 	case F_FLAGS: lua_pushinteger(L, in->i_flags); break;
-	case F_IBLOCKS:
+	case F_IBLOCKS:		/* the old name of sectors */
+	case F_SECTORS:
 		lua_pushinteger(L, (lua_Integer)
 				ext2fs_get_stat_i_blocks(e2c_fs_handle(fs), in));
 		break;
@@ -276,6 +277,8 @@ static int inode_index(lua_State *L)
 	if (lua_type(L, 2) != LUA_TSTRING)
 		return 1;
 	e2l_checkinode(L, 1, &fs);
+	if (strcmp(lua_tostring(L, 2), "i_blocks") == 0)
+		e2l_deprecated(L, "ino.i_blocks", "ino.sectors");
 	if (!push_field(L, fs, i, lua_tostring(L, 2)))
 		lua_pushnil(L);
 	return 1;

@@ -56,13 +56,13 @@ int e2l_fs_read_block(lua_State *L)
 	luaL_argcheck(L, b >= 0 &&
 		      (blk64_t)b < ext2fs_blocks_count(e2c_fs_handle(fs)->super), 2,
 		      "block number outside the filesystem");
-	buf = luaL_buffinitsize(L, &lb, e2c_fs_handle(fs)->blocksize);
+	buf = luaL_buffinitsize(L, &lb, e2c_fs_block_size(fs));
 	retval = e2c_read_block(fs, (blk64_t)b, buf);
 	if (retval) {
 		lua_pushfstring(L, "%I", b);
 		return e2l_error(L, retval, "read_block", lua_tostring(L, -1));
 	}
-	luaL_pushresultsize(&lb, e2c_fs_handle(fs)->blocksize);
+	luaL_pushresultsize(&lb, e2c_fs_block_size(fs));
 	return 1;
 }
 

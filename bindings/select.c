@@ -249,19 +249,38 @@ int e2l_select_new(lua_State *L, int fsidx)
  * into it as they come, up to tx_max of them */
 static int sel_scan(lua_State *L)
 {
+	static const char *const keys[] = { "max", "tx", "tx_max", NULL };
 	struct e2l_sel *s = checksel(L, 1);
-	lua_Integer max = luaL_optinteger(L, 2, 0);
-	e2c_tx *tx = lua_isnoneornil(L, 3) ? NULL : e2l_checktx(L, 3);
-	lua_Integer tx_max = luaL_optinteger(L, 4, 0);
+	lua_Integer max, tx_max;
+	e2c_tx *tx;
 	char name[E2L_INOBUF];
 	errcode_t retval;
 	int done;
 
-	e2l_checknargs(L, 4);
-	luaL_argcheck(L, max >= 0, 2, "must be >= 0");
-	if (tx)
-		e2l_checksamefs(L, 1, 3);
-	luaL_argcheck(L, tx_max >= 0, 4, "must be >= 0");
+	if (lua_istable(L, 2)) {	/* sel:scan{max=, tx=, tx_max=} */
+		e2l_checknargs(L, 2);
+		e2l_checkopts(L, 2, keys, "sel:scan");
+		max = e2l_optint(L, 2, "max", 0, LUA_MAXINTEGER);
+		tx_max = e2l_optint(L, 2, "tx_max", 0, LUA_MAXINTEGER);
+		lua_getfield(L, 2, "tx");		/* [sel, opts, tx] */
+		lua_replace(L, 2);			/* [sel, tx] */
+		tx = lua_isnil(L, 2) ? NULL : e2l_checktx(L, 2);
+		if (tx)
+			e2l_checksamefs(L, 1, 2);
+	} else {	/* the old positional form (max, tx, tx_max) */
+		e2l_checknargs(L, 4);
+		if (!lua_isnoneornil(L, 2) || !lua_isnoneornil(L, 3) ||
+		    !lua_isnoneornil(L, 4))
+			e2l_deprecated(L, "sel:scan(max, tx, tx_max)",
+				       "sel:scan{max=, tx=, tx_max=}");
+		max = luaL_optinteger(L, 2, 0);
+		tx = lua_isnoneornil(L, 3) ? NULL : e2l_checktx(L, 3);
+		tx_max = luaL_optinteger(L, 4, 0);
+		luaL_argcheck(L, max >= 0, 2, "must be >= 0");
+		if (tx)
+			e2l_checksamefs(L, 1, 3);
+		luaL_argcheck(L, tx_max >= 0, 4, "must be >= 0");
+	}
 	retval = e2c_select_scan(s->sel, (size_t)max, tx, (size_t)tx_max,
 				 &done);
 	if (retval && e2c_select_stage_failed(s->sel))
@@ -363,7 +382,8 @@ static int sel_totals(lua_State *L)
 	SETINT("examined", t->examined);
 	SETINT("filtered", t->filtered);
 	SETINT("skipped", t->skipped);
-	SETINT("files", t->files);
+	SETINT("inodes", t->files);	/* as a tx's totals count them */
+	SETINT("files", t->files);	/* the old name (deprecated) */
 	SETINT("regular", t->regular);
 	SETINT("directories", t->directories);
 	SETINT("symlinks", t->symlinks);

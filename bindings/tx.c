@@ -170,6 +170,9 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	SETINT("meta_freed", p->meta_freed);
 	SETINT("uninit_freed", p->uninit_freed);
 	SETINT("used_delta", p->used_delta);
+	SETINT("sectors_before", p->iblocks_before);
+	SETINT("sectors_after", p->iblocks_after);
+	/* The old names (deprecated: doc/lua-api.md). */
 	SETINT("iblocks_before", p->iblocks_before);
 	SETINT("iblocks_after", p->iblocks_after);
 	/* Only a migration turns a feature on. */
@@ -415,13 +418,37 @@ static int tx_pending(lua_State *L)
 	return 2;
 }
 
+int e2l_commiterror(lua_State *L, e2c_tx *tx, errcode_t code,
+		    const char *object, const char *msg)
+{
+	errcode_t cause, flush;
+	size_t written;
+	int step;
+
+	e2c_tx_progress(tx, &step, &written);
+	e2c_tx_failure(tx, &cause, &flush);
+	e2l_pusherror_msg(L, code, "commit", object,
+			  msg ? msg : error_message(code));
+	lua_pushinteger(L, step);
+	lua_setfield(L, -2, "step");
+	lua_pushinteger(L, (lua_Integer)written);
+	lua_setfield(L, -2, "written");
+	lua_pushinteger(L, (lua_Integer)cause);
+	lua_setfield(L, -2, "cause");
+	if (flush) {
+		lua_pushinteger(L, (lua_Integer)flush);
+		lua_setfield(L, -2, "flush");
+	}
+	return lua_error(L);
+}
+
 /* tx:commit() -> totals of what was written, with its effects */
 static int tx_commit(lua_State *L)
 {
 	struct e2l_tx *t = checktx(L, 1);
 	struct e2c_effects ef;
 	struct e2c_tx_totals tot;
-	errcode_t retval;
+	errcode_t retval, cause, flush;
 	size_t written;
 	int step;
 
@@ -429,16 +456,24 @@ static int tx_commit(lua_State *L)
 	e2c_tx_totals(t->tx, &tot);
 	e2c_tx_effects(t->tx, &ef);
 	retval = e2c_tx_commit(t->tx);
-	if (retval == E2C_ERR_COMMIT_PARTIAL) {
+	if (retval == E2C_ERR_COMMIT_PARTIAL ||
+	    retval == E2C_ERR_RESTORE_FAILED) {
 		/* Say how far it got: the user has to run e2fsck. */
 		e2c_tx_progress(t->tx, &step, &written);
-		lua_pushfstring(L, "%s (%I of %I inodes written, stopped at "
-				"step %d)", error_message(retval),
-				(lua_Integer)written, (lua_Integer)tot.inodes,
-				step);
-		e2l_pusherror_msg(L, retval, "commit", e2c_fs_path(t->fs),
-				  lua_tostring(L, -1));
-		return lua_error(L);
+		e2c_tx_failure(t->tx, &cause, &flush);
+		if (retval == E2C_ERR_COMMIT_PARTIAL)
+			lua_pushfstring(L, "%s (%I of %I inodes written, "
+					"stopped at step %d)",
+					error_message(retval),
+					(lua_Integer)written,
+					(lua_Integer)tot.inodes, step);
+		else
+			lua_pushfstring(L, "%s (step %d failed: %s; the "
+					"restore: %s)", error_message(retval),
+					step, error_message(cause),
+					error_message(flush));
+		return e2l_commiterror(L, t->tx, retval, e2c_fs_path(t->fs),
+				       lua_tostring(L, -1));
 	}
 	if (retval == E2C_ERR_EXTENTS_LEFT) {
 		ext2_ino_t first;

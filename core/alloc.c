@@ -18,14 +18,15 @@
 /* Whether blk, free in the caller's bitmap, may be handed out: not
  * metadata, and not mapped by an inode (unknown while the owners map is
  * being built: *unverified). */
-static errcode_t candidate_ok(e2c_fs *fs, blk64_t blk, int *unverified)
+static errcode_t candidate_ok(e2c_fs *fs, blk64_t blk,
+			      const struct e2c_owners *build, int *unverified)
 {
 	errcode_t retval;
 	int used;
 
 	retval = e2c_fs_is_metadata(fs, blk, 1, &used);
 	if (!retval && !used) {
-		if (fs->claiming)
+		if (build)
 			*unverified = 1;
 		else
 			retval = e2c_fs_owned(fs, blk, &used);
@@ -36,7 +37,8 @@ static errcode_t candidate_ok(e2c_fs *fs, blk64_t blk, int *unverified)
 }
 
 errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
-			   blk64_t n, blk64_t *out, int *unverified)
+			   blk64_t n, blk64_t *out,
+			   const struct e2c_owners *build, int *unverified)
 {
 	ext2_filsys h = fs->h;
 	blk64_t first = h->super->s_first_data_block;
@@ -52,7 +54,7 @@ errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 			retval = ext2fs_find_first_zero_block_bitmap2(
 					taken, first, goal - 1, &b);
 		if (!retval)
-			retval = candidate_ok(fs, b, unverified);
+			retval = candidate_ok(fs, b, build, unverified);
 		if (retval)
 			break;
 		ext2fs_mark_block_bitmap2(taken, b);

@@ -100,6 +100,10 @@ enum {
 	E2C_ERR_SKIP_TOO_BIG,		/* unmigrate: past the block map's reach */
 	E2C_ERR_EXTENTS_LEFT,		/* extent inodes left: feature stays */
 	E2C_ERR_FEATURE_NEEDED,		/* 64bit/bigalloc need the extent feature */
+	E2C_ERR_FIRST_DATA_BLOCK,	/* s_first_data_block not 0/1 as it
+					 * must be: bitmaps cannot load */
+	E2C_ERR_RESTORE_FAILED,		/* commit failed, and restoring the
+					 * superblock failed too */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -164,6 +168,13 @@ int e2c_fs_catastrophic(e2c_fs *fs);
 struct e2c_tx *e2c_fs_tx(e2c_fs *fs);
 int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
 		     unsigned long long *size);
+/* What callers need most of the handle: the block size, the number of
+ * inodes (the highest inode number), and whether the block bitmap marks
+ * blk in use (E2C_ERR_NO_BITMAPS under -c, E2C_ERR_BLOCK_RANGE past the
+ * end). */
+unsigned int e2c_fs_block_size(e2c_fs *fs);
+ext2_ino_t e2c_fs_inodes_count(e2c_fs *fs);
+errcode_t e2c_fs_testb(e2c_fs *fs, blk64_t blk, int *inuse);
 
 /*
  * Open an image or device (with opts->partition, the filesystem in that
@@ -889,8 +900,10 @@ void e2c_tx_totals(e2c_tx *tx, struct e2c_tx_totals *t);
  * change), index blocks, bitmaps and counts, inodes, then release
  * the old indirect blocks, then clean again, flushing between steps.  A
  * failure before any inode was written restores the disk; after, the fs
- * stays marked not clean and E2C_ERR_COMMIT_PARTIAL is returned.  On
- * success the transaction is empty and may stage again.
+ * stays marked not clean and E2C_ERR_COMMIT_PARTIAL is returned (and
+ * E2C_ERR_RESTORE_FAILED when the restore's own flush fails:
+ * e2c_tx_failure).  On success the transaction is empty and may stage
+ * again.
  */
 errcode_t e2c_tx_commit(e2c_tx *tx);
 
@@ -898,6 +911,19 @@ errcode_t e2c_tx_commit(e2c_tx *tx);
  * (0-5, as above; 6 when it completed) and *written the inodes it wrote
  * (for the message after E2C_ERR_COMMIT_PARTIAL). */
 void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written);
+/* Why the last e2c_tx_commit failed: *cause the error of the step it
+ * stopped in, *flush that of the flush after it (0: it worked): the
+ * flush writing the superblock back as it was before the point of no
+ * return, the one marking the fs not clean after.  When the restoring
+ * flush fails, the commit returns E2C_ERR_RESTORE_FAILED instead of
+ * *cause: the disk may say not clean, with the new features (close
+ * tries to write the old superblock once more). */
+void e2c_tx_failure(e2c_tx *tx, errcode_t *cause, errcode_t *flush);
+
+/* Which transaction of its fs tx is: 1 for the first begun, 2 for the
+ * next...  Two transactions of one fs never share a number, even at the
+ * same address (one freed, the next allocated where it was). */
+unsigned long e2c_tx_generation(e2c_tx *tx);
 
 /* Drop everything staged and release the reservations. */
 void e2c_tx_rollback(e2c_tx *tx);

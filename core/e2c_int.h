@@ -25,14 +25,16 @@ struct e2c_fs {
 	ext2fs_block_bitmap meta; /* lazily built map of fs metadata */
 	ext2fs_block_bitmap owned; /* lazily: blocks some inode maps */
 	ext2fs_block_bitmap shared; /* lazily: blocks mapped more than once */
-	struct e2c_owners *building; /* owned/shared being built by a scan */
+	struct e2c_owners *building; /* owned/shared being built by a scan
+				 * (its context is the scan's: this only
+				 * says E2C_ERR_SCANNING to the others) */
 	ext2_ino_t hidden_ino;	/* with owned: the first inode in use but
 				 * free in the inode bitmap (0: none) */
 	errcode_t bitmaps_err;	/* e2c_fs_check_bitmaps's answer, once */
 	int bitmaps_known;	/* ... it was computed for these maps */
-	int claiming;		/* that scan's own planning: claim, no checks */
 	struct e2c_map *spare_map; /* the last cursor closed, for reuse */
 	struct e2c_tx *tx;	/* the open transaction, if any */
+	unsigned long tx_gen;	/* transactions begun (e2c_tx_generation) */
 	int partition;		/* opened inside this partition (0: none) */
 	unsigned long long offset, part_size;	/* ... at these bytes */
 	dgrp_t backups;		/* lazily: groups with a backup superblock */
@@ -68,12 +70,13 @@ int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino);
  * there, into out.  A candidate that is metadata or mapped by an inode is
  * never returned, whatever the bitmap says: that disagreement fails the
  * call with E2C_ERR_BLOCK_BITMAP.  While the owners map is being built
- * (fs->claiming) mapped blocks cannot be known yet: *unverified is set
- * and the caller checks out[] once it is built.  Fewer than n free:
+ * (build: the scan's context) mapped blocks cannot be known yet:
+ * *unverified is set and the caller checks out[] once it is built.  Fewer than n free:
  * EXT2_ET_BLOCK_ALLOC_FAIL.  On failure nothing is marked.
  */
 errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
-			   blk64_t n, blk64_t *out, int *unverified);
+			   blk64_t n, blk64_t *out,
+			   const struct e2c_owners *build, int *unverified);
 
 /* Whether any of blk..blk+len-1 is mapped more than once (by two inodes,
  * or twice by one), and whether blk is mapped by any inode.  The first
@@ -83,23 +86,30 @@ errcode_t e2c_fs_shared(e2c_fs *fs, blk64_t blk, blk64_t len, int *shared);
 errcode_t e2c_fs_owned(e2c_fs *fs, blk64_t blk, int *owned);
 /*
  * Building owned/shared inside a scan of one's own (core/select.c does,
- * to walk every map once): begin, then for every in-use inode claim its
- * EA block and every piece of its map (claim_map walks it; or claim each
- * piece of a walk made anyway), then end (complete: publish the maps;
- * else drop them).  The scan's own plans (fs->claiming set around them)
- * claim their pieces instead of checking for shared blocks, and the scan
- * checks e2c_owners_any_shared once the maps are published; anything
- * else needing the maps meanwhile gets E2C_ERR_SCANNING.
+ * to walk every map once): e2c_owners_begin gives the build context;
+ * then for every in-use inode claim its EA block and every piece of its
+ * map (claim_map walks it; or claim each piece of a walk made anyway),
+ * then end (complete: publish the maps; else drop them, and the context).
+ * The scan's own planning and staging are handed the context
+ * (e2c_plan_from, e2c_tx_stage_planned, e2c_alloc_blocks; NULL for
+ * everyone else): they claim their pieces instead of checking for shared
+ * blocks, and allocate without knowing the owners; the scan checks
+ * e2c_owners_any_shared and e2c_tx_verify once the maps are published.
+ * Anything else needing the maps meanwhile gets E2C_ERR_SCANNING
+ * (e2c_owners_building says whether a build runs).
  */
-errcode_t e2c_owners_begin(e2c_fs *fs);
-void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len);
-void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode);
-void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode);
+struct e2c_owners;
+errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build);
+void e2c_owners_claim(struct e2c_owners *build, blk64_t blk, blk64_t len);
+void e2c_owners_claim_ea(struct e2c_owners *build, struct ext2_inode *inode);
+void e2c_owners_claim_map(struct e2c_owners *build, ext2_ino_t ino,
+			  struct ext2_inode *inode);
 /* An inode in use though free in the inode bitmap (e2c_scan_hidden):
  * its EA block and map claimed, the disagreement noted. */
-void e2c_owners_claim_hidden(e2c_fs *fs, ext2_ino_t ino,
+void e2c_owners_claim_hidden(struct e2c_owners *build, ext2_ino_t ino,
 			     struct ext2_inode *inode);
-void e2c_owners_end(e2c_fs *fs, int complete);
+void e2c_owners_end(struct e2c_owners *build, int complete);
+int e2c_owners_building(e2c_fs *fs);
 /* Whether the published map has any block mapped twice. */
 int e2c_owners_any_shared(e2c_fs *fs);
 /* A commit freed blk..blk+len-1, which only the migrated inode mapped. */
@@ -148,14 +158,15 @@ errcode_t e2c_scan_each_live(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn
  * extents (the tree a migration builds). */
 blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents);
 
-/* The same for an inode already read (a scan's); c (private to plan.c and
- * tx.c, see migrate.h) may be NULL.  *walked says whether the map was
- * walked (the inode alone gave no reason to skip): while the owners map
- * is being built (e2c_owners_begin), that walk claimed its pieces. */
+/* e2c_plan_inode for an inode already read (a scan's); c (below) may be
+ * NULL.  *walked says whether the map was walked (the inode alone gave no
+ * reason to skip): with build (the owners map being built by the caller's
+ * scan, e2c_owners_begin; else NULL), that walk claimed its pieces
+ * instead of checking them for sharing. */
 struct e2c_collect;
 errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			struct e2c_plan *plan, struct e2c_collect *c,
-			int *walked);
+			int *walked, struct e2c_owners *build);
 
 /* Staging done while the owners map was being built (e2c_select_scan
  * with a tx) reserved index blocks without asking it: once it is built,
@@ -220,9 +231,11 @@ void e2c_plan_fit(struct e2c_plan *plan, blk64_t avail);
 
 /* Stage the inode of plan p (migratable), its runs collected in c by
  * e2c_plan_from: c's list of old indirect blocks is taken over, c is
- * left for the caller to free or reuse. */
+ * left for the caller to free or reuse.  build: as e2c_plan_from's (its
+ * index blocks are then reserved unverified: e2c_tx_verify). */
 errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
-			       struct e2c_collect *c);
+			       struct e2c_collect *c,
+			       const struct e2c_owners *build);
 
 /* Turn inode's i_blocks into what it is after the swap: minus meta_freed
  * indirect blocks, plus index_blocks, in the fs's units (huge_file
@@ -247,16 +260,17 @@ errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
 errcode_t e2c_skip_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode);
 
 /* e2c_unplan_inode for an inode already read, and by number; c may be
- * NULL; *walked (may be NULL) as for e2c_plan_from (while the owners map
- * is built, the walk claims). */
+ * NULL; *walked (may be NULL) and build (NULL but in the scan building
+ * the owners map: then the walk claims) as for e2c_plan_from. */
 errcode_t e2c_unplan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			  struct e2c_plan *plan, struct e2c_collect *c,
-			  int *walked);
+			  int *walked, struct e2c_owners *build);
 errcode_t e2c_unplan_collect(e2c_fs *fs, ext2_ino_t ino,
 			     struct e2c_plan *plan, struct e2c_collect *c);
 /* e2c_tx_stage_planned of an unmigrate plan (it dispatches here). */
 errcode_t e2c_unmigrate_stage(e2c_tx *tx, const struct e2c_plan *p,
-			      struct e2c_collect *c);
+			      struct e2c_collect *c,
+			      const struct e2c_owners *build);
 /* The commit's check of a feature clear: every inode scanned,
  * E2C_ERR_EXTENTS_LEFT with *first and *count when one will still be
  * extent-mapped. */
@@ -265,7 +279,8 @@ errcode_t e2c_unmigrate_check_clear(e2c_tx *tx, ext2_ino_t *first,
 
 /*
  * Hooks for staging of other kinds (core/unmigrate.c) into a tx.
- * stage_check: whether ino may be staged now (the tx's bitmaps made).
+ * stage_check: whether ino may be staged now (the tx's bitmaps made;
+ * build as e2c_tx_stage_planned's).
  * reserve/unreserve: blocks from the tx's reservations (e2c_alloc_blocks
  * on its "taken" bitmap).  stage_built: keep the record of plan p (its
  * unmigrate flag says which way the commit turns the inode): root the
@@ -275,8 +290,10 @@ errcode_t e2c_unmigrate_check_clear(e2c_tx *tx, ext2_ino_t *first,
  * staged, 1 to migrate, 2 to unmigrate (during a commit only: the
  * records are sorted then).
  */
-errcode_t e2c_tx_stage_check(e2c_tx *tx, ext2_ino_t ino);
-errcode_t e2c_tx_reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out);
+errcode_t e2c_tx_stage_check(e2c_tx *tx, ext2_ino_t ino,
+			     const struct e2c_owners *build);
+errcode_t e2c_tx_reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out,
+			 const struct e2c_owners *build);
 void e2c_tx_unreserve(e2c_tx *tx, const blk64_t *blks, blk64_t n);
 errcode_t e2c_tx_stage_built(e2c_tx *tx, const struct e2c_plan *p,
 			     const __u32 root[EXT2_N_BLOCKS], blk64_t *pblks,

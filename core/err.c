@@ -94,6 +94,10 @@ static const char *const e2c_msgs[] = {
 	("Extent-mapped inodes would be left: the extent feature cannot "
 	 "be cleared"),
 	"The 64bit and bigalloc features need the extent feature",
+	("Superblock's first data block is not where e2fsck expects it: the "
+	 "bitmaps cannot be loaded (run e2fsck -f, or open with -c)"),
+	("The commit failed and restoring the superblock also failed: the "
+	 "filesystem may be marked not clean: run e2fsck -f"),
 };
 
 static const struct error_table e2c_error_table = {

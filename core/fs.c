@@ -333,6 +333,17 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 	if (opts->catastrophic) {
 		fs->catastrophic = 1;
 	} else {
+		/* libext2fs 1.47.0 copies each group's bitmap to bit
+		 * first_data_block / 8 of the array instead of bit 0: past
+		 * 7 it writes beyond the array (a heap overflow), from 2 on
+		 * the bits are misplaced.  e2fsck accepts 1 for 1 KiB blocks
+		 * without bigalloc, else 0, and aborts on anything else. */
+		if (fs->h->super->s_first_data_block !=
+		    (fs->h->super->s_log_block_size == 0 &&
+		     EXT2FS_CLUSTER_RATIO(fs->h) == 1)) {
+			retval = E2C_ERR_FIRST_DATA_BLOCK;
+			goto errout;
+		}
 		retval = ext2fs_read_bitmaps(fs->h);
 		if (retval)
 			goto errout;
@@ -412,6 +423,26 @@ int e2c_fs_catastrophic(e2c_fs *fs)
 struct e2c_tx *e2c_fs_tx(e2c_fs *fs)
 {
 	return fs->tx;
+}
+
+unsigned int e2c_fs_block_size(e2c_fs *fs)
+{
+	return fs->h->blocksize;
+}
+
+ext2_ino_t e2c_fs_inodes_count(e2c_fs *fs)
+{
+	return fs->h->super->s_inodes_count;
+}
+
+errcode_t e2c_fs_testb(e2c_fs *fs, blk64_t blk, int *inuse)
+{
+	if (!fs->h->block_map)
+		return E2C_ERR_NO_BITMAPS;
+	if (blk >= ext2fs_blocks_count(fs->h->super))
+		return E2C_ERR_BLOCK_RANGE;
+	*inuse = ext2fs_test_block_bitmap2(fs->h->block_map, blk);
+	return 0;
 }
 
 int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,

@@ -26,15 +26,15 @@
 #include "e2c_int.h"
 
 struct e2c_owners {
+	e2c_fs *fs;
 	ext2fs_block_bitmap owned;	/* mapped by some inode */
 	ext2fs_block_bitmap shared;	/* mapped more than once */
 	ext2fs_block_bitmap acl;	/* extended attribute blocks seen */
 	ext2_ino_t hidden_ino;		/* first inode in use, bitmap free */
 };
 
-void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len)
+void e2c_owners_claim(struct e2c_owners *o, blk64_t blk, blk64_t len)
 {
-	struct e2c_owners *o = fs->building;
 	blk64_t b;
 
 	if (ext2fs_test_block_bitmap_range2(o->owned, blk, len)) {
@@ -49,9 +49,9 @@ void e2c_owners_claim(e2c_fs *fs, blk64_t blk, blk64_t len)
 	}
 }
 
-void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
+void e2c_owners_claim_ea(struct e2c_owners *o, struct ext2_inode *inode)
 {
-	struct e2c_owners *o = fs->building;
+	e2c_fs *fs = o->fs;
 	blk64_t acl = ext2fs_file_acl_block(fs->h, inode);
 
 	/* Counted once however many inodes share it, as EA blocks are
@@ -60,7 +60,7 @@ void e2c_owners_claim_ea(e2c_fs *fs, struct ext2_inode *inode)
 	    acl < ext2fs_blocks_count(fs->h->super) &&
 	    !ext2fs_test_block_bitmap2(o->acl, acl)) {
 		ext2fs_mark_block_bitmap2(o->acl, acl);
-		e2c_owners_claim(fs, acl, 1);
+		e2c_owners_claim(o, acl, 1);
 	}
 }
 
@@ -71,8 +71,10 @@ static errcode_t claim_piece(const struct e2c_piece *p, void *arg)
 	return 0;
 }
 
-void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
+void e2c_owners_claim_map(struct e2c_owners *o, ext2_ino_t ino,
+			  struct ext2_inode *inode)
 {
+	e2c_fs *fs = o->fs;
 	/* An extent tree whose EXTENTS_FL was lost maps what its extents
 	 * say: on an extent filesystem e2fsck sets the flag back and
 	 * claims those blocks, not the header words as block numbers.
@@ -87,18 +89,18 @@ void e2c_owners_claim_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 		inode->i_flags |= EXT4_EXTENTS_FL;
 	/* Past a bad pointer the map goes on: what it reaches there may
 	 * be in use (that inode's own plan is refused anyway). */
-	e2c_map_each_all(fs, ino, inode, claim_piece, fs);
+	e2c_map_each_all(fs, ino, inode, claim_piece, o);
 	if (lost)
 		inode->i_flags &= ~EXT4_EXTENTS_FL;
 }
 
-void e2c_owners_claim_hidden(e2c_fs *fs, ext2_ino_t ino,
+void e2c_owners_claim_hidden(struct e2c_owners *o, ext2_ino_t ino,
 			     struct ext2_inode *inode)
 {
-	if (!fs->building->hidden_ino)
-		fs->building->hidden_ino = ino;
-	e2c_owners_claim_ea(fs, inode);
-	e2c_owners_claim_map(fs, ino, inode);
+	if (!o->hidden_ino)
+		o->hidden_ino = ino;
+	e2c_owners_claim_ea(o, inode);
+	e2c_owners_claim_map(o, ino, inode);
 }
 
 static void owners_free(struct e2c_owners *o)
@@ -112,14 +114,18 @@ static void owners_free(struct e2c_owners *o)
 	free(o);
 }
 
-errcode_t e2c_owners_begin(e2c_fs *fs)
+errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build)
 {
 	struct e2c_owners *o;
 	errcode_t retval;
 
+	*build = NULL;
+	if (fs->building)
+		return E2C_ERR_SCANNING;	/* one map, one builder */
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return ENOMEM;
+	o->fs = fs;
 	retval = ext2fs_allocate_block_bitmap(fs->h, "mapped blocks",
 					      &o->owned);
 	if (!retval)
@@ -133,12 +139,13 @@ errcode_t e2c_owners_begin(e2c_fs *fs)
 		return retval;
 	}
 	fs->building = o;
+	*build = o;
 	return 0;
 }
 
-void e2c_owners_end(e2c_fs *fs, int complete)
+void e2c_owners_end(struct e2c_owners *o, int complete)
 {
-	struct e2c_owners *o = fs->building;
+	e2c_fs *fs = o->fs;
 
 	fs->building = NULL;
 	if (complete) {
@@ -149,6 +156,11 @@ void e2c_owners_end(e2c_fs *fs, int complete)
 		o->owned = o->shared = NULL;
 	}
 	owners_free(o);
+}
+
+int e2c_owners_building(e2c_fs *fs)
+{
+	return fs->building != NULL;
 }
 
 int e2c_owners_any_shared(e2c_fs *fs)
@@ -162,21 +174,21 @@ int e2c_owners_any_shared(e2c_fs *fs)
 }
 
 static errcode_t claim_inode(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode, void *priv, int *done)
+			     struct ext2_inode *inode, void *build, int *done)
 {
-	(void)priv;
+	(void)fs;
 	(void)done;
-	e2c_owners_claim_ea(fs, inode);
-	e2c_owners_claim_map(fs, ino, inode);
+	e2c_owners_claim_ea(build, inode);
+	e2c_owners_claim_map(build, ino, inode);
 	return 0;
 }
 
 static errcode_t claim_hidden(e2c_fs *fs, ext2_ino_t ino,
-			      struct ext2_inode *inode, void *priv, int *done)
+			      struct ext2_inode *inode, void *build, int *done)
 {
-	(void)priv;
+	(void)fs;
 	(void)done;
-	e2c_owners_claim_hidden(fs, ino, inode);
+	e2c_owners_claim_hidden(build, ino, inode);
 	return 0;
 }
 
@@ -184,16 +196,14 @@ static errcode_t claim_hidden(e2c_fs *fs, ext2_ino_t ino,
  * fs->owned and fs->shared. */
 static errcode_t build_owners(e2c_fs *fs)
 {
+	struct e2c_owners *o;
 	errcode_t retval;
 
-	if (fs->building)
-		return E2C_ERR_SCANNING;
-
-	retval = e2c_owners_begin(fs);
+	retval = e2c_owners_begin(fs, &o);
 	if (retval)
 		return retval;
-	retval = e2c_scan_each_live(fs, claim_inode, claim_hidden, NULL);
-	e2c_owners_end(fs, !retval);
+	retval = e2c_scan_each_live(fs, claim_inode, claim_hidden, o);
+	e2c_owners_end(o, !retval);
 	return retval;
 }
 
@@ -282,7 +292,7 @@ errcode_t e2c_fs_check_bitmaps(e2c_fs *fs)
 void e2c_fs_free_owners(e2c_fs *fs)
 {
 	if (fs->building)
-		e2c_owners_end(fs, 0);
+		e2c_owners_end(fs->building, 0);
 	if (fs->owned)
 		ext2fs_free_block_bitmap(fs->owned);
 	if (fs->shared)

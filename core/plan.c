@@ -150,6 +150,7 @@ static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
 /* Where the pieces of one map walk go. */
 struct walk {
 	e2c_fs *fs;
+	struct e2c_owners *build;	/* claiming for the owners map */
 	struct e2c_plan *plan;
 	struct e2c_collect *c;
 	struct e2c_piece r;		/* the data run being coalesced */
@@ -170,7 +171,7 @@ static errcode_t check_piece(struct walk *w, const struct e2c_piece *p)
 	 * 2^32-1, or it wraps (the kernel refuses such an extent). */
 	if (p->kind == E2C_DATA && p->lblk + p->len > EXT_MAX_EXTENT_LBLK)
 		return E2C_ERR_LBLK_RANGE;
-	if (w->fs->claiming)
+	if (w->build)
 		return 0;
 	retval = e2c_fs_shared(w->fs, p->pblk, p->len, &shared);
 	return !retval && shared ? E2C_ERR_PTR_SHARED : retval;
@@ -190,14 +191,14 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 
 	if (!p->len)
 		return 0;
-	if (w->fs->claiming)
-		e2c_owners_claim(w->fs, p->pblk, p->len);
+	if (w->build)
+		e2c_owners_claim(w->build, p->pblk, p->len);
 	w->stopped |= (p->flags & E2C_PAST_BAD) != 0;
 	if (w->stopped)
 		return 0;
 	retval = check_piece(w, p);
 	if (retval) {
-		if (!w->fs->claiming)
+		if (!w->build)
 			return retval;
 		w->stopped = 1;		/* the rest is claimed still */
 		w->err = retval;
@@ -317,12 +318,13 @@ int e2c_iblocks_match(ext2_filsys h, struct ext2_inode *inode,
 /* One walk of the map, every piece through take_piece; then what e2fsck
  * would make of the inode (into plan->skip). */
 static errcode_t scan_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
-			  struct e2c_plan *plan, struct e2c_collect *c)
+			  struct e2c_plan *plan, struct e2c_collect *c,
+			  struct e2c_owners *build)
 {
-	struct walk w = { fs, plan, c, { 0 }, 0, 0, 0, 0 };
+	struct walk w = { fs, build, plan, c, { 0 }, 0, 0, 0, 0 };
 	errcode_t retval;
 
-	if (fs->claiming) {
+	if (build) {
 		retval = e2c_map_each_all(fs, ino, inode, take_piece, &w);
 		if (w.err && (!retval || e2c_map_corrupt(retval)))
 			retval = w.err;	/* it came first */
@@ -371,7 +373,7 @@ static errcode_t iblocks_after(ext2_filsys h, const struct ext2_inode *inode,
 
 errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			struct e2c_plan *plan, struct e2c_collect *c,
-			int *walked)
+			int *walked, struct e2c_owners *build)
 {
 	ext2_filsys h = fs->h;
 	errcode_t retval = 0;
@@ -384,7 +386,7 @@ errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	plan->skip = skip_reason(fs, ino, inode);
 	*walked = !plan->skip;
 	if (!plan->skip)
-		retval = scan_map(fs, ino, inode, plan, c);
+		retval = scan_map(fs, ino, inode, plan, c, build);
 	if (e2c_map_corrupt(retval)) {
 		plan->skip = retval;
 		retval = 0;
@@ -435,7 +437,7 @@ static errcode_t plan_ino(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan,
 	if (!retval)
 		retval = (un ? e2c_unplan_from : e2c_plan_from)(fs, ino, inode,
 								plan, c,
-								&walked);
+								&walked, NULL);
 	free(inode);
 	return retval;
 }

@@ -60,7 +60,8 @@ struct e2c_select {
 	struct e2c_criteria crit;
 	struct ext2_inode *inode;	/* buffer */
 	e2c_scan *scan;			/* an e2c_select_scan under way */
-	int building;			/* that scan builds the owners map */
+	struct e2c_owners *build;	/* that scan builds the owners map:
+					 * the build's context */
 	ext2fs_inode_bitmap offered;	/* e2c_select_offer: each once */
 	struct cand *cands;		/* ordered: candidates (a heap
 					 * under max_files); after finish,
@@ -78,6 +79,7 @@ struct e2c_select {
 	int selecting;			/* 0 once a budget stopped the run */
 	e2c_tx *tx;			/* staging into it as selected */
 	e2c_tx *scan_tx;		/* the tx given to this scan */
+	unsigned long scan_gen;		/* ... its e2c_tx_generation */
 	size_t tx_max;			/* ... to hold at most this many */
 	ext2_ino_t stage_failed;	/* the inode staging failed on */
 	struct e2c_collect c;		/* the runs of the inode planned */
@@ -156,17 +158,26 @@ errcode_t e2c_select_open(e2c_fs *fs, const struct e2c_criteria *crit,
 	return 0;
 }
 
+/* Whether the tx given to the scan is still open: the fs's open tx of
+ * the scan's generation (a pointer compare would take a tx begun at the
+ * address of a freed one for it). */
+static int scan_tx_open(const e2c_select *s)
+{
+	return s->scan_tx && s->fs->tx &&
+	       e2c_tx_generation(s->fs->tx) == s->scan_gen;
+}
+
 void e2c_select_close(e2c_select *s)
 {
 	if (!s)
 		return;
 	if (s->scan)
 		e2c_scan_close(s->scan);
-	if (s->building) {
+	if (s->build) {
 		/* Left mid-scan: what it staged was never checked against a
 		 * complete owners map, so it must not be committed. */
-		e2c_owners_end(s->fs, 0);
-		if (s->scan_tx && s->fs->tx == s->scan_tx)
+		e2c_owners_end(s->build, 0);
+		if (scan_tx_open(s))
 			e2c_tx_rollback(s->scan_tx);
 	}
 	if (s->offered)
@@ -462,7 +473,7 @@ static errcode_t stage_now(e2c_select *s, struct e2c_plan *plan,
 {
 	errcode_t retval;
 
-	retval = e2c_tx_stage_planned(s->tx, plan, &s->c);
+	retval = e2c_tx_stage_planned(s->tx, plan, &s->c, s->build);
 	if (retval && no_room(s->fs, s->tx, retval, plan)) {
 		unadmit(s, plan, type);
 		s->nout--;
@@ -488,26 +499,24 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	int walked = 0;
 	errcode_t retval;
 
-	if (s->building)
-		e2c_owners_claim_ea(s->fs, inode);
+	if (s->build)
+		e2c_owners_claim_ea(s->build, inode);
 	/* Offered before the scan: considered once already. */
 	if (!s->selecting || !fields_match(s, inode) ||
 	    (s->scan && s->offered &&
 	     ext2fs_test_inode_bitmap2(s->offered, ino))) {
-		if (s->building)
-			e2c_owners_claim_map(s->fs, ino, inode);
+		if (s->build)
+			e2c_owners_claim_map(s->build, ino, inode);
 		return 0;
 	}
 	s->t.examined++;
 	s->c.nfreed = 0;
-	s->fs->claiming = s->building;
 	s->collected = s->tx || may_keep(s, ino, inode);
 	retval = (s->crit.unmigrate ? e2c_unplan_from : e2c_plan_from)(
 			s->fs, ino, inode, &plan, s->collected ? &s->c : NULL,
-			&walked);
-	s->fs->claiming = 0;
-	if (!retval && s->building && !walked)
-		e2c_owners_claim_map(s->fs, ino, inode);
+			&walked, s->build);
+	if (!retval && s->build && !walked)
+		e2c_owners_claim_map(s->build, ino, inode);
 	if (retval)
 		return retval;
 	/* A skip first: a skipped plan has no runs to filter on, and a
@@ -538,11 +547,8 @@ static errcode_t consider(e2c_select *s, ext2_ino_t ino,
 	retval = admit(s, &k);
 	if (retval || !s->selecting)
 		return retval;
-	if (s->tx) {
-		s->fs->claiming = s->building;
+	if (s->tx)
 		retval = stage_now(s, &plan, k.type);
-		s->fs->claiming = 0;
-	}
 	return retval ? retval : log_plan(s, &plan);
 }
 
@@ -556,7 +562,7 @@ errcode_t e2c_select_offer(e2c_select *s, ext2_ino_t ino, int *stopped)
 		return 0;
 	/* Mid-scan the inode may have been claimed already; and planning
 	 * needs the owners map another selection's scan is building. */
-	if (s->scan || (s->fs->building && !s->building))
+	if (s->scan || (e2c_owners_building(s->fs) && !s->build))
 		return E2C_ERR_SCANNING;
 	if (s->fs->writable) {
 		retval = e2c_fs_check_bitmaps(s->fs);
@@ -601,26 +607,25 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 			/* Another selection's scan is building the map: one
 			 * map, one builder (the first one's closing would end
 			 * this one's build). */
-			if (s->fs->building)
-				return E2C_ERR_SCANNING;
-			retval = e2c_owners_begin(s->fs);
+			retval = e2c_owners_begin(s->fs, &s->build);
 			if (retval)
 				return retval;
-			s->building = 1;
 		}
 		/* Staged as selected: only in inode order, into an empty tx
 		 * (a rescan rolls it back whole). */
 		s->tx = s->scan_tx = tx && !e2c_tx_count(tx) &&
 			s->crit.order == E2C_ORDER_NONE ? tx : NULL;
+		if (s->scan_tx)
+			s->scan_gen = e2c_tx_generation(tx);
 		s->tx_max = tx_max;
 		/* Building, every inode that may own blocks counts. */
-		retval = s->building ? e2c_scan_open_live(s->fs, &s->scan) :
+		retval = s->build ? e2c_scan_open_live(s->fs, &s->scan) :
 				       e2c_scan_open(s->fs, &s->scan);
 		if (retval)
 			return retval;
 	}
 	/* A tx closed between calls is let go (never touched again). */
-	if (s->scan_tx && s->fs->tx != s->scan_tx)
+	if (s->scan_tx && !scan_tx_open(s))
 		s->tx = s->scan_tx = NULL;
 	while (!max || n < max) {
 		if (e2c_interrupted)
@@ -631,26 +636,26 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 		if (!ino)
 			break;
 		/* Done selecting and the owners map needs nothing more. */
-		if (!s->selecting && !s->building)
+		if (!s->selecting && !s->build)
 			break;
 		/* In use though the inode bitmap says free: its blocks are
 		 * claimed, it is never selected. */
 		if (e2c_scan_hidden(s->scan))
-			e2c_owners_claim_hidden(s->fs, ino, s->inode);
+			e2c_owners_claim_hidden(s->build, ino, s->inode);
 		else
 			retval = consider(s, ino, s->inode);
 		if (retval)
 			return retval;
 		n++;
 	}
-	if (ino && (s->selecting || s->building))
+	if (ino && (s->selecting || s->build))
 		return 0;		/* more to come */
 	e2c_scan_close(s->scan);
 	s->scan = NULL;
 	s->tx = NULL;
-	if (s->building) {
-		s->building = 0;
-		e2c_owners_end(s->fs, 1);
+	if (s->build) {
+		e2c_owners_end(s->build, 1);
+		s->build = NULL;
 		/* Staged before the bitmaps could be checked: a write they
 		 * refuse is rolled back before anyone can commit it. */
 		if (s->fs->writable)
@@ -658,7 +663,7 @@ errcode_t e2c_select_scan(e2c_select *s, size_t max, e2c_tx *tx,
 		if (!retval && s->scan_tx)
 			retval = e2c_tx_verify(s->scan_tx, &clash);
 		if (retval) {
-			if (s->scan_tx && s->fs->tx == s->scan_tx)
+			if (scan_tx_open(s))
 				e2c_tx_rollback(s->scan_tx);
 			return retval;
 		}
@@ -845,7 +850,8 @@ errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,
 		if (k) {
 			/* Planned by the scan: no walk again. */
 			plan = k->plan;
-			retval = e2c_tx_stage_planned(tx, &k->plan, &k->c);
+			retval = e2c_tx_stage_planned(tx, &k->plan, &k->c,
+						      NULL);
 			kept_free(k);
 			s->cands[pos].kept = NULL;
 		} else {

@@ -70,6 +70,9 @@ struct e2c_tx {
 	int broken;		/* a commit failed past the point of no return */
 	int step;		/* where the last commit stopped */
 	size_t written;		/* inodes the last commit wrote */
+	errcode_t cause;	/* why it failed (the step's error) */
+	errcode_t flush_err;	/* the restoring or final flush after */
+	unsigned long gen;	/* e2c_tx_generation */
 };
 
 #define COMMIT_DONE 6		/* tx->step after a complete commit */
@@ -88,6 +91,7 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret)
 	if (!tx)
 		return ENOMEM;
 	tx->fs = fs;
+	tx->gen = ++fs->tx_gen;
 	fs->tx = tx;
 	*ret = tx;
 	return 0;
@@ -242,6 +246,17 @@ void e2c_tx_progress(e2c_tx *tx, int *step, size_t *written)
 	*written = tx->written;
 }
 
+void e2c_tx_failure(e2c_tx *tx, errcode_t *cause, errcode_t *flush)
+{
+	*cause = tx->cause;
+	*flush = tx->flush_err;
+}
+
+unsigned long e2c_tx_generation(e2c_tx *tx)
+{
+	return tx->gen;
+}
+
 /* The bitmaps staging works with, made on first use. */
 static errcode_t tx_maps(e2c_tx *tx)
 {
@@ -270,14 +285,15 @@ static errcode_t tx_maps(e2c_tx *tx)
 /* Whether ino can be staged now (not staged yet, tx usable, the bitmaps
  * to be trusted: while a scan builds the owners map they cannot be
  * checked yet, and the scan checks them when it ends). */
-errcode_t e2c_tx_stage_check(e2c_tx *tx, ext2_ino_t ino)
+errcode_t e2c_tx_stage_check(e2c_tx *tx, ext2_ino_t ino,
+			     const struct e2c_owners *build)
 {
 	ext2_filsys h = tx->fs->h;
 	errcode_t retval;
 
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
-	if (!tx->fs->claiming) {
+	if (!build) {
 		retval = e2c_fs_check_bitmaps(tx->fs);
 		if (retval)
 			return retval;
@@ -310,9 +326,10 @@ static int is_direct(const struct e2c_plan *p)
 	return !p->unmigrate && !p->meta_freed && !p->index_blocks;
 }
 
-errcode_t e2c_tx_reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out)
+errcode_t e2c_tx_reserve(e2c_tx *tx, blk64_t goal, blk64_t n, blk64_t *out,
+			 const struct e2c_owners *build)
 {
-	return e2c_alloc_blocks(tx->fs, tx->taken, goal, n, out,
+	return e2c_alloc_blocks(tx->fs, tx->taken, goal, n, out, build,
 				&tx->unverified);
 }
 
@@ -389,7 +406,8 @@ int e2c_tx_staged_as(e2c_tx *tx, ext2_ino_t ino)
 }
 
 errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
-			       struct e2c_collect *c)
+			       struct e2c_collect *c,
+			       const struct e2c_owners *build)
 {
 	ext2_filsys h = tx->fs->h;
 	struct staged s;
@@ -397,13 +415,13 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	int reserved = 0;
 
 	memset(&s, 0, sizeof(s));
-	retval = e2c_tx_stage_check(tx, p->ino);
+	retval = e2c_tx_stage_check(tx, p->ino, build);
 	if (retval)
 		return retval;
 	if (p->skip)
 		return p->skip;
 	if (p->unmigrate)
-		return e2c_unmigrate_stage(tx, p, c);
+		return e2c_unmigrate_stage(tx, p, c, build);
 	if (is_direct(p)) {
 		ext2fs_mark_inode_bitmap2(tx->direct_map, p->ino);
 		tx->ndirect++;
@@ -427,7 +445,8 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 				ext2fs_le32_to_cpu(c->ext[0].ee_start) |
 				((blk64_t)ext2fs_le16_to_cpu(
 					c->ext[0].ee_start_hi) << 32),
-				p->index_blocks, s.pblks, &tx->unverified);
+				p->index_blocks, s.pblks, build,
+				&tx->unverified);
 		if (retval)
 			goto errout;
 		reserved = 1;
@@ -452,7 +471,7 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	struct e2c_plan p;
 	errcode_t retval;
 
-	retval = e2c_tx_stage_check(tx, ino);
+	retval = e2c_tx_stage_check(tx, ino, NULL);
 	if (retval)
 		return retval;
 	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
@@ -466,7 +485,8 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	if (plan)
 		*plan = p;
 	if (!retval)
-		retval = p.skip ? p.skip : e2c_tx_stage_planned(tx, &p, &c);
+		retval = p.skip ? p.skip : e2c_tx_stage_planned(tx, &p, &c,
+								NULL);
 	e2c_collect_free(&c);
 	return retval;
 }
@@ -666,7 +686,7 @@ static errcode_t direct_root(e2c_tx *tx, ext2_ino_t ino,
 
 	memset(s, 0, sizeof(*s));
 	s->plan.ino = ino;
-	retval = e2c_plan_from(tx->fs, ino, inode, &plan, &c, &walked);
+	retval = e2c_plan_from(tx->fs, ino, inode, &plan, &c, &walked, NULL);
 	if (!retval && (plan.skip || !is_direct(&plan)))
 		retval = E2C_ERR_STAGE_CHANGED;
 	if (!retval)
@@ -921,10 +941,11 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	if (tx->broken)
 		return E2C_ERR_TX_DONE;
 	/* Staged from a scan whose checks are not complete yet. */
-	if (tx->fs->building)
+	if (e2c_owners_building(tx->fs))
 		return E2C_ERR_SCANNING;
 	tx->step = 0;
 	tx->written = 0;
+	tx->cause = tx->flush_err = 0;
 	if (!e2c_tx_count(tx) && !tx->clear) {
 		tx->step = COMMIT_DONE;
 		return 0;
@@ -1018,7 +1039,15 @@ restore:
 	sb->s_feature_incompat = old_incompat;
 	sb->s_feature_ro_compat = old_ro_compat;
 	ext2fs_mark_super_dirty(h);
-	flush_fs(h, ef.features_on != 0, 0);
+	tx->cause = retval;
+	tx->flush_err = flush_fs(h, ef.features_on != 0, 0);
+	if (tx->flush_err) {
+		/* The disk may say not clean, with the new features: say
+		 * so, and let the close write the superblock as it was
+		 * once more. */
+		tx->fs->committed = 1;
+		return E2C_ERR_RESTORE_FAILED;
+	}
 	return retval;
 
 partial:
@@ -1032,7 +1061,8 @@ partial:
 	sb->s_feature_ro_compat = old_ro_compat;
 	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
-	ext2fs_flush(h);
+	tx->cause = retval;
+	tx->flush_err = ext2fs_flush(h);
 	tx->broken = 1;
 	tx->fs->committed = 1;
 	return E2C_ERR_COMMIT_PARTIAL;

@@ -206,6 +206,7 @@ static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
 
 struct uwalk {
 	e2c_fs *fs;
+	struct e2c_owners *build;	/* claiming for the owners map */
 	struct e2c_plan *plan;
 	struct e2c_collect *c;
 	size_t kept;
@@ -239,7 +240,7 @@ static errcode_t count_piece(struct uwalk *w, const struct e2c_piece *p)
 	int shared;
 	errcode_t retval;
 
-	if (!w->fs->claiming) {
+	if (!w->build) {
 		retval = e2c_fs_shared(w->fs, p->pblk, p->len, &shared);
 		if (retval)
 			return retval;
@@ -273,9 +274,9 @@ static errcode_t take(const struct e2c_piece *p, void *arg)
 
 	if (!p->len)
 		return 0;
-	if (!w->fs->claiming)
+	if (!w->build)
 		return count_piece(w, p);
-	e2c_owners_claim(w->fs, p->pblk, p->len);
+	e2c_owners_claim(w->build, p->pblk, p->len);
 	/* Past a bad pointer: the walk returns why. */
 	if (!w->err && !(p->flags & E2C_PAST_BAD))
 		w->err = count_piece(w, p);
@@ -285,7 +286,8 @@ static errcode_t take(const struct e2c_piece *p, void *arg)
 /* Walk ino's tree into plan (and c): the skip reasons found on the way
  * in plan->skip. */
 static errcode_t walk_tree(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
-			   struct e2c_plan *plan, struct e2c_collect *c)
+			   struct e2c_plan *plan, struct e2c_collect *c,
+			   struct e2c_owners *build)
 {
 	struct uwalk w;
 	errcode_t retval;
@@ -294,8 +296,9 @@ static errcode_t walk_tree(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	w.fs = fs;
 	w.plan = plan;
 	w.c = c;
+	w.build = build;
 	w.dir = LINUX_S_ISDIR(inode->i_mode);
-	if (fs->claiming) {
+	if (build) {
 		retval = e2c_map_each_all(fs, ino, inode, take, &w);
 		if (!retval)
 			retval = w.err;
@@ -317,7 +320,7 @@ static errcode_t walk_tree(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 
 errcode_t e2c_unplan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			  struct e2c_plan *plan, struct e2c_collect *c,
-			  int *walked)
+			  int *walked, struct e2c_owners *build)
 {
 	ext2_filsys h = fs->h;
 	struct e2c_collect tmp = { 0 };
@@ -335,7 +338,7 @@ errcode_t e2c_unplan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	if (walked)
 		*walked = !plan->skip;
 	if (!plan->skip)
-		retval = walk_tree(fs, ino, inode, plan, c);
+		retval = walk_tree(fs, ino, inode, plan, c, build);
 	if (retval)
 		goto errout;
 	if (!plan->skip)
@@ -375,6 +378,7 @@ errout:
 
 struct reserve {
 	e2c_tx *tx;
+	const struct e2c_owners *build;	/* as e2c_tx_stage_planned's */
 	blk64_t *pblks;
 	blk64_t n, cap;		/* reserved so far, of cap */
 };
@@ -388,10 +392,10 @@ static errcode_t reserve_one(void *arg, blk64_t before, blk64_t after,
 
 	if (r->n >= r->cap)
 		return EXT2_ET_INVALID_ARGUMENT;	/* cannot be */
-	retval = e2c_tx_reserve(r->tx, before, 1, blk);
+	retval = e2c_tx_reserve(r->tx, before, 1, blk, r->build);
 	if (!retval && *blk != before) {
 		e2c_tx_unreserve(r->tx, blk, 1);
-		retval = e2c_tx_reserve(r->tx, after, 1, blk);
+		retval = e2c_tx_reserve(r->tx, after, 1, blk, r->build);
 	}
 	if (!retval)
 		r->pblks[r->n++] = *blk;
@@ -407,7 +411,7 @@ errcode_t e2c_tx_unmigrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	blk64_t nfree;
 	errcode_t retval;
 
-	retval = e2c_tx_stage_check(tx, ino);
+	retval = e2c_tx_stage_check(tx, ino, NULL);
 	if (retval)
 		return retval;
 	retval = e2c_unplan_collect(fs, ino, &p, &c);
@@ -421,16 +425,17 @@ errcode_t e2c_tx_unmigrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	if (plan)
 		*plan = p;
 	if (!retval)
-		retval = p.skip ? p.skip : e2c_unmigrate_stage(tx, &p, &c);
+		retval = p.skip ? p.skip : e2c_unmigrate_stage(tx, &p, &c, NULL);
 	e2c_collect_free(&c);
 	return retval;
 }
 
 errcode_t e2c_unmigrate_stage(e2c_tx *tx, const struct e2c_plan *p,
-			      struct e2c_collect *c)
+			      struct e2c_collect *c,
+			      const struct e2c_owners *build)
 {
 	e2c_fs *fs = e2c_tx_fs(tx);
-	struct reserve r = { tx, NULL, 0, 0 };
+	struct reserve r = { tx, build, NULL, 0, 0 };
 	__u32 root[EXT2_N_BLOCKS];
 	char *nodes = NULL;
 	errcode_t retval = 0;

@@ -3,7 +3,7 @@
 -- current fragmentation.
 --
 --   e2lua -w IMAGE scripts/selective.lua --path /home --type regular \
---         --mtime-before 2020-01-01 --min-fragments 8 [--dry-run] [--verbose]
+--         --mtime-before 2020-01-01 --min-runs 8 [--dry-run] [--verbose]
 --   e2lua: run selective --path '/var/**/*.log' --dry-run
 --
 -- Paths are matched by walks in Lua; the criteria on inode fields and the

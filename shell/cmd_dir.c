@@ -395,7 +395,7 @@ static ext2_ino_t *ncheck_args(lua_State *L, e2c_fs *fs, int fsi, int *check,
 		if (len > 2 && a[0] == '<' && a[len - 1] == '>' ?
 		    e2sh_parse_num(a + 1, len - 2, &v) : e2sh_parse_num(a, len, &v))
 			luaL_error(L, "ncheck %s: invalid inode number", a);
-		if (v < 1 || v > e2c_fs_handle(fs)->super->s_inodes_count)
+		if (v < 1 || v > e2c_fs_inodes_count(fs))
 			e2l_error(L, E2C_ERR_BAD_INODE, "ncheck", a);
 		inos[i] = (ext2_ino_t)v;
 	}

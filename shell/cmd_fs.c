@@ -140,7 +140,7 @@ static e2c_fs *testb_args(lua_State *L, blk64_t *blk, blk64_t *count)
 
 	*blk = e2sh_checknum(L, 1, "testb", "block number");
 	*count = fsi > 2 ? e2sh_checknum(L, 2, "testb", "count") : 1;
-	if (!e2c_fs_handle(fs)->block_map)
+	if (e2c_fs_catastrophic(fs))
 		e2l_error(L, E2C_ERR_NO_BITMAPS, "testb", NULL);
 	/* debugfs rejects block 0 even where it is a real block. */
 	if (!*blk)
@@ -157,11 +157,14 @@ static int cmd_testb(lua_State *L)
 	FILE *out = e2sh_out(L);
 	blk64_t blk, count;
 	e2c_fs *fs = testb_args(L, &blk, &count);
+	int inuse;
 
-	for (; count > 0; count--, blk++)
+	for (; count > 0; count--, blk++) {
+		if (e2c_fs_testb(fs, blk, &inuse))	/* checked: cannot */
+			inuse = 0;
 		fprintf(out, "Block %llu %s\n", (unsigned long long)blk,
-			ext2fs_test_block_bitmap2(e2c_fs_handle(fs)->block_map, blk) ?
-			"marked in use" : "not in use");
+			inuse ? "marked in use" : "not in use");
+	}
 	return 0;
 }
 
@@ -299,16 +302,16 @@ static int cmd_bdump(lua_State *L)
 					  "is a hole", lua_tostring(L, file),
 					  (lua_Integer)lblk);
 	}
-	buf = lua_newuserdatauv(L, e2c_fs_handle(fs)->blocksize, 0);
+	buf = lua_newuserdatauv(L, e2c_fs_block_size(fs), 0);
 	retval = e2c_read_block(fs, blk, buf);
 	if (retval) {
 		lua_pushfstring(L, "%I", (lua_Integer)blk);
 		e2l_error(L, retval, "block_dump", lua_tostring(L, -1));
 	}
 	if (xattr)
-		e2sh_xattr_dump(e2sh_out(L), buf, e2c_fs_handle(fs)->blocksize, 0);
+		e2sh_xattr_dump(e2sh_out(L), buf, e2c_fs_block_size(fs), 0);
 	else
-		e2sh_hexdump(e2sh_out(L), buf, e2c_fs_handle(fs)->blocksize);
+		e2sh_hexdump(e2sh_out(L), buf, e2c_fs_block_size(fs));
 	return 0;
 }
 

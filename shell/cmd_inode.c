@@ -536,7 +536,7 @@ static int width(unsigned long long v)
 static errcode_t print_extents(FILE *out, e2c_fs *fs, ext2_ino_t ino,
 			       const struct ext2_inode *inode, int which)
 {
-	blk64_t bs = e2c_fs_handle(fs)->blocksize;
+	blk64_t bs = e2c_fs_block_size(fs);
 	int lw = width((EXT2_I_SIZE(inode) + bs - 1) / bs);
 	int pw = width(ext2fs_blocks_count(e2c_fs_handle(fs)->super));
 	struct e2c_piece p;

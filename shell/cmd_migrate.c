@@ -697,7 +697,7 @@ int e2sh_commit(lua_State *L)
 	struct e2c_effects ef;
 	struct e2c_tx_totals t;
 	size_t written;
-	errcode_t err;
+	errcode_t err, cause, flush;
 
 	e2c_tx *tx = e2c_fs_tx(fs);
 
@@ -709,17 +709,33 @@ int e2sh_commit(lua_State *L)
 	}
 	e2c_tx_totals(tx, &t);
 	err = e2c_tx_commit(tx);
-	if (err == E2C_ERR_COMMIT_PARTIAL) {
+	if (err == E2C_ERR_COMMIT_PARTIAL || err == E2C_ERR_RESTORE_FAILED) {
 		e2c_tx_progress(e2c_fs_tx(fs), &step, &written);
+		e2c_tx_failure(e2c_fs_tx(fs), &cause, &flush);
 		fflush(out);
-		fprintf(stderr, "commit: failed at step %d of 5 (%s): %zu of "
-			"%zu inodes were converted.\nNo file data is lost, "
-			"but the filesystem is marked not clean: run\n"
-			"  e2fsck -f %s\nbefore using it.  (rollback drops "
-			"what is left of this transaction.)\n", step,
-			done[step > 3], written, t.inodes,
-			e2c_fs_path(fs));
-		return e2l_error(L, err, "commit", e2c_fs_path(fs));
+		if (err == E2C_ERR_COMMIT_PARTIAL)
+			fprintf(stderr, "commit: failed at step %d of 5 (%s): "
+				"%zu of %zu inodes were converted.\nNo file "
+				"data is lost, but the filesystem is marked not "
+				"clean: run\n  e2fsck -f %s\nbefore using it.  "
+				"(rollback drops what is left of this "
+				"transaction.)\n", step, done[step > 3],
+				written, t.inodes, e2c_fs_path(fs));
+		if (err == E2C_ERR_COMMIT_PARTIAL && flush)
+			fprintf(stderr, "commit: writing the not clean state "
+				"failed too (%s)\n", error_message(flush));
+		if (err == E2C_ERR_RESTORE_FAILED)
+			fprintf(stderr, "commit: failed at step %d of 5 (%s), "
+				"and writing the superblock back as it was "
+				"failed too (%s).\nNo inode was converted and "
+				"no file data is lost, but the filesystem may be "
+				"marked not clean: run\n  e2fsck -f %s\nbefore "
+				"using it.  %zu inode%s still staged (rollback "
+				"drops them).\n", step, error_message(cause),
+				error_message(flush), e2c_fs_path(fs), t.inodes,
+				plural(t.inodes));
+		return e2l_commiterror(L, e2c_fs_tx(fs), err,
+				       e2c_fs_path(fs), NULL);
 	}
 	if (err == E2C_ERR_EXTENTS_LEFT) {
 		ext2_ino_t first;

@@ -112,7 +112,8 @@ static void count(const char *buf, size_t n)
 /* Write what is held to the terminal and pass the rest through. */
 static void release(void)
 {
-	fwrite(pg.hold, 1, pg.len, pg.saved);
+	if (pg.len)		/* hold is NULL until something was held */
+		fwrite(pg.hold, 1, pg.len, pg.saved);
 	fflush(pg.saved);
 	pg.len = 0;
 	pg.mode = PASS;

@@ -100,6 +100,7 @@ def cmp_stat(cmd, text, js):
     eq(cmd, "links", int(m.group(1)), f["links"])
     if not f["flags"] & 0x40000:		# huge_file: i_blocks counts blocks
         eq(cmd, "i_blocks", int(m.group(2)), f["i_blocks"])
+        eq(cmd, "sectors", int(m.group(2)), f["sectors"])
     for name in ("ctime", "atime", "mtime", "crtime"):
         m = re.search(r"^ ?%s: 0x([0-9a-f]{8}):([0-9a-f]{8}) --" % name, t, re.M)
         if m:

@@ -1,7 +1,8 @@
 #!/bin/sh
 # t_badinput_open.sh -- images that cannot be opened: a missing file, a
 # directory, an empty file, a file that is not ext2/3/4, a corrupt
-# superblock (magic intact), a truncated image.  Each gets exit 2 and a
+# superblock (magic intact), a first data block libext2fs cannot load the
+# bitmaps of, a truncated image.  Each gets exit 2 and a
 # message naming the image and why, under valgrind (no memory errors), and
 # nothing is written.  doc/errors.md lists these cases.
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +45,14 @@ bad 2 "$T/logbs.img" "superblock is corrupt|Corrupt|corrupt"
 cp "$T/good.img" "$T/ipg.img"
 printf '\0\0\0\0' | dd of="$T/ipg.img" bs=1 seek=$((1024 + 40)) conv=notrunc 2>/dev/null
 bad 2 "$T/ipg.img" "superblock is corrupt|Corrupt|corrupt"
+
+# s_first_data_block (offset 20) 158 where e2fsck wants 1: libext2fs
+# 1.47.0 would load the block bitmaps past the end of its array (a heap
+# overflow the fuzzer found); refused before, with -c it opens (stats).
+cp "$T/good.img" "$T/fdb.img"
+printf '\236\0\0\0' | dd of="$T/fdb.img" bs=1 seek=$((1024 + 20)) conv=notrunc 2>/dev/null
+bad 2 "$T/fdb.img" "first data block is not where e2fsck expects it.*open with -c"
+expect_rc 0 $VG "$E2LUA" -c -R "stats -h" "$T/fdb.img"
 
 # Truncated after the first group: the bitmaps of the others are missing.
 head -c $((8 << 20)) "$T/good.img" >"$T/trunc.img"

@@ -8,6 +8,8 @@ command -v strace >/dev/null || skip "strace not installed"
 mk_image "$T/img" ext3 1024 || fail "mk_image"
 groups=$(dumpe2fs "$T/img" 2>/dev/null | grep -c '^Group [0-9]')
 [ "$groups" -gt 1 ] || fail "dumpe2fs lists $groups groups"
+# LeakSanitizer cannot run under ptrace (make check SANITIZE=1).
+export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 expect_rc 0 python3 "$TOP/tests/bench/iotrace.py" "$T/img" dumpe2fs "$T/img"
 cat "$T/out"
 assert_grep "^reads: [0-9]* requests" "$T/out" "reads summary"

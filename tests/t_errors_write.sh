@@ -40,6 +40,53 @@ else
 	note "chattr +i not supported on $T's filesystem: read-only file case not run"
 fi
 
+# The disk fails under a commit (sigint_at.so's EIO mode: every write and
+# fsync of the image from the Kth on).  From the first fsync (step 0's):
+# the commit fails, and so does writing the superblock back: the shell
+# must not say "nothing was changed on disk" but tell to run e2fsck
+# (E2C_ERR_RESTORE_FAILED); from the first write of an inode-table block
+# (step 3) on: a partial commit.  Lua's error carries step, written,
+# cause and flush.
+eio_commit() {	# WHAT IMG e2lua-args...: the commit with writes failing from WHAT
+	ec_what=$1 ec_img=$2
+	shift 2
+	[ -f "$SIGINT_LIB" ] || { fail "$SIGINT_LIB missing (make check builds it)"; return; }
+	rm -f "$T/io.log"
+	SIGINT_AT=$ec_what SIGINT_AT_ACTION=eio SIGINT_AT_FILE=$ec_img SIGINT_AT_LOG=$T/io.log \
+	LD_PRELOAD="$(asan_preload "$E2LUA") $SIGINT_LIB" \
+		"$E2LUA" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	grep -q '^EIO$' "$T/io.log" 2>/dev/null || fail "EIO from $ec_what: that call never came"
+}
+cp "$img" "$T/eio.img"
+eio_commit sync#1 "$T/eio.img" -w -R "migrate /frag" -R commit "$T/eio.img"
+assert_eq 1 "$rc" "restore failed: exit status"
+assert_grep "^commit: failed at step 0 of 5 (.*), and writing the superblock back as it was failed too" \
+	"$T/err" "restore failed: the shell says so"
+assert_grep "e2fsck -f $T/eio.img" "$T/err" "restore failed: run e2fsck"
+assert_grep "commit .*eio.img: The commit failed and restoring the superblock also failed" \
+	"$T/err" "restore failed: the error"
+grep -q "nothing was changed on disk" "$T/err" && fail "restore failed: says nothing changed"
+cp "$img" "$T/eio.img"
+eio_commit sync#1 "$T/eio.img" -w -e '
+local tx = fs:begin()
+tx:migrate("/frag")
+local ok, err = pcall(tx.commit, tx)
+print(ok, err.code == e2.errors.E2C_ERR_RESTORE_FAILED, err.step, err.written,
+	err.cause ~= nil and err.cause ~= 0, err.flush ~= nil)' "$T/eio.img"
+assert_grep "^false	true	0	0	true	true$" "$T/out" "restore failed: err.step, written, cause, flush"
+cp "$img" "$T/eio.img"
+frag_ino=$("$E2LUA" -e 'print(fs:lookup("/frag"))' "$img")
+eio_commit "write@$(itable_byte "$img" "$frag_ino")" "$T/eio.img" -w -e '
+local tx = fs:begin()
+tx:migrate("/frag")
+tx:migrate("/twelve")
+local ok, err = pcall(tx.commit, tx)
+print(ok, err.code == e2.errors.E2C_ERR_COMMIT_PARTIAL, err.step >= 3, err.written,
+	err.cause ~= nil and err.cause ~= 0, err.flush ~= nil)' "$T/eio.img"
+grep -Eq "^false	true	true	[0-9]+	true	true$" "$T/out" ||
+	fail "partial: err.step, written, cause, flush: $(cat "$T/out" "$T/err")"
+
 # A full filesystem: no room for /frag's index blocks.
 fill_fs "$img"
 printf 'migrate /twelve\nmigrate /frag\ncommit\n' >"$T/cmds"

@@ -47,7 +47,9 @@ policy_case "$S" "$base" selective "--mtime-before 1601510400 --mtime-after 1499
 policy_case "$S" "$base" selective "--mtime-before 1600000000" --mtime-before 1600000000
 policy_case "$S" "$base" selective "--mtime-after 1600000000 --path /dir/big" \
 	--mtime-after 1600000000 --path /dir/big
-# Fragmentation (data runs now).
+# Fragmentation (data runs now); --min-fragments, the old name of
+# --min-runs, selects the same.
+policy_case "$S" "$base" selective "--min-fragments 3" --min-runs 3
 policy_case "$S" "$base" selective "--min-fragments 3" --min-fragments 3
 # Symlinks: the slow one is migrated, the fast one skipped with its reason.
 policy_case "$S" "$base" selective "--type symlink" --type symlink

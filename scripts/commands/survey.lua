@@ -61,7 +61,7 @@ e2.command{
 			end
 			opts.inodes = list
 		else
-			repeat until sel:scan(65536)
+			repeat until sel:scan { max = 65536 }
 		end
 		local progress, clear = report.progress(NAME)
 		opts.progress = progress

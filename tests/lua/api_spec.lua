@@ -112,7 +112,7 @@ local function check_inode(fs, ino, st)
 	t.eq(ino.file_acl, tonumber(st:match("File ACL: (%d+)")), what .. " file_acl")
 	local links, count = st:match("Links: (%d+)%s+Blockcount: (%d+)")
 	t.eq(ino.links, tonumber(links), what .. " links")
-	t.eq(ino.i_blocks, tonumber(count), what .. " i_blocks")
+	t.eq(ino.sectors, tonumber(count), what .. " sectors")
 	for _, f in ipairs { "ctime", "atime", "mtime", "crtime", "dtime" } do
 		local lo = st:match("\n *" .. f .. ": 0x(%x+)")
 		if f == "crtime" or f == "dtime" then
@@ -224,7 +224,7 @@ local function check_open_errors(img)
 	t.raises(function() e2.open(img, { bogus = 1 }) end, "e2.open: unknown option 'bogus'", "open unknown option")
 	t.raises(function() e2.open(img, { write = "yes" }) end, "option 'write' must be a boolean", "open write type")
 	t.raises(function() e2.open(img, { undo = tmp .. "/u" }) end, "option 'undo' needs write=true", "undo without write")
-	t.raises(function() e2.open(img, { superblock = 8193 }) end, "option 'superblock' needs 'blocksize'", "superblock without blocksize")
+	t.raises(function() e2.open(img, { superblock = 8193 }) end, "option 'superblock' needs 'block_size'", "superblock without block_size")
 
 	-- Opening for write: the core's safety checks, with their reasons.
 	local copy = tmp .. "/copy.img"

@@ -16,7 +16,7 @@ local sum = t.sha256(img)
 for name, mod in pairs { options = "options", usage = "options", check = "options",
 	has_criteria = "options", fail = "options", parse_size = "options",
 	parse_date = "options", read_list = "options", orders = "options",
-	glob_match = "glob", select = "walk", runner = "run", run = "run", exit = "run" } do
+	glob_match = "glob", walk = "walk", runner = "run", run = "run", exit = "run" } do
 	local m = require("e2.policy." .. mod)
 	local own = name == "glob_match" and "match" or name
 	t.eq(policy[name], m[own], "e2.policy." .. name .. " is e2.policy." .. mod .. "." .. own)
@@ -58,8 +58,8 @@ do
 	rejects({ min_size = 1 << 20, max_files = -3 }, "option 'max_files' must be an integer >= 0",
 		"max_files -3")
 	t.raises(function() policy.run(fs, "all") end, "options must be a table, got string", "opts a string")
-	t.raises(function() for _ in policy.select(fs, { pathz = { "/" } }) do end end,
-		"unknown option 'pathz'", "policy.select checks too")
+	t.raises(function() for _ in policy.walk(fs, { pathz = { "/" } }) do end end,
+		"unknown option 'pathz'", "policy.walk checks too")
 	-- well-formed tables pass: sets and arrays of types, counts, a comparator
 	local s = policy.run(fs, { name = "ok", dry_run = true, out = function() end,
 		types = { "regular", "directory" }, uid = 0, order = function(a, b) return a.ino < b.ino end,

@@ -48,7 +48,7 @@ local function check_plans(img)
 	for _, _, kind in fs:inode("/dind"):blocks() do if kind ~= "data" then meta = meta + 1 end end
 	t.eq(p.meta_freed, meta, "plan meta_freed = indirect blocks")
 	t.eq(p.used_delta, p.index_blocks - p.meta_freed, "used_delta")
-	t.eq(p.iblocks_before, fs:inode("/dind").i_blocks, "iblocks_before")
+	t.eq(p.sectors_before, fs:inode("/dind").sectors, "sectors_before")
 	local q = fs:inode("/dind"):plan()
 	for k, v in pairs(p) do t.same(q[k], v, "ino:plan() " .. k) end
 	for _, f in ipairs { "/fastlink", "/fifo", "<8>" } do

@@ -12,6 +12,9 @@
  *       sync#K            after the K-th fsync/fdatasync
  *   SIGINT_AT_LOG=PATH    appends "read OFF LEN", "write OFF LEN", "sync"
  *                         per call on the file and "SIGINT" when sent
+ *   SIGINT_AT_ACTION=eio  instead of the SIGINT: from then on every write
+ *                         and fsync of the file fails with EIO (a disk
+ *                         going bad), logged "EIO"
  *
  * Only pread/pwrite (libext2fs's unix_io uses them for aligned I/O) and
  * fsync/fdatasync are watched.  Never linked into e2lua.
@@ -20,6 +23,7 @@
 #define _GNU_SOURCE
 #endif
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -40,6 +44,7 @@ static enum op at_op;
 static off_t at_off;
 static unsigned long at_nth = 1, seen;
 static int fired;
+static int eio_mode, failing;	/* SIGINT_AT_ACTION=eio; it came */
 static FILE *logf;
 
 static void configure(void)
@@ -47,10 +52,16 @@ static void configure(void)
 	const char *file = getenv("SIGINT_AT_FILE");
 	const char *at = getenv("SIGINT_AT");
 	const char *log = getenv("SIGINT_AT_LOG");
+	const char *action = getenv("SIGINT_AT_ACTION");
 	struct stat st;
 	char *end;
 
 	ready = 1;
+	if (action && strcmp(action, "eio") != 0) {
+		fprintf(stderr, "sigint_at: bad SIGINT_AT_ACTION=%s\n", action);
+		abort();
+	}
+	eio_mode = action != NULL;
 	if (!file || stat(file, &st) != 0)
 		return;
 	file_dev = st.st_dev;
@@ -115,10 +126,23 @@ static void event(int fd, enum op op, off_t off, ssize_t len)
 		return;
 	fired = 1;
 	if (logf) {
-		fprintf(logf, "SIGINT\n");
+		fprintf(logf, eio_mode ? "EIO\n" : "SIGINT\n");
 		fflush(logf);
 	}
-	kill(getpid(), SIGINT);
+	if (eio_mode)
+		failing = 1;
+	else
+		kill(getpid(), SIGINT);
+}
+
+/* EIO mode, once the chosen call came: a write or sync of the file fails. */
+static int fails(int fd)
+{
+	if (failing && watched(fd)) {
+		errno = EIO;
+		return 1;
+	}
+	return 0;
 }
 
 #define REAL(name) \
@@ -147,7 +171,11 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off)
 ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
 	REAL(pwrite64);
-	ssize_t r = real(fd, buf, n, off);
+	ssize_t r;
+
+	if (fails(fd))
+		return -1;
+	r = real(fd, buf, n, off);
 
 	event(fd, OP_WRITE, off, r);
 	return r;
@@ -156,7 +184,11 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	REAL(pwrite);
-	ssize_t r = real(fd, buf, n, off);
+	ssize_t r;
+
+	if (fails(fd))
+		return -1;
+	r = real(fd, buf, n, off);
 
 	event(fd, OP_WRITE, off, r);
 	return r;
@@ -165,7 +197,11 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 int fsync(int fd)
 {
 	REAL(fsync);
-	int r = real(fd);
+	int r;
+
+	if (fails(fd))
+		return -1;
+	r = real(fd);
 
 	event(fd, OP_SYNC, 0, 0);
 	return r;
@@ -174,7 +210,11 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
 	REAL(fdatasync);
-	int r = real(fd);
+	int r;
+
+	if (fails(fd))
+		return -1;
+	r = real(fd);
 
 	event(fd, OP_SYNC, 0, 0);
 	return r;

@@ -74,7 +74,7 @@ static void wrongly_free(const char *img, blk64_t blk, const char *what)
 	ext2fs_unmark_block_bitmap2(e2c_fs_handle(fs)->block_map, blk);
 	map = copy_map(fs);
 	only_free(fs, map, blk);
-	err = e2c_alloc_blocks(fs, map, 0, 1, out, &unverified);
+	err = e2c_alloc_blocks(fs, map, 0, 1, out, NULL, &unverified);
 	CHECK(err == E2C_ERR_BLOCK_BITMAP, "%s %llu: %s", what,
 	      (unsigned long long)blk, error_message(err));
 	CHECK(!ext2fs_test_block_bitmap2(map, blk), "%s: left marked", what);
@@ -125,7 +125,7 @@ int main(void)
 			break;
 	}
 	ext2fs_unmark_block_bitmap2(map, b);
-	err = e2c_alloc_blocks(fs, map, last, 2, out, &unverified);
+	err = e2c_alloc_blocks(fs, map, last, 2, out, NULL, &unverified);
 	CHECK(!err && out[0] == a && out[1] == b, "from the goal, wrapping: %s "
 	      "%llu %llu", error_message(err), (unsigned long long)out[0],
 	      (unsigned long long)out[1]);
@@ -134,7 +134,7 @@ int main(void)
 	CHECK(!unverified, "the owners map was there: nothing unverified");
 	/* Full: nothing handed out, nothing marked. */
 	ext2fs_unmark_block_bitmap2(map, b);
-	err = e2c_alloc_blocks(fs, map, 0, 2, out, &unverified);
+	err = e2c_alloc_blocks(fs, map, 0, 2, out, NULL, &unverified);
 	CHECK(err == EXT2_ET_BLOCK_ALLOC_FAIL, "full: %s", error_message(err));
 	CHECK(!ext2fs_test_block_bitmap2(map, b), "full: b left marked");
 	ext2fs_free_block_bitmap(map);

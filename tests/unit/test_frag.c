@@ -273,7 +273,7 @@ static const struct e2c_frag_totals *scan_all(e2c_fs *fs, const char *img,
 		steps++;
 	CHECK(done && steps > 2, "scan in steps of 7 (%d)", steps);
 	e2c_fragscan_progress(*s, &at, &total);
-	CHECK(at == total && total == e2c_fs_handle(fs)->super->s_inodes_count,
+	CHECK(at == total && total == e2c_fs_inodes_count(fs),
 	      "progress at the end: %zu of %zu", at, total);
 	t = e2c_fragscan_totals(*s);
 	CHECK(t->fsck_files == want_files && t->fsck_dirs == want_dirs,
@@ -333,7 +333,7 @@ static void check_scan(e2c_fs *fs, const char *img)
 	list[0] = 0;
 	CHECK(e2c_fragscan_open(fs, list, 1, 1, &s) == E2C_ERR_BAD_INODE,
 	      "inode 0 in a list");
-	list[0] = e2c_fs_handle(fs)->super->s_inodes_count + 1;
+	list[0] = e2c_fs_inodes_count(fs) + 1;
 	CHECK(e2c_fragscan_open(fs, list, 1, 1, &s) == E2C_ERR_BAD_INODE,
 	      "inode past the end in a list");
 	e2c_interrupted = 1;

@@ -98,7 +98,7 @@ static void check_tiling(e2c_fs *fs, ext2_ino_t ino, const char *name)
 	e2c_map_close(m);
 	CHECK(ordered, "%s: runs out of logical order", name);
 	CHECK(mapped + holes ==
-	      (EXT2_I_SIZE(inode) + e2c_fs_handle(fs)->blocksize - 1) / e2c_fs_handle(fs)->blocksize,
+	      (EXT2_I_SIZE(inode) + e2c_fs_block_size(fs) - 1) / e2c_fs_block_size(fs),
 	      "%s: %llu mapped + %llu holes != size in blocks", name,
 	      (unsigned long long)mapped, (unsigned long long)holes);
 	free(inode);
@@ -231,10 +231,10 @@ static void check_lookup_and_scan(void)
 	e2c_scan_close(s);
 	free(inode);
 	/* 10 reserved + lost+found + the tree's inodes, all in use */
-	CHECK(n == (int)(e2c_fs_handle(fs)->super->s_inodes_count -
+	CHECK(n == (int)(e2c_fs_inodes_count(fs) -
 			 e2c_fs_handle(fs)->super->s_free_inodes_count),
 	      "scan found %d in-use inodes, superblock says %u", n,
-	      e2c_fs_handle(fs)->super->s_inodes_count -
+	      e2c_fs_inodes_count(fs) -
 	      e2c_fs_handle(fs)->super->s_free_inodes_count);
 	e2c_fs_close(fs);
 }

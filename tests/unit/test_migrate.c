@@ -88,7 +88,7 @@ static __u64 mapping_hash(e2c_fs *fs, ext2_ino_t ino, int *depth)
 static struct before *survey(e2c_fs *fs, size_t *count)
 {
 	struct ext2_inode *inode = malloc(e2c_inode_buf_size(fs));
-	struct before *v = calloc(e2c_fs_handle(fs)->super->s_inodes_count,
+	struct before *v = calloc(e2c_fs_inodes_count(fs),
 				  sizeof(*v));
 	size_t isz = EXT2_INODE_SIZE(e2c_fs_handle(fs)->super), n = 0;
 	e2c_scan *scan;

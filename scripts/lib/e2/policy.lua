@@ -7,7 +7,7 @@
 --   local opts = policy.options(arg, { name = "mine", groups = { "select" } })
 --   if not opts then return end                 -- --help was printed
 --   local run <close> = policy.runner(fs, opts) -- rolls back if we fail
---   for inode, path in policy.select(fs, opts) do
+--   for path, inode in policy.walk(fs, opts) do
 --     if not run:offer(inode, path) then break end   -- false: budget spent
 --   end
 --   return policy.exit(run:finish())             -- commits, prints; status
@@ -15,7 +15,7 @@
 -- It is the public face of four modules, which can be required alone:
 --   e2.policy.options  the options, their checks and parsers, policy.fail
 --   e2.policy.glob     the path globs
---   e2.policy.walk     the walks that pick inodes by path (policy.select)
+--   e2.policy.walk     the walks that pick inodes by path (policy.walk)
 --   e2.policy.run      the runner, the summary and the exit status
 -- doc/policies.md describes every function and option.
 
@@ -38,7 +38,11 @@ return {
 	orders = options.orders,
 	-- paths
 	glob_match = glob.match,
-	select = walk.select,
+	walk = walk.walk,
+	select = function(...)	-- (inode, path): deprecated, walk's order
+		options.deprecated("policy.select", "policy.walk")
+		return walk.select(...)
+	end,
 	-- running
 	runner = run.runner,
 	run = run.run,

@@ -227,8 +227,10 @@ local GROUPS = {
 		  help = "modified before DATE (YYYY-MM-DD[ HH:MM[:SS]] UTC, or epoch seconds)" },
 		{ "--mtime-after", key = "mtime_after", value = "DATE", parse = M.parse_date,
 		  help = "modified at or after DATE" },
-		{ "--min-fragments", key = "min_fragments", value = "N", parse = parse_count,
-		  help = "at least N data runs (current fragmentation)" },
+		{ "--min-runs", key = "min_runs", value = "N", parse = parse_count,
+		  help = "at least N data runs (as ino:runs() and plan.runs count them)" },
+		{ "--min-fragments", key = "min_runs", value = "N", parse = parse_count,
+		  help = "the old name of --min-runs (deprecated)" },
 	},
 	size = {
 		{ "--min-size", key = "min_size", value = "SIZE", parse = M.parse_size,
@@ -392,7 +394,8 @@ local KEYS = {
 	gid = { "an integer from 0 to 4294967295", is_id },
 	mtime_before = { "an integer (epoch seconds)", function(v) return math.type(v) == "integer" end },
 	mtime_after = { "an integer (epoch seconds)", function(v) return math.type(v) == "integer" end },
-	min_fragments = { "an integer >= 0", is_count },
+	min_runs = { "an integer >= 0", is_count },
+	min_fragments = { "an integer >= 0 (the old name of min_runs)", is_count },
 	min_size = { "an integer >= 0 (bytes)", is_count },
 	max_size = { "an integer >= 0 (bytes)", is_count },
 	max_files = { "an integer >= 0", is_count },
@@ -444,13 +447,31 @@ function M.check(opts)
 				math.type(v) or type(v))
 		end
 	end
+	if opts.min_fragments ~= nil then
+		if opts.min_runs ~= nil then
+			M.fail(name, "options 'min_runs' and 'min_fragments' (its old name) both given")
+		end
+		M.deprecated("min_fragments", "min_runs")
+	end
 	return opts
+end
+
+-- An old name (doc/lua-api.md, "Deprecated names") was used: a warning
+-- through warn(), printed only when warnings are on (warn("@on"),
+-- lua5.4 -W), once per name.
+local warned = {}
+function M.deprecated(old, new)
+	if not warned[old] then
+		warned[old] = true
+		warn("e2.policy: '", old, "' is deprecated: use '", new,
+			"' (it goes in the next release)")
+	end
 end
 
 -- True if opts holds at least one selection criterion.
 function M.has_criteria(opts)
 	for _, k in ipairs({ "paths", "types", "uid", "gid", "mtime_before", "mtime_after",
-		"min_fragments", "min_size", "max_size", "filter", "accept" }) do
+		"min_runs", "min_fragments", "min_size", "max_size", "filter", "accept" }) do
 		if opts[k] ~= nil then return true end
 	end
 	return false

@@ -84,7 +84,7 @@ local function criteria(opts)
 		types = opts.types, uid = opts.uid, gid = opts.gid,
 		mtime_before = opts.mtime_before, mtime_after = opts.mtime_after,
 		min_size = opts.min_size, max_size = opts.max_size,
-		min_runs = opts.min_fragments, order = order,
+		min_runs = opts.min_runs or opts.min_fragments, order = order,
 		max_files = opts.max_files, max_data_blocks = opts.max_data_blocks,
 		max_index_blocks = opts.max_index_blocks, keep_free = opts.keep_free,
 		batch = opts.batch,	-- the free-space check counts each batch's freed blocks
@@ -112,7 +112,7 @@ function M.runner(fs, opts)
 		out = opts.out or print,
 		summary = {
 			policy = opts.name or "policy", dry_run = opts.dry_run and true or false,
-			examined = 0, filtered = 0, files = 0, regular = 0, directories = 0,
+			examined = 0, filtered = 0, inodes = 0, files = 0, regular = 0, directories = 0,
 			symlinks = 0, data_blocks = 0, extents = 0, index_blocks = 0,
 			meta_freed = 0, used_delta = 0, batches = 0,
 			skipped = {}, skipped_total = 0, corrupt = {}, corrupt_total = 0,
@@ -204,7 +204,8 @@ function Runner:select()
 	-- the map of which blocks every inode owns, which staging relies on.
 	local tx = not self.summary.dry_run and not self.opts.order and self:begin() or nil
 	repeat
-		local done = core(sel.scan, sel, SCAN_CHUNK, tx, self.batch)
+		local done = core(sel.scan, sel, { max = SCAN_CHUNK, tx = tx,
+				tx_max = self.batch })
 		self.progress:tick(math.min(SCAN_CHUNK, (self.progress.total or math.huge) - self.progress.n))
 		self:drain()
 	until done
@@ -314,7 +315,7 @@ function Runner:finish()
 	end
 	self.progress:clear()
 	local s, t = self.summary, self.sel:totals()
-	for _, k in ipairs({ "files", "regular", "directories", "symlinks", "data_blocks",
+	for _, k in ipairs({ "inodes", "files", "regular", "directories", "symlinks", "data_blocks",
 		"extents", "index_blocks", "meta_freed", "used_delta" }) do
 		s[k] = t[k]
 	end

@@ -1,6 +1,6 @@
 -- e2.policy.walk -- which inodes a policy's paths and filter pick: the
 -- patterns made absolute, the fewest directories to walk, each inode once
--- (policy.select).  Part of e2.policy (doc/policies.md).
+-- (policy.walk; policy.select, deprecated).  Part of e2.policy (doc/policies.md).
 
 local glob = require "e2.policy.glob"
 local options = require "e2.policy.options"
@@ -122,6 +122,17 @@ function M.select(fs, opts)
 	return step, nil, nil, setmetatable({}, { __close = function()
 		if cursor then cursor:close() end
 	end })
+end
+
+-- The same as (path, inode), the order of fs:walk; without paths (the
+-- inode scan) the path is "<N>", the name fs:inode takes for inode N.
+function M.walk(fs, opts)
+	local step, _, _, closing = M.select(fs, opts)
+	return function()
+		local inode, path = step()
+		if inode == nil then return nil end
+		return path or "<" .. inode.ino .. ">", inode
+	end, nil, nil, closing
 end
 
 return M
