@@ -166,8 +166,12 @@ e2c_select *e2l_checkselect(lua_State *L, int idx);
  * raise with op "path" and object. */
 int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 		 const char *object);
-/* Push the plan of ino (1); errors raise with op "plan" and object. */
+/* Push the plan of ino (1; o: options, may be NULL); errors raise with
+ * op "plan" and object. */
 int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
-		   const char *object);
+		   const struct e2c_migrate_opts *o, const char *object);
+/* The migration options table at idx (nil or none: in place), checked:
+ * relocate, goal, min_gain, verify. */
+void e2l_checkmigopts(lua_State *L, int idx, struct e2c_migrate_opts *o);
 
 #endif /* E2L_AUX_H */

@@ -67,3 +67,37 @@ errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 	}
 	return retval;
 }
+
+errcode_t e2c_alloc_range(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
+			  blk64_t want, blk64_t *blk, blk64_t *len)
+{
+	struct e2c_free_cursor c;
+	blk64_t first = fs->h->super->s_first_data_block;
+	errcode_t retval;
+	int used;
+
+	/* The maps the cursor combines, built first: metadata and what
+	 * every inode maps count as taken whatever the bitmap says. */
+	if (fs->claiming || fs->building)
+		return E2C_ERR_SCANNING;
+	retval = e2c_fs_is_metadata(fs, first, 1, &used);
+	if (!retval)
+		retval = e2c_fs_owned(fs, first, &used);
+	if (!retval)
+		retval = e2c_free_begin(fs, 0, ext2fs_blocks_count(fs->h->super),
+					&c);
+	if (!retval)
+		retval = e2c_free_add_map(&c, taken);
+	if (!retval)
+		retval = e2c_free_add_map(&c, fs->meta);
+	if (!retval)
+		retval = e2c_free_add_map(&c, fs->owned);
+	if (!retval)
+		retval = e2c_free_find(&c, goal, want, blk, len);
+	if (retval)
+		return retval;
+	if (*len > want)
+		*len = want;
+	ext2fs_mark_block_bitmap_range2(taken, *blk, *len);
+	return 0;
+}

@@ -86,6 +86,9 @@ static const char *const e2c_msgs[] = {
 	("The undo file could not be completed: e2undo needs -f, then run "
 	 "e2fsck -f"),
 	"Objects of two different filesystems",
+	"Relocating gains too few extents (min_gain)",
+	("A copied block read back different (verify): nothing was "
+	 "changed"),
 };
 
 static const struct error_table e2c_error_table = {
@@ -108,6 +111,7 @@ enum e2c_skip_class e2c_skip_class(errcode_t code)
 	case E2C_ERR_SKIP_EXTENTS:
 	case E2C_ERR_SKIP_UNLINKED:
 	case E2C_ERR_SKIP_TYPE:
+	case E2C_ERR_SKIP_GAIN:
 		return E2C_SKIP_PLAIN;
 	case E2C_ERR_SKIP_NO_SPACE:
 		return E2C_SKIP_NO_SPACE;
