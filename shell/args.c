@@ -186,6 +186,7 @@ void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 	o->argv[n + 1] = NULL;
 	o->ind = 1;
 	o->arg = NULL;
+	o->longs = NULL;
 	/* glibc's full reset: optind = 1 would keep a word left half read
 	 * by an earlier parse that raised (debugfs's reset_getopt) */
 	optind = 0;
@@ -200,7 +201,8 @@ int e2sh_opt_next(struct e2sh_opt *o, const char *optstring)
 
 	/* "+": stop at the first operand; ":": a missing value is ':' */
 	snprintf(spec, sizeof(spec), "+:%s", optstring);
-	c = getopt_long(o->argc, o->argv, spec, none, NULL);
+	c = getopt_long(o->argc, o->argv, spec, o->longs ? o->longs : none,
+			NULL);
 	o->arg = optarg;
 	o->ind = optind;
 	if (c == '?' && optopt)
@@ -209,6 +211,10 @@ int e2sh_opt_next(struct e2sh_opt *o, const char *optstring)
 	if (c == '?')		/* "--word": getopt_long moved past it */
 		luaL_error(o->L, "%s: unknown option '%s'\nUsage: %s %s",
 			   o->cmd, o->argv[optind - 1], o->cmd, o->usage);
+	if (c == ':' && !strncmp(o->argv[optind - 1], "--", 2))
+		luaL_error(o->L, "%s: option '%s' needs an argument\n"
+			   "Usage: %s %s", o->cmd, o->argv[optind - 1],
+			   o->cmd, o->usage);
 	if (c == ':')
 		luaL_error(o->L, "%s: option '-%c' needs an argument\n"
 			   "Usage: %s %s", o->cmd, optopt, o->cmd, o->usage);

@@ -7,6 +7,7 @@
 #ifndef SHELL_H
 #define SHELL_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "e2lua.h"
@@ -214,6 +215,8 @@ struct e2sh_opt {
 	char **argv;
 	int ind;
 	const char *arg;
+	/* long options (NULL: none), each given as its letter (val) */
+	const struct option *longs;
 };
 void e2sh_opt_begin(lua_State *L, struct e2sh_opt *o, int n,
 		    const char *cmd, const char *usage);
