@@ -11,11 +11,14 @@ output and from the image's bytes at the blocks debugfs reports.
       superblock counts.
 
   verify.py compare OLD.json NEW.json [--expect-extent INO,INO,...]
+                    [--expect-moved INO,INO,...]
       Lists the inodes that changed and checks: the same inodes are in use;
       every content is identical; each expected inode went from block-mapped
       to extent-mapped with its other attributes (type, mode, owner, size,
-      links, mtime, generation, data block count) unchanged; every other
-      inode is byte-identical.  Exit 0 if all holds, 1 otherwise.
+      links, mtime, generation, data block count) unchanged; each moved one
+      (relocated: block- or extent-mapped before) is extent-mapped after,
+      those attributes unchanged; every other inode is byte-identical.
+      Exit 0 if all holds, 1 otherwise.
 
   verify.py expect SNAP.json [CRITERIA...]
       An independent model of the policies (scripts/*.lua): which inodes a
@@ -219,7 +222,7 @@ def ranges(nums):
     return ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in out)
 
 
-def compare(old, new, expect):
+def compare(old, new, expect, moved=frozenset()):
     problems, changed = [], []
     o, n = old["inodes"], new["inodes"]
     if set(o) != set(n):
@@ -234,7 +237,13 @@ def compare(old, new, expect):
             problems.append("%s: CONTENT CHANGED" % what)
         if a["inode_sha"] != b["inode_sha"]:
             changed.append(int(ino))
-        if ino in expect:
+        if ino in moved:
+            if not b["extent"]:
+                problems.append("%s: expected extent-mapped after relocating" % what)
+            for k in STABLE:
+                if a[k] != b[k]:
+                    problems.append("%s: %s changed: %s -> %s" % (what, k, a[k], b[k]))
+        elif ino in expect:
             if a["extent"] or not b["extent"]:
                 problems.append("%s: expected block-mapped -> extent-mapped, got %s -> %s" % (
                     what, "extent" if a["extent"] else "block map",
@@ -385,12 +394,16 @@ def main(argv):
     if len(argv) >= 3 and argv[0] == "compare":
         exp = set()
         rest = argv[3:]
-        if rest[:1] == ["--expect-extent"] and len(rest) == 2:
-            exp = {x for x in rest[1].split(",") if x}
-        elif rest:
-            sys.exit("usage: verify.py compare OLD NEW [--expect-extent INO,...]")
+        moved = set()
+        while rest[:1] in (["--expect-extent"], ["--expect-moved"]) and len(rest) >= 2:
+            (exp if rest[0] == "--expect-extent" else moved).update(
+                x for x in rest[1].split(",") if x)
+            rest = rest[2:]
+        if rest:
+            sys.exit("usage: verify.py compare OLD NEW [--expect-extent INO,...] "
+                     "[--expect-moved INO,...]")
         with open(argv[1]) as a, open(argv[2]) as b:
-            return 0 if compare(json.load(a), json.load(b), exp) else 1
+            return 0 if compare(json.load(a), json.load(b), exp, moved) else 1
     if len(argv) >= 2 and argv[0] == "expect":
         with open(argv[1]) as f:
             expect(json.load(f), argv[2:])

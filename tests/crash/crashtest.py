@@ -2,7 +2,7 @@
 """crashtest.py -- crash a write path at its Nth write or fsync and check nothing is lost.
 
   crashtest.py --driver PROG --image IMG --work DIR [--all] [--jobs J]
-               [--max-points K] [-- DRIVER-ARGS...]
+               [--max-points K] [--no-undo] [-- DRIVER-ARGS...]
 
 PROG is a crash driver (tests/crash/crashmig.c): it takes -n N (the Nth
 write to the image), -u N (the Nth write to the undo file) or -F N (the Nth
@@ -11,7 +11,8 @@ exits 0 when the write path completed, 99 when the crash io_manager
 stopped it, 1 when it reported an error; `PROG -l IMAGE` lists "INO TYPE"
 for the inodes whose content must survive.  A new write path plugs in as a
 new driver (or driver arguments) and one tests/t_crash_*.sh calling this
-script.  Every run records an undo file (-z), as `e2lua -w -z` does.
+script.  Every run records an undo file (-z), as `e2lua -w -z` does;
+--no-undo runs every point without one (no undo-file points, no (c)).
 
 1. The count run: the full write path on a copy, with a trace of every
    write ("write N OFFSET BYTES", "uwrite N ..." for the undo file) and
@@ -261,7 +262,9 @@ class Checker:
         os.makedirs(d, exist_ok=True)
         img, undo, trace = (os.path.join(d, x) for x in ("img", "undo", "trace"))
         shutil.copyfile(self.orig, img)
-        r = self.driver(img, ["-t", trace, "-z", undo])
+        no_undo = self.args.no_undo
+        r = self.driver(img, ["-t", trace] + ([] if no_undo else
+                                               ["-z", undo]))
         fails = []
         if r.returncode:
             sys.exit("crashtest: count run failed (%d): %s" %
@@ -278,10 +281,12 @@ class Checker:
             fails.append("completed run not clean: " + fsck.stdout[-600:])
         if state(img) != "clean":
             fails.append("completed run left state " + state(img))
-        r = run(["e2undo", undo, img])
-        if r.returncode:
-            fails.append("e2undo after the completed run: " + r.stderr)
-        fails += self.undo_diff(img, False)
+        if not no_undo:
+            r = run(["e2undo", undo, img])
+            if r.returncode:
+                fails.append("e2undo after the completed run: " +
+                             r.stderr)
+            fails += self.undo_diff(img, False)
         # Without an undo file: the same writes but those that have the
         # undo file save blocks before the commit changes anything.
         shutil.copyfile(self.orig, img)
@@ -338,7 +343,8 @@ class Checker:
         img, undo = os.path.join(d, "img"), os.path.join(d, "undo")
         shutil.copyfile(self.orig, img)
         opts = ["-" + {"w": "n", "u": "u", "f": "F"}[where], str(n),
-                "-a", action, "-z", undo] + (["-s"] if sync else [])
+                "-a", action] + ([] if self.args.no_undo else
+                                 ["-z", undo]) + (["-s"] if sync else [])
         r = self.driver(img, opts)
         fails, repairs = [], []
         failed = action in ("eio", "eio-sticky", "full")
@@ -386,7 +392,8 @@ class Checker:
                 self.memo[key] = memo
         fails += memo[0]
         repairs = memo[1]
-        fails += self.recover(undo, img + ".undo", not eio)
+        if not self.args.no_undo:
+            fails += self.recover(undo, img + ".undo", not eio)
         if fails:
             shutil.move(d, os.path.join(self.keep, os.path.basename(d)))
         else:
@@ -433,6 +440,8 @@ def main():
                     help="sampled runs only: which points (write: stop at "
                     "image writes, sync: stop -s, torn, eio: eio and "
                     "eio-sticky, undo: undo-file writes, flush)")
+    ap.add_argument("--no-undo", action="store_true",
+                    help="every run without an undo file")
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
 
