@@ -3,7 +3,8 @@
  * hand each other (the owners map, the allocator, planning to staging,
  * the undo file's set-up).  Not part of the e2c.h contract: nothing
  * outside core/ includes it but the core's own unit tests
- * (tests/unit/test_alloc.c: the allocator; tests/t_build_make.sh checks).
+ * (tests/unit/test_alloc.c: the allocator, test_layout.c: the relocation
+ * layout; tests/t_build_contract.sh checks).
  *
  * Names (the one convention, core and callers alike): an e2c_fs * is
  * "fs"; its libext2fs handle is fs->h inside core, e2c_fs_handle(fs)
@@ -161,7 +162,7 @@ errcode_t e2c_scan_each_live(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn
 blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents);
 
 /* The same for an inode already read (a scan's); c (private to plan.c and
- * tx.c, see migrate.h) may be NULL.  *walked says whether the map was
+ * tx.c, below) may be NULL.  *walked says whether the map was
  * walked (the inode alone gave no reason to skip): while the owners map
  * is being built (e2c_owners_begin), that walk claimed its pieces. */
 struct e2c_collect;

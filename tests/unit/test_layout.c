@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "migrate.h"
+#include "e2c_int.h"
 #include "unit.h"
 
 #define U E2C_UNINIT
