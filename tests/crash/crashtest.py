@@ -500,8 +500,8 @@ def run_points(args, scratch):
         jobs += [("w", "eio-sticky", n, False) for n in pts]
         jobs += [("u", a, n, s) for n in upts
                  for a, s in (("stop", True), ("full", False))]
-        jobs += [("u", "eio", n, False) for n in sorted({upts[0], upts[-1]})
-                 if upts]
+        jobs += [("u", "eio", n, False)
+                 for n in (sorted({upts[0], upts[-1]}) if upts else [])]
     else:
         pts = sample(segs, total, args.max_points)
         starts = sorted({s[0] for s in segs} | {total})
