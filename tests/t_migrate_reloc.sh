@@ -69,6 +69,18 @@ expect_rc 0 "$E2LUA" -w "$T/g" "$T/goal.lua"
 assert_grep "goal ok" "$T/out" "goal"
 fsck_clean "$T/g"
 
+# the shell's options: checked, nothing written
+cp "$T/a0" "$T/o"
+expect_rc 1 "$E2LUA" -w "$T/o" -R "migrate -V /frag"
+assert_grep "migrate: -V, -g and -G go with -m (--relocate)" "$T/err" "-V without -m"
+expect_rc 1 "$E2LUA" "$T/o" -R "plan -m --goal=abc /frag"
+assert_grep "'abc' is not a positive number" "$T/err" "--goal=abc"
+expect_rc 1 "$E2LUA" "$T/o" -R "plan --verify /frag"
+assert_grep "plan: unknown option '--verify'" "$T/err" "plan --verify"
+expect_rc 1 "$E2LUA" -w "$T/o" -R "defrag -m /frag"
+assert_grep "defrag: unknown option '-m'" "$T/err" "defrag -m"
+cmp -s "$T/o" "$T/a0" || fail "a refused option wrote"
+
 # ---- nearly full: no room for the copy -------------------------------
 cp "$T/a0" "$T/full"
 fill_fs "$T/full"
