@@ -87,6 +87,17 @@ errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
  */
 errcode_t e2c_alloc_range(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 			  blk64_t want, blk64_t *blk, blk64_t *len);
+/* want blocks in as few ranges as free space allows, as many calls of
+ * e2c_alloc_range from goal on would give them (the first range from the
+ * goal that holds all that is left, else the longest there is: greedy,
+ * longest first), but the free ranges listed and sorted once when the
+ * first call finds none that holds it all, so a fragmented filesystem
+ * costs one pass, not one per range.  *out (malloc()ed, *n ranges) in the
+ * order taken, all marked in taken; on failure nothing is marked.
+ * Interruptible. */
+errcode_t e2c_alloc_ranges(e2c_fs *fs, ext2fs_block_bitmap taken,
+			   blk64_t goal, blk64_t want,
+			   struct e2c_blkrange **out, size_t *n);
 
 /* Whether any of blk..blk+len-1 is mapped more than once (by two inodes,
  * or twice by one), and whether blk is mapped by any inode.  The first

@@ -45,29 +45,6 @@ void e2c_reloc_free(struct e2c_reloc *r)
 	free(r);
 }
 
-/* Reserve want blocks in ranges from goal (r->dst). */
-static errcode_t reserve(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
-			 blk64_t want, struct e2c_reloc *r)
-{
-	size_t cap = 0;
-	blk64_t blk, len;
-	errcode_t retval;
-
-	while (want) {
-		retval = e2c_grow(&r->dst, &cap, r->ndst + 1, sizeof(*r->dst));
-		if (!retval)
-			retval = e2c_alloc_range(fs, taken, goal, want, &blk,
-						 &len);
-		if (retval)
-			return retval;
-		r->dst[r->ndst].start = blk;
-		r->dst[r->ndst++].len = len;
-		want -= len;
-		goal = blk + len;
-	}
-	return 0;
-}
-
 /* Turn the plan of the walk (extents as they are) into the relocation's:
  * the new extents into c, the old data runs onto c's list to free. */
 static errcode_t lay_out(e2c_fs *fs, struct ext2_inode *inode,
@@ -144,7 +121,8 @@ errcode_t e2c_reloc_plan(e2c_fs *fs, ext2fs_block_bitmap taken,
 		retval = ENOMEM;
 		goto errout;
 	}
-	retval = reserve(fs, taken, goal, plan->data_blocks, r);
+	retval = e2c_alloc_ranges(fs, taken, goal, plan->data_blocks, &r->dst,
+				  &r->ndst);
 	reserved = 1;
 	if (retval == EXT2_ET_BLOCK_ALLOC_FAIL)
 		goto no_space;
