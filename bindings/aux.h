@@ -177,11 +177,13 @@ e2c_select *e2l_checkselect(lua_State *L, int idx);
  * raise with op "path" and object. */
 int e2l_pushpath(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
 		 const char *object);
-/* Push the plan of ino (1), of its reverse migration with unmigrate;
- * errors raise with op "plan" and object. */
+/* Push the plan of ino (1; o: options, may be NULL; o->unmigrate: of
+ * its reverse migration); errors raise with op "plan" and object. */
 int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
-		   const char *object, int unmigrate);
-/* The options table of a plan at idx (none or nil: 0): its unmigrate. */
-int e2l_plan_unmigrate(lua_State *L, int idx);
+		   const struct e2c_migrate_opts *o, const char *object);
+/* The migration options table at idx (nil or none: in place), checked:
+ * relocate, goal, min_gain, verify; for op "plan" unmigrate too. */
+void e2l_checkmigopts(lua_State *L, int idx, struct e2c_migrate_opts *o,
+		      const char *op);
 
 #endif /* E2L_AUX_H */

@@ -981,16 +981,18 @@ static int fs_cwd(lua_State *L)
 	return 1;
 }
 
-/* fs:plan(x [, {unmigrate = bool}]) -> plan table */
+/* fs:plan(x [, opts]) -> plan table (opts as tx:migrate's, or
+ * {unmigrate = true}) */
 static int fs_plan(lua_State *L)
 {
 	e2c_fs *fs = e2l_checkfs(L, 1);
 	ext2_ino_t ino = e2l_checkino(L, 1, 2, "plan");
+	struct e2c_migrate_opts o;
 	char name[E2L_INOBUF];
 
 	e2l_checknargs(L, 3);
-	return e2l_pushplanof(L, fs, ino, argname(L, 2, ino, name),
-			      e2l_plan_unmigrate(L, 3));
+	e2l_checkmigopts(L, 3, &o, "plan");
+	return e2l_pushplanof(L, fs, ino, &o, argname(L, 2, ino, name));
 }
 
 /* fs:begin() -> tx */

@@ -551,17 +551,18 @@ static int inode_path(lua_State *L)
 	return e2l_pushpath(L, fs, ino, e2l_inoname(name, ino));
 }
 
-/* ino:plan([{unmigrate = bool}]) -> plan table (the inode as it is on
- * disk now) */
+/* ino:plan([opts]) -> plan table (the inode as it is on disk now; opts
+ * as fs:plan's) */
 static int inode_plan(lua_State *L)
 {
 	char name[E2L_INOBUF];
+	struct e2c_migrate_opts o;
 	e2c_fs *fs;
 	ext2_ino_t ino = e2l_checkinode(L, 1, &fs);
 
 	e2l_checknargs(L, 2);
-	return e2l_pushplanof(L, fs, ino, e2l_inoname(name, ino),
-			      e2l_plan_unmigrate(L, 2));
+	e2l_checkmigopts(L, 2, &o, "plan");
+	return e2l_pushplanof(L, fs, ino, &o, e2l_inoname(name, ino));
 }
 
 void e2l_inode_open(lua_State *L)

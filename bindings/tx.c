@@ -65,6 +65,7 @@ void e2l_seteffects(lua_State *L, const struct e2c_effects *ef)
 	push_features(L, ef->features_off);
 	lua_setfield(L, -2, "features_off");
 	SETINT("backups_rewritten", ef->backups);
+	SETINT("blocks_moved", ef->moved);
 	lua_pushboolean(L, ef->not_clean);
 	lua_setfield(L, -2, "marks_not_clean");
 }
@@ -127,12 +128,46 @@ static int e2_effect_lines(lua_State *L)
 			   ">= 0");
 	ef.backups = ok ? (dgrp_t)backups : 0;
 	lua_pop(L, 1);
+	lua_getfield(L, 1, "blocks_moved");
+	backups = lua_tointegerx(L, -1, &ok);
+	if (!lua_isnil(L, -1) && (!ok || backups < 0))
+		luaL_error(L, "effects: blocks_moved must be an integer >= 0");
+	ef.moved = ok ? (blk64_t)backups : 0;
+	lua_pop(L, 1);
 	lua_newtable(L);
 	for (i = 0; e2c_effects_line(&ef, tense, i, line, sizeof(line)); i++) {
 		lua_pushstring(L, line);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
+}
+
+/* A relocating plan's own fields. */
+static void set_relocation(lua_State *L, const struct e2c_plan *p)
+{
+	size_t i;
+
+	lua_pushboolean(L, 1);
+	lua_setfield(L, -2, "relocate");
+	lua_pushboolean(L, p->was_extent);
+	lua_setfield(L, -2, "was_extent");
+	SETINT("goal", p->goal);
+	if (p->skip)
+		return;
+	SETINT("extents_before", p->extents_before);
+	SETINT("ideal", p->ideal);
+	SETINT("copy_blocks", p->copy_blocks);
+	lua_pushboolean(L, p->fragmented_free);
+	lua_setfield(L, -2, "fragmented_free");
+	SETINT("free_runs", p->free_runs);
+	lua_createtable(L, E2C_PLAN_FROM, 0);
+	for (i = 0; i < p->free_runs && i < E2C_PLAN_FROM; i++) {
+		lua_createtable(L, 0, 2);
+		SETINT("start", p->from[i].start);
+		SETINT("count", p->from[i].len);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "from");
 }
 
 void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
@@ -147,7 +182,14 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	lua_setfield(L, -2, "ok");
 	if (p->skip) {
 		e2c_init();
-		if (p->skip == E2C_ERR_SKIP_NO_SPACE)
+		if (p->skip == E2C_ERR_SKIP_NO_SPACE && p->relocate)
+			lua_pushfstring(L, "needs %I free block%s (data and "
+					"index), %I free",
+					(lua_Integer)(p->data_blocks +
+						      p->index_blocks),
+					p->data_blocks + p->index_blocks == 1 ?
+					"" : "s", (lua_Integer)p->free_blocks);
+		else if (p->skip == E2C_ERR_SKIP_NO_SPACE)
 			lua_pushfstring(L, "needs %I %s block%s, %I free",
 					(lua_Integer)p->index_blocks,
 					p->unmigrate ? "indirect" : "index",
@@ -175,30 +217,52 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	/* The old names (deprecated: doc/lua-api.md). */
 	SETINT("iblocks_before", p->iblocks_before);
 	SETINT("iblocks_after", p->iblocks_after);
+	if (p->relocate)
+		set_relocation(L, p);
 	/* Only a migration turns a feature on. */
 	e2c_effects_of(fs, p->skip == 0 && !p->unmigrate, &ef);
 	ef.not_clean = p->skip == 0;
+	ef.moved = p->skip || !p->relocate ? 0 : p->data_blocks;
 	e2l_seteffects(L, &ef);
 }
 
-int e2l_plan_unmigrate(lua_State *L, int idx)
+void e2l_checkmigopts(lua_State *L, int idx, struct e2c_migrate_opts *o,
+		      const char *op)
 {
-	static const char *const keys[] = { "unmigrate", NULL };
+	static const char *const keys[] = {
+		"relocate", "goal", "min_gain", "verify", NULL
+	};
+	/* A plan may be of the reverse migration (tx:unmigrate stages it). */
+	static const char *const plan_keys[] = {
+		"relocate", "goal", "min_gain", "verify", "unmigrate", NULL
+	};
+	int plan = !strcmp(op, "plan");
 
+	memset(o, 0, sizeof(*o));
 	if (lua_isnoneornil(L, idx))
-		return 0;
-	e2l_checkopts(L, idx, keys, "plan");
-	return e2l_optbool(L, idx, "unmigrate");
+		return;
+	e2l_checkopts(L, idx, plan ? plan_keys : keys, op);
+	o->relocate = e2l_optbool(L, idx, "relocate");
+	o->goal = (blk64_t)e2l_optint(L, idx, "goal", 0, LUA_MAXINTEGER);
+	o->min_gain = (long long)e2l_optint(L, idx, "min_gain",
+					    LUA_MININTEGER, LUA_MAXINTEGER);
+	o->verify = e2l_optbool(L, idx, "verify");
+	o->unmigrate = plan && e2l_optbool(L, idx, "unmigrate");
+	if (!o->relocate && (o->goal || o->min_gain || o->verify))
+		luaL_error(L, "%s: goal, min_gain and verify need "
+			   "relocate = true", op);
+	if (o->unmigrate && o->relocate)
+		luaL_error(L, "%s: unmigrate and relocate do not go together",
+			   op);
 }
 
 int e2l_pushplanof(lua_State *L, e2c_fs *fs, ext2_ino_t ino,
-		   const char *object, int unmigrate)
+		   const struct e2c_migrate_opts *o, const char *object)
 {
 	struct e2c_plan plan;
 	errcode_t retval;
 
-	retval = unmigrate ? e2c_unplan_inode(fs, ino, &plan) :
-		 e2c_plan_inode(fs, ino, &plan);
+	retval = e2c_plan_inode2(fs, ino, o, &plan);
 	if (retval)
 		return e2l_error(L, retval, "plan", object);
 	e2l_pushplan(L, fs, &plan);
@@ -218,6 +282,9 @@ void e2l_pushtotals(lua_State *L, const struct e2c_tx_totals *t,
 	SETINT("uninit_freed", t->uninit_freed);
 	SETINT("unmigrated", t->unmigrated);
 	SETINT("used_delta", t->used_delta);
+	SETINT("relocated", t->relocated);
+	SETINT("moved_blocks", t->moved_blocks);
+	SETINT("copied_blocks", t->copied_blocks);
 	e2l_seteffects(L, ef);
 }
 
@@ -284,18 +351,26 @@ static int stage(lua_State *L, int skips, int unmigrate)
 {
 	const char *op = unmigrate ? "unmigrate" : "migrate";
 	struct e2l_tx *t = checktx(L, 1);
+	struct e2c_migrate_opts o;
 	struct e2c_plan plan;
 	char name[E2L_INOBUF];
 	ext2_ino_t ino;
 	errcode_t retval;
 
-	e2l_checknargs(L, 2);
-	lua_settop(L, 2);
-	lua_getiuservalue(L, 1, 1);			/* [tx, x, fs] */
-	ino = e2l_checkino(L, 3, 2, op);
+	if (unmigrate) {
+		e2l_checknargs(L, 2);
+		lua_settop(L, 2);
+		memset(&o, 0, sizeof(o));
+	} else {
+		e2l_checknargs(L, 3);
+		lua_settop(L, 3);
+		e2l_checkmigopts(L, 3, &o, op);
+	}
+	lua_getiuservalue(L, 1, 1);		/* [tx, x, (opts,) fs] */
+	ino = e2l_checkino(L, lua_gettop(L), 2, op);
 	memset(&plan, 0, sizeof(plan));
 	retval = unmigrate ? e2c_tx_unmigrate(t->tx, ino, &plan) :
-		 e2c_tx_migrate(t->tx, ino, &plan);
+		 e2c_tx_migrate2(t->tx, ino, &o, &plan);
 	if (!retval && plan.skip)
 		retval = plan.skip;
 	if (retval && !(skips && retval == plan.skip))
@@ -306,13 +381,15 @@ static int stage(lua_State *L, int skips, int unmigrate)
 	return 1;
 }
 
-/* tx:migrate(x) -> plan table; raises with the reason if it cannot be */
+/* tx:migrate(x [, {relocate=, goal=, min_gain=, verify=}]) -> plan table;
+ * raises with the reason if it cannot be */
 static int tx_migrate(lua_State *L)
 {
 	return stage(L, 0, 0);
 }
 
-/* tx:try(x) -> plan table, ok false (nothing staged) if it cannot be */
+/* tx:try(x [, opts]) -> plan table, ok false (nothing staged) if it
+ * cannot be */
 static int tx_try(lua_State *L)
 {
 	return stage(L, 1, 0);

@@ -104,6 +104,8 @@ enum {
 					 * must be: bitmaps cannot load */
 	E2C_ERR_RESTORE_FAILED,		/* commit failed, and restoring the
 					 * superblock failed too */
+	E2C_ERR_SKIP_GAIN,		/* relocation gains too little */
+	E2C_ERR_VERIFY,			/* a copied block read back wrong */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -701,6 +703,7 @@ errcode_t e2c_find_names(e2c_fs *fs, const ext2_ino_t *inos, size_t n,
 /* ------------------------------------------------------------------ */
 
 #define E2C_MAX_EXTENT_LEN 32768	/* initialized extent length cap */
+#define E2C_PLAN_FROM 4		/* free ranges a relocating plan lists */
 
 struct e2c_plan {
 	ext2_ino_t ino;
@@ -716,7 +719,8 @@ struct e2c_plan {
 	blk64_t iblocks_before;	/* i_blocks (512-byte units) now */
 	blk64_t iblocks_after;	/* i_blocks after migration */
 	blk64_t free_blocks;	/* E2C_ERR_SKIP_NO_SPACE: the blocks free
-				 * for it (index_blocks: what it needs) */
+				 * for it (index_blocks: what it needs;
+				 * relocate: data_blocks + index_blocks) */
 	/* A reverse migration (core/unmigrate.c): runs, extents and
 	 * data_blocks count the tree's initialized extents, depth is the
 	 * new block map's (0 direct only, 1 IND, 2 DIND, 3 TIND),
@@ -725,6 +729,37 @@ struct e2c_plan {
 	 * which become holes (they read as zeros either way). */
 	int unmigrate;
 	blk64_t uninit_freed;
+	/* A relocating plan (relocate set; core/reloc.c): the data moves
+	 * to new blocks, extents is the count after, meta_freed counts the
+	 * old indirect or extent tree blocks (the old data blocks are
+	 * freed too, data_blocks of them). */
+	int relocate;
+	int was_extent;		/* the map was an extent tree already */
+	blk64_t extents_before;	/* leaf extents now (a block map: those
+				 * migrating in place would give) */
+	blk64_t ideal;		/* the fewest the data islands allow */
+	blk64_t copy_blocks;	/* initialized data blocks copied (the
+				 * uninitialized ones get blocks, no copy) */
+	blk64_t goal;		/* where the search for free space began */
+	int fragmented_free;	/* free space too fragmented for the ideal:
+				 * the best layout found is taken */
+	blk64_t free_runs;	/* free ranges the data goes to */
+	struct e2c_blkrange {
+		blk64_t start, len;
+	} from[E2C_PLAN_FROM];	/* the first of them, in file order */
+};
+
+/* How to migrate (e2c_tx_migrate2, e2c_plan_inode2). */
+struct e2c_migrate_opts {
+	int relocate;		/* copy the data to new blocks (any map) */
+	blk64_t goal;		/* where to look first (0: the inode's
+				 * group); E2C_ERR_BLOCK_RANGE outside */
+	long long min_gain;	/* refuse (E2C_ERR_SKIP_GAIN) unless
+				 * extents_before - extents >= this */
+	int verify;		/* read back every copied block before the
+				 * inode is written (E2C_ERR_VERIFY) */
+	int unmigrate;		/* plans only: of the reverse migration
+				 * (e2c_unplan_inode; not with relocate) */
 };
 
 /* What migrating ino would do; writes nothing, works read-only.  A
@@ -732,6 +767,12 @@ struct e2c_plan {
  * E2C_ERR_SKIP_NO_SPACE when its index blocks outnumber the free
  * blocks). */
 errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
+/* The same with options (o NULL: in place; o->unmigrate: the reverse
+ * migration's, e2c_unplan_inode).  A relocating plan lays the data out in a scratch copy of the block bitmap: what staging it now
+ * would do in an empty transaction (core/reloc.c). */
+errcode_t e2c_plan_inode2(e2c_fs *fs, ext2_ino_t ino,
+			  const struct e2c_migrate_opts *o,
+			  struct e2c_plan *plan);
 
 /* ------------------------------------------------------------------ */
 /* Selection (core/select.c)                                           */
@@ -871,6 +912,9 @@ struct e2c_tx_totals {
 	blk64_t uninit_freed;	/* unmigrate: unwritten blocks freed */
 	size_t unmigrated;	/* of the inodes: reverse migrations */
 	long long used_delta;	/* net change in used blocks */
+	size_t relocated;	/* ... of them relocating */
+	blk64_t moved_blocks;	/* their data blocks, on new blocks */
+	blk64_t copied_blocks;	/* ... of which copied (initialized) */
 };
 
 /* Begin a transaction (one open per fs; needs a writable fs with bitmaps). */
@@ -879,6 +923,13 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret);
 /* Stage one inode: reserve its index blocks in memory and build its tree
  * in memory.  Nothing reaches the disk.  plan (may be NULL) is filled. */
 errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan);
+/* The same with options (o NULL: in place; o->unmigrate is ignored:
+ * e2c_tx_unmigrate stages those).  Relocating reserves the new data blocks as well (the layout: core/reloc.c) and works on
+ * extent-mapped inodes too; while a scan builds the owners map it is
+ * refused (E2C_ERR_SCANNING). */
+errcode_t e2c_tx_migrate2(e2c_tx *tx, ext2_ino_t ino,
+			  const struct e2c_migrate_opts *o,
+			  struct e2c_plan *plan);
 
 size_t e2c_tx_count(e2c_tx *tx);
 /* Whether tx holds what one commit should at most, memory kept bounded:
@@ -955,6 +1006,8 @@ struct e2c_effects {
 				 * a changed feature set (0: none) */
 	int not_clean;		/* the fs is marked not clean while the
 				 * commit runs (clean again at its end) */
+	blk64_t moved;		/* data blocks relocated: copied to new
+				 * blocks, the old ones freed */
 };
 
 /* The effects of converting n block-mapped inodes now (n 0: none, as a

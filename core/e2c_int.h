@@ -3,7 +3,8 @@
  * hand each other (the owners map, the allocator, planning to staging,
  * the undo file's set-up).  Not part of the e2c.h contract: nothing
  * outside core/ includes it but the core's own unit tests
- * (tests/unit/test_alloc.c: the allocator; tests/t_build_make.sh checks).
+ * (tests/unit/test_alloc.c: the allocator, test_layout.c: the relocation
+ * layout; tests/t_build_contract.sh checks).
  *
  * Names (the one convention, core and callers alike): an e2c_fs * is
  * "fs"; its libext2fs handle is fs->h inside core, e2c_fs_handle(fs)
@@ -77,6 +78,29 @@ int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino);
 errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 			   blk64_t n, blk64_t *out,
 			   const struct e2c_owners *build, int *unverified);
+
+/*
+ * A run of free blocks for data (relocation, core/reloc.c): the free-range
+ * cursor's first fit from goal (core/free.c: the first free extent of at
+ * least want blocks from goal on, then from the start; else the longest)
+ * over the block bitmap, taken, the metadata and the owners maps (built
+ * first: E2C_ERR_SCANNING while a scan builds them), so a block the
+ * bitmap wrongly calls free is never given.  *len is at most want; the
+ * run is marked in taken.  EXT2_ET_BLOCK_ALLOC_FAIL: no free block.
+ */
+errcode_t e2c_alloc_range(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
+			  blk64_t want, blk64_t *blk, blk64_t *len);
+/* want blocks in as few ranges as free space allows, as many calls of
+ * e2c_alloc_range from goal on would give them (the first range from the
+ * goal that holds all that is left, else the longest there is: greedy,
+ * longest first), but the free ranges listed and sorted once when the
+ * first call finds none that holds it all, so a fragmented filesystem
+ * costs one pass, not one per range.  *out (malloc()ed, *n ranges) in the
+ * order taken, all marked in taken; on failure nothing is marked.
+ * Interruptible. */
+errcode_t e2c_alloc_ranges(e2c_fs *fs, ext2fs_block_bitmap taken,
+			   blk64_t goal, blk64_t want,
+			   struct e2c_blkrange **out, size_t *n);
 
 /* Whether any of blk..blk+len-1 is mapped more than once (by two inodes,
  * or twice by one), and whether blk is mapped by any inode.  The first
@@ -175,10 +199,11 @@ errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 errcode_t e2c_tx_verify(e2c_tx *tx, int *clash);
 
 /* The blocks committing tx would change, read-only: fn(ino, start, len,
- * inuse, arg) for each run of a staged inode's new index blocks (inuse
- * 1) and of the old indirect blocks it frees (inuse 0), until fn
- * returns nonzero (returned).  Inodes whose map is their direct blocks
- * change no block and are not reported. */
+ * inuse, arg) for each run of a staged inode's new index blocks and, when
+ * relocating, new data blocks (inuse 1) and of the old indirect blocks
+ * (and old data) it frees (inuse 0), until fn returns nonzero
+ * (returned).  Inodes whose map is their direct blocks change no block
+ * and are not reported. */
 typedef errcode_t (*e2c_tx_block_fn)(ext2_ino_t ino, blk64_t start,
 				     blk64_t len, int inuse, void *arg);
 errcode_t e2c_tx_blocks(e2c_tx *tx, e2c_tx_block_fn fn, void *arg);
@@ -224,6 +249,29 @@ int e2c_map_corrupt(errcode_t code);
  * and its EA block make, as e2fsck counts it (huge_file aware). */
 int e2c_iblocks_match(ext2_filsys h, struct ext2_inode *inode,
 		      blk64_t mapped);
+
+/* e2c_plan_from; any_map: an extent-mapped inode is walked and planned
+ * too (relocation: its extents in c->ext, its tree blocks in c->freed
+ * and meta_freed). */
+errcode_t e2c_plan_any(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		       struct e2c_plan *plan, struct e2c_collect *c,
+		       int *walked, int any_map, struct e2c_owners *build);
+/* From plan->extents and meta_freed: the packed tree's depth and
+ * index_blocks, and used_delta. */
+void e2c_plan_tree(ext2_filsys h, struct e2c_plan *plan);
+/* i_blocks after the swap of plan's blocks, into plan->iblocks_after. */
+errcode_t e2c_iblocks_after(ext2_filsys h, const struct ext2_inode *inode,
+			struct e2c_plan *plan);
+
+/* The length limit of an extent of these flags (E2C_UNINIT: 32767). */
+#define E2C_EXT_MAX(flags) ((flags) & E2C_UNINIT ? \
+			    EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN)
+/* An extent in on-disk format, from and to its fields (len at most
+ * E2C_EXT_MAX(flags): EXT2_ET_INVALID_ARGUMENT). */
+errcode_t e2c_ext_put(struct ext3_extent *x, blk64_t lblk, blk64_t pblk,
+		      blk64_t len, unsigned int flags);
+void e2c_ext_get(const struct ext3_extent *x, blk64_t *lblk, blk64_t *pblk,
+		 blk64_t *len, unsigned int *flags);
 
 /* A migratable plan whose index blocks outnumber avail, the free blocks
  * it may have, becomes E2C_ERR_SKIP_NO_SPACE (with free_blocks). */
@@ -322,5 +370,73 @@ errcode_t e2c_bmap_build(unsigned blocksize, const struct ext3_extent *ext,
 			 size_t n, e2c_bmap_alloc_fn alloc, void *arg,
 			 __u32 root[EXT2_N_BLOCKS], char *nodes,
 			 blk64_t *count, int *depth);
+
+/* ---- relocation (core/layout.c, core/reloc.c) ---------------------- */
+
+/* One piece of a relocation: len blocks at lblk move from src to dst. */
+struct e2c_move {
+	blk64_t lblk, src, dst, len;
+	unsigned int flags;	/* E2C_UNINIT: given blocks, not copied */
+};
+
+struct e2c_layout {
+	struct e2c_move *moves;	/* in logical order */
+	size_t nmoves;
+	struct ext3_extent *ext;	/* the new leaf extents */
+	size_t next;
+	blk64_t runs;		/* ... not counting splits at the limit */
+	blk64_t copy_blocks;	/* initialized blocks moved */
+};
+
+/* The fewest extents n extents' data could have (frag.c's ideal): data
+ * islands, each split at the length limit of its kind. */
+blk64_t e2c_layout_ideal(const struct ext3_extent *src, size_t n);
+/* Lay the n extents of src (on-disk format, logical order) out on the
+ * ranges dst, filled in order (core/layout.c).  Fewer blocks in dst than
+ * data: EXT2_ET_BLOCK_ALLOC_FAIL.  Free l with e2c_layout_free. */
+errcode_t e2c_layout(const struct ext3_extent *src, size_t n,
+		     const struct e2c_blkrange *dst, size_t ndst,
+		     struct e2c_layout *l);
+void e2c_layout_free(struct e2c_layout *l);
+
+/* A staged relocation, what the commit needs beyond an in-place record:
+ * the plan as staged, the moves, the data ranges reserved. */
+struct e2c_reloc {
+	struct e2c_plan plan;
+	struct e2c_move *moves;
+	size_t nmoves;
+	struct e2c_blkrange *dst;	/* reserved in the tx's taken map */
+	size_t ndst;
+	int verify;
+	struct e2c_chunk {		/* verify: what was written */
+		blk64_t dst, len;
+		unsigned long long sum;
+	} *chunks;
+	size_t nchunks, chunks_cap;
+};
+
+/*
+ * Plan relocating ino (inode read; avail: the blocks free for it): the
+ * walk of e2c_plan_any, then its data laid out on free ranges reserved in
+ * taken (e2c_alloc_range from the goal, as many as the data needs,
+ * longest first when none holds it all).  c gets the new extents and the
+ * blocks the commit frees (old map and data blocks).  A skip (plan->skip)
+ * reserves nothing and leaves *ret NULL; else *ret holds the moves and
+ * ranges (free with e2c_reloc_free, which does not unreserve).
+ */
+errcode_t e2c_reloc_plan(e2c_fs *fs, ext2fs_block_bitmap taken,
+			 ext2_ino_t ino, struct ext2_inode *inode,
+			 const struct e2c_migrate_opts *o, blk64_t avail,
+			 struct e2c_plan *plan, struct e2c_collect *c,
+			 struct e2c_reloc **ret);
+/* Give r's reserved ranges back to taken. */
+void e2c_reloc_unreserve(const struct e2c_reloc *r,
+			 ext2fs_block_bitmap taken);
+void e2c_reloc_free(struct e2c_reloc *r);
+/* Commit step 1: copy r's initialized data to its new blocks, in large
+ * sequential reads and writes (r->verify: each write's checksum kept). */
+errcode_t e2c_reloc_copy(e2c_fs *fs, struct e2c_reloc *r);
+/* Read back what e2c_reloc_copy wrote: E2C_ERR_VERIFY on a difference. */
+errcode_t e2c_reloc_verify(e2c_fs *fs, struct e2c_reloc *r);
 
 #endif /* E2C_INT_H */

@@ -149,5 +149,15 @@ int e2c_effects_line(const struct e2c_effects *ef, enum e2c_tense tense,
 			 ef->backups == 1 ? "it" : "them", tensed(tense));
 		return 1;
 	}
+	if (ef->moved && !i--) {
+		snprintf(buf, size, "moved: %llu data block%s %scopied to new "
+			 "blocks, the old ones %sfreed after the inodes %s "
+			 "to the copies", (unsigned long long)ef->moved,
+			 ef->moved == 1 ? "" : "s",
+			 tense == E2C_DONE ? "were " : tensed(tense),
+			 tense == E2C_DONE ? "were " : tensed(tense),
+			 tense == E2C_DONE ? "switched" : "switch");
+		return 1;
+	}
 	return 0;
 }

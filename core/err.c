@@ -98,6 +98,9 @@ static const char *const e2c_msgs[] = {
 	 "bitmaps cannot be loaded (run e2fsck -f, or open with -c)"),
 	("The commit failed and restoring the superblock also failed: the "
 	 "filesystem may be marked not clean: run e2fsck -f"),
+	"Relocating gains too few extents (min_gain)",
+	("A copied block read back different (verify): nothing was "
+	 "changed"),
 };
 
 static const struct error_table e2c_error_table = {
@@ -125,6 +128,7 @@ enum e2c_skip_class e2c_skip_class(errcode_t code)
 	 * hold it. */
 	case E2C_ERR_SKIP_HIGH_BLOCK:
 	case E2C_ERR_SKIP_TOO_BIG:
+	case E2C_ERR_SKIP_GAIN:
 		return E2C_SKIP_PLAIN;
 	case E2C_ERR_SKIP_NO_SPACE:
 		return E2C_SKIP_NO_SPACE;

@@ -58,17 +58,22 @@ errcode_t e2c_skip_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 	return 0;
 }
 
-/* Why ino cannot be migrated, from the inode alone (0: it can). */
+/* Why ino cannot be migrated, from the inode alone (0: it can); any_map:
+ * relocating, an extent tree is taken too (not a symlink's: one block,
+ * nothing to gain, and e2fsck's symlink rules are the block map's). */
 static errcode_t skip_reason(e2c_fs *fs, ext2_ino_t ino,
-			     struct ext2_inode *inode)
+			     struct ext2_inode *inode, int any_map)
 {
 	ext2_filsys h = fs->h;
 	errcode_t reason = e2c_skip_inode(fs, ino, inode);
 
 	if (reason)
 		return reason;
-	if (inode->i_flags & EXT4_EXTENTS_FL)
-		return E2C_ERR_SKIP_EXTENTS;
+	if (inode->i_flags & EXT4_EXTENTS_FL) {
+		if (!any_map)
+			return E2C_ERR_SKIP_EXTENTS;
+		return LINUX_S_ISLNK(inode->i_mode) ? E2C_ERR_SKIP_TYPE : 0;
+	}
 	/* An extent tree that lost its flag: read as a block map, its
 	 * header would become block numbers and its extents be lost.  No
 	 * block map passes this check but a corrupt one (its first two
@@ -116,21 +121,45 @@ void e2c_collect_free(struct e2c_collect *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The leaf extents of data run r (split at E2C_MAX_EXTENT_LEN), counted
- * into plan and, with c, appended to c->ext in on-disk format. */
+errcode_t e2c_ext_put(struct ext3_extent *x, blk64_t lblk, blk64_t pblk,
+		      blk64_t len, unsigned int flags)
+{
+	if (len > E2C_EXT_MAX(flags))
+		return EXT2_ET_INVALID_ARGUMENT;
+	x->ee_block = ext2fs_cpu_to_le32(lblk);
+	x->ee_len = ext2fs_cpu_to_le16(len + (flags & E2C_UNINIT ?
+					      EXT_INIT_MAX_LEN : 0));
+	x->ee_start_hi = ext2fs_cpu_to_le16(pblk >> 32);
+	x->ee_start = ext2fs_cpu_to_le32(pblk & 0xffffffffULL);
+	return 0;
+}
+
+void e2c_ext_get(const struct ext3_extent *x, blk64_t *lblk, blk64_t *pblk,
+		 blk64_t *len, unsigned int *flags)
+{
+	unsigned int l = ext2fs_le16_to_cpu(x->ee_len);
+
+	*lblk = ext2fs_le32_to_cpu(x->ee_block);
+	*pblk = ext2fs_le32_to_cpu(x->ee_start) |
+		((blk64_t)ext2fs_le16_to_cpu(x->ee_start_hi) << 32);
+	*flags = l > EXT_INIT_MAX_LEN ? E2C_UNINIT : 0;
+	*len = l > EXT_INIT_MAX_LEN ? l - EXT_INIT_MAX_LEN : l;
+}
+
+/* The leaf extents of data run r (split at the length limit of its
+ * kind), counted into plan and, with c, appended to c->ext in on-disk
+ * format. */
 static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
 			 struct e2c_collect *c)
 {
-	blk64_t off, len;
+	blk64_t off, len, cap = E2C_EXT_MAX(r->flags);
 	errcode_t retval;
 
 	plan->runs++;
 	for (off = 0; off < r->len; off += len) {
-		struct ext3_extent *x;
-
 		len = r->len - off;
-		if (len > E2C_MAX_EXTENT_LEN)
-			len = E2C_MAX_EXTENT_LEN;
+		if (len > cap)
+			len = cap;
 		plan->extents++;
 		if (!c)
 			continue;
@@ -138,11 +167,8 @@ static errcode_t add_run(const struct e2c_piece *r, struct e2c_plan *plan,
 			      sizeof(*c->ext));
 		if (retval)
 			return retval;
-		x = &c->ext[plan->extents - 1];
-		x->ee_block = ext2fs_cpu_to_le32(r->lblk + off);
-		x->ee_len = ext2fs_cpu_to_le16(len);
-		x->ee_start_hi = ext2fs_cpu_to_le16((r->pblk + off) >> 32);
-		x->ee_start = ext2fs_cpu_to_le32((r->pblk + off) & 0xffffffffULL);
+		e2c_ext_put(&c->ext[plan->extents - 1], r->lblk + off,
+			    r->pblk + off, len, r->flags & E2C_UNINIT);
 	}
 	return 0;
 }
@@ -155,6 +181,7 @@ struct walk {
 	struct e2c_collect *c;
 	struct e2c_piece r;		/* the data run being coalesced */
 	blk64_t end;			/* past the last data block seen */
+	blk64_t init_end;		/* ... the last initialized one */
 	int hole;			/* a hole before a data block */
 	int stopped;			/* claiming: the map is corrupt from
 					 * here on (claimed, not planned) */
@@ -208,6 +235,8 @@ static errcode_t take_piece(const struct e2c_piece *p, void *arg)
 		w->plan->data_blocks += p->len;
 		w->hole |= p->lblk > w->end;
 		w->end = p->lblk + p->len;
+		if (!(p->flags & E2C_UNINIT))
+			w->init_end = w->end;
 	} else {
 		w->plan->meta_freed++;
 		if (w->c) {
@@ -287,8 +316,10 @@ static errcode_t e2fsck_would_fix(e2c_fs *fs, struct ext2_inode *inode,
 	} else if (LINUX_S_ISLNK(inode->i_mode)) {
 		if (!symlink_ok(fs, inode))
 			return E2C_ERR_SKIP_SYMLINK;
-	} else if (w->end && size < (w->end - 1) * h->blocksize) {
-		return E2C_ERR_SKIP_SIZE;	/* blocks past i_size */
+	} else if (w->init_end && size < (w->init_end - 1) * h->blocksize) {
+		/* blocks past i_size (uninitialized ones are allowed: an
+		 * extent tree's preallocation, as e2fsck allows them) */
+		return E2C_ERR_SKIP_SIZE;
 	}
 	return e2c_iblocks_match(h, inode,
 				 plan->data_blocks + plan->meta_freed) ?
@@ -321,7 +352,7 @@ static errcode_t scan_map(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			  struct e2c_plan *plan, struct e2c_collect *c,
 			  struct e2c_owners *build)
 {
-	struct walk w = { fs, build, plan, c, { 0 }, 0, 0, 0, 0 };
+	struct walk w = { fs, build, plan, c, { 0 }, 0, 0, 0, 0, 0 };
 	errcode_t retval;
 
 	if (build) {
@@ -357,8 +388,7 @@ errcode_t e2c_iblocks_swap(ext2_filsys h, struct ext2_inode *inode,
 	return retval;
 }
 
-/* i_blocks after the swap, into the plan. */
-static errcode_t iblocks_after(ext2_filsys h, const struct ext2_inode *inode,
+errcode_t e2c_iblocks_after(ext2_filsys h, const struct ext2_inode *inode,
 			       struct e2c_plan *plan)
 {
 	struct ext2_inode copy = *inode;
@@ -371,9 +401,24 @@ static errcode_t iblocks_after(ext2_filsys h, const struct ext2_inode *inode,
 	return retval;
 }
 
+void e2c_plan_tree(ext2_filsys h, struct e2c_plan *plan)
+{
+	tree_shape(plan->extents, node_entries(h), &plan->depth,
+		   &plan->index_blocks);
+	plan->used_delta = (long long)plan->index_blocks -
+			   (long long)plan->meta_freed;
+}
+
 errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 			struct e2c_plan *plan, struct e2c_collect *c,
 			int *walked, struct e2c_owners *build)
+{
+	return e2c_plan_any(fs, ino, inode, plan, c, walked, 0, build);
+}
+
+errcode_t e2c_plan_any(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+		       struct e2c_plan *plan, struct e2c_collect *c,
+		       int *walked, int any_map, struct e2c_owners *build)
 {
 	ext2_filsys h = fs->h;
 	errcode_t retval = 0;
@@ -383,7 +428,7 @@ errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	plan->iblocks_before = ext2fs_get_stat_i_blocks(h, inode);
 	plan->iblocks_after = plan->iblocks_before;
 
-	plan->skip = skip_reason(fs, ino, inode);
+	plan->skip = skip_reason(fs, ino, inode, any_map);
 	*walked = !plan->skip;
 	if (!plan->skip)
 		retval = scan_map(fs, ino, inode, plan, c, build);
@@ -394,12 +439,9 @@ errcode_t e2c_plan_from(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 	if (retval)
 		goto errout;
 	if (!plan->skip) {
-		tree_shape(plan->extents, node_entries(h), &plan->depth,
-			   &plan->index_blocks);
-		plan->used_delta = (long long)plan->index_blocks -
-				   (long long)plan->meta_freed;
+		e2c_plan_tree(h, plan);
 		/* i_blocks was checked against the map: this cannot fail. */
-		plan->skip = iblocks_after(h, inode, plan);
+		plan->skip = e2c_iblocks_after(h, inode, plan);
 	}
 	if (plan->skip) {
 		struct e2c_plan skipped = { 0 };

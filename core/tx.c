@@ -20,7 +20,11 @@
 
 /* One staged inode with indirect or index blocks: what the commit needs
  * of its plan, its new root, nodes and old indirect blocks (about 110
- * bytes: a transaction may hold thousands). */
+ * bytes: a transaction may hold thousands).  A relocation (rel set) also
+ * has its data moves and new data ranges, and its freed runs include the
+ * old data; another kind of staged inode adds its own record beside rel,
+ * and the steps below take what it adds (new blocks to write and mark,
+ * old ones to free). */
 struct staged {
 	struct {
 		ext2_ino_t ino;
@@ -39,6 +43,7 @@ struct staged {
 		struct e2c_range one;	/* nfreed 1: most files */
 		struct e2c_range *many;
 	} freed;
+	struct e2c_reloc *rel;		/* relocating: core/reloc.c */
 };
 
 /* The runs of s's old indirect blocks. */
@@ -99,6 +104,7 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret)
 
 static void staged_free(struct staged *s)
 {
+	e2c_reloc_free(s->rel);
 	free(s->pblks);
 	free(s->nodes);
 	if (s->nfreed > 1)
@@ -167,6 +173,10 @@ errcode_t e2c_tx_entry(e2c_tx *tx, size_t i, struct e2c_plan *plan)
 
 	/* What is kept is what the commit needs: plan it again (nothing
 	 * has changed). */
+	if (i < tx->n && tx->v[i].rel) {
+		*plan = tx->v[i].rel->plan;
+		return 0;
+	}
 	if (i < tx->n)
 		return tx->v[i].unmigrate ?
 		       e2c_unplan_collect(tx->fs, tx->v[i].plan.ino, plan,
@@ -208,6 +218,7 @@ void e2c_tx_effects(e2c_tx *tx, struct e2c_effects *ef)
 	for (i = 0; i < tx->n; i++)
 		n += !tx->v[i].unmigrate;
 	e2c_effects_of(tx->fs, n, ef);
+	ef->moved = tx->totals.moved_blocks;
 	if (e2c_tx_count(tx))
 		ef->not_clean = 1;
 	e2c_effects_clear(tx->fs, tx->clear, ef);
@@ -318,6 +329,11 @@ static void count_staged(e2c_tx *tx, const struct e2c_plan *p)
 	tx->totals.uninit_freed += p->uninit_freed;
 	tx->totals.unmigrated += p->unmigrate != 0;
 	tx->totals.used_delta += p->used_delta;
+	if (p->relocate) {
+		tx->totals.relocated++;
+		tx->totals.moved_blocks += p->data_blocks;
+		tx->totals.copied_blocks += p->copy_blocks;
+	}
 }
 
 /* A tree that is the inode's direct blocks in a root: see direct_map. */
@@ -405,9 +421,10 @@ int e2c_tx_staged_as(e2c_tx *tx, ext2_ino_t ino)
 	return 1;	/* a direct one */
 }
 
-errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
-			       struct e2c_collect *c,
-			       const struct e2c_owners *build)
+/* Stage p (rel: its relocation, taken over on success). */
+static errcode_t stage_record(e2c_tx *tx, const struct e2c_plan *p,
+			      struct e2c_collect *c, struct e2c_reloc *rel,
+			      const struct e2c_owners *build)
 {
 	ext2_filsys h = tx->fs->h;
 	struct staged s;
@@ -422,7 +439,7 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 		return p->skip;
 	if (p->unmigrate)
 		return e2c_unmigrate_stage(tx, p, c, build);
-	if (is_direct(p)) {
+	if (!rel && is_direct(p)) {
 		ext2fs_mark_inode_bitmap2(tx->direct_map, p->ino);
 		tx->ndirect++;
 		count_staged(tx, p);
@@ -453,16 +470,92 @@ errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
 	}
 	retval = e2c_tree_build(tx->fs, p, c->ext, s.pblks, s.root, s.nodes);
 	/* The extents now live in the nodes; the old runs are kept. */
-	if (!retval)
+	if (!retval) {
+		s.rel = rel;
 		retval = keep(tx, p, &s, c);
-	if (!retval)
-		return 0;
+		if (!retval)
+			return 0;
+		s.rel = NULL;	/* still the caller's */
+	}
 
 errout:
 	if (reserved)
 		e2c_tx_unreserve(tx, s.pblks, p->index_blocks);
 	staged_free(&s);
 	return retval;
+}
+
+errcode_t e2c_tx_stage_planned(e2c_tx *tx, const struct e2c_plan *p,
+			       struct e2c_collect *c,
+			       const struct e2c_owners *build)
+{
+	return stage_record(tx, p, c, NULL, build);
+}
+
+/* What is free and not reserved by this tx already. */
+static blk64_t tx_avail(e2c_tx *tx)
+{
+	blk64_t nfree = ext2fs_free_blocks_count(tx->fs->h->super);
+	blk64_t held = tx->totals.index_blocks + tx->totals.moved_blocks;
+
+	return nfree > held ? nfree - held : 0;
+}
+
+/* Stage a relocation of ino (core/reloc.c plans it in tx->taken). */
+static errcode_t tx_relocate(e2c_tx *tx, ext2_ino_t ino,
+			     const struct e2c_migrate_opts *o,
+			     struct e2c_plan *plan)
+{
+	struct e2c_collect c = { 0 };
+	struct e2c_reloc *rel = NULL;
+	struct ext2_inode *inode;
+	struct e2c_plan p;
+	errcode_t retval;
+
+	memset(&p, 0, sizeof(p));
+	p.ino = ino;
+	inode = calloc(1, e2c_inode_buf_size(tx->fs));
+	if (!inode)
+		return ENOMEM;
+	retval = e2c_read_inode(tx->fs, ino, inode);
+	if (!retval)
+		retval = e2c_reloc_plan(tx->fs, tx->taken, ino, inode, o,
+					tx_avail(tx), &p, &c, &rel);
+	free(inode);
+	if (plan)
+		*plan = p;
+	if (!retval && p.skip)
+		retval = p.skip;
+	if (!retval) {
+		retval = stage_record(tx, &p, &c, rel, NULL);
+		if (retval) {
+			e2c_reloc_unreserve(rel, tx->taken);
+			e2c_reloc_free(rel);
+		}
+	}
+	e2c_collect_free(&c);
+	return retval;
+}
+
+errcode_t e2c_tx_migrate2(e2c_tx *tx, ext2_ino_t ino,
+			  const struct e2c_migrate_opts *o,
+			  struct e2c_plan *plan)
+{
+	errcode_t retval;
+
+	if (!o || !o->relocate)
+		return e2c_tx_migrate(tx, ino, plan);
+	retval = e2c_tx_stage_check(tx, ino, NULL);
+	if (!retval && e2c_owners_building(tx->fs))
+		retval = E2C_ERR_SCANNING;
+	if (retval) {
+		if (plan) {
+			memset(plan, 0, sizeof(*plan));
+			plan->ino = ino;
+		}
+		return retval;
+	}
+	return tx_relocate(tx, ino, o, plan);
 }
 
 errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
@@ -475,13 +568,8 @@ errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan)
 	if (retval)
 		return retval;
 	retval = e2c_plan_collect(tx->fs, ino, &p, &c);
-	/* What is free and not reserved by this tx already. */
-	if (!retval) {
-		blk64_t nfree = ext2fs_free_blocks_count(tx->fs->h->super);
-
-		e2c_plan_fit(&p, nfree > tx->totals.index_blocks ?
-			     nfree - tx->totals.index_blocks : 0);
-	}
+	if (!retval)
+		e2c_plan_fit(&p, tx_avail(tx));
 	if (plan)
 		*plan = p;
 	if (!retval)
@@ -527,19 +615,24 @@ static blk64_t run_len(const blk64_t *pblks, blk64_t n, blk64_t k)
 	return len;
 }
 
-/* Mark (inuse +1) or release (-1) the index blocks of s, with counts. */
+/* Mark (inuse +1) or release (-1) the new blocks of s (index blocks,
+ * relocated data), with counts. */
 static void account_nodes(ext2_filsys h, const struct staged *s, int inuse)
 {
 	blk64_t k, len;
+	size_t i;
 
 	for (k = 0; k < s->plan.index_blocks; k += len) {
 		len = run_len(s->pblks, s->plan.index_blocks, k);
 		ext2fs_block_alloc_stats_range(h, s->pblks[k], len, inuse);
 	}
+	for (i = 0; s->rel && i < s->rel->ndst; i++)
+		ext2fs_block_alloc_stats_range(h, s->rel->dst[i].start,
+					       s->rel->dst[i].len, inuse);
 }
 
-/* Step 1: every index block, checksummed, written in runs (step 2's
- * flush makes them durable). */
+/* Step 1: every relocated file's data copied, then every index block,
+ * checksummed, written in runs (step 2's flush makes them durable). */
 static errcode_t write_nodes(e2c_tx *tx)
 {
 	ext2_filsys h = tx->fs->h;
@@ -552,6 +645,11 @@ static errcode_t write_nodes(e2c_tx *tx)
 
 		if (e2c_interrupted)
 			return E2C_ERR_INTERRUPTED;
+		if (s->rel) {
+			retval = e2c_reloc_copy(tx->fs, s->rel);
+			if (retval)
+				return retval;
+		}
 		/* Indirect blocks have no checksum. */
 		for (k = 0; k < s->plan.index_blocks && !s->unmigrate; k++) {
 			retval = ext2fs_extent_block_csum_set(h, s->plan.ino,
@@ -831,17 +929,50 @@ errout:
  * the flushes write (a flush as step 0's, the block bitmaps marked dirty:
  * superblocks, descriptors and every bitmap, as they are but s_wtime),
  * the inode-table runs of step 3, and the block bitmap of every group
- * step 4 releases blocks in (a BLOCK_UNINIT group's is written only once
- * a release clears the flag).  So the undo file never grows past step 1:
+ * step 2 takes relocated data blocks in or step 4 releases blocks in (a
+ * BLOCK_UNINIT group's is written only once that clears the flag).  The
+ * blocks step 1 writes (index blocks, copied data) are free: undo_io
+ * records them as they are written.  So the undo file never grows past
+ * step 1:
  * a full undo disk stops the commit before anything changed, and nothing
  * is ever written over a block whose record failed (undo_io marks a
  * block saved before it saves it).
  */
+struct uninit_save {
+	ext2_filsys h;
+	char *seen;		/* groups done */
+	char *buf;
+};
+
+/* The block bitmap of every BLOCK_UNINIT group of start..start+len-1,
+ * written back as it is (undo_save). */
+static errcode_t save_uninit(struct uninit_save *u, blk64_t start,
+			     blk64_t len)
+{
+	ext2_filsys h = u->h;
+	dgrp_t g = ext2fs_group_of_blk2(h, start);
+	dgrp_t end = ext2fs_group_of_blk2(h, start + len - 1);
+	errcode_t retval = 0;
+	blk64_t b;
+
+	for (; g <= end && !retval; g++) {
+		b = ext2fs_block_bitmap_loc(h, g);
+		if (u->seen[g] || !b ||
+		    !ext2fs_bg_flags_test(h, g, EXT2_BG_BLOCK_UNINIT))
+			continue;
+		u->seen[g] = 1;
+		retval = io_channel_read_blk64(h->io, b, 1, u->buf);
+		if (!retval)
+			retval = io_channel_write_blk64(h->io, b, 1, u->buf);
+	}
+	return retval;
+}
+
 static errcode_t undo_save(e2c_tx *tx, int backups)
 {
 	ext2_filsys h = tx->fs->h;
 	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
-	char *seen = NULL, *buf = NULL;
+	struct uninit_save u = { h, NULL, NULL };
 	size_t i, r;
 	errcode_t retval;
 
@@ -857,39 +988,25 @@ static errcode_t undo_save(e2c_tx *tx, int backups)
 		retval = write_inodes(tx, 1);
 	if (retval)
 		return retval;
-	seen = calloc(h->group_desc_count, 1);
-	buf = malloc(h->blocksize);
-	if (!seen || !buf) {
+	u.seen = calloc(h->group_desc_count, 1);
+	u.buf = malloc(h->blocksize);
+	if (!u.seen || !u.buf) {
 		retval = ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < tx->n && !retval; i++) {
-		const struct e2c_range *f = freed_runs(&tx->v[i]);
+		const struct staged *s = &tx->v[i];
+		const struct e2c_range *f = freed_runs(s);
 
-		for (r = 0; r < tx->v[i].nfreed && !retval; r++) {
-			dgrp_t g = ext2fs_group_of_blk2(h, f[r].start);
-			dgrp_t end = ext2fs_group_of_blk2(h, f[r].start +
-							  f[r].len - 1);
-			blk64_t b;
-
-			for (; g <= end && !retval; g++) {
-				b = ext2fs_block_bitmap_loc(h, g);
-				if (seen[g] || !b ||
-				    !ext2fs_bg_flags_test(h, g,
-						EXT2_BG_BLOCK_UNINIT))
-					continue;
-				seen[g] = 1;
-				retval = io_channel_read_blk64(h->io, b, 1,
-							       buf);
-				if (!retval)
-					retval = io_channel_write_blk64(
-							h->io, b, 1, buf);
-			}
-		}
+		for (r = 0; r < s->nfreed && !retval; r++)
+			retval = save_uninit(&u, f[r].start, f[r].len);
+		for (r = 0; s->rel && r < s->rel->ndst && !retval; r++)
+			retval = save_uninit(&u, s->rel->dst[r].start,
+					     s->rel->dst[r].len);
 	}
 out:
-	free(buf);
-	free(seen);
+	free(u.buf);
+	free(u.seen);
 	return retval;
 }
 
@@ -986,6 +1103,11 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	for (marked = 0; marked < tx->n; marked++)
 		account_nodes(h, &tx->v[marked], +1);
 	retval = flush_fs(h, 0, 1);
+	/* With verify, what step 1 copied is read back now: a difference
+	 * stops the commit before any inode refers to it. */
+	for (i = 0; i < tx->n && !retval; i++)
+		if (tx->v[i].rel)
+			retval = e2c_reloc_verify(tx->fs, tx->v[i].rel);
 	if (retval)
 		goto restore;
 
@@ -1082,6 +1204,9 @@ errcode_t e2c_tx_blocks(e2c_tx *tx, e2c_tx_block_fn fn, void *arg)
 			len = run_len(s->pblks, s->plan.index_blocks, k);
 			retval = fn(s->plan.ino, s->pblks[k], len, 1, arg);
 		}
+		for (r = 0; s->rel && r < s->rel->ndst && !retval; r++)
+			retval = fn(s->plan.ino, s->rel->dst[r].start,
+				    s->rel->dst[r].len, 1, arg);
 		for (r = 0; r < s->nfreed && !retval; r++)
 			retval = fn(s->plan.ino, f[r].start, f[r].len, 0, arg);
 	}

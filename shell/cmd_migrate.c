@@ -8,6 +8,8 @@
  * (but for Lua's own out-of-memory error): each command prints as it goes
  * and raises only at the end.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,12 @@ static void print_figures(FILE *out, const struct e2c_tx_totals *t,
 			(unsigned long long)t->uninit_freed,
 			plural(t->uninit_freed));
 	fprintf(out, "used blocks %+lld\n", t->used_delta);
+	if (t->relocated)
+		fprintf(out, "relocating %zu inode%s: %llu data block%s moved, "
+			"%llu copied\n", t->relocated, plural(t->relocated),
+			(unsigned long long)t->moved_blocks,
+			plural(t->moved_blocks),
+			(unsigned long long)t->copied_blocks);
 }
 
 void e2sh_print_effects(FILE *out, const struct e2c_effects *ef,
@@ -67,6 +75,46 @@ static void add_plan(struct e2c_tx_totals *t, const struct e2c_plan *p)
 	t->uninit_freed += p->uninit_freed;
 	t->unmigrated += p->unmigrate != 0;
 	t->used_delta += p->used_delta;
+	if (p->relocate) {
+		t->relocated++;
+		t->moved_blocks += p->data_blocks;
+		t->copied_blocks += p->copy_blocks;
+	}
+}
+
+/* What a relocating plan adds to its row: extents before and after, what
+ * is copied, where the free space comes from, and whether free space
+ * was too fragmented for the ideal. */
+static void print_relocation(FILE *out, const struct e2c_plan *p)
+{
+	size_t i;
+
+	if (!p->relocate || p->skip)
+		return;
+	fprintf(out, "  relocate %u: %llu -> %llu extent%s (ideal %llu), "
+		"%llu block%s copied, %llu to new blocks from", p->ino,
+		(unsigned long long)p->extents_before,
+		(unsigned long long)p->extents, plural(p->extents),
+		(unsigned long long)p->ideal,
+		(unsigned long long)p->copy_blocks, plural(p->copy_blocks),
+		(unsigned long long)p->data_blocks);
+	for (i = 0; i < p->free_runs && i < E2C_PLAN_FROM; i++)
+		fprintf(out, "%s %llu+%llu", i ? "," : "",
+			(unsigned long long)p->from[i].start,
+			(unsigned long long)p->from[i].len);
+	if (p->free_runs > E2C_PLAN_FROM)
+		fprintf(out, " and %llu more free range%s",
+			(unsigned long long)(p->free_runs - E2C_PLAN_FROM),
+			plural(p->free_runs - E2C_PLAN_FROM));
+	if (!p->data_blocks)
+		fprintf(out, " nowhere (no data)");
+	fprintf(out, "\n");
+	if (p->fragmented_free)
+		fprintf(out, "  free space too fragmented for the ideal: the "
+			"best layout found (the longest free ranges first) "
+			"takes %llu extent%s instead of %llu\n",
+			(unsigned long long)p->extents, plural(p->extents),
+			(unsigned long long)p->ideal);
 }
 
 /* The effects of doing what the plans of t say. */
@@ -74,6 +122,7 @@ static void plan_effects(e2c_fs *fs, const struct e2c_tx_totals *t,
 			 struct e2c_effects *ef)
 {
 	e2c_effects_of(fs, t->inodes - t->unmigrated, ef);
+	ef->moved = t->moved_blocks;
 	ef->not_clean = t->inodes != 0;
 }
 
@@ -96,9 +145,12 @@ static void print_row(FILE *out, const struct e2c_plan *p,
 		(unsigned long long)p->meta_freed, path);
 }
 
-#define PLAN_USAGE	"[-j] [-r] [-u] <file>..."
-#define MIGRATE_USAGE	"[-r] <file>..."
+#define RELOC_OPTS	"[-g|--goal BLOCK] [-G|--min-gain N]"
+#define PLAN_USAGE	"[-j] [-r] [-u | -m|--relocate " RELOC_OPTS "] <file>..."
+#define MIGRATE_USAGE	"[-r] [-m|--relocate [-V|--verify] " RELOC_OPTS \
+			"] <file>..."
 #define UNMIGRATE_USAGE	"[-r] [--clear-feature] [<file>...]"
+#define DEFRAG_USAGE	"[-r] [-V|--verify] " RELOC_OPTS " <file>..."
 
 /* ---- the paths staged files were named by ------------------------------ */
 
@@ -162,7 +214,7 @@ struct run {
 	int fsi;			/* the fs userdata's stack slot */
 	e2c_tx *tx;			/* migrate; NULL: plan */
 	int recursive;			/* -r */
-	int unmigrate;			/* plan -u, unmigrate */
+	struct e2c_migrate_opts mo;	/* -u, -m (defrag), -V, -g, -G */
 	char *cwd;			/* the cwd's path, to record paths */
 	struct e2c_tx_totals ok;	/* plan: what is migratable */
 	size_t skipped;			/* plan: rows of skipped inodes */
@@ -236,6 +288,14 @@ static void remember(struct run *r, ext2_ino_t ino, const char *file)
 }
 
 /* Plan or stage ino, named file. */
+/* A skip said in the summary, never a failure: min_gain's refusal is
+ * the policy the user asked for, named file or not. */
+static int quiet_skip(const struct run *r, errcode_t code)
+{
+	return code == E2C_ERR_SKIP_GAIN ||
+	       (r->recursive && ordinary_skip(code));
+}
+
 static void one(struct run *r, ext2_ino_t ino, const char *file)
 {
 	struct e2c_plan p;
@@ -243,11 +303,10 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 
 	r->files++;
 	if (!r->tx) {
-		err = r->unmigrate ? e2c_unplan_inode(r->fs, ino, &p) :
-		      e2c_plan_inode(r->fs, ino, &p);
+		err = e2c_plan_inode2(r->fs, ino, &r->mo, &p);
 		if (err) {
 			run_failed(r, file, err, r->many || r->recursive);
-		} else if (p.skip && r->recursive && ordinary_skip(p.skip)) {
+		} else if (p.skip && quiet_skip(r, p.skip)) {
 			count_quiet(r, p.skip);
 		} else {
 			/* A corrupt map is a problem, not a file to pass
@@ -259,6 +318,8 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 			else
 				print_row(r->out, &p, bad ? "CORRUPT" :
 					  p.skip ? "skip" : "ok", file);
+			if (!r->list)
+				print_relocation(r->out, &p);
 			if (bad)
 				r->corrupt++;
 			else if (p.skip)
@@ -268,9 +329,9 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 		}
 		return;
 	}
-	err = r->unmigrate ? e2c_tx_unmigrate(r->tx, ino, &p) :
-	      e2c_tx_migrate(r->tx, ino, &p);
-	if (err && r->recursive && ordinary_skip(err)) {
+	err = r->mo.unmigrate ? e2c_tx_unmigrate(r->tx, ino, &p) :
+	      e2c_tx_migrate2(r->tx, ino, &r->mo, &p);
+	if (err && quiet_skip(r, err)) {
 		count_quiet(r, err);
 		return;
 	}
@@ -278,7 +339,7 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 		run_failed(r, file, err, r->many || r->recursive);
 		return;
 	}
-	if (r->unmigrate)
+	if (r->mo.unmigrate)
 		fprintf(r->out, "staged %u %s: block map of depth %d, %llu "
 			"indirect block%s, %llu tree block%s and %llu "
 			"unwritten block%s freed\n", p.ino, file, p.depth,
@@ -293,6 +354,7 @@ static void one(struct run *r, ext2_ino_t ino, const char *file)
 		(unsigned long long)p.extents, plural(p.extents), p.depth,
 		(unsigned long long)p.index_blocks, plural(p.index_blocks),
 		(unsigned long long)p.meta_freed, plural(p.meta_freed));
+	print_relocation(r->out, &p);
 	remember(r, ino, file);
 }
 
@@ -397,20 +459,70 @@ static int run_end(struct run *r, errcode_t err)
 	return 0;
 }
 
-/* Set up a run: options (-r, and letters' others: -u, bit 1) and the fs;
- * returns the first operand. */
+/* The number of option c's value, whole (an error otherwise). */
+static long long opt_number(struct e2sh_opt *o, int c, long long min)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(o->arg, &end, 0);
+	if (errno || end == o->arg || *end || v < min)
+		luaL_error(o->L, "%s: option '-%c': '%s' is not a%s number\n"
+			   "Usage: %s %s", o->cmd, c, o->arg,
+			   min > 0 ? " positive" : "n integer", o->cmd,
+			   o->usage);
+	return v;
+}
+
+/* Set up a run: options (letters of "rumVg:G:" that the command takes;
+ * defrag relocates with min_gain 1 unless told) and the fs; returns the
+ * first operand. */
 static int run_begin(lua_State *L, struct run *r, const char *op,
 		     const char *usage, const char *letters)
 {
-	int n = lua_gettop(L), first, flags;
+	static const struct option longs[] = {
+		{ "relocate", no_argument, NULL, 'm' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "goal", required_argument, NULL, 'g' },
+		{ "min-gain", required_argument, NULL, 'G' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int n = lua_gettop(L), first, c, tuned = 0;
+	struct e2sh_opt o;
 
 	memset(r, 0, sizeof(*r));
 	r->L = L;
 	r->op = op;
 	r->out = e2sh_out(L);
-	flags = e2sh_flags(L, n, letters, op, usage, &first);
-	r->recursive = flags & 1;
-	r->unmigrate = (flags & 2) != 0;
+	if (!strcmp(op, "defrag")) {
+		r->mo.relocate = 1;
+		r->mo.min_gain = 1;
+	}
+	e2sh_opt_begin(L, &o, n, op, usage);
+	o.longs = longs;
+	while ((c = e2sh_opt_next(&o, letters)) != -1) {
+		if (!strchr(letters, c))	/* a long one not for op */
+			luaL_error(L, "%s: unknown option '%s'\nUsage: %s %s",
+				   op, o.argv[o.ind - 1], op, usage);
+		switch (c) {
+		case 'r': r->recursive = 1; break;
+		case 'u': r->mo.unmigrate = 1; break;
+		case 'm': r->mo.relocate = 1; break;
+		case 'V': r->mo.verify = 1; tuned = 1; break;
+		case 'g': r->mo.goal = opt_number(&o, c, 1); tuned = 1; break;
+		case 'G': r->mo.min_gain = opt_number(&o, c, LLONG_MIN);
+			  tuned = 1; break;
+		}
+	}
+	lua_pop(L, 1);					/* o.argv */
+	first = o.ind;
+	if (tuned && !r->mo.relocate)
+		luaL_error(L, "%s: -V, -g and -G go with -m (--relocate)\n"
+			   "Usage: %s %s", op, op, usage);
+	if (r->mo.unmigrate && r->mo.relocate)
+		luaL_error(L, "%s: -u and -m (--relocate) do not go together\n"
+			   "Usage: %s %s", op, op, usage);
 	if (first > n)
 		luaL_error(L, "Usage: %s %s", op, usage);
 	r->many = n > first;
@@ -433,7 +545,7 @@ static int plan_json(struct run *r, errcode_t err, int data)
 	struct e2c_effects ef;
 	size_t i;
 
-	lua_pushstring(L, r->unmigrate ? "unmigrate" : "migrate");
+	lua_pushstring(L, r->mo.unmigrate ? "unmigrate" : "migrate");
 	lua_setfield(L, data, "operation");
 	lua_pushvalue(L, r->list);
 	lua_setfield(L, data, "plans");
@@ -468,7 +580,7 @@ static int plan_json(struct run *r, errcode_t err, int data)
 static int plan(lua_State *L, int json)
 {
 	struct run r;
-	int first = run_begin(L, &r, "plan", PLAN_USAGE, "ru"), data = 0;
+	int first = run_begin(L, &r, "plan", PLAN_USAGE, "rumg:G:"), data = 0;
 	struct e2c_effects ef;
 	size_t total;
 	errcode_t err;
@@ -487,8 +599,8 @@ static int plan(lua_State *L, int json)
 	total = r.ok.inodes + r.skipped + r.corrupt;
 	fprintf(r.out, "total: %zu inode%s, %zu %s, %zu skipped: ",
 		total, plural(total), r.ok.inodes,
-		r.unmigrate ? "unmigratable" : "migratable", r.skipped);
-	print_figures(r.out, &r.ok, r.unmigrate);
+		r.mo.unmigrate ? "unmigratable" : "migratable", r.skipped);
+	print_figures(r.out, &r.ok, r.mo.unmigrate);
 	plan_effects(r.fs, &r.ok, &ef);
 	e2sh_print_effects(r.out, &ef, E2C_WILL);
 	if (r.corrupt)
@@ -524,15 +636,18 @@ static e2c_tx *shell_tx(lua_State *L, e2c_fs *fs, const char *op)
 
 static int staged_end(struct run *r, errcode_t err);
 
-/* migrate [-r] <file>...: stage each; what cannot be staged is reported
- * and makes the command fail, the others stay staged. */
-static int cmd_migrate(lua_State *L)
+/* migrate [-r] [-m ...] <file>... (and defrag <file>..., which is
+ * migrate -m -G 1): stage each; what cannot be staged is reported and
+ * makes the command fail (min_gain's refusals are only counted), the
+ * others stay staged. */
+static int stage_files(lua_State *L, const char *op, const char *usage,
+		       const char *letters)
 {
 	struct run r;
-	int first = run_begin(L, &r, "migrate", MIGRATE_USAGE, "r");
+	int first = run_begin(L, &r, op, usage, letters);
 	errcode_t err;
 
-	r.tx = shell_tx(L, r.fs, "migrate");
+	r.tx = shell_tx(L, r.fs, op);
 	err = run_files(&r, first, r.fsi - 1);
 	return staged_end(&r, err);
 }
@@ -555,7 +670,7 @@ static int cmd_unmigrate(lua_State *L)
 	r.L = L;
 	r.op = "unmigrate";
 	r.out = e2sh_out(L);
-	r.unmigrate = 1;
+	r.mo.unmigrate = 1;
 	e2sh_opt_begin(L, &o, n, r.op, UNMIGRATE_USAGE);
 	o.longs = longopts;
 	while ((c = e2sh_opt_next(&o, "r")) != -1)
@@ -592,6 +707,16 @@ static int staged_end(struct run *r, errcode_t err)
 	e2c_tx_effects(r->tx, &ef);
 	e2sh_print_effects(r->out, &ef, E2C_WILL);
 	return run_end(r, err);
+}
+
+static int cmd_migrate(lua_State *L)
+{
+	return stage_files(L, "migrate", MIGRATE_USAGE, "rmVg:G:");
+}
+
+static int cmd_defrag(lua_State *L)
+{
+	return stage_files(L, "defrag", DEFRAG_USAGE, "rVg:G:");
 }
 
 /* The path entry p was staged by, else one found for it, else "<ino>"
@@ -651,6 +776,7 @@ static int pending(lua_State *L, int json)
 				    (lua_Integer)lua_rawlen(L, paths - 1) + 1);
 		} else {
 			print_row(out, &p, "staged", lua_tostring(L, -1));
+			print_relocation(out, &p);
 			lua_pop(L, 1);
 		}
 	}
@@ -795,6 +921,11 @@ const struct e2sh_cmd e2sh_migrate_cmds[] = {
 	  0, -1, "write", "file", cmd_unmigrate,
 	  "unmigrate --clear-feature /var/log/syslog\npending\nrollback",
 	  NULL },
+	{ "defrag", NULL, DEFRAG_USAGE,
+	  ("Stage files (-r: every inode under directories) to be "
+	   "relocated into as few extents as free space allows"),
+	  1, -1, "write", "file", cmd_defrag,
+	  "defrag /big\ncommit", NULL },
 	{ "pending", NULL, "[-j]", "List the staged migrations, with totals",
 	  0, 0, "fs", "", cmd_pending,
 	  "migrate /big\npending\npending -j\nrollback", json_pending },

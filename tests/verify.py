@@ -12,13 +12,16 @@ output and from the image's bytes at the blocks debugfs reports.
 
   verify.py compare OLD.json NEW.json [--expect-extent INO,INO,...]
                                        [--expect-blockmap INO,INO,...]
+                                       [--expect-moved INO,INO,...]
       Lists the inodes that changed and checks: the same inodes are in use;
       every content is identical; each expected inode went from block-mapped
       to extent-mapped with its other attributes (type, mode, owner, size,
-      links, mtime, generation, data block count) unchanged; every other
-      inode is byte-identical.  --expect-blockmap: the other way (unmigrate),
-      the data block count unchanged or lower (unwritten extents become
-      holes).  Exit 0 if all holds, 1 otherwise.
+      links, mtime, generation, data block count) unchanged; each moved one
+      (relocated: block- or extent-mapped before) is extent-mapped after,
+      those attributes unchanged; every other inode is byte-identical.
+      --expect-blockmap: the other way (unmigrate), the data block count
+      unchanged or lower (unwritten extents become holes).  Exit 0 if all
+      holds, 1 otherwise.
 
   verify.py expect SNAP.json [CRITERIA...]
       An independent model of the policies (scripts/*.lua): which inodes a
@@ -222,7 +225,7 @@ def ranges(nums):
     return ",".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in out)
 
 
-def compare(old, new, expect, back=False):
+def compare(old, new, expect, back=False, moved=frozenset()):
     problems, changed = [], []
     o, n = old["inodes"], new["inodes"]
     if set(o) != set(n):
@@ -237,7 +240,13 @@ def compare(old, new, expect, back=False):
             problems.append("%s: CONTENT CHANGED" % what)
         if a["inode_sha"] != b["inode_sha"]:
             changed.append(int(ino))
-        if ino in expect:
+        if ino in moved:
+            if not b["extent"]:
+                problems.append("%s: expected extent-mapped after relocating" % what)
+            for k in STABLE:
+                if a[k] != b[k]:
+                    problems.append("%s: %s changed: %s -> %s" % (what, k, a[k], b[k]))
+        elif ino in expect:
             if a["extent"] != back or b["extent"] == back:
                 problems.append("%s: expected %s, got %s -> %s" % (
                     what, "extent-mapped -> block-mapped" if back else
@@ -393,13 +402,20 @@ def main(argv):
     if len(argv) >= 3 and argv[0] == "compare":
         exp = set()
         rest = argv[3:]
-        back = rest[:1] == ["--expect-blockmap"]
-        if rest[:1] in (["--expect-extent"], ["--expect-blockmap"]) and len(rest) == 2:
-            exp = {x for x in rest[1].split(",") if x}
-        elif rest:
-            sys.exit("usage: verify.py compare OLD NEW [--expect-extent|--expect-blockmap INO,...]")
+        moved, back = set(), False
+        flags = ("--expect-extent", "--expect-blockmap", "--expect-moved")
+        while rest[:1] and rest[0] in flags and len(rest) >= 2:
+            if rest[0] == "--expect-moved":
+                moved.update(x for x in rest[1].split(",") if x)
+            else:
+                back = back or rest[0] == "--expect-blockmap"
+                exp.update(x for x in rest[1].split(",") if x)
+            rest = rest[2:]
+        if rest:
+            sys.exit("usage: verify.py compare OLD NEW [--expect-extent|--expect-blockmap INO,...] "
+                     "[--expect-moved INO,...]")
         with open(argv[1]) as a, open(argv[2]) as b:
-            return 0 if compare(json.load(a), json.load(b), exp, back) else 1
+            return 0 if compare(json.load(a), json.load(b), exp, back, moved) else 1
     if len(argv) >= 2 and argv[0] == "expect":
         with open(argv[1]) as f:
             expect(json.load(f), argv[2:])

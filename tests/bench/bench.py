@@ -27,8 +27,14 @@ for the copy's write-back; median of BENCH_RUNS, default 3):
      below): f. the floor and 200,000 files, g. cold cache on main.img,
      h. 4 TiB ext3 with 1,000 and 30,000 files, i. peak memory on 512 GiB
      and 16 TiB.
+  j. relocation (issue 10): the copy's throughput, relocating reloc.img's
+     /big (1 GiB; a 3 GiB ext3 image of 4 KiB blocks, made once), against
+     dd copying the same bytes between the same places of the same image
+     (goal: at least 0.8x dd's); and defragmenting
+     main.img's 8 fragmented files (defrag.lua) against migrating them in
+     place.
 BENCH_ONLY=part[,part...] runs only those parts: main (a-e), floor,
-cold, tera, memory.  Every migration result must pass e2fsck -fn, and the runs count what
+cold, tera, memory, reloc.  Every migration result must pass e2fsck -fn, and the runs count what
 they left block-mapped.  Targets print PASS or MISS; a failed check
 (e2fsck, a file left behind, blocks output unlike debugfs's) fails.
 """
@@ -229,7 +235,7 @@ def files_in(img):
 SCALE = os.path.join(TOP, "build", "bench-scale")
 FLOOR = os.path.join(TOP, "build", "benchtools", "floor")
 SCALE_RECIPE = "v1"     # bump when a recipe in scale_build changes
-PARTS = ("main", "floor", "cold", "tera", "memory")
+PARTS = ("main", "floor", "cold", "tera", "memory", "reloc")
 GIB = 2 ** 30
 MIB = 2 ** 20
 # 16 TiB less one block: the largest file an ext4 host with 4 KiB blocks
@@ -733,6 +739,101 @@ def part_main(results, main_img, big_img, inodes_img):
     results.append(("survey's non-contiguous counts equal e2fsck's", want == got, "", False))
 
 
+def extents_of(img, path):
+    """The leaf extents of path (debugfs ex: level == depth)."""
+    out = sh(["debugfs", "-R", "ex " + path, img])
+    rows = [l.split() for l in out.splitlines()[1:] if l.strip()]
+    return len([r for r in rows if r[0].rstrip("/") == r[1]])
+
+
+def reloc_image():
+    """reloc.img: 3 GiB ext3, 4 KiB blocks, /big of 1 GiB (made once)."""
+    img = os.path.join(B, "reloc.img")
+    if os.path.exists(img):
+        return img
+    tree = os.path.join(B, "tree.reloc")
+    os.makedirs(tree, exist_ok=True)
+    with open(os.path.join(tree, "big"), "wb") as f:
+        for _ in range(256):
+            f.write(os.urandom(4 * MIB))
+    sh(MKFS + ["-b", "4096", "-d", tree, img + ".tmp", "3G"])
+    shutil.rmtree(tree)
+    os.rename(img + ".tmp", img)
+    return img
+
+
+def part_reloc(results, main_img):
+    """(j): relocation throughput against dd; defragmenting against
+    in-place migration."""
+    print("\n(j) relocation (median of %d)" % RUNS)
+    big_img = reloc_image()
+    bs = 4096
+    blocks = GIB // bs
+    nbytes = blocks * bs
+    # Where the copy goes: the plan says (the same on every fresh copy).
+    plan = sh([E2LUA, big_img, "-R", "plan -m /big"])
+    m = re.search(r"from (\d+)\+(\d+)", plan)
+    src = int(sh(["debugfs", "-R", "bmap /big 0", big_img]).split()[0])
+    if not m:
+        sys.exit("bench: plan -m /big gave no free range:\n" + plan)
+    dst = int(m.group(1))
+    print("  /big: %d blocks of %d bytes, from block %d to %d (%s)" %
+          (blocks, bs, src, dst, "one free range" if int(m.group(2)) == blocks
+           else "in pieces"))
+
+    # The fewest extents: 32768 blocks each, and a break at every
+    # group's bitmaps and inode table (ext3 has no flex_bg).
+    fewest = int(re.search(r"-> (\d+) extents", plan).group(1))
+
+    def same(img, out):
+        fsck_clean(img, out)
+        if extents_of(img, "/big") != fewest:
+            sys.exit("bench: /big not relocated into the %d extents planned" % fewest)
+    rel = median_run("relocate", lambda i: [E2LUA, "-w", i, "-R", "migrate -m /big",
+                     "-R", "commit"], big_img, same)
+    # dd: as many bytes from /big's place to the new one, 8 MiB at a
+    # time, flushed as the commit flushes (what a copy must cost at least).
+    span = nbytes
+    dd = median_run("dd", lambda i: ["dd", "if=" + i, "of=" + i, "bs=8M", "iflag=skip_bytes,count_bytes",
+                    "oflag=seek_bytes", "skip=%d" % (src * bs), "seek=%d" % (dst * bs),
+                    "count=%d" % span, "conv=notrunc,fsync", "status=none"], big_img)
+    show("e2lua migrate -m /big; commit", rel)
+    show("dd as many bytes, 8 MiB blocks, fsync", dd)
+    print("  /big relocated into %d extents (%d leaf extents before, as blocks "
+          "map runs)" % (fewest, int(re.search(r"(\d+) -> \d+ extents", plan).group(1))))
+    ours, theirs = nbytes / rel[0] / MIB, span / dd[0] / MIB
+    print("  throughput: e2lua %.0f MiB/s, dd %.0f MiB/s: x%.2f" % (ours, theirs, ours / theirs))
+    results.append(("relocation throughput >= 0.8x dd's", ours >= 0.8 * theirs,
+                    "x%.2f" % (ours / theirs), True))
+
+    # Defragmenting main.img's /frag/f0..f7 against migrating them in place.
+    files = ["/frag/f%d" % i for i in range(8)]
+
+    def frag_extents(img):
+        out = sh([E2LUA, "-R", "frag " + " ".join(files), img])
+        return int(re.search(r"^\d+ files: .* (\d+) extents", out, re.M).group(1))
+    before = frag_extents(main_img)
+    after = {}
+
+    def count(name):
+        def check(img, out):
+            fsck_clean(img, out)
+            after[name] = frag_extents(img)
+        return check
+    inplace = median_run("inplace", lambda i: [E2LUA, "-w", i, "-R", "migrate " + " ".join(files),
+                         "-R", "commit"], main_img, count("inplace"))
+    defrag = median_run("defrag", lambda i: [E2LUA, "-w", i, os.path.join(SCRIPTS, "defrag.lua"),
+                        "--path", "/frag"], main_img, count("defrag"))
+    show("in place: migrate /frag/*; commit", inplace)
+    show("defrag.lua --path /frag", defrag)
+    print("  extents of the 8 files: %d before (as migrated in place); %d after "
+          "migrating in place, %d after defrag.lua" % (before, after["inplace"],
+                                                       after["defrag"]))
+    compare("defrag vs in place", defrag, inplace)
+    results.append(("defrag leaves the 8 files in 8 extents", after["defrag"] == 8,
+                    str(after["defrag"]), False))
+
+
 def report(results):
     """Targets print PASS or MISS; a failed correctness check fails the run."""
     print("\ntargets and checks:")
@@ -749,7 +850,7 @@ def report(results):
 def main():
     os.environ.update(E2LUA_SCRIPTS=SCRIPTS, E2LUA_HISTORY="", LC_ALL="C")
     only = parts_wanted()
-    imgs = build_images() if only & {"main", "cold"} else None
+    imgs = build_images() if only & {"main", "cold", "reloc"} else None
     shutil.rmtree(W, ignore_errors=True)
     os.makedirs(W)
     results = []
@@ -769,6 +870,8 @@ def main():
         part_tera(results)
     if "memory" in only:
         part_memory(results)
+    if "reloc" in only:
+        part_reloc(results, imgs[0])
     return report(results)
 
 

@@ -30,6 +30,9 @@ struct crash_private {
 };
 
 static struct crash_conf conf;
+
+/* crash_event: write N is CRASH_FLIP's (not an error code). */
+#define FLIPPED ((errcode_t)-1)
 static unsigned long writes, undo_writes, flushes;
 
 void crash_io_configure(const struct crash_conf *c)
@@ -115,8 +118,28 @@ static errcode_t crash_event(io_channel channel, unsigned long long off,
 	case CRASH_FULL:
 		say("ENOSPC", undo ? "undo write" : "write", n, off, bytes);
 		return ENOSPC;
+	case CRASH_FLIP:
+		say("flip", undo ? "undo write" : "write", n, off, bytes);
+		return FLIPPED;
 	}
 	return 0;
+}
+
+/* Write count blocks of data at block with the first byte flipped
+ * (CRASH_FLIP). */
+static errcode_t write_flipped(io_channel real, unsigned long long block,
+			       int count, const void *data, size_t bytes)
+{
+	unsigned char *copy = malloc(bytes);
+	errcode_t retval;
+
+	if (!copy)
+		return ENOMEM;
+	memcpy(copy, data, bytes);
+	copy[0] ^= 0xff;
+	retval = io_channel_write_blk64(real, block, count, copy);
+	free(copy);
+	return retval;
 }
 
 /* Bytes in a request of count blocks (negative count: bytes). */
@@ -235,6 +258,9 @@ static errcode_t crash_write_blk64(io_channel channel, unsigned long long block,
 
 	retval = crash_event(channel, block * channel->block_size,
 			     req_bytes(channel, count), data);
+	if (retval == FLIPPED)
+		return write_flipped(priv(channel)->real, block, count, data,
+				     req_bytes(channel, count));
 	if (retval)
 		return retval;
 	return io_channel_write_blk64(priv(channel)->real, block, count, data);
@@ -252,7 +278,7 @@ static errcode_t crash_write_byte(io_channel channel, unsigned long offset,
 	errcode_t retval;
 
 	retval = crash_event(channel, offset, size, data);
-	if (retval)
+	if (retval && retval != FLIPPED)	/* flips whole blocks only */
 		return retval;
 	return io_channel_write_byte(priv(channel)->real, offset, size, data);
 }
@@ -305,7 +331,7 @@ static errcode_t crash_range(io_channel channel, unsigned long long block,
 
 	retval = crash_event(channel, block * channel->block_size,
 			     count * channel->block_size, NULL);
-	if (retval)
+	if (retval && retval != FLIPPED)	/* no data to flip */
 		return retval;
 	return op(priv(channel)->real, block, count);
 }

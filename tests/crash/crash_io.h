@@ -20,8 +20,11 @@ enum crash_action {
 	CRASH_TORN,		/* write the first half of N's bytes, _exit */
 	CRASH_EIO,		/* write N fails with EIO, later ones succeed */
 	CRASH_EIO_STICKY,	/* write N and every later write fail (EIO) */
-	CRASH_FULL		/* write N and every later write fail with
+	CRASH_FULL,		/* write N and every later write fail with
 				 * ENOSPC (a full disk) */
+	CRASH_FLIP		/* write N reaches the file with its first
+				 * byte flipped, and succeeds: a corrupted
+				 * copy, for verify */
 };
 
 /* What N counts. */

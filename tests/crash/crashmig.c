@@ -3,8 +3,9 @@
  * an image through the crash-test io_manager, which counts, stops, tears
  * or fails the image's writes (tests/crash/crash_io.h).
  *
- *   crashmig [-z UNDO] [-n N | -u N | -F N] [-a stop|torn|eio|eio-sticky|full]
- *            [-s] [-b BATCH] [-t TRACE] [-U [-C]] IMAGE
+ *   crashmig [-z UNDO] [-n N | -u N | -F N]
+ *            [-a stop|torn|eio|eio-sticky|full|flip] [-s] [-b BATCH]
+ *            [-R [-V] [-G MIN_GAIN] | -U [-C]] [-t TRACE] IMAGE
  *   crashmig -l IMAGE
  *
  * -n N acts on the Nth write to IMAGE, -u N on the Nth write to UNDO, -F N
@@ -14,7 +15,12 @@
  * BATCH staged inodes (default: as few commits as a full transaction
  * allows, e2c_tx_full); -t logs every write and flush to TRACE; -U
  * unmigrates every extent-mapped inode instead (inode order, the same
- * batches), -C with it asks the commits to clear the extent feature.  On
+ * batches), -C with it asks the commits to clear the extent feature.  -R
+ * relocates every inode relocating gains MIN_GAIN extents or more
+ * (default 1; core/reloc.c: block- and extent-mapped alike) and migrates
+ * the others in place, in the same transactions (-V: verify the copies);
+ * -a flip corrupts write N (its first byte flipped), as a bad disk would
+ * a copy, for -V to catch.  On
  * success it prints "migrated INODES", "commits N", "writes WRITES",
  * "undo-writes N" and "flushes N" and exits 0.  A failed commit is reported on stderr
  * ("crashmig: OP IMAGE: message", "undo file UNDO: message" when the undo
@@ -37,8 +43,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: %s [-z UNDO] [-n N | -u N | -F N] "
-		"[-a stop|torn|eio|eio-sticky|full] [-s] [-b BATCH] "
-		"[-t TRACE] [-U [-C]] IMAGE\n       %s -l IMAGE\n",
+		"[-a stop|torn|eio|eio-sticky|full|flip] [-s] [-b BATCH] "
+		"[-R [-V] [-G MIN_GAIN] | -U [-C]] [-t TRACE] IMAGE\n"
+		"       %s -l IMAGE\n",
 		prog, prog);
 	exit(2);
 }
@@ -67,6 +74,9 @@ struct migration {
 	size_t done;		/* inodes committed */
 	size_t commits;		/* in that many commits */
 	const char *op;		/* what failed, for the message */
+	struct e2c_migrate_opts reloc;	/* -R: relocate (else NULL) */
+	ext2_ino_t *inos;	/* -R: the inodes in use */
+	size_t ninos, cap;
 };
 
 /* Commit what is staged, counting it. */
@@ -154,12 +164,59 @@ static errcode_t unmigrate_all(e2c_fs *fs, struct migration *m, int clear)
 	return retval;
 }
 
+/* -R: list the inodes in use. */
+static errcode_t list_ino(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
+			  void *arg, int *done)
+{
+	struct migration *m = arg;
+	errcode_t retval;
+
+	(void)fs;
+	(void)inode;
+	(void)done;
+	retval = e2c_grow(&m->inos, &m->cap, m->ninos + 1, sizeof(*m->inos));
+	if (!retval)
+		m->inos[m->ninos++] = ino;
+	return retval;
+}
+
+/* -R: every inode relocated when that gains enough, else migrated in
+ * place when it can be, committed in batches (or when the tx is full). */
+static errcode_t relocate_all(e2c_fs *fs, struct migration *m)
+{
+	size_t i;
+	errcode_t retval;
+
+	m->op = "begin";
+	retval = e2c_tx_begin(fs, &m->tx);
+	m->op = "scan";
+	if (!retval)
+		retval = e2c_scan_each(fs, list_ino, m);
+	m->op = "migrate";
+	for (i = 0; i < m->ninos && !retval; i++) {
+		retval = e2c_tx_migrate2(m->tx, m->inos[i], &m->reloc, NULL);
+		if (retval && e2c_skip_class(retval) != E2C_SKIP_CORRUPT)
+			retval = e2c_tx_migrate(m->tx, m->inos[i], NULL);
+		if (retval && e2c_skip_class(retval) != E2C_SKIP_CORRUPT)
+			retval = 0;	/* nothing to do for it */
+		if (!retval && (e2c_tx_full(m->tx) ||
+				(m->batch && e2c_tx_count(m->tx) >= m->batch)))
+			retval = commit(m);
+		m->op = "migrate";
+	}
+	if (!retval && e2c_tx_count(m->tx))
+		retval = commit(m);
+	e2c_tx_free(m->tx);
+	free(m->inos);
+	return retval;
+}
+
 static enum crash_action parse_action(const char *s)
 {
 	static const struct { const char *name; enum crash_action a; } t[] = {
 		{ "stop", CRASH_STOP }, { "torn", CRASH_TORN },
 		{ "eio", CRASH_EIO }, { "eio-sticky", CRASH_EIO_STICKY },
-		{ "full", CRASH_FULL },
+		{ "full", CRASH_FULL }, { "flip", CRASH_FLIP },
 	};
 	size_t i;
 
@@ -180,10 +237,14 @@ int main(int argc, char **argv)
 	errcode_t retval, rc, undo_err = 0;
 
 	conf.action = CRASH_STOP;
-	while ((c = getopt(argc, argv, "CF:Ua:b:ln:st:u:z:")) != -1) {
+	mig.reloc.min_gain = 1;
+	while ((c = getopt(argc, argv, "CF:G:RUVa:b:ln:st:u:z:")) != -1) {
 		switch (c) {
 		case 'C': clear = 1; break;
 		case 'U': unmig = 1; break;
+		case 'R': mig.reloc.relocate = 1; break;
+		case 'V': mig.reloc.verify = 1; break;
+		case 'G': mig.reloc.min_gain = strtoll(optarg, NULL, 10); break;
 		case 'a': conf.action = parse_action(optarg); break;
 		case 'b': mig.batch = strtoul(optarg, NULL, 10); break;
 		case 'l': list = 1; break;
@@ -225,6 +286,8 @@ int main(int argc, char **argv)
 		retval = e2c_scan_each(fs, list_one, NULL);
 	else if (unmig)
 		retval = unmigrate_all(fs, &mig, clear);
+	else if (mig.reloc.relocate)
+		retval = relocate_all(fs, &mig);
 	else
 		retval = migrate_all(fs, &mig);
 	undo_err = e2c_fs_undo_error(fs);

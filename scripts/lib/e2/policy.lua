@@ -47,4 +47,5 @@ return {
 	runner = run.runner,
 	run = run.run,
 	exit = run.exit,
+	progress = run.progress,
 }

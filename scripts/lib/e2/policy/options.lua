@@ -263,6 +263,26 @@ local GROUPS = {
 	},
 }
 
+-- Relocation (scripts/defrag.lua): which files, how much to copy, what to
+-- keep free; --path and --keep-free as the other groups have them.
+GROUPS.defrag = {
+	GROUPS.select[1], GROUPS.select[2],
+	{ "--ratio", key = "ratio", value = "K",
+	  parse = function(s)
+		  local n = tonumber(s)
+		  if not n or n < 1 or not tostring(s):match("^%d+%.?%d*$") then
+			  bad("bad ratio '%s' (expected a number >= 1, like 2 or 1.5)", s)
+		  end
+		  return n
+	  end,
+	  help = "relocate files with more than K times the extents their data needs (default 2)" },
+	{ "--max-copy-blocks", key = "max_copy_blocks", value = "N", parse = parse_count,
+	  help = "stop before the blocks copied would exceed N" },
+	GROUPS.budget[4],
+	{ "--verify", key = "verify", flag = true,
+	  help = "read every copied block back before the inode is written" },
+}
+
 -- The option list of spec (common first, then spec.groups in order).
 local function spec_options(spec)
 	local list = {}
@@ -411,6 +431,9 @@ local KEYS = {
 	total = { "an integer >= 0", is_count },
 	unmigrate = { "a boolean", function(v) return type(v) == "boolean" end },
 	clear_feature = { "a boolean", function(v) return type(v) == "boolean" end },
+	ratio = { "a number >= 1", function(v) return type(v) == "number" and v >= 1 end },
+	max_copy_blocks = { "an integer >= 0", is_count },
+	verify = { "a boolean", function(v) return type(v) == "boolean" end },
 }
 
 -- The known key closest to a misspelt one: the longest common prefix, of

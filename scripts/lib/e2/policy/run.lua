@@ -66,6 +66,9 @@ function Progress:clear()
 	self.shown = false
 end
 
+M.progress = progress_new
+M.count = count
+
 -- The runner --------------------------------------------------------------
 
 local Runner = {}
