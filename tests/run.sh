@@ -67,13 +67,25 @@ trap 'rm -rf "$work"' EXIT
 mkfifo "$work/done" || exit 2
 exec 3<>"$work/done"
 
-pass=0 fail=0 skip=0 failed="" running=0
+# python3 as the tests' PATH finds it, resolved once: a version manager's
+# shim (pyenv's: bash and several processes per call) costs more CPU than
+# many of the tests' own Python work.  The same interpreter it picks.
+if py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) && [ -x "$py" ]; then
+	mkdir "$work/bin" && ln -s "$py" "$work/bin/python3" || exit 2
+	PATH=$work/bin:$PATH
+	export PATH
+fi
+
+pass=0 fail=0 skip=0 failed="" running=0 cpu_total=0
 
 report() {	# name: print its result
 	rc=$(cat "$logs/$1.rc" 2>/dev/null) || rc=2
 	secs=$(cat "$logs/$1.secs" 2>/dev/null) || secs=?
+	cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); c += t[1] * 60 + t[2] }
+		printf "%.1f", c }' "$logs/$1.times" 2>/dev/null)
+	cpu_total=$(echo "$cpu_total ${cpu:-0}" | awk '{ print $1 + $2 }')
 	case $rc in
-	0) pass=$((pass + 1)); echo "PASS $1 (${secs}s)" ;;
+	0) pass=$((pass + 1)); echo "PASS $1 (${secs}s, cpu ${cpu}s)" ;;
 	77) skip=$((skip + 1)); echo "SKIP $1: $(tail -n 1 "$logs/$1.log")" ;;
 	*) fail=$((fail + 1)); failed="$failed $1"
 	   why="exit $rc"; [ "$rc" = 124 ] && why="timed out after ${TEST_TIMEOUT:-900}s"
@@ -98,6 +110,9 @@ while read -r secs name cmd; do
 			>"$logs/$name.log" 2>&1 3>&- </dev/null
 		echo $? >"$logs/$name.rc"
 		echo $(( $(date +%s) - start )) >"$logs/$name.secs"
+		# Its CPU time: user and sys of what it waited for (times in
+		# this shell: in a pipe it would be a fresh subshell's).
+		times >"$logs/$name.times"
 		echo "$name" >&3
 	) &
 	running=$((running + 1))
@@ -107,5 +122,5 @@ wait
 
 [ $((pass + fail + skip)) -gt 0 ] || { echo "run.sh: no test matches: $*" >&2; exit 1; }
 [ -n "$failed" ] && echo "failed:$(printf ' %s' $(printf '%s\n' $failed | sort))"
-echo "$pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped (${cpu_total}s of CPU)"
 [ "$fail" -eq 0 ]
