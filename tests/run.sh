@@ -42,6 +42,9 @@ wanted() {	# name: whether it matches one of the patterns (all without any)
 	return 1
 }
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/e2lua-run.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
 # The tests, "seconds name command..." per line, longest last time first.
 list() {
 	for t in build/tests/*; do
@@ -58,12 +61,10 @@ list | while read -r name cmd; do
 	wanted "$@" || continue
 	secs=$(cat "$logs/$name.secs" 2>/dev/null) || secs=999
 	echo "$secs $name $cmd"
-done | sort -k1,1nr -k2,2 >"$logs/.queue"
+done | sort -k1,1nr -k2,2 >"$work/queue"
 
 # A finished test writes its name to the FIFO (one short line: atomic);
 # the pool reads one line per test it waits for.
-work=$(mktemp -d "${TMPDIR:-/tmp}/e2lua-run.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
 mkfifo "$work/done" || exit 2
 exec 3<>"$work/done"
 
@@ -116,7 +117,7 @@ while read -r secs name cmd; do
 		echo "$name" >&3
 	) &
 	running=$((running + 1))
-done <"$logs/.queue"
+done <"$work/queue"
 while [ "$running" -gt 0 ]; do reap; done
 wait
 
