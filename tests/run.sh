@@ -63,6 +63,11 @@ list | while read -r name cmd; do
 	echo "$secs $name $cmd"
 done | sort -k1,1nr -k2,2 >"$work/queue"
 
+# The images tests/lib.sh's mk_image makes, built once per run.
+E2LUA_FIXTURES=$work/fixtures
+mkdir "$E2LUA_FIXTURES" || exit 2
+export E2LUA_FIXTURES
+
 # A finished test writes its name to the FIFO (one short line: atomic);
 # the pool reads one line per test it waits for.
 mkfifo "$work/done" || exit 2
