@@ -400,24 +400,29 @@ class Checker:
 ZERO_MIB = bytes(1 << 20)
 
 
+BUFS = threading.local()
+
+
 def file_sha(path):
-    """A sha256 of a file's content, read a MiB at a time into one buffer:
-    a dump of the triple-indirect sparse file is 64 MiB, nearly all zeros,
-    read after every point.  An all-zero MiB is hashed as a mark of its
-    own ("z" against "d" and the data): one-to-one, and only the data
-    costs hashing."""
-    h, buf = hashlib.sha256(), bytearray(1 << 20)
-    view = memoryview(buf)
+    """A sha256 of a file's content, read a MiB at a time into the
+    thread's buffer: a dump of the triple-indirect sparse file is 64 MiB,
+    nearly all zeros, read after every point.  An all-zero MiB is hashed
+    as a mark of its own ("z" against "d" and the data): one-to-one, and
+    only the data costs hashing."""
+    if not hasattr(BUFS, "buf"):
+        BUFS.buf = bytearray(len(ZERO_MIB))
+        BUFS.view = memoryview(BUFS.buf)
+    h = hashlib.sha256()
     with open(path, "rb", buffering=0) as f:
         while True:
-            n = f.readinto(buf)
+            n = f.readinto(BUFS.buf)
             if not n:
                 return h.hexdigest()
-            if n == len(buf) and buf == ZERO_MIB:
+            if n == len(ZERO_MIB) and BUFS.buf == ZERO_MIB:
                 h.update(b"z")
             else:
                 h.update(b"d%d:" % n)
-                h.update(view[:n])
+                h.update(BUFS.view[:n])
 
 
 def repairs_made(out):
