@@ -31,8 +31,8 @@ script.  Every run records an undo file (-z), as `e2lua -w -z` does.
    Sampled (default): stop at the first and last write and the first,
    middle and last write of every run of one kind between two flushes (at
    most K points); stop -s, torn, eio at the first write of every run and
-   the last write; eio-sticky at the first, the first inode-table and the
-   last write; stop at every flush; at the undo file, stop -s and full at
+   the last write (at most K of them, spread evenly); eio-sticky at the
+   first, the first inode-table and the last write; stop at every flush; at the undo file, stop -s and full at
    its first, middle and last write and eio at its last.  --all: stop,
    torn and eio at every image write; stop -s and eio-sticky at every
    write the sample would pick with no limit; stop at every flush; stop
@@ -192,6 +192,17 @@ def sample(segs, total, limit):
             if n not in chosen and len(chosen) < limit:
                 chosen.append(n)
     return sorted(chosen)
+
+
+def spread(points, limit):
+    """At most limit of points, the first and the last among them, the
+    rest evenly between."""
+    if len(points) <= limit:
+        return points
+    if limit < 2:
+        return points[:limit]
+    return sorted({points[i * (len(points) - 1) // (limit - 1)]
+                   for i in range(limit)})
 
 
 class Checker:
@@ -521,7 +532,8 @@ def run_points(args, scratch):
                  if upts]
     else:
         pts = sample(segs, total, args.max_points)
-        starts = sorted({s[0] for s in segs} | {total})
+        starts = spread(sorted({s[0] for s in segs} | {total}),
+                        args.max_points)
         jobs = [("w", "stop", n, False) for n in pts]
         jobs += [("w", "stop", n, True) for n in starts]
         jobs += [("w", "torn", n, True) for n in starts]
