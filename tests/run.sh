@@ -10,7 +10,8 @@
 # goes to build/test-logs/NAME.log and is shown when it fails; a line per
 # test is printed as it ends, then the summary names the failures.  The
 # tests that took longest last time start first, so the slowest one does
-# not start last.  Every test makes its own scratch directory under
+# not start last (on a fresh tree, as tests/durations says; tests it does
+# not name, first).  Every test makes its own scratch directory under
 # $TMPDIR (created if missing; default /tmp).
 cd "$(dirname "$0")/.." || exit 2
 jobs=${JOBS:-}
@@ -59,7 +60,9 @@ list() {
 }
 list | while read -r name cmd; do
 	wanted "$@" || continue
-	secs=$(cat "$logs/$name.secs" 2>/dev/null) || secs=999
+	secs=$(cat "$logs/$name.secs" 2>/dev/null) ||
+		secs=$(awk -v n="$name" '$1 == n { print $2 }' tests/durations)
+	[ -n "$secs" ] || secs=999
 	echo "$secs $name $cmd"
 done | sort -k1,1nr -k2,2 >"$work/queue"
 
