@@ -20,7 +20,7 @@
 
 #define LS_USAGE	"[-c] [-d] [-j] [-l] [-p] [-r] [dir]"
 #define NCHECK_USAGE	"[-c] [-j] <ino> ..."
-#define DXHASH_USAGE	"[-cv] [-h hash_alg] [-s hash_seed] [-e encoding] <name>"
+#define DXHASH_USAGE	"[-j] [-cv] [-h hash_alg] [-s hash_seed] [-e encoding] <name>"
 
 /* ------------------------------------------------------------------ */
 /* cd, pwd                                                             */
@@ -588,25 +588,31 @@ static int cmd_htree(lua_State *L)
  * directory hash of a name; by default with the open filesystem's hash
  * algorithm and seed (as debugfs 1.47.1 does; 1.47.0 used legacy and a
  * zero seed), else legacy and zeros. */
-static int cmd_dxhash(lua_State *L)
+struct dxhash {
+	const char *name;
+	int alg, verbose;
+	__u32 seed[4];
+	ext2_dirhash_t hash, minor;
+};
+
+/* The arguments parsed and the hash computed, for the text and -j. */
+static void dxhash_run(lua_State *L, struct dxhash *d)
 {
 	const struct ext2fs_nls_table *encoding = NULL;
-	int n = lua_gettop(L), c, verbose = 0, flags = 0, alg = 0, enc;
-	__u32 seed[4] = { 0, 0, 0, 0 };
-	ext2_dirhash_t hash, minor;
+	int n = lua_gettop(L), c, flags = 0, enc;
 	unsigned long long v;
 	struct e2sh_opt o;
-	const char *name;
-	char uuid[37];
 	errcode_t retval;
 	e2c_fs *fs = e2sh_fs(L);
 
+	memset(d, 0, sizeof(*d));
 	if (fs) {
-		memcpy(seed, e2c_fs_handle(fs)->super->s_hash_seed, sizeof(seed));
-		alg = e2c_fs_handle(fs)->super->s_def_hash_version;
-		if (alg <= EXT2_HASH_TEA &&
+		memcpy(d->seed, e2c_fs_handle(fs)->super->s_hash_seed,
+		       sizeof(d->seed));
+		d->alg = e2c_fs_handle(fs)->super->s_def_hash_version;
+		if (d->alg <= EXT2_HASH_TEA &&
 		    (e2c_fs_handle(fs)->super->s_flags & EXT2_FLAGS_UNSIGNED_HASH))
-			alg += 3;
+			d->alg += 3;
 		encoding = e2c_fs_handle(fs)->encoding;
 	}
 	e2sh_opt_begin(L, &o, n, "dx_hash", DXHASH_USAGE);
@@ -616,49 +622,79 @@ static int cmd_dxhash(lua_State *L)
 			flags |= EXT4_CASEFOLD_FL;
 			break;
 		case 'v':
-			verbose = 1;
+			d->verbose = 1;
 			break;
 		case 'h':
-			alg = e2p_string2hash((char *)o.arg);
-			if (alg < 0 && !e2sh_parse_num(o.arg, strlen(o.arg), &v) &&
-			    v < 256)
-				alg = (int)v;
-			if (alg < 0)
-				return luaL_error(L, "dx_hash: unknown hash "
-						  "algorithm '%s' (legacy, "
-						  "half_md4, tea or a number)",
-						  o.arg);
+			d->alg = e2p_string2hash((char *)o.arg);
+			if (d->alg < 0 &&
+			    !e2sh_parse_num(o.arg, strlen(o.arg), &v) && v < 256)
+				d->alg = (int)v;
+			if (d->alg < 0)
+				luaL_error(L, "dx_hash: unknown hash algorithm "
+					   "'%s' (legacy, half_md4, tea or a "
+					   "number)", o.arg);
 			break;
 		case 's':
-			if (uuid_parse(o.arg, (unsigned char *)seed))
-				return luaL_error(L, "dx_hash: invalid hash "
-						  "seed '%s' (a UUID)", o.arg);
+			if (uuid_parse(o.arg, (unsigned char *)d->seed))
+				luaL_error(L, "dx_hash: invalid hash seed '%s' "
+					   "(a UUID)", o.arg);
 			break;
 		case 'e':
 			enc = e2p_str2encoding(o.arg);
 			encoding = enc < 0 ? NULL :
 				   ext2fs_load_nls_table(enc);
 			if (!encoding)
-				return luaL_error(L, "dx_hash: unknown "
-						  "encoding '%s'", o.arg);
+				luaL_error(L, "dx_hash: unknown encoding '%s'",
+					   o.arg);
 			break;
 		}
 	}
 	if (o.ind != n)
-		return luaL_error(L, "Usage: dx_hash " DXHASH_USAGE);
-	name = lua_tostring(L, n);
-	retval = ext2fs_dirhash2(alg, name, (int)strlen(name), encoding, flags,
-				 seed, &hash, &minor);
+		luaL_error(L, "Usage: dx_hash " DXHASH_USAGE);
+	d->name = lua_tostring(L, n);
+	retval = ext2fs_dirhash2(d->alg, d->name, (int)strlen(d->name),
+				 encoding, flags, d->seed, &d->hash, &d->minor);
 	if (retval)
-		e2l_error(L, retval, "dx_hash", name);
-	fprintf(e2sh_out(L), "Hash of %s is 0x%0x (minor 0x%0x)\n", name,
-		hash, minor);
-	if (verbose) {
-		uuid_unparse((unsigned char *)seed, uuid);
+		e2l_error(L, retval, "dx_hash", d->name);
+}
+
+static int cmd_dxhash(lua_State *L)
+{
+	struct dxhash d;
+	char uuid[37];
+
+	dxhash_run(L, &d);
+	fprintf(e2sh_out(L), "Hash of %s is 0x%0x (minor 0x%0x)\n", d.name,
+		d.hash, d.minor);
+	if (d.verbose) {
+		uuid_unparse((unsigned char *)d.seed, uuid);
 		fprintf(e2sh_out(L), "  using hash algorithm %d and hash_seed "
-			"%s\n", alg, uuid);
+			"%s\n", d.alg, uuid);
 	}
 	return 0;
+}
+
+/* dx_hash -j ...: {name=, hash=, minor_hash=, hash_alg=, hash_seed=}
+ * (-v only shapes the text: the algorithm and seed are always there). */
+static int json_dxhash(lua_State *L)
+{
+	struct dxhash d;
+	char uuid[37];
+
+	dxhash_run(L, &d);
+	uuid_unparse((unsigned char *)d.seed, uuid);
+	lua_createtable(L, 0, 5);
+	lua_pushstring(L, d.name);
+	lua_setfield(L, -2, "name");
+	lua_pushinteger(L, d.hash);
+	lua_setfield(L, -2, "hash");
+	lua_pushinteger(L, d.minor);
+	lua_setfield(L, -2, "minor_hash");
+	lua_pushinteger(L, d.alg);
+	lua_setfield(L, -2, "hash_alg");
+	lua_pushstring(L, uuid);
+	lua_setfield(L, -2, "hash_seed");
+	return 1;
 }
 
 /* ncheck -j [-c] <ino>...: {names = fs:names(...)}; the directories that
@@ -703,6 +739,6 @@ const struct e2sh_cmd e2sh_dir_cmds[] = {
 	{ "dx_hash", "hash", DXHASH_USAGE,
 	  "The directory hash of a name (by default the open filesystem's "
 	  "algorithm and seed)", 1, 9, "", "", cmd_dxhash,
-	  "dx_hash -v mbox", NULL },
+	  "dx_hash -v mbox\ndx_hash -j mbox", json_dxhash },
 	{ NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };

@@ -724,6 +724,35 @@ static int cmd_imap(lua_State *L)
 	return inode_cmd(L, "imap", print_imap);
 }
 
+/* imap -j <file>: {file=, ino=, group=, block=, offset=}, fs:imap()'s
+ * fields from the call the text makes. */
+static int json_imap(lua_State *L)
+{
+	unsigned int offset;
+	errcode_t retval;
+	dgrp_t group;
+	blk64_t blk;
+	int fsi;
+	e2c_fs *fs = e2sh_checkfs(L, &fsi);
+	ext2_ino_t ino = e2l_checkino(L, fsi, 1, "imap");
+
+	retval = e2c_imap(fs, ino, &group, &blk, &offset);
+	if (retval)
+		e2l_error(L, retval, "imap", lua_tostring(L, 1));
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, 1);
+	lua_setfield(L, -2, "file");
+	lua_pushinteger(L, ino);
+	lua_setfield(L, -2, "ino");
+	lua_pushinteger(L, group);
+	lua_setfield(L, -2, "group");
+	lua_pushinteger(L, (lua_Integer)blk);
+	lua_setfield(L, -2, "block");
+	lua_pushinteger(L, offset);
+	lua_setfield(L, -2, "offset");
+	return 1;
+}
+
 /* inode_dump [-b|-e|-x] <file>: the whole inode as stored, i_block
  * only, or the extra space after i_extra_isize (in hex, or -x as
  * extended attributes). */
@@ -827,10 +856,10 @@ const struct e2sh_cmd e2sh_inode_cmds[] = {
 	  "Physical block of a logical block (0 for a hole)", 2, 2, "fs",
 	  "inode", cmd_bmap,
 	  "bmap /big 100\nbmap -j /var/log/syslog 0", json_bmap },
-	{ "imap", NULL, "<file>",
+	{ "imap", NULL, "[-j] <file>",
 	  "Where an inode lives: its group, inode table block and offset",
 	  1, 1, "fs", "inode", cmd_imap,
-	  "imap /etc/passwd", NULL },
+	  "imap /etc/passwd\nimap -j /etc/passwd", json_imap },
 	{ "inode_dump", "idump id", ID_USAGE,
 	  "Dump an inode as stored, in hex (-b i_block only, -e the extra "
 	  "space, -x its extended attributes)", 1, 4, "fs", "inode",

@@ -165,6 +165,23 @@ def cmp_bmap(cmd, text, js):
     eq(cmd, "bmap", (int(m.group(1)), m.group(2) is not None), (js["pblk"], js["uninit"]))
 
 
+def cmp_imap(cmd, text, js):
+    m = re.match(rb"^Inode (\d+) is part of block group (\d+)\n\s*located at block (\d+), "
+                 rb"offset 0x([0-9a-f]+)$", text.strip())
+    if not m:
+        return err(cmd, "imap: no location in the text %r" % text[:200])
+    eq(cmd, "imap", (int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4), 16)),
+       (js["ino"], js["group"], js["block"], js["offset"]))
+
+
+def cmp_dxhash(cmd, text, js):
+    m = re.match(rb"^Hash of (.*) is 0x([0-9a-f]+) \(minor 0x([0-9a-f]+)\)$", text.strip())
+    if not m:
+        return err(cmd, "dx_hash: no hash in the text %r" % text[:200])
+    eq(cmd, "dx_hash", (m.group(1), int(m.group(2), 16), int(m.group(3), 16)),
+       (raw(js, "name"), js["hash"], js["minor_hash"]))
+
+
 def cmp_ls(cmd, text, js):
     """ls -p: /ino/mode/uid/gid/name/size/ for every live entry."""
     want = []
@@ -450,6 +467,7 @@ def cmp_map(cmd, text, js):
 
 
 COMPARE = {"stat": cmp_stat, "blocks": cmp_blocks, "ex": cmp_ex, "bmap": cmp_bmap,
+           "imap": cmp_imap, "dx_hash": cmp_dxhash, "hash": cmp_dxhash,
            "ncheck": cmp_ncheck, "icheck": cmp_icheck, "testb": cmp_testb, "stats": cmp_stats,
            "pwd": cmp_pwd, "plan": cmp_plan, "pending": cmp_pending, "sum": cmp_sum,
            "frag": cmp_frag, "survey": cmp_survey, "freefrag": cmp_freefrag, "map": cmp_map}

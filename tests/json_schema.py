@@ -134,8 +134,8 @@ def doc(root, text):
 
 # The definition of each command's output, by the names it is typed as.
 DEFS = {"stat": "stat", "show_inode_info": "stat", "blocks": "blocks", "ex": "ex",
-        "extents": "ex", "dump_extents": "ex", "bmap": "bmap", "ls": "ls",
-        "list_directory": "ls", "pwd": "pwd", "ncheck": "ncheck", "stats": "stats",
+        "extents": "ex", "dump_extents": "ex", "bmap": "bmap", "imap": "imap",
+        "dx_hash": "dx_hash", "hash": "dx_hash", "ls": "ls", "list_directory": "ls", "pwd": "pwd", "ncheck": "ncheck", "stats": "stats",
         "super": "stats", "show_super_stats": "stats", "icheck": "icheck",
         "testb": "testb", "plan": "plan", "pending": "pending", "sum": "sum",
         "frag": "frag", "survey": "survey", "freefrag": "freefrag", "map": "map"}

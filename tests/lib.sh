@@ -118,7 +118,28 @@ fsck_clean() {
 # huge_file, flex_bg) | ext4 (extents).  The tree is tests/gen_tree.py's;
 # then debugfs adds a fragmented file "frag" (FRAG_BLOCKS one-block
 # fragments, default 400) by filling gaps left by deleted files.
+# Under tests/run.sh ($E2LUA_FIXTURES set), an image of the tree mk_image
+# makes itself is built once per run for each recipe (KIND, BLOCKSIZE,
+# SIZE, FRAG_BLOCKS) and copied, its tree with it ($T/tree.BLOCKSIZE).
 mk_image() {
+	[ -n "${E2LUA_FIXTURES:-}" ] && [ ! -d "$T/tree.$3" ] || { mk_image_build "$@"; return; }
+	mi_fx=$E2LUA_FIXTURES/$2.$3.${4:-64M}.${FRAG_BLOCKS:-400}
+	mi_tree=$E2LUA_FIXTURES/tree.$3
+	if [ -f "$mi_fx.img" ]; then
+		# the variables a build leaves set, as it leaves them
+		img=$1 kind=$2 bs=$3 size=${4:-64M} tree=$T/tree.$3 jsz=$(($3 / 1024)) n=${FRAG_BLOCKS:-400}
+		cp -a "$mi_tree" "$T/tree.$3" && cp --sparse=always "$mi_fx.img" "$1"
+		return
+	fi
+	mk_image_build "$@" || return 1
+	# Published by renames, the tree first: a test building the same at
+	# once uses a whole one or its own.
+	[ -d "$mi_tree" ] || { cp -a "$T/tree.$3" "$mi_tree.$$" &&
+		{ mv -T "$mi_tree.$$" "$mi_tree" 2>/dev/null || rm -rf "$mi_tree.$$"; }; }
+	cp --sparse=always "$1" "$mi_fx.img.$$" && mv -f "$mi_fx.img.$$" "$mi_fx.img"
+	return 0
+}
+mk_image_build() {	# mk_image's arguments: the image built
 	img=$1 kind=$2 bs=$3 size=${4:-64M}
 	tree="$T/tree.$bs"
 	jsz=$((bs / 1024))	# MiB: the smallest journal (1024 blocks)

@@ -70,7 +70,8 @@ agree() {
 
 for img in "$a" "$b" "$c" "$d"; do
 	n=$(basename "$img" .img)
-	# every inode with a name: stat, blocks; ex of extent trees; bmap;
+	# every inode with a name: stat, blocks; ex of extent trees; bmap; imap;
+	# dx_hash of some names;
 	# ls of directories; ncheck and icheck of a sample; testb; stats
 	"$E2LUA" -e '
 	local seen, dirs, blks, inos = {}, {}, {}, {}
@@ -83,6 +84,7 @@ for img in "$a" "$b" "$c" "$d"; do
 			if i.extent_mapped and i.has_blocks then print("ex <" .. i.ino .. ">") end
 			if i.extent_mapped and i.has_blocks then print("ex -n <" .. i.ino .. ">") end
 			if i.has_blocks then print("bmap <" .. i.ino .. "> 0") end
+			print("imap <" .. i.ino .. ">")
 			if i.type == "directory" then dirs[#dirs + 1] = i.ino end
 			if #inos < 40 then inos[#inos + 1] = i.ino end
 			for _, p in i:blocks() do
@@ -99,6 +101,13 @@ for img in "$a" "$b" "$c" "$d"; do
 	print("testb " .. fs.super.first_data_block + 1 .. " 300")
 	print("stats")
 	print("stats -h")
+	-- debugfs 1.47.0 hashes with legacy and a zero seed by default:
+	-- each algorithm given, with the filesystem seed, names and all
+	for _, alg in ipairs({"legacy", "half_md4", "tea"}) do
+		for _, name in ipairs({"mbox", "lost+found", "f0001"}) do
+			print("hash -h " .. alg .. " -s " .. fs.super.hash_seed .. " " .. name)
+		end
+	end
 	print("cd /lost+found")
 	print("pwd")' "$img" >"$T/$n.text" || fail "$n: listing the commands"
 	agree "$img" "$n"
@@ -198,6 +207,21 @@ expect_rc 1 "$E2LUA" -R 'ls -j /misc/file' "$a"
 err_has "^e2lua: ls /misc/file: Ext2 inode is not a directory$" "ls -j of a file"
 expect_rc 1 "$E2LUA" -R 'bmap -j /misc/fast 0' "$a"
 err_has "^e2lua: bmap /misc/fast: " "bmap -j of a fast symlink"
+expect_rc 1 "$E2LUA" -R 'imap -j /nope' "$a"
+[ -s "$T/out" ] && fail "imap -j of a missing file printed: $(cat "$T/out")"
+expect_rc 1 "$E2LUA" -R 'imap /nope' "$a"
+cp "$T/err" "$T/imap.text.err"
+expect_rc 1 "$E2LUA" -R 'imap -j /nope' "$a"
+cmp -s "$T/imap.text.err" "$T/err" || fail "imap -j /nope: not the text's message: $(cat "$T/err")"
+expect_rc 1 "$E2LUA" -R 'imap -j <0>' "$a"
+err_has "^e2lua: imap <0>: " "imap -j <0>"
+expect_rc 1 "$E2LUA" -R 'dx_hash -j -h md5 x' "$a"
+err_has "^e2lua: dx_hash: unknown hash algorithm 'md5'" "dx_hash -j: the text's message"
+[ -s "$T/out" ] && fail "dx_hash -j of a bad algorithm printed: $(cat "$T/out")"
+expect_rc 0 "$E2LUA" -R 'dx_hash -j -v -h tea -s 11111111-2222-4333-8444-555555555555 x' "$a"
+out_has '"hash_alg":2,"hash_seed":"11111111-2222-4333-8444-555555555555"' "dx_hash -j: the algorithm and seed given"
+expect_rc 0 "$E2LUA" -R 'dx_hash -j x'
+out_has '"hash_alg":0,"hash_seed":"00000000-0000-0000-0000-000000000000"' "dx_hash -j with no filesystem"
 expect_rc 1 "$E2LUA" -R 'ls -jl /' "$a"
 err_has "^e2lua: ls: unknown option '-j'" "-j is a word of its own"
 expect_rc 1 "$E2LUA" -R 'blocks -j' "$a"

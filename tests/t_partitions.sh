@@ -163,8 +163,14 @@ variant() {	# dos|gpt
 	assert_eq "$before" "$(sum "$disk")" "$v: read-only use changed the disk"
 
 	if [ -n "$VG" ]; then
-		expect_rc 0 $VG "$E2LUA" --list-partitions "$disk"
-		expect_rc 0 $VG "$E2LUA" -P 2 -R "stat /frag" -e "print(#e2.partitions('$disk'))" "$disk"
+		# One valgrind start: the listing (the command's, as
+		# --list-partitions prints it), e2.partitions, a partition's files.
+		expect_rc 0 $VG "$E2LUA" -P 2 -R "stat /frag" -R partitions \
+			-e "print(#e2.partitions('$disk'))" "$disk"
+		grep -Fxvf "$T/out" "$T/list.want" >"$T/vg.missing"
+		[ -s "$T/vg.missing" ] && fail "$v: valgrind: partitions lacks $(head -c 300 "$T/vg.missing")"
+		assert_grep "^$(($(wc -l <"$T/list.want") - 2))$" "$T/out" "$v: valgrind: #e2.partitions"
+		assert_grep "^Inode: [0-9]*  *Type: regular" "$T/out" "$v: valgrind: stat /frag"
 		expect_rc 2 $VG "$E2LUA" -P 3 -R stats "$disk"
 	fi
 

@@ -396,7 +396,7 @@ def expect(snap, args):
 
 def main(argv):
     if len(argv) >= 2 and argv[0] == "snapshot" and len(argv) == 2:
-        json.dump(snapshot(argv[1]), sys.stdout, indent=1, sort_keys=True)
+        json.dump(snapshot(argv[1]), sys.stdout, sort_keys=True)
         print()
         return 0
     if len(argv) >= 3 and argv[0] == "compare":
