@@ -143,9 +143,12 @@ errcode_t e2c_map_each_all(e2c_fs *fs, ext2_ino_t ino,
 void e2c_map_free_spare(e2c_fs *fs);
 
 /* The same, also returning the inodes the bitmap calls free that look in
- * use as e2fsck sees them (links_count > 0, or a mode without dtime):
- * every inode table is read.  e2c_scan_hidden says whether the inode
- * last returned was one of those. */
+ * use as e2fsck sees them (links_count > 0, or a mode without dtime): the
+ * tables of the groups where the inode bitmap or the descriptor's free
+ * count says an inode may be in use are read whole (within itable_unused
+ * with uninit_bg); a group both call empty is not (doc/errors.md: the
+ * residual risk).  e2c_scan_hidden says whether the inode last returned
+ * was one of those. */
 errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret);
 int e2c_scan_hidden(const e2c_scan *s);
 

@@ -10,9 +10,64 @@ struct e2c_scan {
 	ext2_inode_scan scan;
 	int live;		/* also inodes in use the bitmap calls free */
 	int hidden;		/* the last inode returned was one */
+	dgrp_t next_group;	/* live: where group_done goes on */
+	int ended;		/* ... past the last group: the scan is over */
 };
 
-/* Opened with live: every inode table is read. */
+/* Go on at s->next_group, or end the scan past the last group. */
+static errcode_t goto_group(e2c_scan *s)
+{
+	if (s->next_group >= s->fs->h->group_desc_count) {
+		s->ended = 1;
+		return 0;
+	}
+	return ext2fs_inode_scan_goto_blockgroup(s->scan, s->next_group);
+}
+
+/* The scan callback's answer: the next group to read is s->next_group
+ * (or none: the scan is over). */
+#define GOTO_GROUP EXT2_ET_MAGIC_RESERVED_19
+
+/*
+ * Whether a live scan reads group g's inode table: when something says an
+ * inode there may be in use, its inode bitmap (a bit set) or its
+ * descriptor (fewer free inodes than the group holds: a count that
+ * disagrees with an empty bitmap).  A group both call empty is not read;
+ * an inode in use there is what only e2fsck finds (doc/errors.md).  With
+ * uninit_bg or metadata_csum libext2fs itself skips INODE_UNINIT groups
+ * and the ext2fs_bg_itable_unused tail of each table.
+ */
+static int group_may_hold(ext2_filsys h, dgrp_t g)
+{
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super), first = g * ipg + 1;
+	ext2_ino_t found;
+
+	return ext2fs_bg_free_inodes_count(h, g) < ipg ||
+	       !ext2fs_find_first_set_inode_bitmap2(h->inode_map, first,
+						    first + ipg - 1, &found);
+}
+
+/* The first group from g on that a live scan reads (group_desc_count:
+ * none). */
+static dgrp_t next_group(ext2_filsys h, dgrp_t g)
+{
+	while (g < h->group_desc_count && !group_may_hold(h, g))
+		g++;
+	return g;
+}
+
+/* At the end of each group: go on to the next group worth reading. */
+static errcode_t group_done(ext2_filsys h, ext2_inode_scan scan,
+			    dgrp_t group, void *priv)
+{
+	e2c_scan *s = priv;
+
+	(void)scan;
+	s->next_group = next_group(h, group + 1);
+	return s->next_group == group + 1 ? 0 : GOTO_GROUP;
+}
+
+/* Opened with live: the tables of the groups group_may_hold picks. */
 static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
 {
 	e2c_scan *s;
@@ -31,6 +86,16 @@ static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
 	}
 	/* A group whose inode table is missing is skipped, not fatal. */
 	ext2fs_inode_scan_flags(s->scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	if (live && fs->h->inode_map) {
+		ext2fs_set_inode_callback(s->scan, group_done, s);
+		s->next_group = next_group(fs->h, 0);
+		if (s->next_group)
+			retval = goto_group(s);
+	}
+	if (retval) {
+		e2c_scan_close(s);
+		return retval;
+	}
 	*ret = s;
 	return 0;
 }
@@ -105,7 +170,17 @@ errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 	int done, garbage;
 
 	for (;;) {
+		if (s->ended) {
+			*ino = 0;
+			return 0;
+		}
 		retval = ext2fs_get_next_inode_full(s->scan, ino, inode, isz);
+		if (retval == GOTO_GROUP) {
+			retval = goto_group(s);
+			if (retval)
+				return retval;
+			continue;
+		}
 		if (retval == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
 			continue;
 		/* Checksum errors are reported, but the inode is usable. */
