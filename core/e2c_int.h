@@ -326,4 +326,17 @@ errcode_t e2c_bmap_build(unsigned blocksize, const struct ext3_extent *ext,
 			 __u32 root[EXT2_N_BLOCKS], char *nodes,
 			 blk64_t *count, int *depth);
 
+/* Read-ahead (core/readahead.c). */
+/* A run of blocks being gathered for io_channel_cache_readahead: add
+ * blocks in ascending order (a block at or inside the run's end extends
+ * it, any other sends the run and starts a new one); flush sends the
+ * last.  Block 0 and blocks past the end are ignored. */
+struct e2c_ra {
+	blk64_t start, len;
+};
+void e2c_ra_add(ext2_filsys h, struct e2c_ra *r, blk64_t blk, blk64_t n);
+void e2c_ra_flush(ext2_filsys h, struct e2c_ra *r);
+/* Ask for every bitmap block ext2fs_read_bitmaps is about to read. */
+void e2c_ra_bitmaps(ext2_filsys h);
+
 #endif /* E2C_INT_H */

@@ -344,6 +344,10 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 			retval = E2C_ERR_FIRST_DATA_BLOCK;
 			goto errout;
 		}
+
+		/* Else one synchronous read per bitmap block, in group
+		 * order: 65,536 of them on a 4 TiB ext3. */
+		e2c_ra_bitmaps(fs->h);
 		retval = ext2fs_read_bitmaps(fs->h);
 		if (retval)
 			goto errout;
