@@ -338,5 +338,13 @@ void e2c_ra_add(ext2_filsys h, struct e2c_ra *r, blk64_t blk, blk64_t n);
 void e2c_ra_flush(ext2_filsys h, struct e2c_ra *r);
 /* Ask for every bitmap block ext2fs_read_bitmaps is about to read. */
 void e2c_ra_bitmaps(ext2_filsys h);
+/* The read-ahead of an inode scan (core/scan.c opens one per scan):
+ * scan, a scan of its own over the same inodes, runs ahead of the inode
+ * last returned (e2c_ahead_to) asking for the indirect blocks it finds.
+ * Closing closes scan. */
+struct e2c_ahead;
+errcode_t e2c_ahead_open(e2c_fs *fs, e2c_scan *scan, struct e2c_ahead **ret);
+void e2c_ahead_to(struct e2c_ahead *a, ext2_ino_t ino);
+void e2c_ahead_close(struct e2c_ahead *a);
 
 #endif /* E2C_INT_H */
