@@ -173,7 +173,8 @@ static void batch(struct e2c_ahead *a)
 				want(a, c);
 		}
 	}
-	qsort(a->now, a->nnow, sizeof(*a->now), blk_cmp);
+	if (a->nnow > 1)
+		qsort(a->now, a->nnow, sizeof(*a->now), blk_cmp);
 	{
 		struct e2c_ra r = { 0, 0 };
 
