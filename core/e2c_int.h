@@ -40,6 +40,7 @@ struct e2c_fs {
 	dgrp_t backups;		/* lazily: groups with a backup superblock */
 	int backups_known;	/* ... counted */
 	struct e2c_undo *undo;	/* opts.undo_file's state (core/undo.c) */
+	struct e2c_dirty *dirty; /* writable: groups changed (core/flush.c) */
 };
 
 /* Partition number of the image, which must hold ext2/3/4:
@@ -325,6 +326,31 @@ errcode_t e2c_bmap_build(unsigned blocksize, const struct ext3_extent *ext,
 			 size_t n, e2c_bmap_alloc_fn alloc, void *arg,
 			 __u32 root[EXT2_N_BLOCKS], char *nodes,
 			 blk64_t *count, int *depth);
+
+/* Flushing what changed (core/flush.c). */
+/* Record, from now on, the groups whose block bitmap changes (opening for
+ * write does; fs->h->priv_data is the e2c_fs); end forgets them. */
+errcode_t e2c_dirty_begin(e2c_fs *fs);
+void e2c_dirty_end(e2c_fs *fs);
+/* ext2fs_block_alloc_stats_range, its groups recorded: the way to change
+ * the block bitmap and counts (libext2fs 1.47.0 does not tell its hook
+ * where a range began: a range changed behind this makes the next flush
+ * write every bitmap). */
+void e2c_fs_block_stats(e2c_fs *fs, blk64_t blk, blk64_t num, int inuse);
+/* ext2fs_flush2 writing only the changed groups' block bitmaps and
+ * descriptor blocks, then the superblock (and with backups the backup
+ * superblocks: the features changed); the whole flush when the changes
+ * are not all known (e2c_fs_partial false).  sync: E2C_SYNC_BOTH
+ * (libext2fs's fsync before and after the primary superblock), ONCE (one
+ * after everything), NONE. */
+enum { E2C_SYNC_BOTH, E2C_SYNC_ONCE, E2C_SYNC_NONE };
+errcode_t e2c_fs_flush(e2c_fs *fs, int backups, int sync);
+int e2c_fs_partial(e2c_fs *fs);
+/* For an undo file: mark the groups of blk..blk+num-1 as the coming
+ * flushes will, then presave writes back, unchanged, what they will write
+ * of them (bitmap and descriptor blocks) and clears the marks. */
+void e2c_fs_mark_dirty(e2c_fs *fs, blk64_t blk, blk64_t num);
+errcode_t e2c_fs_presave(e2c_fs *fs);
 
 /* Read-ahead (core/readahead.c). */
 /* A run of blocks being gathered for io_channel_cache_readahead: add

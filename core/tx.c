@@ -528,13 +528,13 @@ static blk64_t run_len(const blk64_t *pblks, blk64_t n, blk64_t k)
 }
 
 /* Mark (inuse +1) or release (-1) the index blocks of s, with counts. */
-static void account_nodes(ext2_filsys h, const struct staged *s, int inuse)
+static void account_nodes(e2c_fs *fs, const struct staged *s, int inuse)
 {
 	blk64_t k, len;
 
 	for (k = 0; k < s->plan.index_blocks; k += len) {
 		len = run_len(s->pblks, s->plan.index_blocks, k);
-		ext2fs_block_alloc_stats_range(h, s->pblks[k], len, inuse);
+		e2c_fs_block_stats(fs, s->pblks[k], len, inuse);
 	}
 }
 
@@ -828,89 +828,60 @@ errout:
  * block the commit will write but the index blocks, each written back as
  * it is (undo_io saves a block the first time it is written): the
  * superblock's block at the fs's block size (e2c_undo_ready), then what
- * the flushes write (a flush as step 0's, the block bitmaps marked dirty:
- * superblocks, descriptors and every bitmap, as they are but s_wtime),
- * the inode-table runs of step 3, and the block bitmap of every group
- * step 4 releases blocks in (a BLOCK_UNINIT group's is written only once
- * a release clears the flag).  So the undo file never grows past step 1:
- * a full undo disk stops the commit before anything changed, and nothing
- * is ever written over a block whose record failed (undo_io marks a
- * block saved before it saves it).
+ * the flushes write: the superblocks (a flush as step 0's), the block
+ * bitmap and the descriptor block of every group where step 2 allocates
+ * or step 4 frees (e2c_fs_presave), and the inode-table runs of step 3.
+ * So the undo file never grows past step 1: a full undo disk stops the
+ * commit before anything changed, and nothing is ever written over a
+ * block whose record failed (undo_io marks a block saved before it saves
+ * it).  Where the flushes would write every bitmap (e2c_fs_partial
+ * false), every bitmap and descriptor is saved.
  */
 static errcode_t undo_save(e2c_tx *tx, int backups)
 {
-	ext2_filsys h = tx->fs->h;
-	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
-	char *seen = NULL, *buf = NULL;
 	size_t i, r;
+	blk64_t k, len;
 	errcode_t retval;
 
 	retval = e2c_undo_ready(tx->fs);
 	if (!tx->fs->undo || retval)
 		return retval;
-	ext2fs_mark_bb_dirty(h);
-	if (backups)
-		h->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush2(h, EXT2_FLAG_FLUSH_NO_SYNC);
-	h->flags |= master_only;
+	if (e2c_fs_partial(tx->fs)) {
+		for (i = 0; i < tx->n; i++) {
+			const struct staged *s = &tx->v[i];
+			const struct e2c_range *f = freed_runs(s);
+
+			for (k = 0; k < s->plan.index_blocks; k += len) {
+				len = run_len(s->pblks, s->plan.index_blocks,
+					      k);
+				e2c_fs_mark_dirty(tx->fs, s->pblks[k], len);
+			}
+			for (r = 0; r < s->nfreed; r++)
+				e2c_fs_mark_dirty(tx->fs, f[r].start,
+						  f[r].len);
+		}
+		retval = e2c_fs_presave(tx->fs);
+	} else {
+		ext2fs_mark_bb_dirty(tx->fs->h);
+	}
+	if (!retval)
+		retval = e2c_fs_flush(tx->fs, backups, E2C_SYNC_NONE);
 	if (!retval)
 		retval = write_inodes(tx, 1);
-	if (retval)
-		return retval;
-	seen = calloc(h->group_desc_count, 1);
-	buf = malloc(h->blocksize);
-	if (!seen || !buf) {
-		retval = ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < tx->n && !retval; i++) {
-		const struct e2c_range *f = freed_runs(&tx->v[i]);
-
-		for (r = 0; r < tx->v[i].nfreed && !retval; r++) {
-			dgrp_t g = ext2fs_group_of_blk2(h, f[r].start);
-			dgrp_t end = ext2fs_group_of_blk2(h, f[r].start +
-							  f[r].len - 1);
-			blk64_t b;
-
-			for (; g <= end && !retval; g++) {
-				b = ext2fs_block_bitmap_loc(h, g);
-				if (seen[g] || !b ||
-				    !ext2fs_bg_flags_test(h, g,
-						EXT2_BG_BLOCK_UNINIT))
-					continue;
-				seen[g] = 1;
-				retval = io_channel_read_blk64(h->io, b, 1,
-							       buf);
-				if (!retval)
-					retval = io_channel_write_blk64(
-							h->io, b, 1, buf);
-			}
-		}
-	}
-out:
-	free(buf);
-	free(seen);
 	return retval;
 }
 
-/* ext2fs_flush, with the backup superblocks and descriptors too when
- * backups (the feature set changed: a backup without "extent" would make
- * e2fsck, recovering from it, clear every migrated inode).  one_sync: a
- * single fsync after everything instead of one before and one after the
- * primary superblock; only for a superblock that says "not clean", whose
- * order against the rest does not matter (doc/crash.md). */
-static errcode_t flush_fs(ext2_filsys h, int backups, int one_sync)
+/* ext2fs_flush of what changed (e2c_fs_flush), with the backup
+ * superblocks too when backups (the feature set changed: a backup
+ * without "extent" would make e2fsck, recovering from it, clear every
+ * migrated inode).  one_sync: a single fsync after everything instead of
+ * one before and one after the primary superblock; only for a superblock
+ * that says "not clean", whose order against the rest does not matter
+ * (doc/crash.md). */
+static errcode_t flush_fs(e2c_fs *fs, int backups, int one_sync)
 {
-	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
-	errcode_t retval;
-
-	if (backups)
-		h->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush2(h, one_sync ? EXT2_FLAG_FLUSH_NO_SYNC : 0);
-	h->flags |= master_only;
-	if (!retval && one_sync)
-		retval = io_channel_flush(h->io);
-	return retval;
+	return e2c_fs_flush(fs, backups, one_sync ? E2C_SYNC_ONCE :
+				E2C_SYNC_BOTH);
 }
 
 /* The features ef turns on (on), or off. */
@@ -970,7 +941,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	sb->s_state &= ~EXT2_VALID_FS;
 	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
-	retval = flush_fs(h, ef.features_on != 0, 1);
+	retval = flush_fs(tx->fs, ef.features_on != 0, 1);
 	if (retval)
 		goto restore;
 
@@ -984,8 +955,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		goto restore;
 	tx->step = 2;
 	for (marked = 0; marked < tx->n; marked++)
-		account_nodes(h, &tx->v[marked], +1);
-	retval = flush_fs(h, 0, 1);
+		account_nodes(tx->fs, &tx->v[marked], +1);
+	retval = flush_fs(tx->fs, 0, 1);
 	if (retval)
 		goto restore;
 
@@ -1010,8 +981,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		const struct e2c_range *f = freed_runs(s);
 
 		for (r = 0; r < s->nfreed; r++) {
-			ext2fs_block_alloc_stats_range(h, f[r].start,
-						       f[r].len, -1);
+			e2c_fs_block_stats(tx->fs, f[r].start, f[r].len,
+					   -1);
 			e2c_fs_unmap(tx->fs, f[r].start, f[r].len);
 		}
 	}
@@ -1020,7 +991,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	sb->s_state = old_state;
 	apply_half(&ef, sb, 0);
 	ext2fs_mark_super_dirty(h);
-	retval = flush_fs(h, ef.features_off != 0, 0);
+	retval = flush_fs(tx->fs, ef.features_off != 0, 0);
 	if (retval)
 		goto partial;
 	tx->step = COMMIT_DONE;
@@ -1033,14 +1004,14 @@ restore:
 	 * superblock as it was, and the disk means what it meant.  Two
 	 * fsyncs: this superblock may say clean. */
 	while (marked--)
-		account_nodes(h, &tx->v[marked], -1);
+		account_nodes(tx->fs, &tx->v[marked], -1);
 	sb->s_state = old_state;
 	sb->s_feature_compat = old_compat;
 	sb->s_feature_incompat = old_incompat;
 	sb->s_feature_ro_compat = old_ro_compat;
 	ext2fs_mark_super_dirty(h);
 	tx->cause = retval;
-	tx->flush_err = flush_fs(h, ef.features_on != 0, 0);
+	tx->flush_err = flush_fs(tx->fs, ef.features_on != 0, 0);
 	if (tx->flush_err) {
 		/* The disk may say not clean, with the new features: say
 		 * so, and let the close write the superblock as it was
@@ -1062,7 +1033,7 @@ partial:
 	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
 	tx->cause = retval;
-	tx->flush_err = ext2fs_flush(h);
+	tx->flush_err = flush_fs(tx->fs, 0, 0);
 	tx->broken = 1;
 	tx->fs->committed = 1;
 	return E2C_ERR_COMMIT_PARTIAL;
