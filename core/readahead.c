@@ -198,6 +198,9 @@ void e2c_ahead_to(struct e2c_ahead *a, ext2_ino_t ino)
 	struct ext2_inode *inode = a->inode;
 	int moved = 0;
 
+	/* Stopping: the scan reads nothing more. */
+	if (e2c_interrupted)
+		return;
 	if (a->ended) {
 		/* The last levels of the last batch. */
 		if (a->npar[0] || a->npar[1] || a->nnow)
@@ -206,7 +209,7 @@ void e2c_ahead_to(struct e2c_ahead *a, ext2_ino_t ino)
 	}
 	if ((__u64)a->ino >= (__u64)ino + AHEAD_INODES / 2)
 		return;
-	while ((__u64)a->ino < (__u64)ino + AHEAD_INODES) {
+	while ((__u64)a->ino < (__u64)ino + AHEAD_INODES && !e2c_interrupted) {
 		if (e2c_scan_next(a->scan, &a->ino, inode) || !a->ino) {
 			a->ended = 1;
 			break;
