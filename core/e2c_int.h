@@ -67,8 +67,9 @@ int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino);
 
 /*
  * The allocator: n blocks, searching up from goal and wrapping, each free
- * in taken (the block bitmap, or a copy holding reservations), marked
- * there, into out.  A candidate that is metadata or mapped by an inode is
+ * both in the block bitmap and in taken (the caller's reservations; a
+ * copy of the block bitmap holding them works too), marked in taken,
+ * into out.  A candidate that is metadata or mapped by an inode is
  * never returned, whatever the bitmap says: that disagreement fails the
  * call with E2C_ERR_BLOCK_BITMAP.  While the owners map is being built
  * (build: the scan's context) mapped blocks cannot be known yet:

@@ -4,9 +4,9 @@
  *
  * Staging touches neither the disk nor the fs's in-memory state.  Index
  * blocks are reserved by the core's allocator (core/alloc.c) in the
- * transaction's own "taken" bitmap, a copy of the fs's block bitmap plus
- * every reservation, so a block is never given twice and never is one of
- * an inode's own indirect blocks (they stay marked used in the fs until
+ * transaction's own "taken" bitmap of reservations, tested with the fs's
+ * block bitmap, so a block is never given twice and never is one of an
+ * inode's own indirect blocks (they stay marked used in the fs until
  * after commit).  Nothing is staged or committed on a filesystem whose
  * bitmaps disagree with its maps (e2c_fs_check_bitmaps).  The extent
  * handle is not used: it writes the live inode as it builds.
@@ -49,7 +49,7 @@ static const struct e2c_range *freed_runs(const struct staged *s)
 
 struct e2c_tx {
 	e2c_fs *fs;
-	ext2fs_block_bitmap taken;	/* fs block map + reservations */
+	ext2fs_block_bitmap taken;	/* reservations */
 	ext2fs_inode_bitmap staged_map;	/* inodes staged */
 	struct staged *v;
 	size_t n, cap;
@@ -264,9 +264,14 @@ static errcode_t tx_maps(e2c_tx *tx)
 	errcode_t retval;
 
 	if (!tx->taken) {
-		retval = ext2fs_copy_bitmap(
-				(ext2fs_generic_bitmap)h->block_map,
-				(ext2fs_generic_bitmap *)&tx->taken);
+		int type = h->default_bitmap_type;
+
+		/* A few runs, not a copy of the block bitmap (1.6 MiB as a
+		 * tree on a 4 TiB ext3, 16 MiB as bits at 2^27 blocks). */
+		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+		retval = ext2fs_allocate_block_bitmap(h, "reserved blocks",
+						      &tx->taken);
+		h->default_bitmap_type = type;
 		if (retval)
 			return retval;
 	}
