@@ -9,7 +9,7 @@
  * data: the caller gets E2C_ERR_BLOCK_BITMAP ("run e2fsck -f"), never a
  * block.  ext2fs_new_block2 (which clears group flags) and
  * ext2fs_alloc_block2 (which writes) are not used: the caller's bitmap
- * (a transaction's copy of the block bitmap) is the only thing marked.
+ * of reservations (a transaction's "taken" map) is the only thing marked.
  */
 #include <errno.h>
 
@@ -36,6 +36,29 @@ static errcode_t candidate_ok(e2c_fs *fs, blk64_t blk,
 	return retval;
 }
 
+/* The first block of start..end free in both the block bitmap and taken
+ * (ENOENT: none).  taken holds a few runs: the reservations skipped. */
+static errcode_t first_free(ext2_filsys h, ext2fs_block_bitmap taken,
+			    blk64_t start, blk64_t end, blk64_t *out)
+{
+	blk64_t b = start;
+	errcode_t retval;
+
+	for (;;) {
+		retval = ext2fs_find_first_zero_block_bitmap2(h->block_map, b,
+							      end, &b);
+		if (retval || !ext2fs_test_block_bitmap2(taken, b))
+			break;
+		retval = ext2fs_find_first_zero_block_bitmap2(taken, b, end,
+							      &b);
+		if (retval)
+			break;
+	}
+	if (!retval)
+		*out = b;
+	return retval;
+}
+
 errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 			   blk64_t n, blk64_t *out,
 			   const struct e2c_owners *build, int *unverified)
@@ -48,11 +71,9 @@ errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 	if (goal < first || goal > last)
 		goal = first;
 	for (i = 0; i < n; i++) {
-		retval = ext2fs_find_first_zero_block_bitmap2(taken, goal,
-							      last, &b);
+		retval = first_free(fs->h, taken, goal, last, &b);
 		if (retval == ENOENT && goal > first)
-			retval = ext2fs_find_first_zero_block_bitmap2(
-					taken, first, goal - 1, &b);
+			retval = first_free(fs->h, taken, first, goal - 1, &b);
 		if (!retval)
 			retval = candidate_ok(fs, b, build, unverified);
 		if (retval)

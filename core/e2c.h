@@ -1001,8 +1001,7 @@ enum e2c_feature {
 struct e2c_effects {
 	unsigned features_on;	/* 1 << E2C_FEATURE_*: turned on */
 	unsigned features_off;	/* ... turned off */
-	dgrp_t backups;		/* backup superblocks rewritten, with the
-				 * group descriptors beside them, to carry
+	dgrp_t backups;		/* backup superblocks rewritten to carry
 				 * a changed feature set (0: none) */
 	int not_clean;		/* the fs is marked not clean while the
 				 * commit runs (clean again at its end) */

@@ -41,6 +41,7 @@ struct e2c_fs {
 	dgrp_t backups;		/* lazily: groups with a backup superblock */
 	int backups_known;	/* ... counted */
 	struct e2c_undo *undo;	/* opts.undo_file's state (core/undo.c) */
+	struct e2c_dirty *dirty; /* writable: groups changed (core/flush.c) */
 };
 
 /* Partition number of the image, which must hold ext2/3/4:
@@ -67,8 +68,9 @@ int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino);
 
 /*
  * The allocator: n blocks, searching up from goal and wrapping, each free
- * in taken (the block bitmap, or a copy holding reservations), marked
- * there, into out.  A candidate that is metadata or mapped by an inode is
+ * both in the block bitmap and in taken (the caller's reservations; a
+ * copy of the block bitmap holding them works too), marked in taken,
+ * into out.  A candidate that is metadata or mapped by an inode is
  * never returned, whatever the bitmap says: that disagreement fails the
  * call with E2C_ERR_BLOCK_BITMAP.  While the owners map is being built
  * (build: the scan's context) mapped blocks cannot be known yet:
@@ -167,9 +169,12 @@ errcode_t e2c_map_each_all(e2c_fs *fs, ext2_ino_t ino,
 void e2c_map_free_spare(e2c_fs *fs);
 
 /* The same, also returning the inodes the bitmap calls free that look in
- * use as e2fsck sees them (links_count > 0, or a mode without dtime):
- * every inode table is read.  e2c_scan_hidden says whether the inode
- * last returned was one of those. */
+ * use as e2fsck sees them (links_count > 0, or a mode without dtime): the
+ * tables of the groups where the inode bitmap or the descriptor's free
+ * count says an inode may be in use are read whole (within itable_unused
+ * with uninit_bg); a group both call empty is not (doc/errors.md: the
+ * residual risk).  e2c_scan_hidden says whether the inode last returned
+ * was one of those. */
 errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret);
 int e2c_scan_hidden(const e2c_scan *s);
 
@@ -438,5 +443,51 @@ void e2c_reloc_free(struct e2c_reloc *r);
 errcode_t e2c_reloc_copy(e2c_fs *fs, struct e2c_reloc *r);
 /* Read back what e2c_reloc_copy wrote: E2C_ERR_VERIFY on a difference. */
 errcode_t e2c_reloc_verify(e2c_fs *fs, struct e2c_reloc *r);
+/* Flushing what changed (core/flush.c). */
+/* Record, from now on, the groups whose block bitmap changes (opening for
+ * write does; fs->h->priv_data is the e2c_fs); end forgets them. */
+errcode_t e2c_dirty_begin(e2c_fs *fs);
+void e2c_dirty_end(e2c_fs *fs);
+/* ext2fs_block_alloc_stats_range, its groups recorded: the way to change
+ * the block bitmap and counts (libext2fs 1.47.0 does not tell its hook
+ * where a range began: a range changed behind this makes the next flush
+ * write every bitmap). */
+void e2c_fs_block_stats(e2c_fs *fs, blk64_t blk, blk64_t num, int inuse);
+/* ext2fs_flush2 writing only the changed groups' block bitmaps and
+ * descriptor blocks, then the superblock (and with backups the backup
+ * superblocks: the features changed); the whole flush when the changes
+ * are not all known (e2c_fs_partial false).  sync: E2C_SYNC_BOTH
+ * (libext2fs's fsync before and after the primary superblock), ONCE (one
+ * after everything), NONE. */
+enum { E2C_SYNC_BOTH, E2C_SYNC_ONCE, E2C_SYNC_NONE };
+errcode_t e2c_fs_flush(e2c_fs *fs, int backups, int sync);
+int e2c_fs_partial(e2c_fs *fs);
+/* For an undo file: mark the groups of blk..blk+num-1 as the coming
+ * flushes will, then presave writes back, unchanged, what they will write
+ * of them (bitmap and descriptor blocks, a BLOCK_UNINIT group's bitmap
+ * too) and clears the marks (a whole flush still due stays due). */
+void e2c_fs_mark_dirty(e2c_fs *fs, blk64_t blk, blk64_t num);
+errcode_t e2c_fs_presave(e2c_fs *fs);
+
+/* Read-ahead (core/readahead.c). */
+/* A run of blocks being gathered for io_channel_cache_readahead: add
+ * blocks in ascending order (a block at or inside the run's end extends
+ * it, any other sends the run and starts a new one); flush sends the
+ * last.  Block 0 and blocks past the end are ignored. */
+struct e2c_ra {
+	blk64_t start, len;
+};
+void e2c_ra_add(ext2_filsys h, struct e2c_ra *r, blk64_t blk, blk64_t n);
+void e2c_ra_flush(ext2_filsys h, struct e2c_ra *r);
+/* Ask for every bitmap block ext2fs_read_bitmaps is about to read. */
+void e2c_ra_bitmaps(ext2_filsys h);
+/* The read-ahead of an inode scan (core/scan.c opens one per scan):
+ * scan, a scan of its own over the same inodes, runs ahead of the inode
+ * last returned (e2c_ahead_to) asking for the indirect blocks it finds.
+ * Closing closes scan. */
+struct e2c_ahead;
+errcode_t e2c_ahead_open(e2c_fs *fs, e2c_scan *scan, struct e2c_ahead **ret);
+void e2c_ahead_to(struct e2c_ahead *a, ext2_ino_t ino);
+void e2c_ahead_close(struct e2c_ahead *a);
 
 #endif /* E2C_INT_H */

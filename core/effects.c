@@ -142,11 +142,10 @@ int e2c_effects_line(const struct e2c_effects *ef, enum e2c_tense tense,
 			return 1;
 		}
 	if (ef->backups && !i--) {
-		snprintf(buf, size, "backups: %lu backup superblock%s and the "
-			 "group descriptors beside %s %srewritten to carry "
-			 "the new feature set", (unsigned long)ef->backups,
-			 ef->backups == 1 ? "" : "s",
-			 ef->backups == 1 ? "it" : "them", tensed(tense));
+		snprintf(buf, size, "backups: %lu backup superblock%s %s"
+			 "rewritten to carry the new feature set",
+			 (unsigned long)ef->backups,
+			 ef->backups == 1 ? "" : "s", tensed(tense));
 		return 1;
 	}
 	if (ef->moved && !i--) {

@@ -69,6 +69,13 @@ errcode_t e2c_free_next(struct e2c_free_cursor *c, blk64_t *blk,
 	while (agree < c->nmaps) {
 		retval = ext2fs_find_first_zero_block_bitmap2(c->maps[i], pos,
 							      end - 1, &z);
+		/* libext2fs 1.47's red-black tree answers ENOENT when it
+		 * holds nothing (a transaction's reservations often). */
+		if (retval == ENOENT &&
+		    !ext2fs_test_block_bitmap2(c->maps[i], pos)) {
+			retval = 0;
+			z = pos;
+		}
 		if (retval == ENOENT) {
 			c->pos = end;
 			return 0;

@@ -344,7 +344,13 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 			retval = E2C_ERR_FIRST_DATA_BLOCK;
 			goto errout;
 		}
+
+		/* Else one synchronous read per bitmap block, in group
+		 * order: 65,536 of them on a 4 TiB ext3. */
+		e2c_ra_bitmaps(fs->h);
 		retval = ext2fs_read_bitmaps(fs->h);
+		if (!retval && fs->writable)
+			retval = e2c_dirty_begin(fs);
 		if (retval)
 			goto errout;
 	}
@@ -379,6 +385,7 @@ errcode_t e2c_fs_close(e2c_fs *fs)
 		ext2fs_free_block_bitmap(fs->meta);
 	e2c_fs_free_owners(fs);
 	e2c_map_free_spare(fs);
+	e2c_dirty_end(fs);
 	if (fs->h) {
 		/* Only a committed filesystem is flushed; everything else
 		 * in memory (a rolled-back stage, a read-only walk) is

@@ -117,6 +117,7 @@ static void owners_free(struct e2c_owners *o)
 errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build)
 {
 	struct e2c_owners *o;
+	int type = fs->h->default_bitmap_type;
 	errcode_t retval;
 
 	*build = NULL;
@@ -128,12 +129,16 @@ errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build)
 	o->fs = fs;
 	retval = ext2fs_allocate_block_bitmap(fs->h, "mapped blocks",
 					      &o->owned);
+	/* Nearly empty whatever the filesystem's size: red-black trees (a
+	 * node per run, not a bit per block: 16 MiB each at 2^27 blocks). */
+	fs->h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	if (!retval)
 		retval = ext2fs_allocate_block_bitmap(fs->h, "shared blocks",
 						      &o->shared);
 	if (!retval)
 		retval = ext2fs_allocate_block_bitmap(fs->h, "EA blocks",
 						      &o->acl);
+	fs->h->default_bitmap_type = type;
 	if (retval) {
 		owners_free(o);
 		return retval;

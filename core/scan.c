@@ -10,12 +10,127 @@ struct e2c_scan {
 	ext2_inode_scan scan;
 	int live;		/* also inodes in use the bitmap calls free */
 	int hidden;		/* the last inode returned was one */
+	dgrp_t next_group;	/* live: where group_done goes on */
+	int ended;		/* ... past the last group: the scan is over */
+	struct e2c_ahead *ah;	/* the scan ahead of this one, or NULL */
+	int tables;		/* this is one: asks for the tables ahead */
+	dgrp_t group;		/* ... the group it last returned from */
 };
 
-/* Opened with live: every inode table is read. */
-static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
+/* Go on at s->next_group, or end the scan past the last group. */
+static errcode_t goto_group(e2c_scan *s)
 {
-	e2c_scan *s;
+	if (s->next_group >= s->fs->h->group_desc_count) {
+		s->ended = 1;
+		return 0;
+	}
+	return ext2fs_inode_scan_goto_blockgroup(s->scan, s->next_group);
+}
+
+/* The scan callback's answer: the next group to read is s->next_group
+ * (or none: the scan is over). */
+#define GOTO_GROUP EXT2_ET_MAGIC_RESERVED_19
+
+/*
+ * Whether a live scan reads group g's inode table: when something says an
+ * inode there may be in use, its inode bitmap (a bit set) or its
+ * descriptor (fewer free inodes than the group holds: a count that
+ * disagrees with an empty bitmap).  A group both call empty is not read;
+ * an inode in use there is what only e2fsck finds (doc/errors.md).  With
+ * uninit_bg or metadata_csum libext2fs itself skips INODE_UNINIT groups
+ * and the ext2fs_bg_itable_unused tail of each table.
+ */
+static int group_may_hold(ext2_filsys h, dgrp_t g)
+{
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super), first = g * ipg + 1;
+	ext2_ino_t found;
+
+	return ext2fs_bg_free_inodes_count(h, g) < ipg ||
+	       !ext2fs_find_first_set_inode_bitmap2(h->inode_map, first,
+						    first + ipg - 1, &found);
+}
+
+/* The first group from g on that a live scan reads (group_desc_count:
+ * none). */
+static dgrp_t next_group(ext2_filsys h, dgrp_t g)
+{
+	while (g < h->group_desc_count && !group_may_hold(h, g))
+		g++;
+	return g;
+}
+
+/* At the end of each group: go on to the next group worth reading. */
+static errcode_t group_done(ext2_filsys h, ext2_inode_scan scan,
+			    dgrp_t group, void *priv)
+{
+	e2c_scan *s = priv;
+
+	(void)scan;
+	s->next_group = next_group(h, group + 1);
+	return s->next_group == group + 1 ? 0 : GOTO_GROUP;
+}
+
+/* The first group from g on that s reads: with live, by group_may_hold;
+ * else the first with an inode in use (every group without a bitmap). */
+static dgrp_t following(e2c_scan *s, dgrp_t g)
+{
+	ext2_filsys h = s->fs->h;
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super), found;
+
+	if (!h->inode_map || g >= h->group_desc_count)
+		return g;
+	if (s->live)
+		return next_group(h, g);
+	if (ext2fs_find_first_set_inode_bitmap2(h->inode_map, g * ipg + 1,
+						h->super->s_inodes_count,
+						&found))
+		return h->group_desc_count;
+	return (found - 1) / ipg;
+}
+
+/* Ask for the part of group g's inode table s will read: with live the
+ * whole table, else up to the last inode in use; with uninit_bg not an
+ * INODE_UNINIT group's, nor the itable_unused tail. */
+static void ask_table(e2c_scan *s, dgrp_t g)
+{
+	ext2_filsys h = s->fs->h;
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(h->super), n = ipg;
+	ext2_ino_t first = g * ipg + 1, at = first, a, b;
+	struct e2c_ra r = { 0, 0 };
+
+	if (g >= h->group_desc_count)
+		return;
+	if (ext2fs_has_group_desc_csum(h)) {
+		if (ext2fs_bg_flags_test(h, g, EXT2_BG_INODE_UNINIT))
+			return;
+		n = ipg - ext2fs_bg_itable_unused(h, g);
+	}
+	if (!s->live && h->inode_map) {
+		/* The end of the last run of inodes in use. */
+		b = first;
+		while (at < first + ipg &&
+		       !ext2fs_find_first_set_inode_bitmap2(h->inode_map, at,
+						first + ipg - 1, &a)) {
+			if (ext2fs_find_first_zero_inode_bitmap2(h->inode_map,
+						a, first + ipg - 1, &b))
+				b = first + ipg;
+			at = b;
+		}
+		if (b - first < n)
+			n = b - first;
+	}
+	e2c_ra_add(h, &r, ext2fs_inode_table_loc(h, g),
+		   ((blk64_t)n * EXT2_INODE_SIZE(h->super) + h->blocksize - 1) /
+		   h->blocksize);
+	e2c_ra_flush(h, &r);
+}
+
+/* Opened with live: the tables of the groups group_may_hold picks.  With
+ * ahead: a second scan runs ahead of this one asking for the inode tables
+ * and indirect blocks it will read (core/readahead.c). */
+static errcode_t scan_open(e2c_fs *fs, int live, int ahead, e2c_scan **ret)
+{
+	e2c_scan *s, *a;
 	errcode_t retval;
 
 	s = calloc(1, sizeof(*s));
@@ -23,26 +138,46 @@ static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
 		return ENOMEM;
 	s->fs = fs;
 	s->live = live;
-	/* 32 blocks a read: fewer, larger reads of the inode tables. */
-	retval = ext2fs_open_inode_scan(fs->h, 32, &s->scan);
+	/* 32 blocks a read: fewer, larger reads of the inode tables (the
+	 * scan ahead asked for them: 8 keep its buffer small). */
+	retval = ext2fs_open_inode_scan(fs->h, ahead ? 32 : 8, &s->scan);
 	if (retval) {
 		free(s);
 		return retval;
 	}
 	/* A group whose inode table is missing is skipped, not fatal. */
 	ext2fs_inode_scan_flags(s->scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	if (live && fs->h->inode_map) {
+		ext2fs_set_inode_callback(s->scan, group_done, s);
+		s->next_group = next_group(fs->h, 0);
+		if (s->next_group)
+			retval = goto_group(s);
+	}
+	if (!retval && ahead) {
+		retval = scan_open(fs, live, 0, &a);
+		if (!retval) {
+			a->tables = 1;
+			a->group = following(a, 0);
+			ask_table(a, a->group);
+			retval = e2c_ahead_open(fs, a, &s->ah);
+		}
+	}
+	if (retval) {
+		e2c_scan_close(s);
+		return retval;
+	}
 	*ret = s;
 	return 0;
 }
 
 errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret)
 {
-	return scan_open(fs, 0, ret);
+	return scan_open(fs, 0, 1, ret);
 }
 
 errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret)
 {
-	return scan_open(fs, 1, ret);
+	return scan_open(fs, 1, 1, ret);
 }
 
 int e2c_scan_hidden(const e2c_scan *s)
@@ -101,11 +236,22 @@ static errcode_t skip_free(e2c_scan *s, ext2_ino_t ino, int *done)
 errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 {
 	int isz = EXT2_INODE_SIZE(s->fs->h->super);
+	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(s->fs->h->super);
 	errcode_t retval;
 	int done, garbage;
 
 	for (;;) {
+		if (s->ended) {
+			*ino = 0;
+			return 0;
+		}
 		retval = ext2fs_get_next_inode_full(s->scan, ino, inode, isz);
+		if (retval == GOTO_GROUP) {
+			retval = goto_group(s);
+			if (retval)
+				return retval;
+			continue;
+		}
 		if (retval == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
 			continue;
 		/* Checksum errors are reported, but the inode is usable. */
@@ -116,8 +262,16 @@ errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 			return retval;
 		if (*ino == 0)
 			return 0;
-		if (in_use(s, *ino, inode, garbage))
+		if (s->tables && (*ino - 1) / ipg != s->group) {
+			/* Entering a group: ask for the next one's table. */
+			s->group = (*ino - 1) / ipg;
+			ask_table(s, following(s, s->group + 1));
+		}
+		if (in_use(s, *ino, inode, garbage)) {
+			if (s->ah)
+				e2c_ahead_to(s->ah, *ino);
 			return 0;
+		}
 		if (s->live)
 			continue;
 		retval = skip_free(s, *ino, &done);
@@ -134,6 +288,7 @@ void e2c_scan_close(e2c_scan *s)
 {
 	if (!s)
 		return;
+	e2c_ahead_close(s->ah);
 	ext2fs_close_inode_scan(s->scan);
 	free(s);
 }
@@ -151,7 +306,7 @@ static errcode_t scan_each(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn,
 	inode = calloc(1, e2c_inode_buf_size(fs));
 	if (!inode)
 		return ENOMEM;
-	retval = scan_open(fs, hidden_fn != NULL, &s);
+	retval = scan_open(fs, hidden_fn != NULL, 1, &s);
 	while (!retval && !done) {
 		if (e2c_interrupted) {
 			retval = E2C_ERR_INTERRUPTED;

@@ -4,9 +4,9 @@
  *
  * Staging touches neither the disk nor the fs's in-memory state.  Index
  * blocks are reserved by the core's allocator (core/alloc.c) in the
- * transaction's own "taken" bitmap, a copy of the fs's block bitmap plus
- * every reservation, so a block is never given twice and never is one of
- * an inode's own indirect blocks (they stay marked used in the fs until
+ * transaction's own "taken" bitmap of reservations, tested with the fs's
+ * block bitmap, so a block is never given twice and never is one of an
+ * inode's own indirect blocks (they stay marked used in the fs until
  * after commit).  Nothing is staged or committed on a filesystem whose
  * bitmaps disagree with its maps (e2c_fs_check_bitmaps).  The extent
  * handle is not used: it writes the live inode as it builds.
@@ -54,7 +54,7 @@ static const struct e2c_range *freed_runs(const struct staged *s)
 
 struct e2c_tx {
 	e2c_fs *fs;
-	ext2fs_block_bitmap taken;	/* fs block map + reservations */
+	ext2fs_block_bitmap taken;	/* reservations */
 	ext2fs_inode_bitmap staged_map;	/* inodes staged */
 	struct staged *v;
 	size_t n, cap;
@@ -275,9 +275,14 @@ static errcode_t tx_maps(e2c_tx *tx)
 	errcode_t retval;
 
 	if (!tx->taken) {
-		retval = ext2fs_copy_bitmap(
-				(ext2fs_generic_bitmap)h->block_map,
-				(ext2fs_generic_bitmap *)&tx->taken);
+		int type = h->default_bitmap_type;
+
+		/* A few runs, not a copy of the block bitmap (1.6 MiB as a
+		 * tree on a 4 TiB ext3, 16 MiB as bits at 2^27 blocks). */
+		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+		retval = ext2fs_allocate_block_bitmap(h, "reserved blocks",
+						      &tx->taken);
+		h->default_bitmap_type = type;
 		if (retval)
 			return retval;
 	}
@@ -617,18 +622,18 @@ static blk64_t run_len(const blk64_t *pblks, blk64_t n, blk64_t k)
 
 /* Mark (inuse +1) or release (-1) the new blocks of s (index blocks,
  * relocated data), with counts. */
-static void account_nodes(ext2_filsys h, const struct staged *s, int inuse)
+static void account_nodes(e2c_fs *fs, const struct staged *s, int inuse)
 {
 	blk64_t k, len;
 	size_t i;
 
 	for (k = 0; k < s->plan.index_blocks; k += len) {
 		len = run_len(s->pblks, s->plan.index_blocks, k);
-		ext2fs_block_alloc_stats_range(h, s->pblks[k], len, inuse);
+		e2c_fs_block_stats(fs, s->pblks[k], len, inuse);
 	}
 	for (i = 0; s->rel && i < s->rel->ndst; i++)
-		ext2fs_block_alloc_stats_range(h, s->rel->dst[i].start,
-					       s->rel->dst[i].len, inuse);
+		e2c_fs_block_stats(fs, s->rel->dst[i].start,
+				   s->rel->dst[i].len, inuse);
 }
 
 /* Step 1: every relocated file's data copied, then every index block,
@@ -926,108 +931,63 @@ errout:
  * block the commit will write but the index blocks, each written back as
  * it is (undo_io saves a block the first time it is written): the
  * superblock's block at the fs's block size (e2c_undo_ready), then what
- * the flushes write (a flush as step 0's, the block bitmaps marked dirty:
- * superblocks, descriptors and every bitmap, as they are but s_wtime),
- * the inode-table runs of step 3, and the block bitmap of every group
- * step 2 takes relocated data blocks in or step 4 releases blocks in (a
- * BLOCK_UNINIT group's is written only once that clears the flag).  The
- * blocks step 1 writes (index blocks, copied data) are free: undo_io
- * records them as they are written.  So the undo file never grows past
- * step 1:
- * a full undo disk stops the commit before anything changed, and nothing
- * is ever written over a block whose record failed (undo_io marks a
- * block saved before it saves it).
+ * the flushes write: the superblocks (a flush as step 0's), the block
+ * bitmap and the descriptor block of every group where step 2 allocates
+ * (index blocks, relocated data) or step 4 frees, as they are
+ * (e2c_fs_presave: a BLOCK_UNINIT group's bitmap too, which a flush
+ * writes only once that clears the flag), and the inode-table runs of
+ * step 3; where the flushes would write every bitmap (e2c_fs_partial
+ * false), every bitmap and descriptor block besides.  The blocks step 1
+ * writes (index blocks, copied data) are free: undo_io records them as
+ * they are written.  So the undo file never grows past step 1: a full
+ * undo disk stops the commit before anything changed, and nothing is
+ * ever written over a block whose record failed (undo_io marks a block
+ * saved before it saves it).
  */
-struct uninit_save {
-	ext2_filsys h;
-	char *seen;		/* groups done */
-	char *buf;
-};
-
-/* The block bitmap of every BLOCK_UNINIT group of start..start+len-1,
- * written back as it is (undo_save). */
-static errcode_t save_uninit(struct uninit_save *u, blk64_t start,
-			     blk64_t len)
-{
-	ext2_filsys h = u->h;
-	dgrp_t g = ext2fs_group_of_blk2(h, start);
-	dgrp_t end = ext2fs_group_of_blk2(h, start + len - 1);
-	errcode_t retval = 0;
-	blk64_t b;
-
-	for (; g <= end && !retval; g++) {
-		b = ext2fs_block_bitmap_loc(h, g);
-		if (u->seen[g] || !b ||
-		    !ext2fs_bg_flags_test(h, g, EXT2_BG_BLOCK_UNINIT))
-			continue;
-		u->seen[g] = 1;
-		retval = io_channel_read_blk64(h->io, b, 1, u->buf);
-		if (!retval)
-			retval = io_channel_write_blk64(h->io, b, 1, u->buf);
-	}
-	return retval;
-}
-
 static errcode_t undo_save(e2c_tx *tx, int backups)
 {
-	ext2_filsys h = tx->fs->h;
-	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
-	struct uninit_save u = { h, NULL, NULL };
 	size_t i, r;
+	blk64_t k, len;
 	errcode_t retval;
 
 	retval = e2c_undo_ready(tx->fs);
 	if (!tx->fs->undo || retval)
 		return retval;
-	ext2fs_mark_bb_dirty(h);
-	if (backups)
-		h->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush2(h, EXT2_FLAG_FLUSH_NO_SYNC);
-	h->flags |= master_only;
-	if (!retval)
-		retval = write_inodes(tx, 1);
-	if (retval)
-		return retval;
-	u.seen = calloc(h->group_desc_count, 1);
-	u.buf = malloc(h->blocksize);
-	if (!u.seen || !u.buf) {
-		retval = ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < tx->n && !retval; i++) {
+	for (i = 0; i < tx->n; i++) {
 		const struct staged *s = &tx->v[i];
 		const struct e2c_range *f = freed_runs(s);
 
-		for (r = 0; r < s->nfreed && !retval; r++)
-			retval = save_uninit(&u, f[r].start, f[r].len);
-		for (r = 0; s->rel && r < s->rel->ndst && !retval; r++)
-			retval = save_uninit(&u, s->rel->dst[r].start,
-					     s->rel->dst[r].len);
+		for (k = 0; k < s->plan.index_blocks; k += len) {
+			len = run_len(s->pblks, s->plan.index_blocks, k);
+			e2c_fs_mark_dirty(tx->fs, s->pblks[k], len);
+		}
+		for (r = 0; r < s->nfreed; r++)
+			e2c_fs_mark_dirty(tx->fs, f[r].start, f[r].len);
+		for (r = 0; s->rel && r < s->rel->ndst; r++)
+			e2c_fs_mark_dirty(tx->fs, s->rel->dst[r].start,
+					  s->rel->dst[r].len);
 	}
-out:
-	free(u.buf);
-	free(u.seen);
+	retval = e2c_fs_presave(tx->fs);
+	if (!e2c_fs_partial(tx->fs))
+		ext2fs_mark_bb_dirty(tx->fs->h);
+	if (!retval)
+		retval = e2c_fs_flush(tx->fs, backups, E2C_SYNC_NONE);
+	if (!retval)
+		retval = write_inodes(tx, 1);
 	return retval;
 }
 
-/* ext2fs_flush, with the backup superblocks and descriptors too when
- * backups (the feature set changed: a backup without "extent" would make
- * e2fsck, recovering from it, clear every migrated inode).  one_sync: a
- * single fsync after everything instead of one before and one after the
- * primary superblock; only for a superblock that says "not clean", whose
- * order against the rest does not matter (doc/crash.md). */
-static errcode_t flush_fs(ext2_filsys h, int backups, int one_sync)
+/* ext2fs_flush of what changed (e2c_fs_flush), with the backup
+ * superblocks too when backups (the feature set changed: a backup
+ * without "extent" would make e2fsck, recovering from it, clear every
+ * migrated inode).  one_sync: a single fsync after everything instead of
+ * one before and one after the primary superblock; only for a superblock
+ * that says "not clean", whose order against the rest does not matter
+ * (doc/crash.md). */
+static errcode_t flush_fs(e2c_fs *fs, int backups, int one_sync)
 {
-	int master_only = h->flags & EXT2_FLAG_MASTER_SB_ONLY;
-	errcode_t retval;
-
-	if (backups)
-		h->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
-	retval = ext2fs_flush2(h, one_sync ? EXT2_FLAG_FLUSH_NO_SYNC : 0);
-	h->flags |= master_only;
-	if (!retval && one_sync)
-		retval = io_channel_flush(h->io);
-	return retval;
+	return e2c_fs_flush(fs, backups, one_sync ? E2C_SYNC_ONCE :
+				E2C_SYNC_BOTH);
 }
 
 /* The features ef turns on (on), or off. */
@@ -1087,7 +1047,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	sb->s_state &= ~EXT2_VALID_FS;
 	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
-	retval = flush_fs(h, ef.features_on != 0, 1);
+	retval = flush_fs(tx->fs, ef.features_on != 0, 1);
 	if (retval)
 		goto restore;
 
@@ -1101,8 +1061,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		goto restore;
 	tx->step = 2;
 	for (marked = 0; marked < tx->n; marked++)
-		account_nodes(h, &tx->v[marked], +1);
-	retval = flush_fs(h, 0, 1);
+		account_nodes(tx->fs, &tx->v[marked], +1);
+	retval = flush_fs(tx->fs, 0, 1);
 	/* With verify, what step 1 copied is read back now: a difference
 	 * stops the commit before any inode refers to it. */
 	for (i = 0; i < tx->n && !retval; i++)
@@ -1132,8 +1092,8 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		const struct e2c_range *f = freed_runs(s);
 
 		for (r = 0; r < s->nfreed; r++) {
-			ext2fs_block_alloc_stats_range(h, f[r].start,
-						       f[r].len, -1);
+			e2c_fs_block_stats(tx->fs, f[r].start, f[r].len,
+					   -1);
 			e2c_fs_unmap(tx->fs, f[r].start, f[r].len);
 		}
 	}
@@ -1142,7 +1102,7 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 	sb->s_state = old_state;
 	apply_half(&ef, sb, 0);
 	ext2fs_mark_super_dirty(h);
-	retval = flush_fs(h, ef.features_off != 0, 0);
+	retval = flush_fs(tx->fs, ef.features_off != 0, 0);
 	if (retval)
 		goto partial;
 	tx->step = COMMIT_DONE;
@@ -1155,14 +1115,14 @@ restore:
 	 * superblock as it was, and the disk means what it meant.  Two
 	 * fsyncs: this superblock may say clean. */
 	while (marked--)
-		account_nodes(h, &tx->v[marked], -1);
+		account_nodes(tx->fs, &tx->v[marked], -1);
 	sb->s_state = old_state;
 	sb->s_feature_compat = old_compat;
 	sb->s_feature_incompat = old_incompat;
 	sb->s_feature_ro_compat = old_ro_compat;
 	ext2fs_mark_super_dirty(h);
 	tx->cause = retval;
-	tx->flush_err = flush_fs(h, ef.features_on != 0, 0);
+	tx->flush_err = flush_fs(tx->fs, ef.features_on != 0, 0);
 	if (tx->flush_err) {
 		/* The disk may say not clean, with the new features: say
 		 * so, and let the close write the superblock as it was
@@ -1184,7 +1144,7 @@ partial:
 	apply_half(&ef, sb, 1);
 	ext2fs_mark_super_dirty(h);
 	tx->cause = retval;
-	tx->flush_err = ext2fs_flush(h);
+	tx->flush_err = flush_fs(tx->fs, 0, 0);
 	tx->broken = 1;
 	tx->fs->committed = 1;
 	return E2C_ERR_COMMIT_PARTIAL;

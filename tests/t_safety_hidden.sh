@@ -3,8 +3,9 @@
 # owners map did not see.
 #  - An inode in use (linked) that the inode bitmap calls free, a file or
 #    a directory, with its blocks freed in the block bitmap too (where the
-#    next index block would go) or not: the scan reads every inode table,
-#    so its blocks count as owned, and the write is refused ("Inode bitmap
+#    next index block would go) or not: the scan reads the inode table of
+#    its group (the bitmap has other inodes there, or the descriptor
+#    counts it in use), so its blocks count as owned, and the write is refused ("Inode bitmap
 #    disagrees with the filesystem ... run e2fsck -f"), exit 1, the image
 #    byte-identical.  After e2fsck -fy the migration works.
 #  - Blocks after a bad pointer (e2fsprogs' f_ind_inode_collision): /x's
@@ -73,6 +74,35 @@ debugfs -R "cat /b_victim" "$img" 2>/dev/null >"$T/victim"
 python3 -c "
 import sys
 sys.exit(open('$T/victim', 'rb').read() != b'VICTIMDATA' * 1000)" || fail "/b_victim changed"
+
+# ---- a group whose descriptor disagrees with its empty bitmap ------------
+# The search reads only the inode tables of groups where the bitmap or the
+# descriptor says an inode may be in use.  Group 1 (inodes 33-64) holds 24
+# files; all 24 freed in the inode bitmap (their blocks too) leave its
+# bitmap empty but its descriptor counting 24 in use: its table is read,
+# the inodes found, the write refused.
+mkdir "$T/gt"
+python3 -c "
+for i in range(45):
+    open('$T/gt/f%02d' % i, 'wb').write(bytes([65 + i % 26]) * 3000)"
+img=$T/group.img
+mke2fs -q -F -t ext3 -b 1024 -N 64 -d "$T/gt" "$img" 16M >/dev/null 2>&1 ||
+	fail "mke2fs group"
+[ "$(debugfs -R "stat /f44" "$img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')" = 56 ] ||
+	fail "group: /f44 is not inode 56"
+fb=$(first_block "$img" /f21)
+lb=$(debugfs -R "blocks /f44" "$img" 2>/dev/null | awk '{print $NF}')
+debugfs_w "$img" "freei <33> 24" || fail "group: freei"
+debugfs_w "$img" "freeb $fb $((lb - fb + 1))" || fail "group: freeb"
+dumpe2fs "$img" 2>/dev/null | grep -q "^  [0-9]* free blocks, 8 free inodes" ||
+	fail "group: descriptor of group 1 changed"
+before=$(sum "$img")
+for run in "-R migrate\ /f40 -R commit" "$TOP/scripts/migrate-all.lua"; do
+	eval "set -- $run"
+	expect_rc 1 "$E2LUA" -w "$img" "$@"
+	assert_grep "Inode bitmap disagrees with the filesystem" "$T/err" "group: $run"
+	assert_eq "$before" "$(sum "$img")" "group: $run: image changed"
+done
 
 # ---- blocks after a bad pointer -----------------------------------------
 # /x (15 blocks: an indirect block with 3 pointers), /y (13 blocks), /d a

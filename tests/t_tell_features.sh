@@ -15,7 +15,7 @@ WILL="^feature: extent will be turned on: $MEANS\$"
 DONE="^feature: extent turned on: $MEANS\$"
 WOULD_P="^  feature:        extent would be turned on: $MEANS\$"
 DONE_P="^  feature:        extent turned on: $MEANS\$"
-BK="backup superblocks and the group descriptors beside them"
+BK="backup superblocks"
 
 # lines N PATTERN FILE WHAT: exactly N lines of FILE match PATTERN.
 lines() {

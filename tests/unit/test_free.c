@@ -305,6 +305,20 @@ static void check_image(const char *bs, const char *opts, const char *size)
 	      "a 5th map is refused");
 	ext2fs_free_block_bitmap(extra);
 
+	/* An empty red-black tree map (a transaction's reservations before
+	 * any): nothing more in use than with no map. */
+	{
+		ext2_filsys h = e2c_fs_handle(fs);
+		int type = h->default_bitmap_type;
+
+		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+		CHECK(!ext2fs_allocate_block_bitmap(h, "empty", &extra),
+		      "rbtree map");
+		h->default_bitmap_type = type;
+		check_range(fs, extra, 0, total, "an empty rbtree map");
+		ext2fs_free_block_bitmap(extra);
+	}
+
 	/* Seek lands inside a free extent: the rest of it comes next. */
 	CHECK(!e2c_free_begin(fs, 0, total, &c), "begin");
 	while (!e2c_free_next(&c, &b, &l, &got) && got && l < 3)
