@@ -34,6 +34,8 @@ expect_rc 1 "$E2LUA" -R "plan -r /nope" "$img"
 assert_eq "e2lua: plan /nope: File not found by ext2_lookup" "$(cat "$T/err")" "plan -r /nope"
 expect_rc 1 "$E2LUA" -R "plan -r" "$img"
 err_has "^e2lua: Usage: plan \[-j\] \[-r\] \[-u | -m|--relocate \[-g|--goal BLOCK\] \[-G|--min-gain N\]\] <file>...$" "plan -r without a directory"
+expect_rc 1 "$E2LUA" -R "plan -u -m /" "$img"
+err_has "^e2lua: plan: -u and -m \(--relocate\) do not go together$" "plan -u -m"
 assert_eq "$s0" "$(sum "$img")" "plan wrote to the image"
 
 # migrate -r /dir, commit: exactly the model's inodes converted, e2fsck

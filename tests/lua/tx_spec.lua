@@ -59,6 +59,8 @@ local function check_plans(img)
 	t.eq(fs:plan("/fastlink").code, e2.errors.E2C_ERR_SKIP_NO_BLOCKS, "fast symlink skip code")
 	t.eq(fs:plan("<8>").code, e2.errors.E2C_ERR_SKIP_RESERVED, "journal skip code")
 	t.raises(function() fs:plan("/nope") end, "plan /nope: File not found", "plan of a missing file")
+	t.raises(function() fs:plan("/dind", { unmigrate = true, relocate = true }) end,
+		"plan: unmigrate and relocate do not go together", "plan: unmigrate with relocate")
 	local e = t.raises(function() fs:begin() end, "begin " .. img .. ": Filesystem opened read-only", "begin read-only")
 	t.eq(e.code, e2.errors.E2C_ERR_NOT_WRITABLE, "begin read-only code")
 	fs:close()
