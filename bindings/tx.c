@@ -181,22 +181,11 @@ void e2l_pushplan(lua_State *L, e2c_fs *fs, const struct e2c_plan *p)
 	lua_pushboolean(L, p->skip == 0);
 	lua_setfield(L, -2, "ok");
 	if (p->skip) {
+		char detail[128];
+
 		e2c_init();
-		if (p->skip == E2C_ERR_SKIP_NO_SPACE && p->relocate)
-			lua_pushfstring(L, "needs %I free block%s (data and "
-					"index), %I free",
-					(lua_Integer)(p->data_blocks +
-						      p->index_blocks),
-					p->data_blocks + p->index_blocks == 1 ?
-					"" : "s", (lua_Integer)p->free_blocks);
-		else if (p->skip == E2C_ERR_SKIP_NO_SPACE)
-			lua_pushfstring(L, "needs %I %s block%s, %I free",
-					(lua_Integer)p->index_blocks,
-					p->unmigrate ? "indirect" : "index",
-					p->index_blocks == 1 ? "" : "s",
-					(lua_Integer)p->free_blocks);
-		else
-			lua_pushstring(L, error_message(p->skip));
+		e2c_plan_detail(p, detail, sizeof(detail));
+		lua_pushstring(L, *detail ? detail : error_message(p->skip));
 		lua_setfield(L, -2, "reason");
 		SETINT("code", p->skip);
 		lua_pushstring(L, e2l_skip_class_name(p->skip));

@@ -762,14 +762,20 @@ struct e2c_migrate_opts {
 				 * (e2c_unplan_inode; not with relocate) */
 };
 
+/* What of a skipped plan the code alone does not say, into buf (len
+ * bytes; "" when nothing): for E2C_ERR_SKIP_NO_SPACE the blocks needed
+ * and free ("needs 102 free blocks (data and index), 84 free"). */
+void e2c_plan_detail(const struct e2c_plan *p, char *buf, size_t len);
+
 /* What migrating ino would do; writes nothing, works read-only.  A
  * non-migratable inode is not an error: plan->skip says why (also
  * E2C_ERR_SKIP_NO_SPACE when its index blocks outnumber the free
  * blocks). */
 errcode_t e2c_plan_inode(e2c_fs *fs, ext2_ino_t ino, struct e2c_plan *plan);
 /* The same with options (o NULL: in place; o->unmigrate: the reverse
- * migration's, e2c_unplan_inode).  A relocating plan lays the data out in a scratch copy of the block bitmap: what staging it now
- * would do in an empty transaction (core/reloc.c). */
+ * migration's, e2c_unplan_inode).  A relocating plan lays the data out
+ * in a scratch copy of the block bitmap: what staging it now would do in
+ * an empty transaction (core/reloc.c). */
 errcode_t e2c_plan_inode2(e2c_fs *fs, ext2_ino_t ino,
 			  const struct e2c_migrate_opts *o,
 			  struct e2c_plan *plan);

@@ -8,6 +8,7 @@
  * to narrow or collapse (its Pass 1E heuristics).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -596,4 +597,23 @@ blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents)
 
 	tree_shape(extents, node_entries(fs->h), &depth, &nodes);
 	return nodes;
+}
+
+void e2c_plan_detail(const struct e2c_plan *p, char *buf, size_t len)
+{
+	blk64_t need = p->relocate ? p->data_blocks + p->index_blocks :
+			p->index_blocks;
+
+	if (p->skip != E2C_ERR_SKIP_NO_SPACE)
+		snprintf(buf, len, "%s", "");
+	else if (p->relocate)
+		snprintf(buf, len, "needs %llu free block%s (data and index), "
+			 "%llu free", (unsigned long long)need,
+			 need == 1 ? "" : "s",
+			 (unsigned long long)p->free_blocks);
+	else
+		snprintf(buf, len, "needs %llu %s block%s, %llu free",
+			 (unsigned long long)need,
+			 p->unmigrate ? "indirect" : "index", need == 1 ? "" : "s",
+			 (unsigned long long)p->free_blocks);
 }

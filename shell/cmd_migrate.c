@@ -133,9 +133,12 @@ static void print_row(FILE *out, const struct e2c_plan *p,
 		      const char *status, const char *path)
 {
 	if (p->skip) {
-		fprintf(out, "%7u %-7s %9s %8s %5s %6s %6s %s: %s\n", p->ino,
-			status, "-", "-", "-", "-", "-", path,
-			error_message(p->skip));
+		char detail[128];
+
+		e2c_plan_detail(p, detail, sizeof(detail));
+		fprintf(out, "%7u %-7s %9s %8s %5s %6s %6s %s: %s%s%s\n",
+			p->ino, status, "-", "-", "-", "-", "-", path,
+			error_message(p->skip), *detail ? "; " : "", detail);
 		return;
 	}
 	fprintf(out, "%7u %-7s %9llu %8llu %5d %6llu %6llu %s\n", p->ino,
@@ -287,7 +290,6 @@ static void remember(struct run *r, ext2_ino_t ino, const char *file)
 	lua_pop(L, 1);
 }
 
-/* Plan or stage ino, named file. */
 /* A skip said in the summary, never a failure: min_gain's refusal is
  * the policy the user asked for, named file or not. */
 static int quiet_skip(const struct run *r, errcode_t code)
@@ -296,6 +298,7 @@ static int quiet_skip(const struct run *r, errcode_t code)
 	       (r->recursive && ordinary_skip(code));
 }
 
+/* Plan or stage ino, named file. */
 static void one(struct run *r, ext2_ino_t ino, const char *file)
 {
 	struct e2c_plan p;
