@@ -930,9 +930,10 @@ errcode_t e2c_tx_begin(e2c_fs *fs, e2c_tx **ret);
  * in memory.  Nothing reaches the disk.  plan (may be NULL) is filled. */
 errcode_t e2c_tx_migrate(e2c_tx *tx, ext2_ino_t ino, struct e2c_plan *plan);
 /* The same with options (o NULL: in place; o->unmigrate is ignored:
- * e2c_tx_unmigrate stages those).  Relocating reserves the new data blocks as well (the layout: core/reloc.c) and works on
- * extent-mapped inodes too; while a scan builds the owners map it is
- * refused (E2C_ERR_SCANNING). */
+ * e2c_tx_unmigrate stages those).  Relocating reserves the new data
+ * blocks as well (the layout: core/reloc.c) and works on extent-mapped
+ * inodes too; while a scan builds the owners map it is refused
+ * (E2C_ERR_SCANNING). */
 errcode_t e2c_tx_migrate2(e2c_tx *tx, ext2_ino_t ino,
 			  const struct e2c_migrate_opts *o,
 			  struct e2c_plan *plan);

@@ -4,9 +4,10 @@
  * libext2fs opens paths, so each input is written to one per-process file
  * on /dev/shm (memory, not disk), unlinked and opened as /proc/self/fd/N.  The harness opens it read-only, walks
  * every in-use inode's map three ways (pieces, coalesced runs, holes),
- * plans it and reads parts of its content; then opens the same file for
- * write and stages and commits the migration of every inode that can be
- * migrated; then the multi-object paths (two selections, a selection and
+ * plans it (in place, relocating, back) and reads parts of its content;
+ * then opens the same file for write and stages and commits the
+ * migration of every inode that can be migrated, then their unmigration;
+ * on a fresh copy their relocation; then the multi-object paths (two selections, a selection and
  * a tx of two filesystems, staging, rollback and scans interleaved).
  * Every core entry point a corrupt image can reach is exercised;
  * libext2fs errors are expected and ignored, crashes, sanitizer reports
@@ -148,14 +149,33 @@ static void blockmap_pass(e2c_fs *fs, e2c_tx *tx)
 	e2c_blockmap_free(bm);
 }
 
-/*
- * One pass over the image.  Read-only: walk, plan, read and measure every
- * in-use inode, then its free space and fragmentation, and the block map
- * picture.  Write: stage every inode (those that cannot be migrated fail
- * to stage, as they should), the picture after the commit, and commit.
- */
-static void pass(int write)
+/* The write passes: in place, relocating (every other inode with
+ * verify), back to block maps (asking to clear the extent feature). */
+enum { READ, MIGRATE, RELOCATE, UNMIGRATE };
+
+static void stage(e2c_tx *tx, ext2_ino_t ino, int mode, int n)
 {
+	struct e2c_migrate_opts o = { .relocate = 1, .verify = n & 1 };
+
+	if (mode == MIGRATE)
+		e2c_tx_migrate(tx, ino, NULL);
+	else if (mode == RELOCATE)
+		e2c_tx_migrate2(tx, ino, &o, NULL);
+	else
+		e2c_tx_unmigrate(tx, ino, NULL);
+}
+
+/*
+ * One pass over the image.  Read-only: walk, plan (in place, relocating,
+ * back), read and measure every in-use inode, then its free space and
+ * fragmentation, and the block map picture.  Write: stage every inode
+ * as mode says (those that cannot be fail to stage, as they should), the
+ * picture after the commit, and commit.
+ */
+static void pass(int mode)
+{
+	struct e2c_migrate_opts reloc = { .relocate = 1 };
+	int write = mode != READ;
 	struct e2c_open_opts opts = { .write = write };
 	struct ext2_inode *inode = NULL;
 	struct e2c_frag_run *runs;
@@ -179,13 +199,15 @@ static void pass(int write)
 		if (e2c_scan_next(scan, &ino, inode) || !ino)
 			break;
 		if (write) {
-			e2c_tx_migrate(tx, ino, NULL);
+			stage(tx, ino, mode, n);
 			continue;
 		}
 		walk(fs, ino, inode, 0);
 		walk(fs, ino, inode, 1);
 		walk(fs, ino, inode, 2);
 		e2c_plan_inode(fs, ino, &plan);
+		e2c_plan_inode2(fs, ino, &reloc, &plan);
+		e2c_unplan_inode(fs, ino, &plan);
 		read_content(fs, ino, inode);
 		if (!e2c_frag_inode(fs, ino, inode, &frag, &runs, &nruns))
 			free(runs);
@@ -196,7 +218,9 @@ static void pass(int write)
 	if (!write)
 		free_and_frag(fs);
 	blockmap_pass(fs, tx);
-	if (tx && e2c_tx_count(tx))
+	if (mode == UNMIGRATE)
+		e2c_tx_clear_feature(tx, E2C_FEATURE_EXTENT);
+	if (tx && (e2c_tx_count(tx) || mode == UNMIGRATE))
 		e2c_tx_commit(tx);
 out:
 	e2c_scan_close(scan);
@@ -325,9 +349,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (image_path() || put_image(data, size))
 		abort();	/* /dev/shm unusable: not a finding */
-	pass(0);
+	pass(READ);
 	select_pass(0);
-	pass(1);
+	pass(MIGRATE);
+	pass(UNMIGRATE);	/* what the migration made, back */
+	if (put_image(data, size))
+		abort();
+	pass(RELOCATE);
 	if (put_image(data, size))
 		abort();
 	select_pass(1);
