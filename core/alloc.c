@@ -38,15 +38,14 @@ static errcode_t candidate_ok(e2c_fs *fs, blk64_t blk,
 
 /* The first block of start..end free in both the block bitmap and taken
  * (ENOENT: none).  taken holds a few runs: the reservations skipped. */
-static errcode_t first_free(ext2_filsys h, ext2fs_block_bitmap taken,
+static errcode_t first_free(e2c_fs *fs, ext2fs_block_bitmap taken,
 			    blk64_t start, blk64_t end, blk64_t *out)
 {
 	blk64_t b = start;
 	errcode_t retval;
 
 	for (;;) {
-		retval = ext2fs_find_first_zero_block_bitmap2(h->block_map, b,
-							      end, &b);
+		retval = e2c_bb_find(fs, 0, b, end, &b);
 		if (retval || !ext2fs_test_block_bitmap2(taken, b))
 			break;
 		retval = ext2fs_find_first_zero_block_bitmap2(taken, b, end,
@@ -71,9 +70,9 @@ errcode_t e2c_alloc_blocks(e2c_fs *fs, ext2fs_block_bitmap taken, blk64_t goal,
 	if (goal < first || goal > last)
 		goal = first;
 	for (i = 0; i < n; i++) {
-		retval = first_free(fs->h, taken, goal, last, &b);
+		retval = first_free(fs, taken, goal, last, &b);
 		if (retval == ENOENT && goal > first)
-			retval = first_free(fs->h, taken, first, goal - 1, &b);
+			retval = first_free(fs, taken, first, goal - 1, &b);
 		if (!retval)
 			retval = candidate_ok(fs, b, build, unverified);
 		if (retval)
@@ -188,6 +187,10 @@ errcode_t e2c_alloc_ranges(e2c_fs *fs, ext2fs_block_bitmap taken,
 	 * which then goes to the first that holds it from the goal. */
 	if (want && !retval)
 		retval = free_cursor(fs, taken, &c);
+	/* Every free range of the filesystem: every group, read ahead. */
+	if (want && !retval)
+		retval = e2c_bb_load_range(fs, 0,
+					   ext2fs_blocks_count(fs->h->super));
 	while (want && !retval) {
 		retval = e2c_free_next(&c, &blk, &len, &got);
 		if (retval || !got)

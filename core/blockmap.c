@@ -357,11 +357,16 @@ static errcode_t walk_meta(e2c_blockmap *bm, struct walk_ctx *w,
 {
 	ext2_filsys h = bm->fs->h;
 	errcode_t retval;
+	int inuse = 1;
 
 	if (!ino || ino == EXT2_ROOT_INO || ino > h->super->s_inodes_count ||
-	    ext2fs_test_inode_bitmap2(bm->chosen, ino) ||
-	    (h->inode_map && !ext2fs_test_inode_bitmap2(h->inode_map, ino)))
+	    ext2fs_test_inode_bitmap2(bm->chosen, ino))
 		return 0;
+	if (h->inode_map) {
+		retval = e2c_ib_test(bm->fs, ino, &inuse);
+		if (retval || !inuse)
+			return retval;
+	}
 	retval = e2c_read_inode(bm->fs, ino, bm->ibuf);
 	if (!retval)
 		retval = walk_inode(w, ino, bm->ibuf);
@@ -452,8 +457,12 @@ errcode_t e2c_blockmap_finish(e2c_blockmap *bm)
 
 	if (bm->finished)
 		return EXT2_ET_INVALID_ARGUMENT;
-	/* Builds the fs's metadata map if nobody did yet. */
+	/* Builds the fs's metadata map if nobody did yet; the range's
+	 * block bitmaps loaded. */
 	retval = e2c_fs_is_metadata(bm->fs, bm->start, 1, &meta);
+	if (!retval)
+		retval = e2c_bb_load_range(bm->fs, bm->start,
+					   bm->last - bm->start + 1);
 	if (!retval)
 		retval = walk_meta_inodes(bm);
 	if (retval)

@@ -177,6 +177,15 @@ int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
 unsigned int e2c_fs_block_size(e2c_fs *fs);
 ext2_ino_t e2c_fs_inodes_count(e2c_fs *fs);
 errcode_t e2c_fs_testb(e2c_fs *fs, blk64_t blk, int *inuse);
+/* The handle's bitmaps (e2c_fs_handle(fs)->block_map, inode_map) hold
+ * only the groups loaded so far: a group is read when first used.  Load
+ * every group (read ahead first) before reading the maps directly; the
+ * read and checksum errors of ext2fs_read_bitmaps, E2C_ERR_NO_BITMAPS
+ * under -c.  groups_loaded: how many groups' block and inode bitmaps are
+ * loaded (0 and 0 under -c). */
+errcode_t e2c_fs_load_bitmaps(e2c_fs *fs);
+void e2c_fs_groups_loaded(e2c_fs *fs, unsigned long *blocks,
+			  unsigned long *inodes);
 
 /*
  * Open an image or device (with opts->partition, the filesystem in that
@@ -261,7 +270,9 @@ errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
  * owners map, built first if need be): E2C_ERR_INODE_BITMAP when an inode
  * that looks in use (e2c_scan_open_live) is free in the inode bitmap,
  * E2C_ERR_BLOCK_BITMAP when a block some inode maps, or a metadata block,
- * is free in the block bitmap; 0 when they agree.  Either disagreement
+ * is free in the block bitmap of a group loaded so far (the groups where
+ * something was allocated, freed or looked up: the others are not
+ * written); 0 when they agree.  Either disagreement
  * means the next allocation could overwrite data: writes are refused
  * until e2fsck -f repaired it.  E2C_ERR_SCANNING while a scan builds the
  * owners map.
@@ -1084,6 +1095,7 @@ void e2c_tx_extents_left(e2c_tx *tx, ext2_ino_t *first, size_t *count);
  * no close; the bitmaps must outlive it.
  */
 struct e2c_free_cursor {
+	e2c_fs *fs;		/* maps[0] is its block map, loaded as met */
 	ext2fs_block_bitmap maps[E2C_FREE_MAPS];
 	int nmaps;
 	blk64_t start, end;	/* the range: [start, end) */

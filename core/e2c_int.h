@@ -42,6 +42,10 @@ struct e2c_fs {
 	int backups_known;	/* ... counted */
 	struct e2c_undo *undo;	/* opts.undo_file's state (core/undo.c) */
 	struct e2c_dirty *dirty; /* writable: groups changed (core/flush.c) */
+	struct e2c_loaded *loaded; /* groups whose bitmaps are loaded
+				 * (core/bitmaps.c; NULL: no bitmaps, -c) */
+	errcode_t load_err;	/* a bitmap changed where it was never
+				 * loaded, or could not be: flushes fail */
 };
 
 /* Partition number of the image, which must hold ext2/3/4:
@@ -469,6 +473,37 @@ int e2c_fs_partial(e2c_fs *fs);
 void e2c_fs_mark_dirty(e2c_fs *fs, blk64_t blk, blk64_t num);
 errcode_t e2c_fs_presave(e2c_fs *fs);
 
+/* The fs's bitmaps, loaded a group at a time (core/bitmaps.c). */
+/* Past this many blocks the fs's own block map is a red-black tree. */
+#define E2C_BB_TREE_FROM (1ULL << 22)
+enum { E2C_BM_BLOCK = 1, E2C_BM_INODE = 2 };
+/* At open: the handle's maps, empty, no group loaded; free: the rest. */
+errcode_t e2c_bitmaps_init(e2c_fs *fs);
+void e2c_bitmaps_free(e2c_fs *fs);
+/* Load the block bitmaps of groups g0..g1 (read ahead first when more
+ * than one), of the groups of blk..blk+num-1, the inode bitmaps of
+ * groups g0..g1.  E2C_ERR_NO_BITMAPS without bitmaps (-c); the read and
+ * checksum errors of ext2fs_read_bitmaps. */
+errcode_t e2c_bb_load(e2c_fs *fs, dgrp_t g0, dgrp_t g1);
+errcode_t e2c_bb_load_range(e2c_fs *fs, blk64_t blk, blk64_t num);
+errcode_t e2c_ib_load(e2c_fs *fs, dgrp_t g0, dgrp_t g1);
+/* Load the block bitmaps of the groups holding a block set in map. */
+errcode_t e2c_bb_load_map(e2c_fs *fs, ext2fs_block_bitmap map);
+/* Whether inode ino is in use in the inode bitmap (its group loaded). */
+errcode_t e2c_ib_test(e2c_fs *fs, ext2_ino_t ino, int *inuse);
+/* Whether group g's block bitmap is loaded (no bitmaps: yes). */
+int e2c_bb_loaded(e2c_fs *fs, dgrp_t g);
+/* The first block of start..end set (set) or clear in the block bitmap,
+ * loading the groups on the way one by one (ENOENT: none). */
+errcode_t e2c_bb_find(e2c_fs *fs, int set, blk64_t start, blk64_t end,
+		      blk64_t *out);
+/* fn on each group loaded since the last call (e2c_fs_check_bitmaps
+ * compares them with the metadata and owners maps); a group where fn
+ * fails stays due.  uncheck: every loaded group due again (new maps). */
+errcode_t e2c_bb_each_unchecked(e2c_fs *fs,
+				errcode_t (*fn)(e2c_fs *fs, dgrp_t g));
+errcode_t e2c_bb_uncheck(e2c_fs *fs);
+
 /* Read-ahead (core/readahead.c). */
 /* A run of blocks being gathered for io_channel_cache_readahead: add
  * blocks in ascending order (a block at or inside the run's end extends
@@ -479,8 +514,6 @@ struct e2c_ra {
 };
 void e2c_ra_add(ext2_filsys h, struct e2c_ra *r, blk64_t blk, blk64_t n);
 void e2c_ra_flush(ext2_filsys h, struct e2c_ra *r);
-/* Ask for every bitmap block ext2fs_read_bitmaps is about to read. */
-void e2c_ra_bitmaps(ext2_filsys h);
 /* The read-ahead of an inode scan (core/scan.c opens one per scan):
  * scan, a scan of its own over the same inodes, runs ahead of the inode
  * last returned (e2c_ahead_to) asking for the indirect blocks it finds.

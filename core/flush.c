@@ -31,36 +31,44 @@ struct e2c_dirty {
 	void (*old_range)(ext2_filsys h, blk64_t blk, blk_t num, int inuse);
 };
 
-static void mark_groups(ext2_filsys h, struct e2c_dirty *d, blk64_t blk,
-			blk64_t num)
+/* A group changed that was never loaded lost what its bitmap held: no
+ * flush may write it (fs->load_err). */
+static void mark_groups(e2c_fs *fs, blk64_t blk, blk64_t num)
 {
+	ext2_filsys h = fs->h;
+	struct e2c_dirty *d = fs->dirty;
 	dgrp_t g, last;
 
 	if (!num || blk < h->super->s_first_data_block ||
 	    blk + num > ext2fs_blocks_count(h->super))
 		return;
 	last = ext2fs_group_of_blk2(h, blk + num - 1);
-	for (g = ext2fs_group_of_blk2(h, blk); g <= last; g++)
+	for (g = ext2fs_group_of_blk2(h, blk); g <= last; g++) {
 		d->groups[g / 8] |= 1 << (g % 8);
+		if (!e2c_bb_loaded(fs, g) && !fs->load_err)
+			fs->load_err = EXT2_ET_NO_BLOCK_BITMAP;
+	}
 }
 
 static void stats_hook(ext2_filsys h, blk64_t blk, int inuse)
 {
-	struct e2c_dirty *d = ((e2c_fs *)h->priv_data)->dirty;
+	e2c_fs *fs = h->priv_data;
+	struct e2c_dirty *d = fs->dirty;
 
-	mark_groups(h, d, blk, 1);
+	mark_groups(fs, blk, 1);
 	if (d->old)
 		d->old(h, blk, inuse);
 }
 
 static void range_hook(ext2_filsys h, blk64_t blk, blk_t num, int inuse)
 {
-	struct e2c_dirty *d = ((e2c_fs *)h->priv_data)->dirty;
+	e2c_fs *fs = h->priv_data;
+	struct e2c_dirty *d = fs->dirty;
 
 	/* 1.47.0 passes the range's end and 0 (fixed in 1.47.3). */
 	if (!d->in_stats) {
 		if (num)
-			mark_groups(h, d, blk, num);
+			mark_groups(fs, blk, num);
 		else
 			d->unknown = 1;
 	}
@@ -108,9 +116,15 @@ void e2c_dirty_end(e2c_fs *fs)
 void e2c_fs_block_stats(e2c_fs *fs, blk64_t blk, blk64_t num, int inuse)
 {
 	struct e2c_dirty *d = fs->dirty;
+	errcode_t retval;
 
+	/* Loaded before it changes (the commit loaded them before its
+	 * first write: this cannot fail then). */
+	retval = e2c_bb_load_range(fs, blk, num);
+	if (retval && !fs->load_err)
+		fs->load_err = retval;
 	if (d) {
-		mark_groups(fs->h, d, blk, num);
+		mark_groups(fs, blk, num);
 		d->in_stats = 1;
 	}
 	ext2fs_block_alloc_stats_range(fs->h, blk, num, inuse);
@@ -213,7 +227,7 @@ int e2c_fs_partial(e2c_fs *fs)
 void e2c_fs_mark_dirty(e2c_fs *fs, blk64_t blk, blk64_t num)
 {
 	if (fs->dirty)
-		mark_groups(fs->h, fs->dirty, blk, num);
+		mark_groups(fs, blk, num);
 }
 
 static void clear_groups(e2c_fs *fs)
@@ -233,8 +247,14 @@ errcode_t e2c_fs_flush(e2c_fs *fs, int backups, int sync)
 	int saved = h->flags & (EXT2_FLAG_MASTER_SB_ONLY |
 				 EXT2_FLAG_SUPER_ONLY);
 	int partial = e2c_fs_partial(fs);
-	errcode_t retval = 0;
+	errcode_t retval = fs->load_err;
 
+	/* The whole flush writes every bitmap: every group loaded first. */
+	if (!retval && !partial &&
+	    (h->flags & (EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY)))
+		retval = e2c_fs_load_bitmaps(fs);
+	if (retval)
+		return retval;
 	if (partial) {
 		retval = write_changed(fs);
 		if (retval)

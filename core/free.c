@@ -29,6 +29,7 @@ errcode_t e2c_free_begin(e2c_fs *fs, blk64_t start, blk64_t count,
 		return E2C_ERR_NO_BITMAPS;
 	if (start > end || count > end - start)
 		return E2C_ERR_PTR_RANGE;
+	c->fs = fs;
 	c->maps[0] = fs->h->block_map;
 	c->nmaps = 1;
 	/* Blocks before s_first_data_block (block 0 of a 1 KiB filesystem)
@@ -54,6 +55,19 @@ void e2c_free_seek(struct e2c_free_cursor *c, blk64_t blk)
 	c->pos = blk < c->start ? c->start : blk > c->end ? c->end : blk;
 }
 
+/* The first block of pos..last set (set) or clear in map i; the fs's
+ * block map (i 0) loaded group by group as the search goes. */
+static errcode_t find(struct e2c_free_cursor *c, int i, int set, blk64_t pos,
+		      blk64_t last, blk64_t *out)
+{
+	if (i == 0)
+		return e2c_bb_find(c->fs, set, pos, last, out);
+	return set ? ext2fs_find_first_set_block_bitmap2(c->maps[i], pos,
+							 last, out) :
+		     ext2fs_find_first_zero_block_bitmap2(c->maps[i], pos,
+							  last, out);
+}
+
 errcode_t e2c_free_next(struct e2c_free_cursor *c, blk64_t *blk,
 			blk64_t *len, int *got)
 {
@@ -67,8 +81,7 @@ errcode_t e2c_free_next(struct e2c_free_cursor *c, blk64_t *blk,
 	/* The first block clear in every map: go round the maps until
 	 * all of them agree on pos (one call with one map). */
 	while (agree < c->nmaps) {
-		retval = ext2fs_find_first_zero_block_bitmap2(c->maps[i], pos,
-							      end - 1, &z);
+		retval = find(c, i, 0, pos, end - 1, &z);
 		/* libext2fs 1.47's red-black tree answers ENOENT when it
 		 * holds nothing (a transaction's reservations often). */
 		if (retval == ENOENT &&
@@ -90,10 +103,10 @@ errcode_t e2c_free_next(struct e2c_free_cursor *c, blk64_t *blk,
 		}
 		i = (i + 1) % c->nmaps;
 	}
-	/* It ends where the first map has a block in use. */
-	for (i = 0; i < c->nmaps; i++) {
-		retval = ext2fs_find_first_set_block_bitmap2(c->maps[i], pos,
-							     end - 1, &s);
+	/* It ends where the first map has a block in use (the block map
+	 * last: the others bound how far it loads). */
+	for (i = c->nmaps - 1; i >= 0; i--) {
+		retval = find(c, i, 1, pos, end - 1, &s);
 		if (retval == ENOENT)
 			continue;
 		if (retval)
@@ -181,6 +194,9 @@ errcode_t e2c_freefrag(e2c_fs *fs, blk64_t start, blk64_t count,
 		ff->chunks = hi > lo ? hi - lo : 0;
 	}
 	retval = e2c_free_begin(fs, start, count, &c);
+	/* Every group of the range: read ahead, then loaded. */
+	if (!retval)
+		retval = e2c_bb_load_range(fs, start, count);
 	while (!retval) {
 		retval = e2c_free_next(&c, &blk, &len, &got);
 		if (retval || !got)

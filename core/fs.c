@@ -14,7 +14,9 @@
 /* Bit arrays up to this many blocks or inodes (16 MiB a map), red-black
  * trees past it: the type of every bitmap of the fs, its own and the
  * core's (metadata, owners, staged inodes), which scans test once per
- * inode or run, and where a scattered set costs a tree node per run. */
+ * inode or run, and where a scattered set costs a tree node per run.  The
+ * fs's own block map, read by group, is a tree from E2C_BB_TREE_FROM on
+ * (core/bitmaps.c). */
 #define BITARRAY_MAX_BLOCKS (1ULL << 27)
 
 /* Features whose on-disk meaning e2lua's writes respect.  Anything else
@@ -345,10 +347,9 @@ errcode_t e2c_fs_open2(const char *path, const struct e2c_open_opts *opts,
 			goto errout;
 		}
 
-		/* Else one synchronous read per bitmap block, in group
-		 * order: 65,536 of them on a 4 TiB ext3. */
-		e2c_ra_bitmaps(fs->h);
-		retval = ext2fs_read_bitmaps(fs->h);
+		/* Not ext2fs_read_bitmaps (65,536 reads on a 4 TiB ext3):
+		 * a group's bitmaps are read when first used. */
+		retval = e2c_bitmaps_init(fs);
 		if (!retval && fs->writable)
 			retval = e2c_dirty_begin(fs);
 		if (retval)
@@ -389,8 +390,14 @@ errcode_t e2c_fs_close(e2c_fs *fs)
 	if (fs->h) {
 		/* Only a committed filesystem is flushed; everything else
 		 * in memory (a rolled-back stage, a read-only walk) is
-		 * discarded so nothing reaches the disk. */
-		if (fs->writable && fs->committed)
+		 * discarded so nothing reaches the disk.  Bitmaps still to
+		 * be written are written whole by libext2fs: every group
+		 * loaded first, or nothing written. */
+		if (fs->writable && fs->committed &&
+		    (fs->h->flags & (EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY)))
+			retval = fs->load_err ? fs->load_err :
+				 e2c_fs_load_bitmaps(fs);
+		if (!retval && fs->writable && fs->committed)
 			retval = ext2fs_close_free(&fs->h);
 		else
 			ext2fs_free(fs->h);
@@ -399,6 +406,7 @@ errcode_t e2c_fs_close(e2c_fs *fs)
 		if (!retval && !undo_err && e2c_fs_undo_error(fs))
 			retval = E2C_ERR_UNDO_INCOMPLETE;
 	}
+	e2c_bitmaps_free(fs);
 	e2c_undo_close(fs, 0);
 	if (fs->lock_fd >= 0)
 		close(fs->lock_fd);
@@ -444,12 +452,16 @@ ext2_ino_t e2c_fs_inodes_count(e2c_fs *fs)
 
 errcode_t e2c_fs_testb(e2c_fs *fs, blk64_t blk, int *inuse)
 {
+	errcode_t retval;
+
 	if (!fs->h->block_map)
 		return E2C_ERR_NO_BITMAPS;
 	if (blk >= ext2fs_blocks_count(fs->h->super))
 		return E2C_ERR_BLOCK_RANGE;
-	*inuse = ext2fs_test_block_bitmap2(fs->h->block_map, blk);
-	return 0;
+	retval = e2c_bb_load_range(fs, blk, 1);
+	if (!retval)
+		*inuse = ext2fs_test_block_bitmap2(fs->h->block_map, blk);
+	return retval;
 }
 
 int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,

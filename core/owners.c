@@ -244,19 +244,18 @@ void e2c_fs_unmap(e2c_fs *fs, blk64_t blk, blk64_t len)
 		ext2fs_unmark_block_bitmap_range2(fs->owned, blk, len);
 }
 
-/* Whether every block of map (its set runs) is set in the block bitmap:
- * else E2C_ERR_BLOCK_BITMAP. */
-static errcode_t all_in_bitmap(e2c_fs *fs, ext2fs_block_bitmap map)
+/* Whether every block of map (its set runs) in first..last is set in the
+ * block bitmap (loaded there): else E2C_ERR_BLOCK_BITMAP. */
+static errcode_t all_in_bitmap(e2c_fs *fs, ext2fs_block_bitmap map,
+			       blk64_t first, blk64_t last)
 {
-	ext2_filsys h = fs->h;
-	blk64_t last = ext2fs_blocks_count(h->super) - 1;
-	blk64_t b = h->super->s_first_data_block, end, free_blk;
+	blk64_t b = first, end, free_blk;
 
 	while (b <= last &&
 	       !ext2fs_find_first_set_block_bitmap2(map, b, last, &b)) {
 		if (ext2fs_find_first_zero_block_bitmap2(map, b, last, &end))
 			end = last + 1;
-		if (!ext2fs_find_first_zero_block_bitmap2(h->block_map, b,
+		if (!ext2fs_find_first_zero_block_bitmap2(fs->h->block_map, b,
 							  end - 1, &free_blk))
 			return E2C_ERR_BLOCK_BITMAP;
 		b = end;
@@ -264,6 +263,28 @@ static errcode_t all_in_bitmap(e2c_fs *fs, ext2fs_block_bitmap map)
 	return 0;
 }
 
+/* Group g's part of the block bitmap against the metadata and owners
+ * maps. */
+static errcode_t check_group(e2c_fs *fs, dgrp_t g)
+{
+	ext2_filsys h = fs->h;
+	blk64_t first = ext2fs_group_first_block2(h, g);
+	blk64_t last = ext2fs_group_last_block2(h, g);
+	errcode_t retval;
+
+	if (last >= ext2fs_blocks_count(h->super))
+		last = ext2fs_blocks_count(h->super) - 1;
+	retval = all_in_bitmap(fs, fs->meta, first, last);
+	if (!retval)
+		retval = all_in_bitmap(fs, fs->owned, first, last);
+	return retval;
+}
+
+/* The groups holding a block some inode maps are loaded and compared,
+ * and every other group loaded (for metadata, which lies in every group:
+ * a group not loaded is neither allocated in nor freed in, nor written,
+ * and the commit loads and checks every group it changes before its
+ * first write). */
 errcode_t e2c_fs_check_bitmaps(e2c_fs *fs)
 {
 	errcode_t retval;
@@ -274,24 +295,32 @@ errcode_t e2c_fs_check_bitmaps(e2c_fs *fs)
 		if (retval)
 			return retval;
 	}
-	if (fs->bitmaps_known)
-		return fs->bitmaps_err;
-	/* Build the metadata map (a query does). */
-	retval = e2c_fs_is_metadata(fs, fs->h->super->s_first_data_block, 1,
-				    &meta);
-	if (retval)
-		return retval;
-	if (fs->hidden_ino)
-		retval = E2C_ERR_INODE_BITMAP;
-	else if (!fs->h->block_map)
-		retval = E2C_ERR_NO_BITMAPS;
-	else
-		retval = all_in_bitmap(fs, fs->meta);
-	if (!retval)
-		retval = all_in_bitmap(fs, fs->owned);
-	fs->bitmaps_err = retval;
-	fs->bitmaps_known = 1;
-	return retval;
+	if (!fs->bitmaps_known) {
+		/* Build the metadata map (a query does). */
+		retval = e2c_fs_is_metadata(fs,
+				fs->h->super->s_first_data_block, 1, &meta);
+		if (!retval && fs->h->block_map)
+			retval = e2c_bb_load_map(fs, fs->owned);
+		if (!retval)
+			retval = e2c_bb_uncheck(fs);
+		if (retval)
+			return retval;
+		if (fs->hidden_ino)
+			fs->bitmaps_err = E2C_ERR_INODE_BITMAP;
+		else if (!fs->h->block_map)
+			fs->bitmaps_err = E2C_ERR_NO_BITMAPS;
+		else
+			fs->bitmaps_err = 0;
+		fs->bitmaps_known = 1;
+	}
+	if (!fs->bitmaps_err) {
+		retval = e2c_bb_each_unchecked(fs, check_group);
+		if (retval == E2C_ERR_BLOCK_BITMAP)
+			fs->bitmaps_err = retval;
+		else if (retval)
+			return retval;
+	}
+	return fs->bitmaps_err;
 }
 
 void e2c_fs_free_owners(e2c_fs *fs)

@@ -39,14 +39,19 @@ static void tree_shape(blk64_t n, blk64_t cap, int *depth, blk64_t *nodes)
 
 errcode_t e2c_skip_inode(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode)
 {
-	ext2_filsys h = fs->h;
+	errcode_t retval;
+	int inuse = 1;
 
 	/* The journal above all: e2fsck's bmap2extent never converts these
 	 * either. */
 	if (e2c_ino_reserved(fs, ino))
 		return E2C_ERR_SKIP_RESERVED;
-	if (!inode->i_links_count ||
-	    (h->inode_map && !ext2fs_test_inode_bitmap2(h->inode_map, ino)))
+	if (inode->i_links_count && fs->h->inode_map) {
+		retval = e2c_ib_test(fs, ino, &inuse);
+		if (retval)
+			return retval;
+	}
+	if (!inode->i_links_count || !inuse)
 		return E2C_ERR_SKIP_UNLINKED;
 	if (inode->i_flags & EXT4_INLINE_DATA_FL)
 		return E2C_ERR_SKIP_INLINE;

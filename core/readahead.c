@@ -34,32 +34,6 @@ void e2c_ra_flush(ext2_filsys h, struct e2c_ra *r)
 	r->len = 0;
 }
 
-/* What ext2fs_read_bitmaps will read, group by group: the block bitmaps
- * (not of BLOCK_UNINIT groups, which it computes), the inode bitmaps (not
- * of INODE_UNINIT ones).  Without flex_bg a group's two bitmaps are
- * usually adjacent: one request; with it, each kind lies in runs of its
- * own: two passes. */
-void e2c_ra_bitmaps(ext2_filsys h)
-{
-	int csum = ext2fs_has_group_desc_csum(h);
-	int passes = ext2fs_has_feature_flex_bg(h->super) ? 2 : 1, pass;
-	struct e2c_ra r = { 0, 0 };
-	dgrp_t g;
-
-	for (pass = 0; pass < passes; pass++)
-		for (g = 0; g < h->group_desc_count; g++) {
-			if (pass == 0 && !(csum && ext2fs_bg_flags_test(h, g,
-						EXT2_BG_BLOCK_UNINIT)))
-				e2c_ra_add(h, &r,
-					   ext2fs_block_bitmap_loc(h, g), 1);
-			if (pass == passes - 1 && !(csum &&
-			    ext2fs_bg_flags_test(h, g, EXT2_BG_INODE_UNINIT)))
-				e2c_ra_add(h, &r,
-					   ext2fs_inode_bitmap_loc(h, g), 1);
-		}
-	e2c_ra_flush(h, &r);
-}
-
 /*
  * The indirect blocks of the inodes a scan is about to return, asked for
  * ahead of the walks that read them: a second scan (the same groups, the

@@ -133,6 +133,13 @@ static errcode_t scan_open(e2c_fs *fs, int live, int ahead, e2c_scan **ret)
 	e2c_scan *s, *a;
 	errcode_t retval;
 
+	/* Every group's inode bitmap: which groups hold inodes in use,
+	 * which are read (read ahead, then loaded). */
+	if (fs->h->inode_map) {
+		retval = e2c_ib_load(fs, 0, fs->h->group_desc_count - 1);
+		if (retval)
+			return retval;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ENOMEM;

@@ -926,6 +926,25 @@ errout:
 	return retval;
 }
 
+/* e2c_tx_blocks callbacks: the groups of each run marked for the
+ * flushes (arg: the fs), loaded. */
+static errcode_t mark_dirty(ext2_ino_t ino, blk64_t start, blk64_t len,
+			    int inuse, void *arg)
+{
+	(void)ino;
+	(void)inuse;
+	e2c_fs_mark_dirty(arg, start, len);
+	return 0;
+}
+
+static errcode_t load_groups(ext2_ino_t ino, blk64_t start, blk64_t len,
+			     int inuse, void *arg)
+{
+	(void)ino;
+	(void)inuse;
+	return e2c_bb_load_range(arg, start, len);
+}
+
 /*
  * With an undo file: have it save now, before anything changes, every
  * block the commit will write but the index blocks, each written back as
@@ -946,28 +965,14 @@ errout:
  */
 static errcode_t undo_save(e2c_tx *tx, int backups)
 {
-	size_t i, r;
-	blk64_t k, len;
 	errcode_t retval;
 
 	retval = e2c_undo_ready(tx->fs);
 	if (!tx->fs->undo || retval)
 		return retval;
-	for (i = 0; i < tx->n; i++) {
-		const struct staged *s = &tx->v[i];
-		const struct e2c_range *f = freed_runs(s);
-
-		for (k = 0; k < s->plan.index_blocks; k += len) {
-			len = run_len(s->pblks, s->plan.index_blocks, k);
-			e2c_fs_mark_dirty(tx->fs, s->pblks[k], len);
-		}
-		for (r = 0; r < s->nfreed; r++)
-			e2c_fs_mark_dirty(tx->fs, f[r].start, f[r].len);
-		for (r = 0; s->rel && r < s->rel->ndst; r++)
-			e2c_fs_mark_dirty(tx->fs, s->rel->dst[r].start,
-					  s->rel->dst[r].len);
-	}
-	retval = e2c_fs_presave(tx->fs);
+	retval = e2c_tx_blocks(tx, mark_dirty, tx->fs);
+	if (!retval)
+		retval = e2c_fs_presave(tx->fs);
 	if (!e2c_fs_partial(tx->fs))
 		ext2fs_mark_bb_dirty(tx->fs->h);
 	if (!retval)
@@ -1027,8 +1032,12 @@ errcode_t e2c_tx_commit(e2c_tx *tx)
 		tx->step = COMMIT_DONE;
 		return 0;
 	}
-	/* Whatever staged it, nothing is written where the bitmaps lie. */
-	retval = e2c_fs_check_bitmaps(tx->fs);
+	/* Whatever staged it, nothing is written where the bitmaps lie:
+	 * the groups of every block allocated or freed loaded (so no write
+	 * step can fail to load one) and checked. */
+	retval = e2c_tx_blocks(tx, load_groups, tx->fs);
+	if (!retval)
+		retval = e2c_fs_check_bitmaps(tx->fs);
 	if (!retval)
 		retval = order_staged(tx);
 	if (!retval && tx->clear)

@@ -157,11 +157,15 @@ static int cmd_testb(lua_State *L)
 	FILE *out = e2sh_out(L);
 	blk64_t blk, count;
 	e2c_fs *fs = testb_args(L, &blk, &count);
+	errcode_t retval;
 	int inuse;
 
 	for (; count > 0; count--, blk++) {
-		if (e2c_fs_testb(fs, blk, &inuse))	/* checked: cannot */
-			inuse = 0;
+		/* In range (checked): only its group's bitmap can fail to
+		 * load. */
+		retval = e2c_fs_testb(fs, blk, &inuse);
+		if (retval)
+			e2l_error(L, retval, "testb", e2c_fs_path(fs));
 		fprintf(out, "Block %llu %s\n", (unsigned long long)blk,
 			inuse ? "marked in use" : "not in use");
 	}

@@ -71,6 +71,7 @@ static void wrongly_free(const char *img, blk64_t blk, const char *what)
 
 	o.write = 1;
 	CHECK(!e2c_fs_open(img, &o, &fs), "open %s", img);
+	CHECK(!e2c_fs_load_bitmaps(fs), "load the bitmaps");
 	ext2fs_unmark_block_bitmap2(e2c_fs_handle(fs)->block_map, blk);
 	map = copy_map(fs);
 	only_free(fs, map, blk);
@@ -107,6 +108,7 @@ int main(void)
 
 	o.write = 1;
 	CHECK(!e2c_fs_open(img, &o, &fs), "open");
+	CHECK(!e2c_fs_load_bitmaps(fs), "load the bitmaps");
 	CHECK(!e2c_fs_check_bitmaps(fs), "a fresh image's bitmaps agree");
 	last = ext2fs_blocks_count(e2c_fs_handle(fs)->super) - 1;
 	map = copy_map(fs);

@@ -336,6 +336,7 @@ static void check_image(const char *kind, const char *bs, const char *frag,
 	CHECK(!e2c_tx_begin(fs, &tx), "begin");
 	CHECK(!e2c_tx_migrate(tx, lookup(fs, "/twelve"), NULL), "stage");
 	e2c_tx_rollback(tx);
+	CHECK(!e2c_fs_load_bitmaps(fs), "load the bitmaps");
 	ext2fs_mark_block_bitmap_range2(e2c_fs_handle(fs)->block_map,
 		e2c_fs_handle(fs)->super->s_first_data_block,
 		ext2fs_blocks_count(e2c_fs_handle(fs)->super) -
