@@ -119,12 +119,15 @@ errcode_t e2c_bitmaps_init(e2c_fs *fs)
 	retval = bitmaps_inside(fs);
 	if (!retval)
 		retval = ext2fs_get_mem(h->blocksize, &l->buf);
+	/* A few runs a flex group: a red-black tree whatever the size. */
+	h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	if (!retval)
 		retval = build_uninit_meta(h, &l->uninit_meta);
 	/* Past about 4 Mi blocks (a 512 KiB bit array) the fs's own block
-	 * map as a red-black tree: the groups never loaded cost nothing. */
-	if (!retval && ext2fs_blocks_count(h->super) > E2C_BB_TREE_FROM)
-		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	 * map as a red-black tree too: the groups never loaded cost
+	 * nothing. */
+	if (ext2fs_blocks_count(h->super) <= E2C_BB_TREE_FROM)
+		h->default_bitmap_type = type;
 	if (!retval)
 		retval = ext2fs_allocate_block_bitmap(h, "block bitmap",
 						      &h->block_map);
