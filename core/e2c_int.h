@@ -158,6 +158,16 @@ typedef errcode_t (*e2c_piece_fn)(const struct e2c_piece *p, void *arg);
 errcode_t e2c_map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 		       e2c_piece_fn fn, void *arg);
 
+/* Whether inode's map is a block map whose indirect slots are empty
+ * (neither an extent tree nor inline data): most inodes of a scan. */
+int e2c_map_direct_only(const struct ext2_inode *inode);
+/* The pieces of such a map (at most 12: runs of consecutive slots) into
+ * p, *n of them, as e2c_map_each gives them, but with pointers checked
+ * against the filesystem's size only, not its metadata: the pieces before
+ * the first outside it, and E2C_ERR_PTR_RANGE. */
+errcode_t e2c_map_direct_runs(e2c_fs *fs, const struct ext2_inode *inode,
+			      struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n);
+
 /* The same, but a bad pointer does not end the walk, as it does not end
  * e2fsck's: one outside the filesystem is skipped (with what is under
  * it), one into metadata is followed (an indirect block there is read as
@@ -309,6 +319,15 @@ errcode_t e2c_iblocks_swap(ext2_filsys h, struct ext2_inode *inode,
 errcode_t e2c_tree_build(e2c_fs *fs, const struct e2c_plan *plan,
 			 const struct ext3_extent *ext, const blk64_t *pblks,
 			 __u32 root[EXT2_N_BLOCKS], char *nodes);
+
+/* The root of a migrated inode whose map is its direct slots alone
+ * (staged as a bit: core/tx.c), built from those slots: their runs (at
+ * most 4) as extents.  E2C_ERR_STAGE_CHANGED when the inode is no longer
+ * such a map: a block map with blocks and no indirect slot, whose
+ * pointers are in the filesystem, in at most 4 runs, that i_blocks
+ * counts.  (The rest was checked when it was planned and staged.) */
+errcode_t e2c_direct_root(e2c_fs *fs, struct ext2_inode *inode,
+			  __u32 root[EXT2_N_BLOCKS]);
 
 /* ---- reverse migration (core/unmigrate.c) ---- */
 

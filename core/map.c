@@ -146,8 +146,7 @@ static blk64_t valid_prefix(e2c_fs *fs, int check_meta, blk64_t blk,
 	return k;
 }
 
-/* A block map whose indirect slots are empty: most inodes of a scan. */
-static int is_direct(const struct ext2_inode *inode)
+int e2c_map_direct_only(const struct ext2_inode *inode)
 {
 	return !(inode->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL)) &&
 	       !inode->i_block[EXT2_IND_BLOCK] &&
@@ -159,11 +158,10 @@ static int is_direct(const struct ext2_inode *inode)
  * same way: a bad pointer ends them, after the valid blocks before it,
  * with the cursor's error), without opening one.  tolerant: as a
  * tolerant cursor, past bad pointers, returning the first one's error. */
-static errcode_t direct_pieces(e2c_fs *fs, ext2_ino_t ino,
+static errcode_t direct_pieces(e2c_fs *fs, int check_meta,
 			       const struct ext2_inode *inode, int tolerant,
 			       struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n)
 {
-	int check_meta = checks_meta(fs, ino);
 	unsigned int i = 0, j;
 	errcode_t err, first_bad = 0;
 	struct e2c_piece *q;
@@ -212,6 +210,12 @@ static errcode_t direct_pieces(e2c_fs *fs, ext2_ino_t ino,
 		i++;
 	}
 	return first_bad;
+}
+
+errcode_t e2c_map_direct_runs(e2c_fs *fs, const struct ext2_inode *inode,
+			      struct e2c_piece p[EXT2_NDIR_BLOCKS], size_t *n)
+{
+	return direct_pieces(fs, 0, inode, 0, p, n);
 }
 
 errcode_t e2c_map_open(e2c_fs *fs, ext2_ino_t ino,
@@ -682,8 +686,9 @@ static errcode_t map_each(e2c_fs *fs, ext2_ino_t ino, struct ext2_inode *inode,
 
 	if (!e2c_inode_has_blocks(fs, inode))
 		return 0;
-	if (is_direct(inode)) {
-		walk = direct_pieces(fs, ino, inode, tolerant, direct, &n);
+	if (e2c_map_direct_only(inode)) {
+		walk = direct_pieces(fs, checks_meta(fs, ino), inode, tolerant,
+				     direct, &n);
 		for (i = 0, retval = 0; i < n && !retval; i++)
 			retval = fn(&direct[i], arg);
 		return retval ? retval : walk;

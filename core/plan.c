@@ -595,6 +595,35 @@ out:
 	return retval;
 }
 
+errcode_t e2c_direct_root(e2c_fs *fs, struct ext2_inode *inode,
+			  __u32 root[EXT2_N_BLOCKS])
+{
+	struct e2c_piece p[EXT2_NDIR_BLOCKS];
+	struct ext3_extent ext[ROOT_ENTRIES];
+	struct e2c_plan plan;
+	blk64_t data = 0;
+	size_t i, n;
+	errcode_t retval;
+
+	if (!e2c_inode_has_blocks(fs, inode) || !e2c_map_direct_only(inode))
+		return E2C_ERR_STAGE_CHANGED;
+	retval = e2c_map_direct_runs(fs, inode, p, &n);
+	if (e2c_map_corrupt(retval) || n > ROOT_ENTRIES)
+		return E2C_ERR_STAGE_CHANGED;
+	if (retval)
+		return retval;
+	/* Runs of at most 12 blocks: an extent each. */
+	for (i = 0; i < n; i++) {
+		e2c_ext_put(&ext[i], p[i].lblk, p[i].pblk, p[i].len, 0);
+		data += p[i].len;
+	}
+	if (!e2c_iblocks_match(fs->h, inode, data))
+		return E2C_ERR_STAGE_CHANGED;
+	memset(&plan, 0, sizeof(plan));
+	plan.extents = n;
+	return e2c_tree_build(fs, &plan, ext, NULL, root, NULL);
+}
+
 blk64_t e2c_tree_blocks(e2c_fs *fs, blk64_t extents)
 {
 	blk64_t nodes;

@@ -684,29 +684,17 @@ struct iloc {
 	__u32 off;		/* its byte offset in that block */
 };
 
-/* Where ino lives, the table location checked as ext2fs_write_inode2
- * checks it (a bad descriptor must not aim the write elsewhere). */
-static errcode_t inode_loc(ext2_filsys h, ext2_ino_t ino, struct iloc *loc)
+/* Group g's inode table, checked as ext2fs_write_inode2 checks it (a bad
+ * descriptor must not aim the write elsewhere). */
+static errcode_t group_table(ext2_filsys h, dgrp_t g, blk64_t *table)
 {
-	__u32 ipg = EXT2_INODES_PER_GROUP(h->super);
-	dgrp_t group;
-	blk64_t table;
-	unsigned long long off;
-
-	if (ino < 1 || ino > h->super->s_inodes_count)
-		return EXT2_ET_BAD_INODE_NUM;
-	group = (ino - 1) / ipg;
-	off = (unsigned long long)((ino - 1) % ipg) *
-		EXT2_INODE_SIZE(h->super);
-	table = ext2fs_inode_table_loc(h, group);
-	if (!table)
+	*table = ext2fs_inode_table_loc(h, g);
+	if (!*table)
 		return EXT2_ET_MISSING_INODE_TABLE;
-	if (table < h->super->s_first_data_block ||
-	    table + h->inode_blocks_per_group - 1 >=
+	if (*table < h->super->s_first_data_block ||
+	    *table + h->inode_blocks_per_group - 1 >=
 	    ext2fs_blocks_count(h->super))
 		return EXT2_ET_GDESC_BAD_INODE_TABLE;
-	loc->blk = table + off / h->blocksize;
-	loc->off = off % h->blocksize;
 	return 0;
 }
 
@@ -718,47 +706,117 @@ static int staged_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The staged inodes in inode order (tx->v sorted first): the one after
- * m's place, in *ino, with its struct staged in *s (NULL: a direct one);
- * ENOENT at the end.  Inode order is table order wherever the tables lie
- * in group order; elsewhere step 3 only writes in smaller runs. */
-struct merge {
-	ext2_ino_t ino;		/* the last one given */
+/* The staged inodes in inode order (tx->v sorted first), a group at a
+ * time: one search of the staged map for the next group holding any,
+ * its table checked once, its bits of both maps read at once
+ * (ext2fs_get_inode_bitmap_range2) rather than a search and a test per
+ * inode.  Inode order is table order wherever the tables lie in group
+ * order; elsewhere step 3 only writes in smaller runs. */
+struct staged_walk {
+	e2c_tx *tx;
+	ext2_ino_t first;	/* the group's first inode (0: none yet) */
+	__u32 i;		/* the next of its inodes to look at */
+	blk64_t table;		/* its inode table */
 	size_t a;		/* next of tx->v */
+	unsigned char *staged;	/* the group's bits of staged_map, */
+	unsigned char *direct;	/* ... and of direct_map */
 };
 
-static errcode_t next_staged(e2c_tx *tx, struct merge *m, ext2_ino_t *ino,
-			     const struct staged **s)
+/* Go to the first group holding a staged inode from inode from on (w->i:
+ * that inode), its bits read when w has room for them; ENOENT: none. */
+static errcode_t enter_group(struct staged_walk *w, __u64 from)
 {
-	ext2_ino_t last = tx->fs->h->super->s_inodes_count;
+	ext2_filsys h = w->tx->fs->h;
+	__u32 ipg = EXT2_INODES_PER_GROUP(h->super);
+	ext2_ino_t ino;
 	errcode_t retval;
 
-	if (m->ino >= last)
+	if (from > h->super->s_inodes_count)
 		return ENOENT;
-	retval = ext2fs_find_first_set_inode_bitmap2(tx->staged_map,
-						     m->ino + 1, last, ino);
+	retval = ext2fs_find_first_set_inode_bitmap2(w->tx->staged_map, from,
+			h->super->s_inodes_count, &ino);
 	if (retval)
 		return retval;
-	m->ino = *ino;
-	*s = NULL;
-	if (!ext2fs_test_inode_bitmap2(tx->direct_map, *ino)) {
-		if (m->a >= tx->n || tx->v[m->a].plan.ino != *ino)
-			return EXT2_ET_INVALID_ARGUMENT;	/* cannot be */
-		*s = &tx->v[m->a++];
+	w->first = (ino - 1) / ipg * ipg + 1;
+	w->i = ino - w->first;
+	retval = group_table(h, (ino - 1) / ipg, &w->table);
+	if (retval || !w->staged)
+		return retval;
+	retval = ext2fs_get_inode_bitmap_range2(w->tx->staged_map, w->first,
+						ipg, w->staged);
+	if (!retval)
+		retval = ext2fs_get_inode_bitmap_range2(w->tx->direct_map,
+							w->first, ipg,
+							w->direct);
+	return retval;
+}
+
+static errcode_t walk_open(e2c_tx *tx, struct staged_walk *w)
+{
+	size_t len = (EXT2_INODES_PER_GROUP(tx->fs->h->super) + 7) / 8;
+
+	memset(w, 0, sizeof(*w));
+	w->tx = tx;
+	w->staged = malloc(len);
+	w->direct = malloc(len);
+	return w->staged && w->direct ? 0 : ENOMEM;
+}
+
+static void walk_close(struct staged_walk *w)
+{
+	free(w->staged);
+	free(w->direct);
+}
+
+/* The next staged inode, in *ino, with its struct staged in *s (NULL: a
+ * direct one) and its place in *loc; ENOENT at the end. */
+static errcode_t next_staged(struct staged_walk *w, ext2_ino_t *ino,
+			     const struct staged **s, struct iloc *loc)
+{
+	e2c_tx *tx = w->tx;
+	ext2_filsys h = tx->fs->h;
+	__u32 ipg = EXT2_INODES_PER_GROUP(h->super), k;
+	unsigned long long off;
+	unsigned char bits;
+	errcode_t retval;
+
+	for (;;) {
+		/* The next bit set in the group: whole zero bytes
+		 * skipped. */
+		while (w->first && w->i < ipg) {
+			bits = w->staged[w->i / 8] >> (w->i % 8);
+			if (bits & 1)
+				break;
+			w->i = bits ? w->i + 1 : (w->i | 7) + 1;
+		}
+		if (w->first && w->i < ipg)
+			break;
+		retval = enter_group(w, w->first ? (__u64)w->first + ipg : 1);
+		if (retval)
+			return retval;
 	}
+	k = w->i++;
+	*ino = w->first + k;
+	*s = NULL;
+	if (!(w->direct[k / 8] & (1 << (k % 8)))) {
+		if (w->a >= tx->n || tx->v[w->a].plan.ino != *ino)
+			return EXT2_ET_INVALID_ARGUMENT;	/* cannot be */
+		*s = &tx->v[w->a++];
+	}
+	off = (unsigned long long)k * EXT2_INODE_SIZE(h->super);
+	loc->blk = w->table + off / h->blocksize;
+	loc->off = off % h->blocksize;
 	return 0;
 }
 
 /* Sort tx->v for next_staged (the scan stages in inode order: usually no
- * sort), and check every staged inode's place before anything is
- * written, so a bad inode table stops the commit with the disk
- * untouched. */
+ * sort), and check the inode table of every group holding a staged inode
+ * before anything is written, so a bad one stops the commit with the
+ * disk untouched. */
 static errcode_t order_staged(e2c_tx *tx)
 {
-	struct merge m = { 0, 0 };
-	const struct staged *s;
-	struct iloc loc;
-	ext2_ino_t ino;
+	__u32 ipg = EXT2_INODES_PER_GROUP(tx->fs->h->super);
+	struct staged_walk w;
 	size_t i;
 	int sorted = 1;
 	errcode_t retval;
@@ -767,36 +825,12 @@ static errcode_t order_staged(e2c_tx *tx)
 		sorted = tx->v[i - 1].plan.ino < tx->v[i].plan.ino;
 	if (!sorted)
 		qsort(tx->v, tx->n, sizeof(*tx->v), staged_cmp);
-	while (!(retval = next_staged(tx, &m, &ino, &s))) {
-		retval = inode_loc(tx->fs->h, ino, &loc);
-		if (retval)
-			return retval;
-	}
+	memset(&w, 0, sizeof(w));
+	w.tx = tx;
+	for (retval = enter_group(&w, 1); !retval;
+	     retval = enter_group(&w, (__u64)w.first + ipg))
+		;
 	return retval == ENOENT ? 0 : retval;
-}
-
-/* The root of a direct inode (tx->direct_map), planned again from the inode
- * read for the commit, into s.  It was planned when staged and nothing
- * can have changed it since (the image is locked): a different answer
- * is refused rather than written. */
-static errcode_t direct_root(e2c_tx *tx, ext2_ino_t ino,
-			     struct ext2_inode *inode, struct staged *s)
-{
-	struct e2c_collect c = { 0 };
-	struct e2c_plan plan;
-	errcode_t retval;
-	int walked;
-
-	memset(s, 0, sizeof(*s));
-	s->plan.ino = ino;
-	retval = e2c_plan_from(tx->fs, ino, inode, &plan, &c, &walked, NULL);
-	if (!retval && (plan.skip || !is_direct(&plan)))
-		retval = E2C_ERR_STAGE_CHANGED;
-	if (!retval)
-		retval = e2c_tree_build(tx->fs, &plan, c.ext, NULL, s->root,
-					NULL);
-	e2c_collect_free(&c);
-	return retval;
 }
 
 /* Give the on-disk inode raw (little-endian, in an inode-table block) of
@@ -826,7 +860,11 @@ static errcode_t patch_inode(e2c_tx *tx, ext2_ino_t ino,
 	inode = EXT2_INODE(disk);
 #endif
 	if (!s) {
-		retval = direct_root(tx, ino, inode, &direct);
+		/* Its root was planned when staged; nothing can have changed
+		 * it since (the image is locked), but a map that is no longer
+		 * its direct slots alone is refused rather than written. */
+		memset(&direct, 0, sizeof(direct));
+		retval = e2c_direct_root(tx->fs, inode, direct.root);
 		if (retval)
 			return retval;
 		s = &direct;
@@ -866,34 +904,32 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 		const struct staged *s;
 		struct iloc loc;
 	} *mem = NULL, next;
-	struct merge m = { 0, 0 };
+	struct staged_walk w;
 	blk64_t first;
 	size_t n, k;
 	errcode_t retval, more;
 
+	retval = walk_open(tx, &w);
 	buf = malloc(cap * h->blocksize);
 	host = malloc(e2c_inode_buf_size(tx->fs));
 	mem = malloc(max * sizeof(*mem));
-	if (!buf || !host || !mem) {
+	if (retval || !buf || !host || !mem) {
 		retval = ENOMEM;
 		goto errout;
 	}
-	more = next_staged(tx, &m, &next.ino, &next.s);
+	more = next_staged(&w, &next.ino, &next.s, &next.loc);
 	while (!more) {
 		/* Gather the run starting at next. */
 		n = 0;
 		len = 1;
 		do {
-			retval = inode_loc(h, next.ino, &next.loc);
-			if (retval)
-				goto errout;
 			first = n ? mem[0].loc.blk : next.loc.blk;
 			if (n && next.loc.blk == first + len && len < cap)
 				len++;
 			else if (n && next.loc.blk != first + len - 1)
 				break;
 			mem[n++] = next;
-			more = next_staged(tx, &m, &next.ino, &next.s);
+			more = next_staged(&w, &next.ino, &next.s, &next.loc);
 		} while (!more && n < max);
 		if (more && more != ENOENT) {
 			retval = more;
@@ -920,6 +956,7 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 errout:
 	/* Inodes went to disk behind libext2fs's inode cache. */
 	ext2fs_flush_icache(h);
+	walk_close(&w);
 	free(mem);
 	free(host);
 	free(buf);
