@@ -46,6 +46,10 @@ struct e2c_fs {
 				 * (core/bitmaps.c; NULL: no bitmaps, -c) */
 	errcode_t load_err;	/* a bitmap changed where it was never
 				 * loaded, or could not be: flushes fail */
+	struct e2c_meta_walk *walks; /* with meta: the reserved inodes' maps
+				 * it walked (core/fs.c) */
+	size_t nwalks;
+	ext2_ino_t walks_max;	/* ... the highest of their numbers */
 };
 
 /* Partition number of the image, which must hold ext2/3/4:
@@ -139,6 +143,20 @@ void e2c_owners_claim_map(struct e2c_owners *build, ext2_ino_t ino,
 void e2c_owners_claim_hidden(struct e2c_owners *build, ext2_ino_t ino,
 			     struct ext2_inode *inode);
 void e2c_owners_end(struct e2c_owners *build, int complete);
+/* Claims kept apart from any build (every map a red-black tree): claim
+ * into it with e2c_owners_claim, then e2c_owners_claim_set claims all
+ * of it into a build as claiming the same pieces there would have. */
+errcode_t e2c_owners_new(e2c_fs *fs, struct e2c_owners **ret);
+void e2c_owners_claim_set(struct e2c_owners *build,
+			  const struct e2c_owners *set);
+void e2c_owners_free(struct e2c_owners *o);
+/* Claim reserved inode ino's map (inode as read) into build from what
+ * building the metadata map recorded when it walked the same inode (the
+ * resize inode's map alone is 768 reserved GDT blocks to read): 1, or 0
+ * when nothing was recorded for it (the caller walks it). */
+int e2c_fs_meta_claims(e2c_fs *fs, ext2_ino_t ino,
+		       const struct ext2_inode *inode,
+		       struct e2c_owners *build);
 int e2c_owners_building(e2c_fs *fs);
 /* Whether the published map has any block mapped twice. */
 int e2c_owners_any_shared(e2c_fs *fs);

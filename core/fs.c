@@ -373,6 +373,8 @@ errcode_t e2c_fs_open(const char *path, const struct e2c_open_opts *opts,
 	return e2c_fs_open2(path, opts, ret, NULL);
 }
 
+static void free_walks(e2c_fs *fs);
+
 errcode_t e2c_fs_close(e2c_fs *fs)
 {
 	errcode_t retval = 0, undo_err;
@@ -384,6 +386,7 @@ errcode_t e2c_fs_close(e2c_fs *fs)
 		e2c_tx_free(fs->tx);
 	if (fs->meta)
 		ext2fs_free_block_bitmap(fs->meta);
+	free_walks(fs);
 	e2c_fs_free_owners(fs);
 	e2c_map_free_spare(fs);
 	e2c_dirty_end(fs);
@@ -486,20 +489,53 @@ int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino)
 	       ino == sb->s_orphan_file_inum;
 }
 
+/* A reserved inode's map as build_meta_map walked it: the inode as
+ * walked and its pieces claimed apart, for the owners map, which claims
+ * the same map, to take without walking it again (e2c_fs_meta_claims). */
+struct e2c_meta_walk {
+	ext2_ino_t ino;
+	struct ext2_inode inode;
+	struct e2c_owners *claims;
+};
+
+/* Where build_meta_map's walk of one inode goes. */
+struct meta_mark {
+	ext2fs_block_bitmap map;
+	struct e2c_owners *claims;	/* NULL: not recorded */
+};
+
 static errcode_t mark_piece(const struct e2c_piece *p, void *arg)
 {
-	ext2fs_block_bitmap map = arg;
+	struct meta_mark *mk = arg;
 
-	if (p->len)
-		ext2fs_mark_block_bitmap_range2(map, p->pblk, p->len);
+	if (p->len) {
+		ext2fs_mark_block_bitmap_range2(mk->map, p->pblk, p->len);
+		if (mk->claims)
+			e2c_owners_claim(mk->claims, p->pblk, p->len);
+	}
 	return 0;
 }
 
-/* Every block of reserved inode ino into map, however much of its map can
- * be walked.  The bad blocks inode has no mode: walked as a file. */
-static errcode_t mark_reserved(e2c_fs *fs, ext2_ino_t ino, ext2fs_block_bitmap map,
-			       struct ext2_inode *inode)
+static void free_walks(e2c_fs *fs)
 {
+	size_t i;
+
+	for (i = 0; i < fs->nwalks; i++)
+		e2c_owners_free(fs->walks[i].claims);
+	free(fs->walks);
+	fs->walks = NULL;
+	fs->nwalks = 0;
+	fs->walks_max = 0;
+}
+
+/* Every block of reserved inode ino into map, however much of its map can
+ * be walked, and the walk recorded (when there is memory for it).  The
+ * bad blocks inode has no mode: walked as a file. */
+static errcode_t mark_reserved(e2c_fs *fs, ext2_ino_t ino, ext2fs_block_bitmap map,
+			       struct ext2_inode *inode, size_t *cap)
+{
+	struct meta_mark mk = { map, NULL };
+	struct e2c_meta_walk *w;
 	errcode_t retval;
 
 	/* An inode that cannot be read has no map to mark; one failing its
@@ -509,9 +545,43 @@ static errcode_t mark_reserved(e2c_fs *fs, ext2_ino_t ino, ext2fs_block_bitmap m
 		return retval == ENOMEM ? retval : 0;
 	if (ino == EXT2_BAD_INO && !inode->i_mode)
 		inode->i_mode = LINUX_S_IFREG;
-	retval = e2c_map_each_all(fs, ino, inode, mark_piece, map);
+	if (e2c_grow(&fs->walks, cap, fs->nwalks + 1, sizeof(*fs->walks)) ||
+	    e2c_owners_new(fs, &mk.claims))
+		mk.claims = NULL;
+	retval = e2c_map_each_all(fs, ino, inode, mark_piece, &mk);
+	/* A walk cut short is not the map's. */
+	if (mk.claims && retval != ENOMEM && retval != E2C_ERR_INTERRUPTED) {
+		w = &fs->walks[fs->nwalks++];
+		w->ino = ino;
+		memcpy(&w->inode, inode, sizeof(w->inode));
+		w->claims = mk.claims;
+		if (ino > fs->walks_max)
+			fs->walks_max = ino;
+	} else {
+		e2c_owners_free(mk.claims);
+	}
 	/* A corrupt map counts as far as it goes: e2fsck's business. */
 	return retval == ENOMEM ? retval : 0;
+}
+
+int e2c_fs_meta_claims(e2c_fs *fs, ext2_ino_t ino,
+		       const struct ext2_inode *inode, struct e2c_owners *build)
+{
+	size_t i;
+
+	if (ino > fs->walks_max)
+		return 0;
+	for (i = 0; i < fs->nwalks; i++)
+		if (fs->walks[i].ino == ino) {
+			/* The same inode walks the same map: nothing writes
+			 * metadata while the maps are kept. */
+			if (memcmp(&fs->walks[i].inode, inode,
+				   sizeof(*inode)))
+				return 0;
+			e2c_owners_claim_set(build, fs->walks[i].claims);
+			return 1;
+		}
+	return 0;
 }
 
 /* Mark every block that holds filesystem metadata. */
@@ -525,7 +595,7 @@ static errcode_t build_meta_map(e2c_fs *fs)
 	struct ext2_inode *inode;
 	ext2fs_block_bitmap map;
 	ext2_ino_t ino, first = EXT2_FIRST_INO(sb);
-	size_t i;
+	size_t i, cap = 0;
 	dgrp_t g;
 	errcode_t retval;
 
@@ -565,12 +635,13 @@ static errcode_t build_meta_map(e2c_fs *fs)
 	}
 	for (ino = 1; !retval && ino < first; ino++)
 		if (ino != EXT2_ROOT_INO)
-			retval = mark_reserved(fs, ino, map, inode);
+			retval = mark_reserved(fs, ino, map, inode, &cap);
 	for (i = 0; !retval && i < sizeof(named) / sizeof(named[0]); i++)
 		if (named[i] >= first && named[i] <= sb->s_inodes_count)
-			retval = mark_reserved(fs, named[i], map, inode);
+			retval = mark_reserved(fs, named[i], map, inode, &cap);
 	free(inode);
 	if (retval) {
+		free_walks(fs);
 		ext2fs_free_block_bitmap(map);
 		return retval;
 	}

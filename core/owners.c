@@ -88,8 +88,10 @@ void e2c_owners_claim_map(struct e2c_owners *o, ext2_ino_t ino,
 	if (lost)
 		inode->i_flags |= EXT4_EXTENTS_FL;
 	/* Past a bad pointer the map goes on: what it reaches there may
-	 * be in use (that inode's own plan is refused anyway). */
-	e2c_map_each_all(fs, ino, inode, claim_piece, o);
+	 * be in use (that inode's own plan is refused anyway).  A reserved
+	 * inode's walk was made for the metadata map already. */
+	if (!e2c_fs_meta_claims(fs, ino, inode, o))
+		e2c_map_each_all(fs, ino, inode, claim_piece, o);
 	if (lost)
 		inode->i_flags &= ~EXT4_EXTENTS_FL;
 }
@@ -103,8 +105,10 @@ void e2c_owners_claim_hidden(struct e2c_owners *o, ext2_ino_t ino,
 	e2c_owners_claim_map(o, ino, inode);
 }
 
-static void owners_free(struct e2c_owners *o)
+void e2c_owners_free(struct e2c_owners *o)
 {
+	if (!o)
+		return;
 	if (o->owned)
 		ext2fs_free_block_bitmap(o->owned);
 	if (o->shared)
@@ -140,7 +144,7 @@ errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build)
 						      &o->acl);
 	fs->h->default_bitmap_type = type;
 	if (retval) {
-		owners_free(o);
+		e2c_owners_free(o);
 		return retval;
 	}
 	fs->building = o;
@@ -160,7 +164,61 @@ void e2c_owners_end(struct e2c_owners *o, int complete)
 		fs->bitmaps_known = 0;
 		o->owned = o->shared = NULL;
 	}
-	owners_free(o);
+	e2c_owners_free(o);
+}
+
+errcode_t e2c_owners_new(e2c_fs *fs, struct e2c_owners **ret)
+{
+	struct e2c_owners *o;
+	int type = fs->h->default_bitmap_type;
+	errcode_t retval;
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return ENOMEM;
+	o->fs = fs;
+	fs->h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	retval = ext2fs_allocate_block_bitmap(fs->h, "claimed blocks",
+					      &o->owned);
+	if (!retval)
+		retval = ext2fs_allocate_block_bitmap(fs->h, "claimed twice",
+						      &o->shared);
+	fs->h->default_bitmap_type = type;
+	if (retval) {
+		e2c_owners_free(o);
+		return retval;
+	}
+	*ret = o;
+	return 0;
+}
+
+/* The next run of set blocks of map from *b on (to *end, exclusive): 0
+ * at the end. */
+static int next_run(ext2fs_block_bitmap map, blk64_t last, blk64_t *b,
+		    blk64_t *end)
+{
+	if (*b > last || ext2fs_find_first_set_block_bitmap2(map, *b, last, b))
+		return 0;
+	if (ext2fs_find_first_zero_block_bitmap2(map, *b, last, end))
+		*end = last + 1;
+	return 1;
+}
+
+void e2c_owners_claim_set(struct e2c_owners *o, const struct e2c_owners *set)
+{
+	ext2_filsys h = o->fs->h;
+	blk64_t last = ext2fs_blocks_count(h->super) - 1, b, end;
+
+	/* Claims commute: whatever the order, a block ends owned if
+	 * claimed, shared if claimed twice in all.  So each block the set
+	 * claimed is claimed once here (shared where already owned), and
+	 * what the set itself claimed twice is marked shared. */
+	for (b = h->super->s_first_data_block;
+	     next_run(set->owned, last, &b, &end); b = end)
+		e2c_owners_claim(o, b, end - b);
+	for (b = h->super->s_first_data_block;
+	     next_run(set->shared, last, &b, &end); b = end)
+		ext2fs_mark_block_bitmap_range2(o->shared, b, end - b);
 }
 
 int e2c_owners_building(e2c_fs *fs)

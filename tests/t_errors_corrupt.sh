@@ -2,8 +2,8 @@
 # t_errors_corrupt.sh -- corrupt metadata past what t_badinput_maps.sh
 # covers: group descriptors, an extent header, a tree deeper than allowed,
 # overlapping and out-of-order extents, an absurd i_size, a directory loop,
-# a block shared by two inodes, a block in use but free in the bitmap
-# (more of these: tests/t_safety_*.sh).
+# a block shared by two inodes, a corrupt resize inode, a block in use but
+# free in the bitmap (more of these: tests/t_safety_*.sh).
 # Reading commands say what is wrong (exit 1) or show what debugfs shows;
 # opening for write and planning refuse what they cannot handle safely;
 # nothing is written where nothing should be, and a migration never makes
@@ -170,6 +170,22 @@ python3 "$TOP/tests/verify.py" compare "$T/shared.json" "$T/after.json" \
 	fail "shared: $(grep -v '^changed inodes' "$T/compare.out" | head -n 8)"
 e2fsck -fy "$T/shared.img" >/dev/null 2>&1
 fsck_clean "$T/shared.img"
+
+# ---- a corrupt resize inode ---------------------------------------------
+# Its DIND pointer is /thirteen's IND block: that block, and what the walk
+# reaches under it, are the resize inode's, so metadata, and mapped twice.
+# The metadata map and the owners map take the resize inode's map from
+# one walk of it (core/fs.c): /thirteen is still refused, the rest
+# migrated.
+damaged resize "$T/e3.img" "sif <7> block[DIND] $ind13"
+expect_rc 0 "$E2LUA" -R "plan /thirteen /ind_edge" "$T/resize.img"
+assert_grep "CORRUPT .* /thirteen: Block pointer into filesystem metadata" "$T/out" \
+	"resize: plan /thirteen"
+assert_grep " ok .* /ind_edge$" "$T/out" "resize: an unrelated file is still migratable"
+expect_rc 4 "$E2LUA" -w "$T/resize.img" "$TOP/scripts/migrate-all.lua"
+assert_grep "^  CORRUPT: *1 inode not migrated (Block pointer into filesystem metadata: 1)" \
+	"$T/out" "resize: migrate-all's corrupt count"
+assert_eq "$ind13" "$(ind_of "$T/resize.img" /thirteen)" "resize: /thirteen was migrated"
 
 # ---- a block in use but free in the bitmap ------------------------------
 # The block after /frag's first is some other file's; freed in the bitmap,
