@@ -551,13 +551,15 @@ struct e2c_ra {
 };
 void e2c_ra_add(ext2_filsys h, struct e2c_ra *r, blk64_t blk, blk64_t n);
 void e2c_ra_flush(ext2_filsys h, struct e2c_ra *r);
-/* The read-ahead of an inode scan (core/scan.c opens one per scan):
- * scan, a scan of its own over the same inodes, runs ahead of the inode
- * last returned (e2c_ahead_to) asking for the indirect blocks it finds.
- * Closing closes scan. */
+/* The read-ahead of an inode scan (core/scan.c opens one per scan, and
+ * reads its inodes ahead of its caller): e2c_ahead_inode gathers the
+ * indirect blocks an inode read ahead names, e2c_ahead_send asks for what
+ * was gathered (and reads the DIND and TIND blocks asked for by the last
+ * send, for their children: a level a send). */
 struct e2c_ahead;
-errcode_t e2c_ahead_open(e2c_fs *fs, e2c_scan *scan, struct e2c_ahead **ret);
-void e2c_ahead_to(struct e2c_ahead *a, ext2_ino_t ino);
+errcode_t e2c_ahead_open(e2c_fs *fs, struct e2c_ahead **ret);
+void e2c_ahead_inode(struct e2c_ahead *a, const struct ext2_inode *inode);
+void e2c_ahead_send(struct e2c_ahead *a);
 void e2c_ahead_close(struct e2c_ahead *a);
 
 #endif /* E2C_INT_H */

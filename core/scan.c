@@ -2,8 +2,24 @@
  * scan.c -- the sequential inode-table scan, in-use inodes only.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "e2c_int.h"
+
+/*
+ * The inodes are read AHEAD_INODES at most ahead of the caller, into a
+ * ring: on a cold cache the indirect blocks they name are asked for
+ * (core/readahead.c) long before their maps are walked, and the inode
+ * table of the next group before it is read.  One read of the tables
+ * serves both (a second scan running ahead read them twice).
+ */
+#define AHEAD_INODES 2048
+
+/* A slot of the ring: the inode (the fs's inode size) follows. */
+struct slot {
+	ext2_ino_t ino;
+	int hidden;
+};
 
 struct e2c_scan {
 	e2c_fs *fs;
@@ -12,9 +28,12 @@ struct e2c_scan {
 	int hidden;		/* the last inode returned was one */
 	dgrp_t next_group;	/* live: where group_done goes on */
 	int ended;		/* ... past the last group: the scan is over */
-	struct e2c_ahead *ah;	/* the scan ahead of this one, or NULL */
-	int tables;		/* this is one: asks for the tables ahead */
-	dgrp_t group;		/* ... the group it last returned from */
+	struct e2c_ahead *ah;	/* the read-ahead of its indirect blocks */
+	dgrp_t group;		/* the group it last read from */
+	char *ring;		/* AHEAD_INODES slots, read ahead */
+	size_t slot_size, head, len;
+	int done;		/* nothing more to read into it ... */
+	errcode_t err;		/* ... because of this (once it is empty) */
 };
 
 /* Go on at s->next_group, or end the scan past the last group. */
@@ -125,12 +144,10 @@ static void ask_table(e2c_scan *s, dgrp_t g)
 	e2c_ra_flush(h, &r);
 }
 
-/* Opened with live: the tables of the groups group_may_hold picks.  With
- * ahead: a second scan runs ahead of this one asking for the inode tables
- * and indirect blocks it will read (core/readahead.c). */
-static errcode_t scan_open(e2c_fs *fs, int live, int ahead, e2c_scan **ret)
+/* Opened with live: the tables of the groups group_may_hold picks. */
+static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
 {
-	e2c_scan *s, *a;
+	e2c_scan *s;
 	errcode_t retval;
 
 	/* Every group's inode bitmap: which groups hold inodes in use,
@@ -145,9 +162,9 @@ static errcode_t scan_open(e2c_fs *fs, int live, int ahead, e2c_scan **ret)
 		return ENOMEM;
 	s->fs = fs;
 	s->live = live;
-	/* 32 blocks a read: fewer, larger reads of the inode tables (the
-	 * scan ahead asked for them: 8 keep its buffer small). */
-	retval = ext2fs_open_inode_scan(fs->h, ahead ? 32 : 8, &s->scan);
+	s->slot_size = sizeof(struct slot) + EXT2_INODE_SIZE(fs->h->super);
+	/* 32 blocks a read: fewer, larger reads of the inode tables. */
+	retval = ext2fs_open_inode_scan(fs->h, 32, &s->scan);
 	if (retval) {
 		free(s);
 		return retval;
@@ -160,31 +177,26 @@ static errcode_t scan_open(e2c_fs *fs, int live, int ahead, e2c_scan **ret)
 		if (s->next_group)
 			retval = goto_group(s);
 	}
-	if (!retval && ahead) {
-		retval = scan_open(fs, live, 0, &a);
-		if (!retval) {
-			a->tables = 1;
-			a->group = following(a, 0);
-			ask_table(a, a->group);
-			retval = e2c_ahead_open(fs, a, &s->ah);
-		}
-	}
+	if (!retval)
+		retval = e2c_ahead_open(fs, &s->ah);
 	if (retval) {
 		e2c_scan_close(s);
 		return retval;
 	}
+	s->group = following(s, 0);
+	ask_table(s, s->group);
 	*ret = s;
 	return 0;
 }
 
 errcode_t e2c_scan_open(e2c_fs *fs, e2c_scan **ret)
 {
-	return scan_open(fs, 0, 1, ret);
+	return scan_open(fs, 0, ret);
 }
 
 errcode_t e2c_scan_open_live(e2c_fs *fs, e2c_scan **ret)
 {
-	return scan_open(fs, 1, 1, ret);
+	return scan_open(fs, 1, ret);
 }
 
 int e2c_scan_hidden(const e2c_scan *s)
@@ -240,7 +252,9 @@ static errcode_t skip_free(e2c_scan *s, ext2_ino_t ino, int *done)
 	return ext2fs_inode_scan_goto_blockgroup(s->scan, (next - 1) / ipg);
 }
 
-errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
+/* The next inode in use, read from the table (0: the end). */
+static errcode_t scan_read(e2c_scan *s, ext2_ino_t *ino,
+			   struct ext2_inode *inode)
 {
 	int isz = EXT2_INODE_SIZE(s->fs->h->super);
 	ext2_ino_t ipg = EXT2_INODES_PER_GROUP(s->fs->h->super);
@@ -269,16 +283,13 @@ errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 			return retval;
 		if (*ino == 0)
 			return 0;
-		if (s->tables && (*ino - 1) / ipg != s->group) {
+		if ((*ino - 1) / ipg != s->group) {
 			/* Entering a group: ask for the next one's table. */
 			s->group = (*ino - 1) / ipg;
 			ask_table(s, following(s, s->group + 1));
 		}
-		if (in_use(s, *ino, inode, garbage)) {
-			if (s->ah)
-				e2c_ahead_to(s->ah, *ino);
+		if (in_use(s, *ino, inode, garbage))
 			return 0;
-		}
 		if (s->live)
 			continue;
 		retval = skip_free(s, *ino, &done);
@@ -291,12 +302,73 @@ errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
 	}
 }
 
+static struct slot *slot_at(e2c_scan *s, size_t k)
+{
+	return (struct slot *)(s->ring + (k % AHEAD_INODES) * s->slot_size);
+}
+
+/* Read into the ring until it is full (or the scan ends), asking for the
+ * indirect blocks the inodes read name. */
+static errcode_t fill(e2c_scan *s)
+{
+	struct slot *q;
+	errcode_t retval;
+
+	if (!s->ring) {
+		s->ring = malloc(AHEAD_INODES * s->slot_size);
+		if (!s->ring)
+			return ENOMEM;
+	}
+	while (s->len < AHEAD_INODES) {
+		q = slot_at(s, s->head + s->len);
+		retval = scan_read(s, &q->ino, (struct ext2_inode *)(q + 1));
+		if (retval || !q->ino) {
+			s->done = 1;
+			s->err = retval;
+			break;
+		}
+		q->hidden = s->hidden;
+		e2c_ahead_inode(s->ah, (struct ext2_inode *)(q + 1));
+		s->len++;
+	}
+	e2c_ahead_send(s->ah);
+	return 0;
+}
+
+errcode_t e2c_scan_next(e2c_scan *s, ext2_ino_t *ino, struct ext2_inode *inode)
+{
+	struct slot *q;
+	errcode_t retval;
+
+	if (s->len < AHEAD_INODES / 2 && !s->done) {
+		retval = fill(s);
+		if (retval)
+			return retval;
+	} else if (s->done) {
+		/* The last levels of the last DIND and TIND blocks. */
+		e2c_ahead_send(s->ah);
+	}
+	s->hidden = 0;
+	if (!s->len) {
+		*ino = 0;
+		return s->err;
+	}
+	q = slot_at(s, s->head);
+	*ino = q->ino;
+	s->hidden = q->hidden;
+	memcpy(inode, q + 1, s->slot_size - sizeof(*q));
+	s->head = (s->head + 1) % AHEAD_INODES;
+	s->len--;
+	return 0;
+}
+
 void e2c_scan_close(e2c_scan *s)
 {
 	if (!s)
 		return;
 	e2c_ahead_close(s->ah);
 	ext2fs_close_inode_scan(s->scan);
+	free(s->ring);
 	free(s);
 }
 
@@ -313,7 +385,7 @@ static errcode_t scan_each(e2c_fs *fs, e2c_inode_fn fn, e2c_inode_fn hidden_fn,
 	inode = calloc(1, e2c_inode_buf_size(fs));
 	if (!inode)
 		return ENOMEM;
-	retval = scan_open(fs, hidden_fn != NULL, 1, &s);
+	retval = scan_open(fs, hidden_fn != NULL, &s);
 	while (!retval && !done) {
 		if (e2c_interrupted) {
 			retval = E2C_ERR_INTERRUPTED;
