@@ -37,8 +37,9 @@ static int bit(const unsigned char *set, dgrp_t g)
 }
 
 /* mark_uninit_bg_group_blocks's marks, into a map of their own. */
-static errcode_t build_uninit_meta(ext2_filsys h, ext2fs_block_bitmap *ret)
+static errcode_t build_uninit_meta(e2c_fs *fs, ext2fs_block_bitmap *ret)
 {
+	ext2_filsys h = fs->h;
 	blk64_t end = ext2fs_blocks_count(h->super), b;
 	ext2fs_block_bitmap map = NULL;
 	errcode_t retval = 0;
@@ -48,8 +49,10 @@ static errcode_t build_uninit_meta(ext2_filsys h, ext2fs_block_bitmap *ret)
 		if (!ext2fs_bg_flags_test(h, g, EXT2_BG_BLOCK_UNINIT))
 			continue;
 		if (!map)
-			retval = ext2fs_allocate_block_bitmap(h,
-					"uninit groups' metadata", &map);
+			/* A few runs a flex group. */
+			retval = e2c_block_map_new(fs,
+					"uninit groups' metadata",
+					E2C_MAP_SPARSE, &map);
 		if (retval)
 			break;
 		ext2fs_reserve_super_and_bgd(h, g, map);
@@ -99,12 +102,25 @@ static errcode_t bitmaps_inside(e2c_fs *fs)
 	return 0;
 }
 
+errcode_t e2c_block_map_new(e2c_fs *fs, const char *what, int sparse,
+			    ext2fs_block_bitmap *ret)
+{
+	ext2_filsys h = fs->h;
+	int type = h->default_bitmap_type;
+	errcode_t retval;
+
+	if (sparse || ext2fs_blocks_count(h->super) > E2C_BB_TREE_FROM)
+		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	retval = ext2fs_allocate_block_bitmap(h, what, ret);
+	h->default_bitmap_type = type;
+	return retval;
+}
+
 errcode_t e2c_bitmaps_init(e2c_fs *fs)
 {
 	ext2_filsys h = fs->h;
 	size_t n = h->group_desc_count / 8 + 1;
 	struct e2c_loaded *l;
-	int type = h->default_bitmap_type;
 	errcode_t retval;
 
 	l = calloc(1, sizeof(*l));
@@ -119,19 +135,12 @@ errcode_t e2c_bitmaps_init(e2c_fs *fs)
 	retval = bitmaps_inside(fs);
 	if (!retval)
 		retval = ext2fs_get_mem(h->blocksize, &l->buf);
-	/* A few runs a flex group: a red-black tree whatever the size. */
-	h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	if (!retval)
-		retval = build_uninit_meta(h, &l->uninit_meta);
-	/* Past about 4 Mi blocks (a 512 KiB bit array) the fs's own block
-	 * map as a red-black tree too: the groups never loaded cost
-	 * nothing. */
-	if (ext2fs_blocks_count(h->super) <= E2C_BB_TREE_FROM)
-		h->default_bitmap_type = type;
+		retval = build_uninit_meta(fs, &l->uninit_meta);
+	/* The groups never loaded cost nothing in a tree. */
 	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(h, "block bitmap",
-						      &h->block_map);
-	h->default_bitmap_type = type;
+		retval = e2c_block_map_new(fs, "block bitmap", E2C_MAP_DENSE,
+					   &h->block_map);
 	if (!retval)
 		retval = ext2fs_allocate_inode_bitmap(h, "inode bitmap",
 						      &h->inode_map);

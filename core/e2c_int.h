@@ -511,8 +511,16 @@ void e2c_fs_mark_dirty(e2c_fs *fs, blk64_t blk, blk64_t num);
 errcode_t e2c_fs_presave(e2c_fs *fs);
 
 /* The fs's bitmaps, loaded a group at a time (core/bitmaps.c). */
-/* Past this many blocks the fs's own block map is a red-black tree. */
+/* Past this many blocks (a 512 KiB bit array) a block map that follows
+ * the filesystem (its own, the metadata and the mapped blocks) is a
+ * red-black tree: a node per run, not a bit per block. */
 #define E2C_BB_TREE_FROM (1ULL << 22)
+/* A new, empty block map named what (how libext2fs's messages call it):
+ * a red-black tree when sparse (few runs whatever the size) or past
+ * E2C_BB_TREE_FROM blocks, else what the handle's default says. */
+enum { E2C_MAP_DENSE, E2C_MAP_SPARSE };
+errcode_t e2c_block_map_new(e2c_fs *fs, const char *what, int sparse,
+			    ext2fs_block_bitmap *ret);
 enum { E2C_BM_BLOCK = 1, E2C_BM_INODE = 2 };
 /* At open: the handle's maps, empty, no group loaded; free: the rest. */
 errcode_t e2c_bitmaps_init(e2c_fs *fs);

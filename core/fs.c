@@ -161,6 +161,8 @@ static int super_sane(ext2_filsys h)
 static errcode_t check_writable(ext2_filsys h, int force)
 {
 	struct ext2_super_block *sb = h->super;
+	int type = h->default_bitmap_type;
+	errcode_t retval;
 	dgrp_t g;
 
 	if (ext2fs_has_feature_journal_needs_recovery(sb))
@@ -197,8 +199,14 @@ static errcode_t check_writable(ext2_filsys h, int force)
 		if (!ext2fs_group_desc_csum_verify(h, g))
 			return E2C_ERR_DESC_CSUM;
 	/* ext2fs_read_bitmaps silently reads a bitmap whose location is
-	 * out of range as all free: writing would allocate over data. */
-	return ext2fs_check_desc(h);
+	 * out of range as all free: writing would allocate over data.  Its
+	 * scratch map of every block is the handle's default type: a tree
+	 * past E2C_BB_TREE_FROM (16 MiB as bits at 2^27 blocks). */
+	if (ext2fs_blocks_count(sb) > E2C_BB_TREE_FROM)
+		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	retval = ext2fs_check_desc(h);
+	h->default_bitmap_type = type;
+	return retval;
 }
 
 /* Mount check and an advisory lock, before libext2fs opens anything. */
@@ -603,7 +611,7 @@ static errcode_t build_meta_map(e2c_fs *fs)
 		first = EXT2_GOOD_OLD_FIRST_INO;
 	if (first > sb->s_inodes_count)
 		first = sb->s_inodes_count + 1;
-	retval = ext2fs_allocate_block_bitmap(h, "metadata blocks", &map);
+	retval = e2c_block_map_new(fs, "metadata blocks", E2C_MAP_DENSE, &map);
 	if (retval)
 		return retval;
 	if (ext2fs_has_feature_mmp(sb) &&

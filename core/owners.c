@@ -121,7 +121,6 @@ void e2c_owners_free(struct e2c_owners *o)
 errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build)
 {
 	struct e2c_owners *o;
-	int type = fs->h->default_bitmap_type;
 	errcode_t retval;
 
 	*build = NULL;
@@ -131,18 +130,16 @@ errcode_t e2c_owners_begin(e2c_fs *fs, struct e2c_owners **build)
 	if (!o)
 		return ENOMEM;
 	o->fs = fs;
-	retval = ext2fs_allocate_block_bitmap(fs->h, "mapped blocks",
-					      &o->owned);
-	/* Nearly empty whatever the filesystem's size: red-black trees (a
-	 * node per run, not a bit per block: 16 MiB each at 2^27 blocks). */
-	fs->h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	retval = e2c_block_map_new(fs, "mapped blocks", E2C_MAP_DENSE,
+				   &o->owned);
+	/* Nearly empty whatever the filesystem's size (16 MiB each as bits
+	 * at 2^27 blocks). */
 	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->h, "shared blocks",
-						      &o->shared);
+		retval = e2c_block_map_new(fs, "shared blocks", E2C_MAP_SPARSE,
+					   &o->shared);
 	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->h, "EA blocks",
-						      &o->acl);
-	fs->h->default_bitmap_type = type;
+		retval = e2c_block_map_new(fs, "EA blocks", E2C_MAP_SPARSE,
+					   &o->acl);
 	if (retval) {
 		e2c_owners_free(o);
 		return retval;
@@ -170,20 +167,17 @@ void e2c_owners_end(struct e2c_owners *o, int complete)
 errcode_t e2c_owners_new(e2c_fs *fs, struct e2c_owners **ret)
 {
 	struct e2c_owners *o;
-	int type = fs->h->default_bitmap_type;
 	errcode_t retval;
 
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return ENOMEM;
 	o->fs = fs;
-	fs->h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
-	retval = ext2fs_allocate_block_bitmap(fs->h, "claimed blocks",
-					      &o->owned);
+	retval = e2c_block_map_new(fs, "claimed blocks", E2C_MAP_SPARSE,
+				   &o->owned);
 	if (!retval)
-		retval = ext2fs_allocate_block_bitmap(fs->h, "claimed twice",
-						      &o->shared);
-	fs->h->default_bitmap_type = type;
+		retval = e2c_block_map_new(fs, "claimed twice", E2C_MAP_SPARSE,
+					   &o->shared);
 	if (retval) {
 		e2c_owners_free(o);
 		return retval;

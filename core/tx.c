@@ -275,14 +275,10 @@ static errcode_t tx_maps(e2c_tx *tx)
 	errcode_t retval;
 
 	if (!tx->taken) {
-		int type = h->default_bitmap_type;
-
 		/* A few runs, not a copy of the block bitmap (1.6 MiB as a
 		 * tree on a 4 TiB ext3, 16 MiB as bits at 2^27 blocks). */
-		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
-		retval = ext2fs_allocate_block_bitmap(h, "reserved blocks",
-						      &tx->taken);
-		h->default_bitmap_type = type;
+		retval = e2c_block_map_new(tx->fs, "reserved blocks",
+					   E2C_MAP_SPARSE, &tx->taken);
 		if (retval)
 			return retval;
 	}
