@@ -102,6 +102,12 @@ static errcode_t bitmaps_inside(e2c_fs *fs)
 	return 0;
 }
 
+int e2c_block_map_type(ext2_filsys h, int sparse)
+{
+	return sparse || ext2fs_blocks_count(h->super) > E2C_BB_TREE_FROM ?
+	       EXT2FS_BMAP64_RBTREE : h->default_bitmap_type;
+}
+
 errcode_t e2c_block_map_new(e2c_fs *fs, const char *what, int sparse,
 			    ext2fs_block_bitmap *ret)
 {
@@ -109,8 +115,7 @@ errcode_t e2c_block_map_new(e2c_fs *fs, const char *what, int sparse,
 	int type = h->default_bitmap_type;
 	errcode_t retval;
 
-	if (sparse || ext2fs_blocks_count(h->super) > E2C_BB_TREE_FROM)
-		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	h->default_bitmap_type = e2c_block_map_type(h, sparse);
 	retval = ext2fs_allocate_block_bitmap(h, what, ret);
 	h->default_bitmap_type = type;
 	return retval;

@@ -519,6 +519,7 @@ errcode_t e2c_fs_presave(e2c_fs *fs);
  * a red-black tree when sparse (few runs whatever the size) or past
  * E2C_BB_TREE_FROM blocks, else what the handle's default says. */
 enum { E2C_MAP_DENSE, E2C_MAP_SPARSE };
+int e2c_block_map_type(ext2_filsys h, int sparse);
 errcode_t e2c_block_map_new(e2c_fs *fs, const char *what, int sparse,
 			    ext2fs_block_bitmap *ret);
 enum { E2C_BM_BLOCK = 1, E2C_BM_INODE = 2 };

@@ -200,10 +200,9 @@ static errcode_t check_writable(ext2_filsys h, int force)
 			return E2C_ERR_DESC_CSUM;
 	/* ext2fs_read_bitmaps silently reads a bitmap whose location is
 	 * out of range as all free: writing would allocate over data.  Its
-	 * scratch map of every block is the handle's default type: a tree
-	 * past E2C_BB_TREE_FROM (16 MiB as bits at 2^27 blocks). */
-	if (ext2fs_blocks_count(sb) > E2C_BB_TREE_FROM)
-		h->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	 * scratch map of every block takes the handle's default type: set
+	 * as for the core's own maps (16 MiB as bits at 2^27 blocks). */
+	h->default_bitmap_type = e2c_block_map_type(h, E2C_MAP_DENSE);
 	retval = ext2fs_check_desc(h);
 	h->default_bitmap_type = type;
 	return retval;

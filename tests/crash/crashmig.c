@@ -94,6 +94,15 @@ static errcode_t commit(struct migration *m)
 	return retval;
 }
 
+/* Commit when the tx is full or holds batch inodes (-U, -R). */
+static errcode_t commit_if_due(struct migration *m)
+{
+	if (e2c_tx_full(m->tx) ||
+	    (m->batch && e2c_tx_count(m->tx) >= m->batch))
+		return commit(m);
+	return 0;
+}
+
 /* Migrate every migratable inode the way the policies do: one selection
  * scan staging as it selects (batch: at most that many per commit), then
  * what is left in batches. */
@@ -142,10 +151,7 @@ static errcode_t unmigrate_one(e2c_fs *fs, ext2_ino_t ino,
 	if (e2c_skip_class(retval) == E2C_SKIP_PLAIN ||
 	    e2c_skip_class(retval) == E2C_SKIP_RESERVED)
 		return 0;
-	if (!retval && (e2c_tx_full(m->tx) ||
-			(m->batch && e2c_tx_count(m->tx) >= m->batch)))
-		retval = commit(m);
-	return retval;
+	return retval ? retval : commit_if_due(m);
 }
 
 static errcode_t unmigrate_all(e2c_fs *fs, struct migration *m, int clear)
@@ -199,9 +205,8 @@ static errcode_t relocate_all(e2c_fs *fs, struct migration *m)
 			retval = e2c_tx_migrate(m->tx, m->inos[i], NULL);
 		if (retval && e2c_skip_class(retval) != E2C_SKIP_CORRUPT)
 			retval = 0;	/* nothing to do for it */
-		if (!retval && (e2c_tx_full(m->tx) ||
-				(m->batch && e2c_tx_count(m->tx) >= m->batch)))
-			retval = commit(m);
+		if (!retval)
+			retval = commit_if_due(m);
 		m->op = "migrate";
 	}
 	if (!retval && e2c_tx_count(m->tx))
