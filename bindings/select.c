@@ -307,7 +307,8 @@ static int sel_offer(lua_State *L)
 	ino = e2l_checkino(L, 3, 2, "select");
 	retval = e2c_select_offer(s->sel, ino, &stopped);
 	/* Bitmaps that disagree are the filesystem's fault, not ino's. */
-	if (retval == E2C_ERR_BLOCK_BITMAP || retval == E2C_ERR_INODE_BITMAP)
+	if (retval == E2C_ERR_BLOCK_BITMAP || retval == E2C_ERR_INODE_BITMAP ||
+	    retval == E2C_ERR_INODE_COUNT)
 		return e2l_error(L, retval, "select", e2c_fs_path(s->fs));
 	if (retval)
 		return e2l_error(L, retval, "select",

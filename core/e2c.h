@@ -106,6 +106,8 @@ enum {
 					 * superblock failed too */
 	E2C_ERR_SKIP_GAIN,		/* relocation gains too little */
 	E2C_ERR_VERIFY,			/* a copied block read back wrong */
+	E2C_ERR_INODE_COUNT,		/* a group's descriptor calls free
+					 * inodes its bitmap has in use */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -269,6 +271,8 @@ errcode_t e2c_fs_is_metadata(e2c_fs *fs, blk64_t blk, blk64_t len,
  * Whether the bitmaps agree with what the walk of every map found (the
  * owners map, built first if need be): E2C_ERR_INODE_BITMAP when an inode
  * that looks in use (e2c_scan_open_live) is free in the inode bitmap,
+ * E2C_ERR_INODE_COUNT when a group the scan skipped on its descriptor's
+ * word has an inode in use in its bitmap (loaded since),
  * E2C_ERR_BLOCK_BITMAP when a block some inode maps, or a metadata block,
  * is free in the block bitmap of a group loaded so far (the groups where
  * something was allocated, freed or looked up: the others are not

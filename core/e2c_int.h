@@ -527,12 +527,19 @@ enum { E2C_BM_BLOCK = 1, E2C_BM_INODE = 2 };
 errcode_t e2c_bitmaps_init(e2c_fs *fs);
 void e2c_bitmaps_free(e2c_fs *fs);
 /* Load the block bitmaps of groups g0..g1 (read ahead first when more
- * than one), of the groups of blk..blk+num-1, the inode bitmaps of
- * groups g0..g1.  E2C_ERR_NO_BITMAPS without bitmaps (-c); the read and
- * checksum errors of ext2fs_read_bitmaps. */
+ * than one), of the groups of blk..blk+num-1.  E2C_ERR_NO_BITMAPS
+ * without bitmaps (-c); the read and checksum errors of
+ * ext2fs_read_bitmaps. */
 errcode_t e2c_bb_load(e2c_fs *fs, dgrp_t g0, dgrp_t g1);
 errcode_t e2c_bb_load_range(e2c_fs *fs, blk64_t blk, blk64_t num);
-errcode_t e2c_ib_load(e2c_fs *fs, dgrp_t g0, dgrp_t g1);
+/* The inode bitmaps of the groups whose descriptor counts an inode in
+ * use, while the descriptors agree with the superblock and with every
+ * bitmap loaded; else every group's. */
+errcode_t e2c_ib_load_used(e2c_fs *fs);
+/* Whether a group left unloaded by e2c_ib_load_used, loaded since, holds
+ * an inode its descriptor calls free: a scan trusting the descriptors
+ * missed it. */
+int e2c_ib_betrayed(e2c_fs *fs);
 /* Load the block bitmaps of the groups holding a block set in map. */
 errcode_t e2c_bb_load_map(e2c_fs *fs, ext2fs_block_bitmap map);
 /* Whether inode ino is in use in the inode bitmap (its group loaded). */

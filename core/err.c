@@ -101,6 +101,8 @@ static const char *const e2c_msgs[] = {
 	"Relocating gains too few extents (min_gain)",
 	("A copied block read back different (verify): nothing was "
 	 "changed"),
+	("Group descriptor's free inode count disagrees with the inode "
+	 "bitmap (an inode in use may have been missed): run e2fsck -f"),
 };
 
 static const struct error_table e2c_error_table = {

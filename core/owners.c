@@ -365,6 +365,8 @@ errcode_t e2c_fs_check_bitmaps(e2c_fs *fs)
 			fs->bitmaps_err = 0;
 		fs->bitmaps_known = 1;
 	}
+	if (!fs->bitmaps_err && e2c_ib_betrayed(fs))
+		fs->bitmaps_err = E2C_ERR_INODE_COUNT;
 	if (!fs->bitmaps_err) {
 		retval = e2c_bb_each_unchecked(fs, check_group);
 		if (retval == E2C_ERR_BLOCK_BITMAP)

@@ -55,7 +55,9 @@ static errcode_t goto_group(e2c_scan *s)
  * inode there may be in use, its inode bitmap (a bit set) or its
  * descriptor (fewer free inodes than the group holds: a count that
  * disagrees with an empty bitmap).  A group both call empty is not read;
- * an inode in use there is what only e2fsck finds (doc/errors.md).  With
+ * an inode in use there is what only e2fsck finds (doc/errors.md).  Where
+ * the descriptors are trusted (e2c_ib_load_used) a group whose descriptor
+ * calls it empty has no bitmap loaded, and is not read either.  With
  * uninit_bg or metadata_csum libext2fs itself skips INODE_UNINIT groups
  * and the ext2fs_bg_itable_unused tail of each table.
  */
@@ -150,10 +152,10 @@ static errcode_t scan_open(e2c_fs *fs, int live, e2c_scan **ret)
 	e2c_scan *s;
 	errcode_t retval;
 
-	/* Every group's inode bitmap: which groups hold inodes in use,
-	 * which are read (read ahead, then loaded). */
+	/* The inode bitmaps: which groups hold inodes in use, which are
+	 * read. */
 	if (fs->h->inode_map) {
-		retval = e2c_ib_load(fs, 0, fs->h->group_desc_count - 1);
+		retval = e2c_ib_load_used(fs);
 		if (retval)
 			return retval;
 	}

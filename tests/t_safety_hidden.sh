@@ -8,6 +8,8 @@
 #    counts it in use), so its blocks count as owned, and the write is refused ("Inode bitmap
 #    disagrees with the filesystem ... run e2fsck -f"), exit 1, the image
 #    byte-identical.  After e2fsck -fy the migration works.
+#  - A group whose descriptor calls it empty while its bitmap does not:
+#    not read (issue 12); found later, every write refused.
 #  - Blocks after a bad pointer (e2fsprogs' f_ind_inode_collision): /x's
 #    indirect block holds a pointer outside the filesystem, then /y's and
 #    /d's indirect blocks.  The owners map walks on past the bad pointer,
@@ -103,6 +105,42 @@ for run in "-R migrate\ /f40 -R commit" "$TOP/scripts/migrate-all.lua"; do
 	assert_grep "Inode bitmap disagrees with the filesystem" "$T/err" "group: $run"
 	assert_eq "$before" "$(sum "$img")" "group: $run: image changed"
 done
+
+# ---- a group whose descriptor calls it empty -----------------------------
+# Groups whose descriptor counts no inode in use are not read at all (not
+# even their inode bitmap), while the descriptors add up to the
+# superblock's count and every group read agrees with its bitmap.  Group 1
+# (inodes 33-56 in use) made to say "32 free", the superblock's count to
+# match: a scan does not see its inodes.  A later look at one of them
+# (migrate /f40 after plan /f00 built the owners map) loads its bitmap,
+# finds the descriptor lied, and the write is refused.  migrate-all, which
+# never looks there, migrates group 0's inodes and leaves group 1's as they
+# were (the residual risk of doc/errors.md): e2fsck -fn says what it said.
+img=$T/desc.img
+mke2fs -q -F -t ext3 -b 1024 -N 64 -d "$T/gt" "$img" 16M >/dev/null 2>&1 ||
+	fail "mke2fs desc"
+debugfs_w "$img" "set_bg 1 free_inodes_count 32" "ssv free_inodes_count 32" ||
+	fail "desc: set_bg"
+e2fsck -fn "$img" 2>&1 | grep -v "^e2fsck \|$img" >"$T/desc.fsck"
+grep -q "^Free inodes count wrong for group #1 (32, counted=8)" "$T/desc.fsck" ||
+	fail "desc: e2fsck says $(cat "$T/desc.fsck")"
+before=$(sum "$img")
+expect_rc 1 "$E2LUA" -w "$img" -R "plan /f00" -R "migrate /f40" -R commit
+assert_grep "migrate /f40: Group descriptor's free inode count disagrees with the inode bitmap (an inode in use may have been missed): run e2fsck -f" \
+	"$T/err" "desc: migrate /f40"
+assert_eq "$before" "$(sum "$img")" "desc: migrate /f40: image changed"
+snapshot "$img" "$T/desc.json"
+expect_rc 0 "$E2LUA" -w "$img" "$TOP/scripts/migrate-all.lua"
+assert_grep "migrated 23 inodes" "$T/out" "desc: migrate-all"
+snapshot "$img" "$T/desc.after.json"
+inos=$(extent_inos "$T/desc.json" "$T/desc.after.json")
+python3 "$TOP/tests/verify.py" compare "$T/desc.json" "$T/desc.after.json" \
+	--expect-extent "$inos" >"$T/compare.out" 2>&1 ||
+	fail "desc: $(grep -v '^changed inodes' "$T/compare.out" | head -n 8)"
+case ",$inos," in *,3[3-9],*|*,4[0-9],*|*,5[0-6],*) fail "desc: group 1 migrated ($inos)" ;; esac
+e2fsck -fn "$img" 2>&1 | grep -v "^e2fsck \|$img" >"$T/desc.fsck.after"
+cmp -s "$T/desc.fsck" "$T/desc.fsck.after" ||
+	fail "desc: e2fsck: $(diff "$T/desc.fsck" "$T/desc.fsck.after")"
 
 # ---- blocks after a bad pointer -----------------------------------------
 # /x (15 blocks: an indirect block with 3 pointers), /y (13 blocks), /d a
