@@ -438,7 +438,9 @@ errcode_t e2c_ib_test(e2c_fs *fs, ext2_ino_t ino, int *inuse)
 	if (!ino || ino > h->super->s_inodes_count)
 		return EXT2_ET_BAD_INODE_NUM;
 	g = (ino - 1) / EXT2_INODES_PER_GROUP(h->super);
-	retval = load(fs, E2C_BM_INODE, g, g);
+	/* Called for every inode planned: loaded, no more to do. */
+	retval = fs->loaded && bit(fs->loaded->ib, g) ? 0 :
+		 load(fs, E2C_BM_INODE, g, g);
 	if (!retval)
 		*inuse = ext2fs_test_inode_bitmap2(h->inode_map, ino);
 	return retval;
