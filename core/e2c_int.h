@@ -536,6 +536,14 @@ errcode_t e2c_bb_load_range(e2c_fs *fs, blk64_t blk, blk64_t num);
  * use, while the descriptors agree with the superblock and with every
  * bitmap loaded; else every group's. */
 errcode_t e2c_ib_load_used(e2c_fs *fs);
+/* The blocks written so far and not yet handed to the device. */
+struct e2c_writeback {
+	blk64_t first, end;
+};
+/* Record that blk..blk+len-1 were written; once a few MiB are gathered
+ * (or at last), start their write-back without waiting for it. */
+void e2c_fs_writeback(e2c_fs *fs, struct e2c_writeback *wb, blk64_t blk,
+		      blk64_t len, int last);
 /* Whether a group left unloaded by e2c_ib_load_used, loaded since, holds
  * an inode its descriptor calls free: a scan trusting the descriptors
  * missed it. */

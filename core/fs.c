@@ -484,6 +484,38 @@ int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
 	return fs->partition;
 }
 
+/*
+ * A commit's fsync after writing tens of MiB of inode tables waited for
+ * all of them (28 ms of 49 MiB on a 200k-file filesystem).  Started as
+ * they are written, the device works while the commit goes on; the fsync
+ * still decides (this is a hint: its failure is not an error).
+ */
+#define WRITEBACK_BYTES (4u << 20)
+
+void e2c_fs_writeback(e2c_fs *fs, struct e2c_writeback *wb, blk64_t blk,
+		      blk64_t len, int last)
+{
+	blk64_t bs = fs->h->blocksize;
+
+	if (len) {
+		if (wb->end != wb->first && (blk < wb->first || blk > wb->end))
+			e2c_fs_writeback(fs, wb, 0, 0, 1);
+		if (wb->end == wb->first)
+			wb->first = wb->end = blk;
+		if (blk + len > wb->end)
+			wb->end = blk + len;
+	}
+	if (wb->end == wb->first ||
+	    (!last && (wb->end - wb->first) * bs < WRITEBACK_BYTES))
+		return;
+	if (fs->lock_fd >= 0)
+		(void)sync_file_range(fs->lock_fd,
+				      (off64_t)(fs->offset + wb->first * bs),
+				      (off64_t)((wb->end - wb->first) * bs),
+				      SYNC_FILE_RANGE_WRITE);
+	wb->first = wb->end = 0;
+}
+
 int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino)
 {
 	struct ext2_super_block *sb = fs->h->super;

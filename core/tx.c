@@ -901,6 +901,7 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 		struct iloc loc;
 	} *mem = NULL, next;
 	struct staged_walk w;
+	struct e2c_writeback wb = { 0, 0 };
 	blk64_t first;
 	size_t n, k;
 	errcode_t retval, more;
@@ -947,7 +948,9 @@ static errcode_t write_inodes(e2c_tx *tx, int touch)
 			goto errout;
 		if (!touch)
 			tx->written += n;
+		e2c_fs_writeback(tx->fs, &wb, first, len, 0);
 	}
+	e2c_fs_writeback(tx->fs, &wb, 0, 0, 1);
 	retval = more == ENOENT ? 0 : more;
 errout:
 	/* Inodes went to disk behind libext2fs's inode cache. */
