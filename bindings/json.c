@@ -13,7 +13,7 @@
  *  - a string that is not UTF-8 (a file name is any bytes) is written with
  *    U+FFFD for each byte that is not part of a valid sequence (glibc's
  *    iconv decides), and as an object field "K" also gets "K_base64", the
- *    exact bytes (OpenSSL's base64);
+ *    exact bytes (OpenSSL's base64, e2c_base64: libcrypto is loaded then);
  *  - functions, threads, NaN, infinities, cycles and nesting deeper than
  *    E2L_JSON_DEPTH are errors naming where they are.
  *
@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "aux.h"
 
@@ -131,10 +130,12 @@ static void push_base64(struct conv *c, const char *s, size_t len)
 {
 	luaL_Buffer b;
 	char *out = luaL_buffinitsize(c->L, &b, 4 * ((len + 2) / 3) + 1);
-	int n = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s,
-				(int)len);
+	size_t n;
+	errcode_t retval = e2c_base64(s, len, out, &n);
 
-	luaL_pushresultsize(&b, n < 0 ? 0 : (size_t)n);
+	if (retval)
+		conv_error(c, error_message(retval));
+	luaL_pushresultsize(&b, n);
 }
 
 /* Attach v (a new reference, stolen) to parent: appended when key is

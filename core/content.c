@@ -10,7 +10,9 @@
  * is read.  Inline data comes from ext2fs_inline_data_get, a fast
  * symlink's target from i_block.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,6 +270,63 @@ errcode_t e2c_file_pread(e2c_file *f, __u64 off, void *buf, size_t len,
 /* The unit checksums read in. */
 #define SUM_CHUNK (1U << 20)
 
+/* libcrypto is loaded the first time a digest or base64 needs it, not
+ * linked: its relocations alone made 1.4 MiB of the 5.5 MiB e2lua took to
+ * start (doc/bench.md, issue 12), and most runs hash nothing or with
+ * libxxhash.  The functions come through this table, typed by the
+ * headers the build found. */
+#define CRYPTO_FUNCS(X) X(EVP_MD_fetch) X(EVP_MD_get_flags) \
+	X(EVP_MD_get_size) X(EVP_MD_CTX_new) X(EVP_DigestInit_ex) \
+	X(EVP_DigestUpdate) X(EVP_DigestFinal_ex) X(EVP_MD_CTX_free) \
+	X(EVP_MD_free) X(EVP_EncodeBlock)
+static struct {
+#define X(f) __typeof__(f) *f;
+	CRYPTO_FUNCS(X)
+#undef X
+} crypto;
+
+/* 0, or E2C_ERR_NO_CRYPTO (every time after the first failure). */
+static errcode_t crypto_load(void)
+{
+	static int tried;
+	static errcode_t retval;
+	void *lib;
+
+	if (tried)
+		return retval;
+	tried = 1;
+	retval = E2C_ERR_NO_CRYPTO;
+	lib = dlopen(E2C_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return retval;
+#define X(f) if (!(crypto.f = (__typeof__(f) *)dlsym(lib, #f))) \
+		goto fail;
+	CRYPTO_FUNCS(X)
+#undef X
+	return retval = 0;
+fail:
+	memset(&crypto, 0, sizeof(crypto));
+	dlclose(lib);
+	return retval;
+}
+
+errcode_t e2c_base64(const void *in, size_t len, char *out, size_t *outlen)
+{
+	errcode_t retval = crypto_load();
+	int n;
+
+	if (retval)
+		return retval;
+	if (len > (size_t)INT_MAX / 4 * 3)
+		return EOVERFLOW;
+	n = crypto.EVP_EncodeBlock((unsigned char *)out,
+				   (const unsigned char *)in, (int)len);
+	if (n < 0)
+		return E2C_ERR_DIGEST;
+	*outlen = (size_t)n;
+	return 0;
+}
+
 enum hash_kind { H_EVP, H_XXH64, H_XXH128 };
 
 struct hasher {
@@ -295,12 +354,14 @@ static errcode_t hash_pick(const char *algo, struct hasher *h)
 		return 0;
 	}
 	h->kind = H_EVP;
+	if (crypto_load())
+		return E2C_ERR_NO_CRYPTO;
 	/* Fetched, not looked up by name: a known name whose provider is not
 	 * loaded (md4 needs "legacy") is no algorithm here. */
-	h->md = EVP_MD_fetch(NULL, algo, NULL);
-	if (!h->md || (EVP_MD_get_flags(h->md) & EVP_MD_FLAG_XOF) ||
-	    EVP_MD_get_size(h->md) <= 0 ||
-	    EVP_MD_get_size(h->md) > E2C_DIGEST_MAX)
+	h->md = crypto.EVP_MD_fetch(NULL, algo, NULL);
+	if (!h->md || (crypto.EVP_MD_get_flags(h->md) & EVP_MD_FLAG_XOF) ||
+	    crypto.EVP_MD_get_size(h->md) <= 0 ||
+	    crypto.EVP_MD_get_size(h->md) > E2C_DIGEST_MAX)
 		return E2C_ERR_UNKNOWN_ALGO;
 	return 0;
 }
@@ -312,7 +373,7 @@ errcode_t e2c_digest_size(const char *algo, size_t *len)
 
 	if (!retval)
 		*len = h.kind == H_XXH64 ? 8 : h.kind == H_XXH128 ? 16 :
-			(size_t)EVP_MD_get_size(h.md);
+			(size_t)crypto.EVP_MD_get_size(h.md);
 	hash_free(&h);
 	return retval;
 }
@@ -331,8 +392,8 @@ static errcode_t hash_begin(struct hasher *h)
 			return ENOMEM;
 		return 0;
 	default:
-		h->ctx = EVP_MD_CTX_new();
-		if (!h->ctx || !EVP_DigestInit_ex(h->ctx, h->md, NULL))
+		h->ctx = crypto.EVP_MD_CTX_new();
+		if (!h->ctx || !crypto.EVP_DigestInit_ex(h->ctx, h->md, NULL))
 			return E2C_ERR_DIGEST;
 		return 0;
 	}
@@ -347,7 +408,7 @@ static errcode_t hash_update(struct hasher *h, const void *p, size_t n)
 		return XXH3_128bits_update(h->x128, p, n) == XXH_OK ?
 			0 : E2C_ERR_DIGEST;
 	default:
-		return EVP_DigestUpdate(h->ctx, p, n) ? 0 : E2C_ERR_DIGEST;
+		return crypto.EVP_DigestUpdate(h->ctx, p, n) ? 0 : E2C_ERR_DIGEST;
 	}
 }
 
@@ -375,7 +436,7 @@ static errcode_t hash_end(struct hasher *h, unsigned char *md, size_t *len)
 		return 0;
 	}
 	default:
-		if (!EVP_DigestFinal_ex(h->ctx, md, &n))
+		if (!crypto.EVP_DigestFinal_ex(h->ctx, md, &n))
 			return E2C_ERR_DIGEST;
 		*len = n;
 		return 0;
@@ -386,8 +447,10 @@ static void hash_free(struct hasher *h)
 {
 	XXH64_freeState(h->x64);
 	XXH3_freeState(h->x128);
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
+	if (h->ctx)		/* set only with libcrypto loaded */
+		crypto.EVP_MD_CTX_free(h->ctx);
+	if (h->md)
+		crypto.EVP_MD_free(h->md);
 }
 
 errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,

@@ -108,6 +108,7 @@ enum {
 	E2C_ERR_VERIFY,			/* a copied block read back wrong */
 	E2C_ERR_INODE_COUNT,		/* a group's descriptor calls free
 					 * inodes its bitmap has in use */
+	E2C_ERR_NO_CRYPTO,		/* libcrypto cannot be loaded */
 	E2C_ERR_COUNT_			/* number of codes (not an error) */
 };
 
@@ -492,7 +493,7 @@ void e2c_file_close(e2c_file *f);
  * canonical byte order as xxhsum prints) or an OpenSSL digest name
  * ("sha256", "sha1", "md5", "sha512", ...; not the XOFs).  md holds
  * E2C_DIGEST_MAX bytes; *len gets the digest's size.  Errors:
- * E2C_ERR_UNKNOWN_ALGO, reading errors.
+ * E2C_ERR_UNKNOWN_ALGO, E2C_ERR_NO_CRYPTO, reading errors.
  */
 #define E2C_DIGEST_MAX 64
 errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,
@@ -500,8 +501,14 @@ errcode_t e2c_file_checksum(e2c_file *f, const char *algo, unsigned char *md,
 /* The same over n bytes at buf. */
 errcode_t e2c_checksum_buf(const char *algo, const void *buf, size_t n,
 			   unsigned char *md, size_t *len);
-/* The digest size of algo, or E2C_ERR_UNKNOWN_ALGO. */
+/* The digest size of algo, or E2C_ERR_UNKNOWN_ALGO.  The OpenSSL digests
+ * (and e2c_base64) load libcrypto at first use: E2C_ERR_NO_CRYPTO when it
+ * cannot be. */
 errcode_t e2c_digest_size(const char *algo, size_t *len);
+/* The base64 of len bytes at in (OpenSSL's EVP_EncodeBlock) into out,
+ * which holds 4 * ((len + 2) / 3) + 1 bytes (a NUL ends it); *outlen gets
+ * its length.  E2C_ERR_NO_CRYPTO, EOVERFLOW. */
+errcode_t e2c_base64(const void *in, size_t len, char *out, size_t *outlen);
 
 #define E2C_DUMP_PRESERVE 0x1	/* owner, permissions, atime and mtime */
 #define E2C_DUMP_FORCE    0x2	/* replace an existing output file */

@@ -15,6 +15,13 @@
 
 #include "e2c.h"
 #include <ext2fs/ext3_extents.h>	/* needs the types ext2fs.h defines */
+#include <openssl/opensslv.h>
+
+/* The libcrypto e2lua loads at first use (core/content.c): the soname of
+ * the one whose headers it was built with. */
+#define E2C_STR_(x) #x
+#define E2C_STR(x) E2C_STR_(x)
+#define E2C_CRYPTO_SONAME "libcrypto.so." E2C_STR(OPENSSL_SHLIB_VERSION)
 
 struct e2c_fs {
 	ext2_filsys h;		/* the libext2fs handle */

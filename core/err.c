@@ -103,6 +103,8 @@ static const char *const e2c_msgs[] = {
 	 "changed"),
 	("Group descriptor's free inode count disagrees with the inode "
 	 "bitmap (an inode in use may have been missed): run e2fsck -f"),
+	("Cannot load " E2C_CRYPTO_SONAME " (OpenSSL), which the digests "
+	 "other than xxh64 and xxh128, and JSON's base64, need"),
 };
 
 static const struct error_table e2c_error_table = {

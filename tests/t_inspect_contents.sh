@@ -478,5 +478,23 @@ assert_grep "sum /nope: File not found" "$T/err" "sum of a missing file"
 assert_eq 2 "$(wc -l <"$T/out" | tr -d ' ')" "sum goes on past a missing file"
 expect_rc 1 "$E2LUA" -R "sum -a" "$img"
 assert_grep "option '-a' needs an argument" "$T/err" "sum -a without a value"
+# libcrypto is loaded at first use (core/content.c): where it cannot be
+# (here an empty file of its soname found first), what needs it fails
+# naming it and what it is for; libxxhash's digests go on.
+mkdir "$T/nocrypto"
+: >"$T/nocrypto/libcrypto.so.3"
+nocrypto() { rc=$1; shift; expect_rc "$rc" env LD_LIBRARY_PATH="$T/nocrypto" "$@"; }
+nocrypto 1 "$E2LUA" -R "sum -a sha1 /tiny" "$img"
+assert_grep "sum -a sha1: Cannot load libcrypto.so.3 (OpenSSL), which the digests other than xxh64 and xxh128, and JSON's base64, need" \
+	"$T/err" "sum -a sha1 without libcrypto"
+[ -s "$T/out" ] && fail "sum without libcrypto printed"
+expect_rc 0 "$E2LUA" -R "sum -a xxh64 /tiny" "$img"
+mv "$T/out" "$T/xxh64"
+nocrypto 0 "$E2LUA" -R "sum -a xxh64 /tiny" "$img"
+cmp -s "$T/xxh64" "$T/out" || fail "sum -a xxh64 without libcrypto: $(cat "$T/out")"
+nocrypto 1 "$E2LUA" -e 'print(e2.json({name = "\255"}))' "$img"
+assert_grep "e2.json: Cannot load libcrypto.so.3 (OpenSSL).* (at .name)" "$T/err" "JSON's base64 without libcrypto"
+nocrypto 1 "$E2LUA" -e 'e2.hash("md5", "")' "$img"
+assert_grep "hash md5: Cannot load libcrypto.so.3" "$T/err" "e2.hash without libcrypto"
 assert_eq "$before" "$(sum "$img")" "bad input changed the image"
 finish

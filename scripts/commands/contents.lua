@@ -164,8 +164,13 @@ e2.command{
 		local o, files = getopt("sum", SUM_USAGE, "a:r", ...)
 		if #files == 0 then error("Usage: sum " .. SUM_USAGE, 0) end
 		local algo = o.a or "sha256"
-		-- An unknown algorithm fails before any output.
-		if not pcall(e2.hash, algo, "") then
+		-- An unknown algorithm (or no libcrypto to ask) fails before any
+		-- output.
+		local known, err = pcall(e2.hash, algo, "")
+		if not known then
+			if err.code ~= e2.errors.E2C_ERR_UNKNOWN_ALGO then
+				error(e2.error(err.message, "sum -a", algo), 0)
+			end
 			error(e2.error("unknown checksum algorithm (md5, sha1, sha256, sha512, " ..
 				"xxh64, xxh128, ...)", "sum -a", algo), 0)
 		end
