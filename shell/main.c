@@ -489,12 +489,16 @@ static void interact(struct e2sh *sh)
 	in.name = "stdin";
 	in.fp = stdin;
 	in.tty = 1;
+	if (e2sh_rl_open(sh)) {
+		e2sh_fail(sh, lua_tostring(sh->L, -1));
+		lua_pop(sh->L, 1);
+		return;
+	}
 	sh->interactive = 1;
 	fprintf(stderr, "%s\nType help for the commands; other lines are "
 		"Lua.%s\n", push_version(sh->L),
 		e2sh_fs(sh->L) ? "" : "  No filesystem is open (open IMAGE).");
 	lua_pop(sh->L, 1);
-	e2sh_rl_open(sh);
 	e2sh_run_input(sh, &in);
 }
 

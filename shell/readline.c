@@ -3,8 +3,14 @@
  * callback interface, so that Ctrl-C at the prompt only discards the
  * line), the persistent history file, and tab completion from the
  * command registry, the open image's directories and Lua's tables.
+ *
+ * The library is loaded when a session turns interactive (e2sh_rl_open),
+ * not linked: with libtinfo it is 0.3 MiB resident that -R, -f, scripts
+ * and pipes never use (doc/bench.md, issue 12).  Its functions and
+ * variables are reached through the table rl, typed by its headers.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +21,29 @@
 #include <readline/history.h>
 
 #include "shell.h"
+
+/* The soname of the readline whose headers this was built with. */
+#define RL_STR_(x) #x
+#define RL_STR(x) RL_STR_(x)
+#define RL_SONAME "libreadline.so." RL_STR(RL_VERSION_MAJOR)
+
+#define RL_SYMS(X) X(add_history) X(clear_history) X(history_get) \
+	X(read_history) X(write_history) X(stifle_history) \
+	X(rl_callback_handler_install) X(rl_callback_handler_remove) \
+	X(rl_callback_read_char) X(rl_callback_sigcleanup) \
+	X(rl_cleanup_after_signal) X(rl_completion_matches) \
+	X(rl_free_line_state) X(history_base) X(history_length) \
+	X(history_comment_char) X(history_multiline_entries) \
+	X(history_write_timestamps) X(rl_attempted_completion_function) \
+	X(rl_attempted_completion_over) X(rl_catch_signals) \
+	X(rl_completion_suppress_append) X(rl_instream) X(rl_outstream) \
+	X(rl_line_buffer) X(rl_readline_name)
+/* A function's address or a variable's (used as *rl.name). */
+static struct {
+#define X(s) __typeof__(s) *s;
+	RL_SYMS(X)
+#undef X
+} rl;
 
 #define HISTORY_MAX	2000
 #define CHAIN_MAX	8	/* __index tables followed in completion */
@@ -64,10 +93,10 @@ void e2sh_rl_remember(const char *entry)
 
 	if (!active || !*entry)
 		return;
-	last = history_length ? history_get(history_base + history_length - 1)
-			      : NULL;
+	last = *rl.history_length ?
+		rl.history_get(*rl.history_base + *rl.history_length - 1) : NULL;
 	if (!last || strcmp(last->line, entry) != 0)
-		add_history(entry);
+		rl.add_history(entry);
 }
 
 /* ---- reading a line ------------------------------------------------------- */
@@ -80,7 +109,7 @@ static void on_line(char *line)
 {
 	got_line = line;
 	got = 1;
-	rl_callback_handler_remove();
+	rl.rl_callback_handler_remove();
 }
 
 static void on_prompt_sigint(int sig)
@@ -92,7 +121,7 @@ static void on_prompt_sigint(int sig)
 int e2sh_rl_read(const char *prompt, char **line)
 {
 	struct sigaction sa, old;
-	int fd = fileno(rl_instream ? rl_instream : stdin);
+	int fd = fileno(*rl.rl_instream ? *rl.rl_instream : stdin);
 	fd_set fds;
 
 	memset(&sa, 0, sizeof(sa));
@@ -103,25 +132,25 @@ int e2sh_rl_read(const char *prompt, char **line)
 	got_line = NULL;
 	got_sigint = 0;
 	fflush(stdout);
-	rl_callback_handler_install(prompt, on_line);
+	rl.rl_callback_handler_install(prompt, on_line);
 	while (!got && !got_sigint) {
 		FD_ZERO(&fds);
 		FD_SET(fd, &fds);
 		if (select(fd + 1, &fds, NULL, NULL, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
-			rl_callback_handler_remove();
+			rl.rl_callback_handler_remove();
 			got = 1;			/* as end of input */
 			break;
 		}
-		rl_callback_read_char();
+		rl.rl_callback_read_char();
 	}
 	if (!got) {			/* Ctrl-C: drop the line, new prompt */
-		rl_free_line_state();
-		rl_callback_sigcleanup();
-		rl_cleanup_after_signal();
-		rl_callback_handler_remove();
-		fputc('\n', rl_outstream ? rl_outstream : stdout);
+		rl.rl_free_line_state();
+		rl.rl_callback_sigcleanup();
+		rl.rl_cleanup_after_signal();
+		rl.rl_callback_handler_remove();
+		fputc('\n', *rl.rl_outstream ? *rl.rl_outstream : stdout);
 	}
 	sigaction(SIGINT, &old, NULL);
 	if (!got)
@@ -377,7 +406,7 @@ struct request {
 static int collect(lua_State *L)
 {
 	struct request *r = lua_touserdata(L, 1);
-	const char *line = rl_line_buffer;
+	const char *line = *rl.rl_line_buffer;
 	const char *p = line + strspn(line, " \t");
 	const char *args, *name;
 
@@ -417,33 +446,57 @@ static char **complete(const char *text, int start, int end)
 		lua_pop(rl_L, 1);
 	if (r.host_files)
 		return NULL;
-	rl_attempted_completion_over = 1;
+	*rl.rl_attempted_completion_over = 1;
 	cand_sort();
 	if (cands.n == 0)
 		return NULL;
 	if (cands.n == 1 && cands.v[0][strlen(cands.v[0]) - 1] == '/')
-		rl_completion_suppress_append = 1;
-	return rl_completion_matches(text, generator);
+		*rl.rl_completion_suppress_append = 1;
+	return rl.rl_completion_matches(text, generator);
 }
 
 /* ---- set-up ----------------------------------------------------------------- */
 
-void e2sh_rl_open(struct e2sh *sh)
+/* 0, or -1 with the message pushed on L. */
+static int rl_load(lua_State *L)
 {
+	void *lib = dlopen(RL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib)
+		goto fail;
+#define X(s) if (!(rl.s = (__typeof__(s) *)dlsym(lib, #s))) \
+		goto fail;
+	RL_SYMS(X)
+#undef X
+	return 0;
+fail:
+	lua_pushfstring(L, "cannot load " RL_SONAME " (GNU readline), which "
+			"the interactive shell needs: %s", dlerror());
+	memset(&rl, 0, sizeof(rl));
+	if (lib)
+		dlclose(lib);
+	return -1;
+}
+
+int e2sh_rl_open(struct e2sh *sh)
+{
+	if (rl_load(sh->L))
+		return -1;
 	rl_L = sh->L;
 	active = 1;
-	rl_readline_name = "e2lua";
-	rl_catch_signals = 0;		/* Ctrl-C is handled here */
-	rl_attempted_completion_function = complete;
-	stifle_history(HISTORY_MAX);
+	*rl.rl_readline_name = "e2lua";
+	*rl.rl_catch_signals = 0;		/* Ctrl-C is handled here */
+	*rl.rl_attempted_completion_function = complete;
+	rl.stifle_history(HISTORY_MAX);
 	/* a Lua chunk of several lines is one entry: timestamps separate
 	 * entries in the file, so newlines inside them survive a reload */
-	history_comment_char = '#';
-	history_write_timestamps = 1;
-	history_multiline_entries = 1;
+	*rl.history_comment_char = '#';
+	*rl.history_write_timestamps = 1;
+	*rl.history_multiline_entries = 1;
 	history_file = history_path();
 	if (history_file)
-		read_history(history_file);
+		rl.read_history(history_file);
+	return 0;
 }
 
 void e2sh_rl_close(void)
@@ -452,13 +505,13 @@ void e2sh_rl_close(void)
 
 	if (!active)
 		return;
-	err = history_file ? write_history(history_file) : 0;
+	err = history_file ? rl.write_history(history_file) : 0;
 	if (err)
 		fprintf(stderr, "%s: cannot write history file %s: %s\n",
 			E2SH_PROGNAME, history_file, strerror(err));
 	free(history_file);
 	history_file = NULL;
-	clear_history();
+	rl.clear_history();
 	cand_clear();
 	free(cands.v);
 	cands.v = NULL;

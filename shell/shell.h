@@ -247,7 +247,8 @@ void e2sh_pager_end(struct e2sh *sh);
 void e2sh_pager_flush(void);
 
 /* readline.c */
-void e2sh_rl_open(struct e2sh *sh);
+/* Loads GNU readline: 0, or -1 with the message pushed. */
+int e2sh_rl_open(struct e2sh *sh);
 void e2sh_rl_close(void);
 /* 1: *line (malloc()ed) read; 0: end of input; -1: Ctrl-C. */
 int e2sh_rl_read(const char *prompt, char **line);

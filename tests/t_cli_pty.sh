@@ -135,5 +135,21 @@ debugfs -R 'stat /dir/big.txt' "$T/w.img" 2>/dev/null | grep -q "Flags: 0x80000"
 debugfs -R 'cat /dir/big.txt' "$T/w.img" 2>/dev/null | cmp -s - "$T/small/dir/big.txt" ||
 	fail "big.txt data changed"
 
+# readline is loaded when the session turns interactive (shell/readline.c):
+# where it cannot be (an empty file of its soname found first), -i fails
+# naming it, after the requests before it ran; staged work is rolled
+# back without a question.
+mkdir "$T/norl"
+: >"$T/norl/libreadline.so.8"
+cp "$T/w.img" "$T/norl.img"
+s2=$(sum "$T/norl.img")
+expect_rc 1 env LD_LIBRARY_PATH="$T/norl" "$E2LUA" -w -i -R 'print("ran")' \
+	-R "migrate /hello.txt" "$T/norl.img" </dev/null
+assert_grep "^ran$" "$T/out" "-R before -i without readline"
+assert_grep "e2lua: cannot load libreadline.so.8 (GNU readline), which the interactive shell needs: .*libreadline.so.8" \
+	"$T/err" "-i without readline"
+assert_grep "rolled back 1 staged inode (not committed)" "$T/err" "-i without readline: staged work"
+assert_eq "$s2" "$(sum "$T/norl.img")" "-i without readline: staged work written"
+
 assert_eq "$s0" "$(sum "$img")" "read-only sessions left the image unchanged"
 finish
