@@ -426,9 +426,12 @@ static int sel_inodes(lua_State *L)
 	struct e2l_sel *s = checksel(L, 1);
 	const ext2_ino_t *v;
 	size_t i, n;
+	errcode_t retval;
 
 	e2l_checknargs(L, 1);
-	v = e2c_select_selected(s->sel, &n);
+	retval = e2c_select_selected(s->sel, &v, &n);
+	if (retval)
+		return e2l_error(L, retval, "inodes", NULL);
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
 		lua_pushinteger(L, v[i]);

@@ -922,8 +922,10 @@ size_t e2c_select_pending(e2c_select *s);
  * its block maps would be written into another image). */
 errcode_t e2c_select_stage(e2c_select *s, struct e2c_tx *tx, size_t max,
 			   size_t *staged, ext2_ino_t *failed);
-/* Everything selected so far, in order (staged or not). */
-const ext2_ino_t *e2c_select_selected(e2c_select *s, size_t *n);
+/* Everything selected so far, in order (staged or not): *v valid until
+ * the next call or e2c_select_free.  ENOMEM. */
+errcode_t e2c_select_selected(e2c_select *s, const ext2_ino_t **v,
+			      size_t *n);
 
 /* With crit.log: the plans decided since the last call, skipped and
  * selected, in the order decided (ordered runs: selected at finish). */

@@ -69,8 +69,20 @@ struct e2c_select {
 					 * the nout admitted */
 	size_t ncands, cands_cap;
 	int finished;
-	ext2_ino_t *out;		/* what to stage, in order */
-	size_t nout, out_cap, taken;
+	/* What to stage, in order (nout of them, taken staged): ordered,
+	 * cands[0..nout); else these runs of consecutive inodes, as a scan
+	 * selects in inode order: a few runs instead of 4 bytes an inode
+	 * (1 MiB at 200k inodes). */
+	struct out_run {
+		ext2_ino_t first;
+		__u32 n;
+	} *runs;
+	size_t nruns, runs_cap;
+	size_t nout, taken;
+	size_t take_run;		/* unordered: the next to take is */
+	__u32 take_off;			/* runs[take_run].first + take_off */
+	ext2_ino_t *selected;		/* e2c_select_selected's copy */
+	size_t selected_cap;
 	struct e2c_plan *log;		/* with crit.log: every decision */
 	size_t nlog, log_cap;
 	struct e2c_select_totals t;
@@ -107,6 +119,8 @@ static void reset(e2c_select *s)
 	drop_cands(s);
 	s->finished = 0;
 	s->nout = s->taken = s->nlog = s->nskips = 0;
+	s->nruns = s->take_run = 0;
+	s->take_off = 0;
 	memset(&s->t, 0, sizeof(s->t));
 	s->selecting = 1;
 	s->model_free = ext2fs_free_blocks_count(s->fs->h->super);
@@ -184,7 +198,8 @@ void e2c_select_close(e2c_select *s)
 		ext2fs_free_inode_bitmap(s->offered);
 	drop_cands(s);
 	free(s->cands);
-	free(s->out);
+	free(s->runs);
+	free(s->selected);
 	free(s->log);
 	free(s->skips);
 	free(s->inode);
@@ -254,6 +269,56 @@ static enum e2c_budget over_budget(e2c_select *s, const struct cand *k)
 	return E2C_BUDGET_NONE;
 }
 
+/* ino to the end of the output (ordered: it is cands[nout] by then). */
+static errcode_t out_push(e2c_select *s, ext2_ino_t ino)
+{
+	struct out_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+	errcode_t retval;
+
+	if (s->crit.order == E2C_ORDER_NONE) {
+		if (r && ino - r->first == r->n && r->n < UINT32_MAX) {
+			r->n++;
+		} else {
+			retval = e2c_grow(&s->runs, &s->runs_cap,
+					  s->nruns + 1, sizeof(*s->runs));
+			if (retval)
+				return retval;
+			s->runs[s->nruns].first = ino;
+			s->runs[s->nruns++].n = 1;
+		}
+	}
+	s->nout++;
+	return 0;
+}
+
+/* Off the end of the output, the last pushed (not taken). */
+static void out_pop(e2c_select *s)
+{
+	if (s->crit.order == E2C_ORDER_NONE && !--s->runs[s->nruns - 1].n)
+		s->nruns--;
+	s->nout--;
+}
+
+/* Everything in the output taken. */
+static void out_take_all(e2c_select *s)
+{
+	s->taken = s->nout;
+	s->take_run = s->nruns ? s->nruns - 1 : 0;
+	s->take_off = s->nruns ? s->runs[s->nruns - 1].n : 0;
+}
+
+/* The i-th of the output, reading on from run *r at offset *off. */
+static ext2_ino_t out_next(e2c_select *s, size_t i, size_t *r, __u32 *off)
+{
+	if (s->crit.order != E2C_ORDER_NONE)
+		return s->cands[i].ino;
+	while (*off >= s->runs[*r].n) {
+		++*r;
+		*off = 0;
+	}
+	return s->runs[*r].first + (*off)++;
+}
+
 /* Into the output, within the budgets; 0 with s->selecting cleared when
  * a budget stops the run. */
 static errcode_t admit(e2c_select *s, const struct cand *k)
@@ -266,10 +331,9 @@ static errcode_t admit(e2c_select *s, const struct cand *k)
 		s->selecting = 0;
 		return 0;
 	}
-	retval = e2c_grow(&s->out, &s->out_cap, s->nout + 1, sizeof(*s->out));
+	retval = out_push(s, k->ino);
 	if (retval)
 		return retval;
-	s->out[s->nout++] = k->ino;
 	s->t.files++;
 	s->t.regular += k->type == E2C_TYPE_REGULAR;
 	s->t.directories += k->type == E2C_TYPE_DIRECTORY;
@@ -476,14 +540,14 @@ static errcode_t stage_now(e2c_select *s, struct e2c_plan *plan,
 	retval = e2c_tx_stage_planned(s->tx, plan, &s->c, s->build);
 	if (retval && no_room(s->fs, s->tx, retval, plan)) {
 		unadmit(s, plan, type);
-		s->nout--;
+		out_pop(s);
 		return count_skip(s, plan->skip);
 	}
 	if (retval) {
 		s->stage_failed = plan->ino;
 		return retval;
 	}
-	s->taken = s->nout;
+	out_take_all(s);
 	if (e2c_tx_full(s->tx) ||
 	    (s->tx_max && e2c_tx_count(s->tx) >= s->tx_max))
 		s->tx = NULL;
@@ -801,10 +865,22 @@ ext2_ino_t e2c_select_candidate(e2c_select *s, size_t i)
 }
 
 
-const ext2_ino_t *e2c_select_selected(e2c_select *s, size_t *n)
+errcode_t e2c_select_selected(e2c_select *s, const ext2_ino_t **v,
+			       size_t *n)
 {
+	size_t i, r = 0;
+	__u32 off = 0;
+	errcode_t retval;
+
+	retval = e2c_grow(&s->selected, &s->selected_cap, s->nout,
+			  sizeof(*s->selected));
+	if (retval)
+		return retval;
+	for (i = 0; i < s->nout; i++)
+		s->selected[i] = out_next(s, i, &r, &off);
+	*v = s->selected;
 	*n = s->nout;
-	return s->out;
+	return 0;
 }
 
 size_t e2c_select_pending(e2c_select *s)
@@ -822,7 +898,9 @@ const struct e2c_plan *e2c_select_log(e2c_select *s, size_t *n)
 /* The next selected inode not staged yet, or 0. */
 static ext2_ino_t take(e2c_select *s)
 {
-	return s->taken < s->nout ? s->out[s->taken++] : 0;
+	if (s->taken == s->nout)
+		return 0;
+	return out_next(s, s->taken++, &s->take_run, &s->take_off);
 }
 
 errcode_t e2c_select_stage(e2c_select *s, e2c_tx *tx, size_t max,

@@ -171,6 +171,46 @@ for _, img in ipairs(arg) do
 	t.check(clean, "%s: e2fsck -fn after staging a selection: %s", img, out)
 end
 
+-- Unordered, offered inodes first (here against inode order), then the
+-- scan's in inode order, each once; staged in that order, in batches
+-- that stop inside a run of consecutive inodes.
+do
+	local img = arg[1]
+	local copy = tmp .. "/offer.img"
+	t.sh("cp '" .. img .. "' '" .. copy .. "'")
+	local wfs <close> = e2.open(copy, { write = true })
+	local want = oracle(wfs, { types = { regular = true } })
+	t.check(#want > 12, "%s: regular files to offer and scan (%d)", img, #want)
+	local a, b = want[#want], want[3]
+	local sel <close> = wfs:select { types = { regular = true } }
+	sel:offer(a)
+	sel:offer(b)
+	repeat until sel:scan()
+	local order = { a, b }
+	for _, ino in ipairs(want) do
+		if ino ~= a and ino ~= b then order[#order + 1] = ino end
+	end
+	t.eq(table.concat(sel:inodes(), ","), table.concat(order, ","), img .. ": offered, then scanned")
+	-- Each batch the next five (in the order tx:pending lists them).
+	local tx <close> = wfs:begin()
+	local done = 0
+	repeat
+		local n = tx:stage(sel, 5)
+		local got, batch = {}, table.move(order, done + 1, done + n, 1, {})
+		for _, p in ipairs((tx:pending())) do got[#got + 1] = p.ino end
+		table.sort(got)
+		table.sort(batch)
+		t.eq(table.concat(got, ","), table.concat(batch, ","), img .. ": batch after " .. done)
+		done = done + n
+		tx:commit()
+	until n == 0
+	t.eq(done, #order, img .. ": every selected inode staged")
+	t.eq(sel:pending(), 0, img .. ": nothing left to stage")
+	wfs:close()
+	local out, clean = t.sh("e2fsck -fn '" .. copy .. "' 2>&1")
+	t.check(clean, "%s: e2fsck -fn after staging offers and a scan: %s", img, out)
+end
+
 -- A scan staging as it selects: while it builds the owners map nothing
 -- may commit or plan elsewhere; once done, one commit migrates exactly
 -- what it selected.
