@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,6 +563,15 @@ int main(int argc, char **argv)
 	struct e2sh sh = { 0 };
 	int rc;
 
+	/* glibc's malloc with fixed thresholds instead of its dynamic ones
+	 * (mmap from 128 KiB, the threshold rising to the size of each
+	 * mmapped block freed, trimming at twice that): measured on k200's
+	 * migrate-all, 7.4 -> 7.1 MiB peak and 17% fewer page faults
+	 * (doc/bench.md, issue 12).  Trimming only past 2 MiB keeps sum's
+	 * 1 MiB buffer, freed and taken again for every file, in the heap
+	 * (trimmed at 128 KiB it cost six times the page faults). */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 2 << 20);
 	o.actions = calloc(argc, sizeof(*o.actions));
 	if (!o.actions) {
 		fprintf(stderr, "%s: out of memory\n", E2SH_PROGNAME);
