@@ -39,8 +39,9 @@ script.  Every run records an undo file (-z), as `e2lua -w -z` does;
    write the sample would pick with no limit; stop at every flush; stop
    -s, full and eio at every undo-file write.
 3. After each point, on the image as the stop left it:
-   (a) every listed inode's content (debugfs dump) equals the original's,
-       before e2fsck (debugfs -n: checksums may lag) and after it;
+   (a) every listed inode's content (debugfs cat, hashed from the pipe)
+       equals the original's, before e2fsck (debugfs -n: checksums may
+       lag) and after it;
    (b) e2fsck -fy exits 0 or 1 without clearing, truncating, relocating or
        reconnecting anything, then e2fsck -fn exits 0;
    (c) the recovery doc/crash.md gives: e2undo UNDO IMAGE, and e2undo -f
@@ -217,40 +218,60 @@ class Checker:
         if out.returncode:
             sys.exit("crashtest: %s -l: %s" % (args.driver, out.stderr))
         self.inodes = [int(l.split()[0]) for l in out.stdout.splitlines()]
-        self.ref = self.sums(self.orig, os.path.join(args.work, "ref"))
+        # debugfs echoes every command it reads from a file; the comment
+        # after each cat ends its output with a mark no file can hold.
+        self.nonce = os.urandom(16).hex()
+        self.cat_cmds = os.path.join(args.work, "cat.cmds")
+        with open(self.cat_cmds, "w") as f:
+            for k, i in enumerate(self.inodes):
+                f.write("cat <%d>\n# %s %d\n" % (i, self.nonce, k))
+        self.ref = self.sums(self.orig)
         # e2fsck -fy rebuilds large unindexed directories as htrees (pass
         # 3A) on any image, crashed or not: after e2fsck, a directory may
         # also match what e2fsck makes of the original.
         fixed = os.path.join(args.work, "ref.img")
         shutil.copyfile(self.orig, fixed)
         run(["e2fsck", "-fy", fixed])
-        self.ref_fsck = self.sums(fixed, os.path.join(args.work, "ref"))
+        self.ref_fsck = self.sums(fixed)
         os.unlink(fixed)
         self.layout = Layout(self.orig)
 
-    def sums(self, img, tmp, strict=True):
-        """sha256 of every listed inode's content, via one debugfs run
-        (strict=False: without checksum verification, -n)."""
-        os.makedirs(tmp, exist_ok=True)
-        cmds = os.path.join(tmp, "cmds")
-        with open(cmds, "w") as f:
-            for i in self.inodes:
-                f.write("dump <%d> %s/%d\n" % (i, tmp, i))
-        run(["debugfs"] + ([] if strict else ["-n"]) + ["-f", cmds, img])
-        res = {}
+    def sums(self, img, strict=True):
+        """sha256 of every listed inode's content (file_sha's), read
+        through one debugfs run (strict=False: without checksum
+        verification, -n), None for an inode debugfs could not open.
+        `cat` to a pipe, hashed as it comes, not `dump` to files: a
+        crash point reads back about a thousand files, one of them a
+        64 MiB sparse file that debugfs writes out in full, and written
+        to a disk those cost far more than the checks themselves."""
+        p = subprocess.Popen(["debugfs"] + ([] if strict else ["-n"]) +
+                             ["-f", self.cat_cmds, img],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, bufsize=0)
+        err = []
+        drain = threading.Thread(target=lambda: err.append(p.stderr.read()))
+        drain.start()
+        try:
+            got = read_cats(p.stdout, self.inodes, self.nonce)
+        finally:
+            p.stdout.close()
+            p.wait(timeout=300)
+            drain.join()
+        # What keeps debugfs from opening an inode at all (as `dump`
+        # would not have made its file): no filesystem open, or a number
+        # it does not take.
+        err = err[0].decode(errors="replace")
+        if re.search(r"^cat: Filesystem not open", err, re.M):
+            return dict.fromkeys(self.inodes)
         for i in self.inodes:
-            p = os.path.join(tmp, str(i))
-            try:
-                res[i] = file_sha(p)
-                os.unlink(p)
-            except OSError:
-                res[i] = None
-        return res
+            if re.search(r"^<%d>: " % i, err, re.M):
+                got[i] = None
+        return got
 
-    def same_files(self, img, tmp, when, fscked=False):
+    def same_files(self, img, when, fscked=False):
         # Before e2fsck, checksums may not match yet (a bitmap written,
         # its descriptor not): the data must be there all the same.
-        got = self.sums(img, tmp, strict=fscked)
+        got = self.sums(img, strict=fscked)
         bad = [i for i in self.inodes if got[i] != self.ref[i] and
                not (fscked and got[i] == self.ref_fsck[i])]
         if bad:
@@ -285,7 +306,7 @@ class Checker:
         if migrated == 0 or total == 0:
             fails.append("count run migrated %d inodes in %d writes" %
                          (migrated, total))
-        fails += self.same_files(img, os.path.join(d, "sums"), "after commit")
+        fails += self.same_files(img, "after commit")
         fsck = run(["e2fsck", "-fn", img])
         if fsck.returncode:
             fails.append("completed run not clean: " + fsck.stdout[-600:])
@@ -322,11 +343,11 @@ class Checker:
                          "writes start at %d)" % (late[0], first))
         return (migrated, total) + trace + (fails,)
 
-    def check_image(self, img, tmp):
+    def check_image(self, img):
         """(a) and (b) on a stopped image (modified: e2fsck runs on it).
         Returns (failures, e2fsck repairs); many points leave the same
         image behind, so the caller remembers the answer by content."""
-        fails = self.same_files(img, tmp, "after the stop")
+        fails = self.same_files(img, "after the stop")
         fsck = run(["e2fsck", "-fy", img])
         if fsck.returncode not in (0, 1):
             fails.append("(b) e2fsck -fy exit %d: %s" %
@@ -340,7 +361,7 @@ class Checker:
         if fsck.returncode:
             fails.append("(b) e2fsck -fn after -fy: " + fsck.stdout[-400:])
         if fixed:       # exit 0: e2fsck changed nothing, (a) stands
-            fails += self.same_files(img, tmp, "after e2fsck", True)
+            fails += self.same_files(img, "after e2fsck", True)
         return fails, repairs
 
     def point(self, where, action, n, sync, first_itable):
@@ -396,7 +417,7 @@ class Checker:
         with self.lock:
             memo = self.memo.get(key)
         if memo is None:
-            memo = self.check_image(img, os.path.join(d, "sums"))
+            memo = self.check_image(img)
             with self.lock:
                 self.memo[key] = memo
         fails += memo[0]
@@ -421,26 +442,106 @@ ZERO_MIB = bytes(1 << 20)
 BUFS = threading.local()
 
 
+class ContentHash:
+    """A sha256 of a content fed in pieces of any size, hashed a MiB at a
+    time: a dump of the triple-indirect sparse file is 64 MiB, nearly all
+    zeros, read after every point.  An all-zero MiB is hashed as a mark of
+    its own ("z" against "d" and the data): one-to-one, and only the data
+    costs hashing."""
+
+    def __init__(self):
+        self.h, self.pend = hashlib.sha256(), bytearray()
+
+    def mib(self, piece):
+        """One MiB (or the last piece), as bytes or bytearray: their
+        comparison is a memcmp, a memoryview's is not."""
+        if piece == ZERO_MIB:
+            self.h.update(b"z")
+        else:
+            self.h.update(b"d%d:" % len(piece))
+            self.h.update(piece)
+
+    def add(self, data):
+        data = memoryview(data)
+        while data:
+            if not self.pend and len(data) >= len(ZERO_MIB):
+                self.mib(data[:len(ZERO_MIB)].tobytes())
+                data = data[len(ZERO_MIB):]
+                continue
+            take = len(ZERO_MIB) - len(self.pend)
+            self.pend += data[:take]
+            data = data[take:]
+            if len(self.pend) == len(ZERO_MIB):
+                self.mib(self.pend)
+                self.pend = bytearray()
+
+    def hexdigest(self):
+        if self.pend:
+            self.mib(self.pend)
+            self.pend = bytearray()
+        return self.h.hexdigest()
+
+
 def file_sha(path):
-    """A sha256 of a file's content, read a MiB at a time into the
-    thread's buffer: a dump of the triple-indirect sparse file is 64 MiB,
-    nearly all zeros, read after every point.  An all-zero MiB is hashed
-    as a mark of its own ("z" against "d" and the data): one-to-one, and
-    only the data costs hashing."""
+    """ContentHash of a file, read a MiB at a time into the thread's
+    buffer."""
     if not hasattr(BUFS, "buf"):
         BUFS.buf = bytearray(len(ZERO_MIB))
         BUFS.view = memoryview(BUFS.buf)
-    h = hashlib.sha256()
+    h = ContentHash()
     with open(path, "rb", buffering=0) as f:
         while True:
             n = f.readinto(BUFS.buf)
             if not n:
                 return h.hexdigest()
-            if n == len(ZERO_MIB) and BUFS.buf == ZERO_MIB:
-                h.update(b"z")
-            else:
-                h.update(b"d%d:" % n)
-                h.update(BUFS.view[:n])
+            h.mib(BUFS.buf if n == len(BUFS.buf) else BUFS.view[:n].tobytes())
+
+
+def read_cats(out, inodes, nonce):
+    """{inode: ContentHash hex} from the output of cat.cmds: for the k-th
+    inode I, "debugfs: cat <I>\\n", its content, "# NONCE k\\n" (debugfs
+    flushes its echo of a command before cat writes).  An inode whose
+    output is cut short by the end of the stream (debugfs died) is None."""
+    res = dict.fromkeys(inodes)
+    data = bytearray()
+    eof = False
+
+    def more():
+        nonlocal eof
+        chunk = out.read(1 << 20)
+        if chunk:
+            data.extend(chunk)
+        else:
+            eof = True
+
+    for k, i in enumerate(inodes):
+        head = b"debugfs: cat <%d>\n" % i
+        tail = b"# %s %d\n" % (nonce.encode(), k)
+        while len(data) < len(head) and not eof:
+            more()
+        if not data and eof:
+            return res
+        if data[:len(head)] != head:
+            raise RuntimeError("debugfs output out of step at <%d>: %r" %
+                               (i, bytes(data[:80])))
+        del data[:len(head)]
+        h = ContentHash()
+        while True:
+            at = data.find(tail)
+            if at >= 0:
+                h.add(memoryview(data)[:at])
+                del data[:at + len(tail)]
+                res[i] = h.hexdigest()
+                break
+            # All but what may be the start of the mark is content.
+            keep = len(tail) - 1
+            if len(data) > keep:
+                h.add(memoryview(data)[:len(data) - keep])
+                del data[:len(data) - keep]
+            if eof:
+                return res
+            more()
+    return res
 
 
 def repairs_made(out):
@@ -482,10 +583,10 @@ def main():
     ap.add_argument("extra", nargs="*")
     args = ap.parse_args()
 
-    # Scratch images and dumps under $TMPDIR when it is set (the suite
-    # runs with it on tmpfs and on disk), else on tmpfs when there is one:
-    # the dumps are thousands of small files per point.  A failing point's
-    # directory is moved to --work for inspection.
+    # Scratch images under $TMPDIR when it is set (the suite runs with it
+    # on tmpfs and on disk), else on tmpfs when there is one: every point
+    # copies the image twice and e2fsck, e2undo and the driver fsync it.
+    # A failing point's directory is moved to --work for inspection.
     shm = "/dev/shm"
     scratch = tempfile.mkdtemp(prefix="e2lua-crash.", dir=os.environ.get("TMPDIR") or (
         shm if os.access(shm, os.W_OK) else args.work))
