@@ -18,7 +18,7 @@ all=""
 
 flags() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*Flags: \(0x[0-9a-f]*\).*/\1/p'; }
 
-# A small tree (every point dumps every file): a plain file, a sparse
+# A small tree (every point reads every file back): a plain file, a sparse
 # one with holes up to the double-indirect range, a directory, a slow
 # symlink; mk_frag_file adds the fragmented files.
 small_image() {	# IMG TYPE BS SIZE

@@ -41,8 +41,8 @@ python3 "$TOP/tests/crash/crashtest.py" --driver "$drv" --image "$T/csum" \
 # 1 KiB; with an undo file that must not reach its header (a kill at the
 # fsync after it made e2undo -f replay every block at a quarter of its
 # offset: the flush points catch it).  The tree of 1 KiB shapes: 4 KiB
-# ones reach the triple-indirect range only past 4 GiB, and every point
-# dumps every file.
+# ones reach the triple-indirect range only past 4 GiB, and every point reads
+# every file back.
 python3 "$TOP/tests/gen_tree.py" "$T/tree.4096" 1024 || { fail "gen_tree"; finish; }
 mk_image "$T/img4k" ext3 4096 24M || { fail "mk_image 4k"; finish; }
 # Sampled: the stops, the flushes and the undo file (every point with
