@@ -9,7 +9,8 @@
 #    disagrees with the filesystem ... run e2fsck -f"), exit 1, the image
 #    byte-identical.  After e2fsck -fy the migration works.
 #  - A group whose descriptor calls it empty while its bitmap does not:
-#    not read (issue 12); found later, every write refused.
+#    not read (issue 12); found later, every write refused.  With the
+#    superblock's count left as it was, every bitmap is read instead.
 #  - Blocks after a bad pointer (e2fsprogs' f_ind_inode_collision): /x's
 #    indirect block holds a pointer outside the filesystem, then /y's and
 #    /d's indirect blocks.  The owners map walks on past the bad pointer,
@@ -141,6 +142,26 @@ case ",$inos," in *,3[3-9],*|*,4[0-9],*|*,5[0-6],*) fail "desc: group 1 migrated
 e2fsck -fn "$img" 2>&1 | grep -v "^e2fsck \|$img" >"$T/desc.fsck.after"
 cmp -s "$T/desc.fsck" "$T/desc.fsck.after" ||
 	fail "desc: e2fsck: $(diff "$T/desc.fsck" "$T/desc.fsck.after")"
+
+# The same lie without the superblock's count: the descriptors no longer
+# add up to it, so every group's inode bitmap is read, group 1's inodes
+# are found (its bitmap has them) and migrate-all migrates all 47.
+img=$T/desc2.img
+mke2fs -q -F -t ext3 -b 1024 -N 64 -d "$T/gt" "$img" 16M >/dev/null 2>&1 ||
+	fail "mke2fs desc2"
+debugfs_w "$img" "set_bg 1 free_inodes_count 32" || fail "desc2: set_bg"
+e2fsck -fn "$img" 2>&1 | grep -v "^e2fsck \|$img" >"$T/desc2.fsck"
+snapshot "$img" "$T/desc2.json"
+expect_rc 0 "$E2LUA" -w "$img" "$TOP/scripts/migrate-all.lua"
+assert_grep "migrated 47 inodes" "$T/out" "desc2: migrate-all"
+snapshot "$img" "$T/desc2.after.json"
+inos=$(extent_inos "$T/desc2.json" "$T/desc2.after.json")
+python3 "$TOP/tests/verify.py" compare "$T/desc2.json" "$T/desc2.after.json" \
+	--expect-extent "$inos" >"$T/compare.out" 2>&1 ||
+	fail "desc2: $(grep -v '^changed inodes' "$T/compare.out" | head -n 8)"
+e2fsck -fn "$img" 2>&1 | grep -v "^e2fsck \|$img" >"$T/desc2.fsck.after"
+cmp -s "$T/desc2.fsck" "$T/desc2.fsck.after" ||
+	fail "desc2: e2fsck: $(diff "$T/desc2.fsck" "$T/desc2.fsck.after")"
 
 # ---- blocks after a bad pointer -----------------------------------------
 # /x (15 blocks: an indirect block with 3 pointers), /y (13 blocks), /d a
