@@ -394,6 +394,7 @@ errcode_t e2c_ib_load_used(e2c_fs *fs)
 	unsigned char *want;
 	__u64 nfree = 0;
 	errcode_t retval = 0;
+	int trust;
 
 	if (!l || !l->ib_missing || !n)
 		return load(fs, E2C_BM_INODE, 0, n ? n - 1 : 0);
@@ -405,7 +406,8 @@ errcode_t e2c_ib_load_used(e2c_fs *fs)
 		if (ext2fs_bg_free_inodes_count(h, g) < ipg)
 			want[g / 8] |= 1 << (g % 8);
 	}
-	if (nfree == h->super->s_free_inodes_count && !l->ib_disagree) {
+	trust = nfree == h->super->s_free_inodes_count;
+	if (trust && !l->ib_disagree) {
 		read_ahead(fs, E2C_BM_INODE, 0, n - 1, want);
 		for (g = 0; g < n && !retval && !l->ib_disagree; g++)
 			if (bit(want, g) && !bit(l->ib, g))
@@ -414,7 +416,7 @@ errcode_t e2c_ib_load_used(e2c_fs *fs)
 	free(want);
 	if (retval)
 		return retval;
-	if (l->ib_disagree || nfree != h->super->s_free_inodes_count)
+	if (!trust || l->ib_disagree)
 		return load(fs, E2C_BM_INODE, 0, n - 1);
 	/* Once a scan trusted them, for good: what it built may lack an
 	 * inode in use only a later load reveals. */

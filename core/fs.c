@@ -492,28 +492,34 @@ int e2c_fs_partition(e2c_fs *fs, unsigned long long *offset,
  */
 #define WRITEBACK_BYTES (4u << 20)
 
-void e2c_fs_writeback(e2c_fs *fs, struct e2c_writeback *wb, blk64_t blk,
-		      blk64_t len, int last)
+/* Hand wb's stretch to the device, and start a new one. */
+static void writeback_start(e2c_fs *fs, struct e2c_writeback *wb)
 {
 	blk64_t bs = fs->h->blocksize;
 
-	if (len) {
-		if (wb->end != wb->first && (blk < wb->first || blk > wb->end))
-			e2c_fs_writeback(fs, wb, 0, 0, 1);
-		if (wb->end == wb->first)
-			wb->first = wb->end = blk;
-		if (blk + len > wb->end)
-			wb->end = blk + len;
-	}
-	if (wb->end == wb->first ||
-	    (!last && (wb->end - wb->first) * bs < WRITEBACK_BYTES))
-		return;
-	if (fs->lock_fd >= 0)
+	if (wb->end != wb->first && fs->lock_fd >= 0)
 		(void)sync_file_range(fs->lock_fd,
 				      (off64_t)(fs->offset + wb->first * bs),
 				      (off64_t)((wb->end - wb->first) * bs),
 				      SYNC_FILE_RANGE_WRITE);
 	wb->first = wb->end = 0;
+}
+
+void e2c_fs_writeback(e2c_fs *fs, struct e2c_writeback *wb, blk64_t blk,
+		      blk64_t len, int last)
+{
+	if (len) {
+		/* Not contiguous with the stretch: that one goes first. */
+		if (wb->end != wb->first && (blk < wb->first || blk > wb->end))
+			writeback_start(fs, wb);
+		if (wb->end == wb->first)
+			wb->first = wb->end = blk;
+		if (blk + len > wb->end)
+			wb->end = blk + len;
+	}
+	if (last ||
+	    (wb->end - wb->first) * fs->h->blocksize >= WRITEBACK_BYTES)
+		writeback_start(fs, wb);
 }
 
 int e2c_ino_reserved(e2c_fs *fs, ext2_ino_t ino)
